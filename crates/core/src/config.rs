@@ -1,0 +1,214 @@
+//! The policy a run is configured with (CONTRACT §2 and §4). Every key is optional; unknown
+//! keys are rejected so that a misspelt policy never silently falls back to a default.
+
+use serde::{Deserialize, Serialize};
+
+use crate::number::{Dec, MoneyUnit, Rounding};
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub money: MoneyConfig,
+    pub point_value: PointValueConfig,
+    pub reconcile: ReconcileConfig,
+    pub fixed_value: FixedValueConfig,
+    pub pool: PoolConfig,
+    pub interim: InterimConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MoneyConfig {
+    #[serde(with = "unit_text")]
+    pub unit: MoneyUnit,
+    pub rounding: Rounding,
+}
+
+impl Default for MoneyConfig {
+    fn default() -> Self {
+        MoneyConfig {
+            unit: MoneyUnit::WHOLE,
+            rounding: Rounding::HalfUp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PointValueConfig {
+    /// Decimals of the published point value.
+    pub scale: u32,
+    pub pay_with: PayWith,
+}
+
+impl Default for PointValueConfig {
+    fn default() -> Self {
+        PointValueConfig {
+            scale: 4,
+            pay_with: PayWith::Published,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayWith {
+    /// Floating amounts use the published (rounded) point value.
+    #[default]
+    Published,
+    /// Floating amounts use the exact quotient, rounded once per provider.
+    Exact,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReconcileConfig {
+    pub mode: ReconcileMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReconcileMode {
+    /// Round each provider; report the residual against the budget.
+    #[default]
+    Report,
+    /// Hamilton's method: floating money is split to the unit exactly.
+    LargestRemainder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FixedValueConfig {
+    /// Money per drug point.
+    pub drug: Dec,
+    /// Money per protected-item point.
+    pub protected: Dec,
+}
+
+impl Default for FixedValueConfig {
+    fn default() -> Self {
+        FixedValueConfig {
+            drug: Dec::new(1, 0),
+            protected: Dec::new(1, 0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoolConfig {
+    pub on_infeasible: OnInfeasible,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnInfeasible {
+    /// Fail the run and name the pools whose fixed payments exceed the budget.
+    #[default]
+    Error,
+    /// Settle such pools at point value 0 and report the negative residual.
+    Zero,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InterimConfig {
+    pub new_provider_ratio: Dec,
+    pub point_value_cap: Dec,
+    pub truncate_to: Dec,
+    pub bands: Vec<Band>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub max_rate: Dec,
+    pub ratio: Dec,
+}
+
+impl Default for InterimConfig {
+    fn default() -> Self {
+        let d = |m, s| Dec::new(m, s);
+        InterimConfig {
+            new_provider_ratio: d(85, 2),
+            point_value_cap: d(1, 0),
+            truncate_to: d(100, 0),
+            bands: vec![
+                Band { max_rate: d(1, 2), ratio: d(95, 2) },
+                Band { max_rate: d(3, 2), ratio: d(90, 2) },
+                Band { max_rate: d(1, 0), ratio: d(85, 2) },
+            ],
+        }
+    }
+}
+
+impl Config {
+    /// Checks the values serde cannot: ranges and orderings. Names the key at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.point_value.scale > 18 {
+            return Err(format!(
+                "point_value.scale = {} is out of range: use 0 to 18 decimals",
+                self.point_value.scale
+            ));
+        }
+        for (key, v) in [("fixed_value.drug", self.fixed_value.drug), ("fixed_value.protected", self.fixed_value.protected)] {
+            if v.is_negative() || v.scale > 12 {
+                return Err(format!("{key} = \"{v}\" must be ≥ 0 with at most 12 decimals"));
+            }
+        }
+        let i = &self.interim;
+        let unit_ratio = |key: &str, v: Dec| -> Result<(), String> {
+            if v.is_negative() || v.rescale_exact(12).is_none_or(|m| m > 10i128.pow(12)) {
+                return Err(format!("{key} = \"{v}\" must be between 0 and 1 with at most 12 decimals"));
+            }
+            Ok(())
+        };
+        unit_ratio("interim.new_provider_ratio", i.new_provider_ratio)?;
+        if i.point_value_cap.is_negative() || i.point_value_cap.scale > 12 {
+            return Err(format!("interim.point_value_cap = \"{}\" must be ≥ 0", i.point_value_cap));
+        }
+        if i.truncate_to.rescale_exact(crate::number::SCALE).is_none_or(|m| m <= 0) {
+            return Err(format!(
+                "interim.truncate_to = \"{}\" must be a positive amount with at most 4 decimals",
+                i.truncate_to
+            ));
+        }
+        if i.bands.is_empty() {
+            return Err("interim.bands is empty: give at least one { max_rate, ratio }".into());
+        }
+        let mut previous: Option<Dec> = None;
+        for (n, b) in i.bands.iter().enumerate() {
+            unit_ratio(&format!("interim.bands[{n}].max_rate"), b.max_rate)?;
+            unit_ratio(&format!("interim.bands[{n}].ratio"), b.ratio)?;
+            if let Some(p) = previous {
+                if b.max_rate.rescale_exact(12) <= p.rescale_exact(12) {
+                    return Err(format!(
+                        "interim.bands must have increasing max_rate: bands[{n}].max_rate = \"{}\" is not above \"{p}\"",
+                        b.max_rate
+                    ));
+                }
+            }
+            previous = Some(b.max_rate);
+        }
+        if previous.and_then(|p| p.rescale_exact(12)) != Some(10i128.pow(12)) {
+            return Err("interim.bands: the last band's max_rate must be \"1\" so that every deduction rate has a band".into());
+        }
+        Ok(())
+    }
+}
+
+/// `money.unit` is written as text ("0.01") and must be positive with at most 4 decimals.
+mod unit_text {
+    use super::*;
+    pub fn serialize<S: serde::Serializer>(u: &MoneyUnit, s: S) -> Result<S::Ok, S::Error> {
+        u.as_dec().serialize(s)
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<MoneyUnit, D::Error> {
+        let dec = Dec::deserialize(d)?;
+        MoneyUnit::from_dec(dec).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "money.unit \"{dec}\" must be positive with at most 4 decimals, e.g. \"1\" or \"0.01\""
+            ))
+        })
+    }
+}

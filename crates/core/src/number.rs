@@ -1,0 +1,380 @@
+//! Exact numbers: fixed-point integers, decimals parsed from text, named roundings.
+//!
+//! Points and money are both held as `i128` counts of 1/10,000 (scale 4): points have at most
+//! 4 decimals by contract, and every supported currency unit (1, 0.1, 0.01, …) is a whole
+//! number of 1/10,000. Every operation that can overflow is checked.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Decimals of the internal fixed point shared by points and money.
+pub const SCALE: u32 = 4;
+/// One point (or one currency unit) in internal fixed point.
+pub const ONE: i128 = 10_000;
+
+/// How a quotient is brought to an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Ties away from zero (commercial rounding).
+    #[default]
+    HalfUp,
+    /// Ties to the even neighbour (banker's rounding).
+    HalfEven,
+    /// Toward zero (truncation).
+    Down,
+}
+
+impl fmt::Display for Rounding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rounding::HalfUp => "half_up",
+            Rounding::HalfEven => "half_even",
+            Rounding::Down => "down",
+        })
+    }
+}
+
+/// An arithmetic result that does not fit in 128 bits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("arithmetic overflow while computing {0}")]
+pub struct Overflow(pub &'static str);
+
+pub fn add(a: i128, b: i128, what: &'static str) -> Result<i128, Overflow> {
+    a.checked_add(b).ok_or(Overflow(what))
+}
+pub fn sub(a: i128, b: i128, what: &'static str) -> Result<i128, Overflow> {
+    a.checked_sub(b).ok_or(Overflow(what))
+}
+pub fn mul(a: i128, b: i128, what: &'static str) -> Result<i128, Overflow> {
+    a.checked_mul(b).ok_or(Overflow(what))
+}
+pub fn pow10(exp: u32) -> Result<i128, Overflow> {
+    10i128.checked_pow(exp).ok_or(Overflow("a power of ten"))
+}
+
+/// `num / den` rounded to an integer with `mode`. `den` must be non-zero.
+pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
+    assert!(den != 0, "div_round by zero");
+    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+    let q = num / den; // truncates toward zero
+    let r = num % den; // same sign as num
+    if r == 0 || mode == Rounding::Down {
+        return q;
+    }
+    let away = if num < 0 { -1 } else { 1 };
+    // compare 2|r| with den without overflow: |r| < den, so |r| vs den - |r|
+    let r_abs = r.abs();
+    let other = den - r_abs;
+    match r_abs.cmp(&other) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + away,
+        std::cmp::Ordering::Equal => match mode {
+            Rounding::HalfUp => q + away,
+            Rounding::HalfEven if q % 2 == 0 => q,
+            Rounding::HalfEven => q + away,
+            Rounding::Down => q,
+        },
+    }
+}
+
+/// `num / den` as a fixed-point integer with `scale` decimals, by long division so that no
+/// intermediate overflows however many decimals are asked for. `den` must be positive.
+pub fn div_to_scale(num: i128, den: i128, scale: u32, mode: Rounding) -> Result<i128, Overflow> {
+    assert!(den > 0, "div_to_scale needs a positive denominator");
+    let negative = num < 0;
+    let n = num.unsigned_abs();
+    let d = den.unsigned_abs();
+    let mut q: u128 = n / d;
+    let mut r: u128 = n % d;
+    for _ in 0..scale {
+        // r < d; 10 × r overflows only for denominators beyond 3.4e37
+        let t = r.checked_mul(10).ok_or(Overflow("a point value"))?;
+        q = q.checked_mul(10).ok_or(Overflow("a point value"))?;
+        q = q.checked_add(t / d).ok_or(Overflow("a point value"))?;
+        r = t % d;
+    }
+    // round on the remainder r / d
+    if r != 0 && mode != Rounding::Down {
+        let other = d - r;
+        let up = match r.cmp(&other) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => mode == Rounding::HalfUp || q % 2 == 1,
+        };
+        if up {
+            q = q.checked_add(1).ok_or(Overflow("a point value"))?;
+        }
+    }
+    let q = i128::try_from(q).map_err(|_| Overflow("a point value"))?;
+    Ok(if negative { -q } else { q })
+}
+
+/// Formats a fixed-point integer with exactly `scale` decimals: `12345, 2` → `"123.45"`.
+pub fn format_fixed(value: i128, scale: u32) -> String {
+    let negative = value < 0;
+    let digits = value.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let mut out = String::with_capacity(digits.len() + 3);
+    if negative {
+        out.push('-');
+    }
+    if scale == 0 {
+        out.push_str(&digits);
+    } else if digits.len() <= scale {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
+        out.push_str(&digits);
+    } else {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A point or money value (internal fixed point) as a short decimal for messages: 1234.5.
+pub fn show(value: i128) -> String {
+    Dec::new(value, SCALE).normalized().to_string()
+}
+
+/// A decimal number read from text: `mantissa × 10^-scale`. Used for config values
+/// (rates, fixed values, point-value estimates) and for parsing decimal text columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dec {
+    pub mantissa: i128,
+    pub scale: u32,
+}
+
+/// Why a text is not a plain decimal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a plain decimal number (expected digits with an optional sign and decimal point, e.g. 1234.5)")]
+pub struct NotDecimal(pub String);
+
+impl Dec {
+    pub const ZERO: Dec = Dec { mantissa: 0, scale: 0 };
+
+    pub fn new(mantissa: i128, scale: u32) -> Self {
+        Dec { mantissa, scale }
+    }
+
+    /// The value at `target` decimals, or `None` if digits would be lost or it overflows.
+    pub fn rescale_exact(self, target: u32) -> Option<i128> {
+        if target >= self.scale {
+            self.mantissa.checked_mul(10i128.checked_pow(target - self.scale)?)
+        } else {
+            let f = 10i128.checked_pow(self.scale - target)?;
+            (self.mantissa % f == 0).then_some(self.mantissa / f)
+        }
+    }
+
+    /// The value at `target` decimals, rounded with `mode` if digits are lost.
+    pub fn rescale_round(self, target: u32, mode: Rounding) -> Result<i128, Overflow> {
+        if target >= self.scale {
+            mul(self.mantissa, pow10(target - self.scale)?, "a decimal")
+        } else {
+            Ok(div_round(self.mantissa, pow10(self.scale - target)?, mode))
+        }
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.mantissa < 0
+    }
+
+    /// Drops trailing zero decimals: 1.2500 → 1.25.
+    pub fn normalized(self) -> Dec {
+        let mut d = self;
+        while d.scale > 0 && d.mantissa % 10 == 0 {
+            d.mantissa /= 10;
+            d.scale -= 1;
+        }
+        d
+    }
+}
+
+impl FromStr for Dec {
+    type Err = NotDecimal;
+
+    /// Accepts `[+-]digits[.digits]` (also `.5`, `5.`); no exponents, no separators.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || NotDecimal(text.to_string());
+        let s = text.trim();
+        let (negative, body) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (int, frac) = match body.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (body, ""),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return Err(bad());
+        }
+        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let scale = u32::try_from(frac.len()).map_err(|_| bad())?;
+        let mut mantissa: i128 = 0;
+        for b in int.bytes().chain(frac.bytes()) {
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(b - b'0')))
+                .ok_or_else(bad)?;
+        }
+        Ok(Dec {
+            mantissa: if negative { -mantissa } else { mantissa },
+            scale,
+        })
+    }
+}
+
+impl fmt::Display for Dec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_fixed(self.mantissa, self.scale))
+    }
+}
+
+impl Serialize for Dec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Dec {
+    /// Decimals in config files are strings ("0.95") so that no float ever holds them;
+    /// bare integers are accepted too.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Dec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal written as a string, e.g. \"0.95\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
+                v.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
+                Ok(Dec::new(i128::from(v), 0))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
+                Ok(Dec::new(i128::from(v), 0))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
+                Err(E::custom(format!(
+                    "{v} is a binary float; write the decimal as a string, e.g. \"{v}\""
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The currency unit money is paid in ("1" = whole NTD, "0.01" = yuan with fen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoneyUnit {
+    /// The unit in internal fixed point (1/10,000): "1" → 10,000; "0.01" → 100.
+    pub fixed: i128,
+    /// Decimals money is written with: "1" → 0; "0.01" → 2.
+    pub decimals: u32,
+}
+
+impl MoneyUnit {
+    pub const WHOLE: MoneyUnit = MoneyUnit {
+        fixed: ONE,
+        decimals: 0,
+    };
+
+    /// A positive unit with at most 4 decimals.
+    pub fn from_dec(d: Dec) -> Option<Self> {
+        let d = d.normalized();
+        let fixed = d.rescale_exact(SCALE)?;
+        (fixed > 0).then_some(MoneyUnit {
+            fixed,
+            decimals: d.scale,
+        })
+    }
+
+    pub fn as_dec(self) -> Dec {
+        Dec::new(self.fixed, SCALE).normalized()
+    }
+
+    /// Rounds the exact amount `num / den` (in internal fixed point) to a multiple of the unit.
+    pub fn round(self, num: i128, den: i128, mode: Rounding) -> Result<i128, Overflow> {
+        let den = mul(den, self.fixed, "a money rounding")?;
+        mul(div_round(num, den, mode), self.fixed, "a money amount")
+    }
+
+    pub fn is_multiple(self, fixed: i128) -> bool {
+        fixed % self.fixed == 0
+    }
+
+    /// A money amount (internal fixed point) at the unit's decimals, for output.
+    pub fn to_output(self, fixed: i128) -> i128 {
+        fixed / 10i128.pow(SCALE - self.decimals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_modes_on_ties_and_signs() {
+        use Rounding::*;
+        assert_eq!(div_round(5, 2, HalfUp), 3);
+        assert_eq!(div_round(-5, 2, HalfUp), -3);
+        assert_eq!(div_round(5, 2, HalfEven), 2);
+        assert_eq!(div_round(7, 2, HalfEven), 4);
+        assert_eq!(div_round(-7, 2, HalfEven), -4);
+        assert_eq!(div_round(5, 2, Down), 2);
+        assert_eq!(div_round(-5, 2, Down), -2);
+        assert_eq!(div_round(7, 3, HalfUp), 2);
+        assert_eq!(div_round(8, 3, HalfUp), 3);
+        assert_eq!(div_round(8, -3, HalfUp), -3);
+    }
+
+    #[test]
+    fn long_division_matches_and_does_not_overflow() {
+        assert_eq!(div_to_scale(2, 3, 4, Rounding::HalfUp).unwrap(), 6667);
+        assert_eq!(div_to_scale(2, 3, 4, Rounding::Down).unwrap(), 6666);
+        assert_eq!(div_to_scale(-2, 3, 4, Rounding::HalfUp).unwrap(), -6667);
+        assert_eq!(div_to_scale(1, 8, 2, Rounding::HalfEven).unwrap(), 12);
+        assert_eq!(div_to_scale(3, 8, 2, Rounding::HalfEven).unwrap(), 38);
+        // a numerator near the i128 limit with 18 decimals
+        let big = i128::MAX / 3;
+        assert!(div_to_scale(big, i128::MAX / 100, 18, Rounding::HalfEven).is_ok());
+        assert!(div_to_scale(i128::MAX, 1, 1, Rounding::HalfEven).is_err());
+    }
+
+    #[test]
+    fn parses_and_formats_decimals() {
+        let d: Dec = "-0.00353".parse().unwrap();
+        assert_eq!(d, Dec::new(-353, 5));
+        assert_eq!(d.to_string(), "-0.00353");
+        assert_eq!("12".parse::<Dec>().unwrap(), Dec::new(12, 0));
+        assert_eq!(".5".parse::<Dec>().unwrap(), Dec::new(5, 1));
+        for bad in ["", "-", ".", "1e3", "1,000", "1.2.3", "abc", "NaN"] {
+            assert!(bad.parse::<Dec>().is_err(), "{bad}");
+        }
+        assert_eq!(format_fixed(5, 3), "0.005");
+        assert_eq!(format_fixed(-12345, 2), "-123.45");
+        assert_eq!(format_fixed(7, 0), "7");
+    }
+
+    #[test]
+    fn money_units() {
+        let fen = MoneyUnit::from_dec("0.01".parse().unwrap()).unwrap();
+        assert_eq!((fen.fixed, fen.decimals), (100, 2));
+        assert!(MoneyUnit::from_dec("0".parse().unwrap()).is_none());
+        assert!(MoneyUnit::from_dec("0.00001".parse().unwrap()).is_none());
+        let whole = MoneyUnit::WHOLE;
+        // 2.5 NTD half-up → 3 NTD
+        assert_eq!(whole.round(25_000, 1, Rounding::HalfUp).unwrap(), 30_000);
+        assert_eq!(whole.to_output(30_000), 3);
+        assert!(whole.is_multiple(20_000) && !whole.is_multiple(20_001));
+    }
+}

@@ -1,0 +1,152 @@
+//! Calendar months (`YYYY-MM`) and quarters (`YYYYQn`): the two time axes of a clearing.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u8,
+}
+
+/// A calendar quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    pub year: i32,
+    pub q: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("'{0}' is not a month: expected YYYY-MM, e.g. 2026-01")]
+    Month(String),
+    #[error("'{0}' is not a quarter: expected YYYYQn, e.g. 2026Q1")]
+    Quarter(String),
+}
+
+fn four_digit_year(s: &str) -> Option<i32> {
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+impl Month {
+    pub fn new(year: i32, month: u8) -> Option<Self> {
+        (1..=12).contains(&month).then_some(Month { year, month })
+    }
+
+    pub fn quarter(self) -> Quarter {
+        Quarter {
+            year: self.year,
+            q: (self.month - 1) / 3 + 1,
+        }
+    }
+
+    /// The month `n` months earlier.
+    pub fn minus(self, n: u32) -> Month {
+        let index = self.year * 12 + i32::from(self.month) - 1 - n as i32;
+        Month {
+            year: index.div_euclid(12),
+            month: (index.rem_euclid(12) + 1) as u8,
+        }
+    }
+
+    /// Month from days since 1970-01-01 (an Arrow/Parquet `Date32`).
+    pub fn from_epoch_days(days: i64) -> Month {
+        // civil-from-days (Howard Hinnant), enough for the month
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Month {
+            year: y as i32,
+            month: m as u8,
+        }
+    }
+}
+
+impl FromStr for Month {
+    type Err = PeriodError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || PeriodError::Month(s.to_string());
+        let (y, m) = s.split_once('-').ok_or_else(bad)?;
+        let year = four_digit_year(y).ok_or_else(bad)?;
+        if m.len() != 2 || !m.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Month::new(year, m.parse().map_err(|_| bad())?).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl Quarter {
+    pub fn new(year: i32, q: u8) -> Option<Self> {
+        (1..=4).contains(&q).then_some(Quarter { year, q })
+    }
+
+    /// The three months of the quarter.
+    pub fn months(self) -> [Month; 3] {
+        let first = (self.q - 1) * 3 + 1;
+        [0, 1, 2].map(|i| Month {
+            year: self.year,
+            month: first + i,
+        })
+    }
+}
+
+impl FromStr for Quarter {
+    type Err = PeriodError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || PeriodError::Quarter(s.to_string());
+        let (y, q) = s.split_once('Q').ok_or_else(bad)?;
+        let year = four_digit_year(y).ok_or_else(bad)?;
+        if q.len() != 1 {
+            return Err(bad());
+        }
+        Quarter::new(year, q.parse().map_err(|_| bad())?).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}Q{}", self.year, self.q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_quarters_parse_strictly() {
+        let m: Month = "2026-05".parse().unwrap();
+        assert_eq!(m.quarter().to_string(), "2026Q2");
+        for bad in ["2026-5", "2026-13", "2026-00", "26-05", "2026/05", "2026-05-01", ""] {
+            assert!(bad.parse::<Month>().is_err(), "{bad}");
+        }
+        assert_eq!("2026Q4".parse::<Quarter>().unwrap(), Quarter::new(2026, 4).unwrap());
+        for bad in ["2026Q5", "2026Q0", "2026-Q1", "2026q1", "Q1"] {
+            assert!(bad.parse::<Quarter>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn month_arithmetic_and_dates() {
+        let m: Month = "2026-02".parse().unwrap();
+        assert_eq!(m.minus(3).to_string(), "2025-11");
+        assert_eq!(Month::from_epoch_days(0).to_string(), "1970-01");
+        // 2024-02-29 is day 19782
+        assert_eq!(Month::from_epoch_days(19_782).to_string(), "2024-02");
+        assert_eq!(Month::from_epoch_days(-1).to_string(), "1969-12");
+    }
+}

@@ -1,0 +1,182 @@
+//! A pool's floating and average point value (CONTRACT §2, steps 3, 4 and 7).
+//!
+//! ```text
+//! floating_money = B − C − Σ fixed_amount_i
+//! fpv            = floating_money / Σ F_i                      (rounded to point_value.scale)
+//! apv            = (B − C) / (Σ F_i + Σ drug_i + Σ protected_i) (rounded to point_value.scale)
+//! ```
+
+use crate::config::{Config, OnInfeasible};
+use crate::number::{add, div_to_scale, sub, Overflow, Rounding};
+
+/// Decimals of `fpv_exact` in the output (CONTRACT §2: 18 decimals, half_even).
+pub const EXACT_SCALE: u32 = 18;
+
+/// Pool totals the point value depends on (internal fixed point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolTotals {
+    pub budget: i128,
+    pub charges: i128,
+    /// Σ fixed_amount_i, already rounded per provider.
+    pub fixed_amount: i128,
+    /// Σ F_i.
+    pub floating_points: i128,
+    /// Σ drug_i + Σ protected_i.
+    pub fixed_points: i128,
+    /// Whether any institution has claims in the pool.
+    pub has_claims: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    NoFloatingPoints,
+    Infeasible,
+    NoClaims,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NoFloatingPoints => "no_floating_points",
+            Status::Infeasible => "infeasible",
+            Status::NoClaims => "no_claims",
+        }
+    }
+}
+
+/// How floating points are valued in a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatingValue {
+    /// Nothing to value: no claims, or no floating points. Floating amounts are 0.
+    None,
+    /// Infeasible pool settled at zero (`on_infeasible = "zero"`). Floating amounts are 0.
+    Zero,
+    /// The exact value `floating_money / floating_points` (both > 0 … or money = 0).
+    Ratio { money: i128, points: i128 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointValue {
+    pub floating_money: i128,
+    pub value: FloatingValue,
+    /// Published floating point value at `point_value.scale` decimals.
+    pub fpv: Option<i128>,
+    /// The exact quotient at [`EXACT_SCALE`] decimals, half_even.
+    pub fpv_exact: Option<i128>,
+    /// Average point value at `point_value.scale` decimals.
+    pub apv: Option<i128>,
+    pub status: Status,
+}
+
+pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overflow> {
+    let scale = config.point_value.scale;
+    let rounding = config.money.rounding;
+    let available = sub(t.budget, t.charges, "budget − charges")?;
+    let floating_money = sub(available, t.fixed_amount, "floating money")?;
+    let all_points = add(t.floating_points, t.fixed_points, "approved points")?;
+
+    let apv = if t.has_claims && all_points > 0 {
+        Some(div_to_scale(available, all_points, scale, rounding)?)
+    } else {
+        None
+    };
+    let mut pv = PointValue {
+        floating_money,
+        value: FloatingValue::None,
+        fpv: None,
+        fpv_exact: None,
+        apv,
+        status: Status::Ok,
+    };
+    if !t.has_claims {
+        pv.status = Status::NoClaims;
+    } else if floating_money < 0 {
+        // fixed payments exceed the budget; `clearing` fails the run unless told to zero it
+        pv.status = Status::Infeasible;
+        if config.pool.on_infeasible == OnInfeasible::Zero {
+            pv.value = FloatingValue::Zero;
+            pv.fpv = Some(0);
+            pv.fpv_exact = Some(0);
+        }
+    } else if t.floating_points == 0 {
+        pv.status = Status::NoFloatingPoints;
+    } else {
+        pv.value = FloatingValue::Ratio {
+            money: floating_money,
+            points: t.floating_points,
+        };
+        pv.fpv = Some(div_to_scale(floating_money, t.floating_points, scale, rounding)?);
+        pv.fpv_exact = Some(div_to_scale(
+            floating_money,
+            t.floating_points,
+            EXACT_SCALE,
+            Rounding::HalfEven,
+        )?);
+    }
+    Ok(pv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::ONE;
+
+    /// DOMAIN.md / CONTRACT example: budget 10,000,000,000, charges 20,000,000,
+    /// 3,000,000,000 fixed points at 1, 8,000,000,000 floating points.
+    fn example() -> PoolTotals {
+        PoolTotals {
+            budget: 10_000_000_000 * ONE,
+            charges: 20_000_000 * ONE,
+            fixed_amount: 3_000_000_000 * ONE,
+            floating_points: 8_000_000_000 * ONE,
+            fixed_points: 3_000_000_000 * ONE,
+            has_claims: true,
+        }
+    }
+
+    #[test]
+    fn golden_example_fpv_and_apv() {
+        let pv = point_value(&example(), &Config::default()).unwrap();
+        assert_eq!(pv.status, Status::Ok);
+        assert_eq!(pv.floating_money, 6_980_000_000 * ONE);
+        assert_eq!(pv.fpv, Some(8725)); // 0.8725
+        assert_eq!(pv.fpv_exact, Some(872_500_000_000_000_000));
+        assert_eq!(pv.apv, Some(9073)); // 9,980,000,000 / 11,000,000,000 = 0.90727…
+    }
+
+    #[test]
+    fn special_pools() {
+        let config = Config::default();
+        let no_claims = PoolTotals { has_claims: false, floating_points: 0, fixed_points: 0, fixed_amount: 0, ..example() };
+        let pv = point_value(&no_claims, &config).unwrap();
+        assert_eq!((pv.status, pv.fpv, pv.apv), (Status::NoClaims, None, None));
+
+        let only_fixed = PoolTotals { floating_points: 0, ..example() };
+        let pv = point_value(&only_fixed, &config).unwrap();
+        assert_eq!((pv.status, pv.fpv, pv.fpv_exact), (Status::NoFloatingPoints, None, None));
+        assert!(pv.apv.is_some());
+
+        let overspent = PoolTotals { fixed_amount: 11_000_000_000 * ONE, ..example() };
+        let pv = point_value(&overspent, &config).unwrap();
+        assert_eq!((pv.status, pv.fpv), (Status::Infeasible, None));
+        let mut zero = config.clone();
+        zero.pool.on_infeasible = OnInfeasible::Zero;
+        let pv = point_value(&overspent, &zero).unwrap();
+        assert_eq!((pv.status, pv.fpv, pv.fpv_exact, pv.value), (Status::Infeasible, Some(0), Some(0), FloatingValue::Zero));
+        assert_eq!(pv.apv, Some(9073));
+    }
+
+    #[test]
+    fn published_value_rounds_the_exact_quotient_once() {
+        // 2 / 3 at scale 4: half_up 0.6667, down 0.6666
+        let t = PoolTotals { budget: 2 * ONE, charges: 0, fixed_amount: 0, floating_points: 3 * ONE, fixed_points: 0, has_claims: true };
+        let mut config = Config::default();
+        assert_eq!(point_value(&t, &config).unwrap().fpv, Some(6667));
+        config.money.rounding = Rounding::Down;
+        assert_eq!(point_value(&t, &config).unwrap().fpv, Some(6666));
+        config.point_value.scale = 6;
+        assert_eq!(point_value(&t, &config).unwrap().fpv, Some(666_666));
+    }
+}
