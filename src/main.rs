@@ -1,1 +1,154 @@
-fn main() {}
+//! dianzhi: settle health-insurance global budgets by the regional point-value method.
+
+mod failure;
+mod manifest;
+mod outdir;
+mod progress;
+mod report;
+mod settle;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dianzhi_columnar::Format;
+use dianzhi_core::period::Quarter;
+use dianzhi_core::Config;
+
+use crate::failure::{Failure, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "dianzhi",
+    version,
+    about = "Settle health-insurance global budgets by the regional point-value method (点值)"
+)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Parquet,
+    Csv,
+}
+
+impl From<OutFormat> for Format {
+    fn from(f: OutFormat) -> Self {
+        match f {
+            OutFormat::Parquet => Format::Parquet,
+            OutFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Quarterly clearing: each pool's floating point value and every provider's settlement.
+    Settle {
+        /// Claims files, directories (every *.parquet / *.csv inside) or globs.
+        #[arg(long, required = true, num_args = 1..)]
+        claims: Vec<PathBuf>,
+        /// Budgets table: sector, region, quarter, budget[, charges].
+        #[arg(long)]
+        budgets: PathBuf,
+        /// Interim payments: institution_id, sector, region, quarter, interim_paid.
+        #[arg(long)]
+        interim: Option<PathBuf>,
+        /// Policy config (TOML); every key optional.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        /// Settle only these quarters (YYYYQn); repeatable. Default: every budgeted pool.
+        #[arg(long = "quarter", value_parser = parse_quarter)]
+        quarters: Vec<Quarter>,
+        /// Replace a non-empty output directory.
+        #[arg(long)]
+        force: bool,
+        /// No progress on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+fn parse_quarter(s: &str) -> std::result::Result<Quarter, String> {
+    s.parse()
+        .map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
+}
+
+/// Reads a TOML config; unknown keys and bad values are errors naming the key.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::input(format!("{}: cannot read the config: {e}", path.display())))?;
+    let config: Config = toml::from_str(&text)
+        .map_err(|e| Failure::input(format!("{}: invalid config: {e}", path.display())))?;
+    config
+        .validate()
+        .map_err(|e| Failure::input(format!("{}: invalid config: {e}", path.display())))?;
+    Ok(config)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .map_err(Failure::other)?;
+    }
+    match cli.command {
+        Command::Settle {
+            claims,
+            budgets,
+            interim,
+            config,
+            out,
+            format,
+            quarters,
+            force,
+            quiet,
+        } => {
+            let args = settle::SettleArgs {
+                claims,
+                budgets,
+                interim,
+                config: load_config(config.as_deref())?,
+                config_path: config,
+                out,
+                format: format.into(),
+                quarters,
+                force,
+                quiet,
+            };
+            let done = settle::run(&args, |_| false)?;
+            let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
+            println!(
+                "settled {} pools, {} settlement rows → {}",
+                done.pools.len(),
+                rows,
+                done.out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {f}");
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -155,7 +155,10 @@ pub struct Dec {
 pub struct NotDecimal(pub String);
 
 impl Dec {
-    pub const ZERO: Dec = Dec { mantissa: 0, scale: 0 };
+    pub const ZERO: Dec = Dec {
+        mantissa: 0,
+        scale: 0,
+    };
 
     pub fn new(mantissa: i128, scale: u32) -> Self {
         Dec { mantissa, scale }
@@ -164,7 +167,8 @@ impl Dec {
     /// The value at `target` decimals, or `None` if digits would be lost or it overflows.
     pub fn rescale_exact(self, target: u32) -> Option<i128> {
         if target >= self.scale {
-            self.mantissa.checked_mul(10i128.checked_pow(target - self.scale)?)
+            self.mantissa
+                .checked_mul(10i128.checked_pow(target - self.scale)?)
         } else {
             let f = 10i128.checked_pow(self.scale - target)?;
             (self.mantissa % f == 0).then_some(self.mantissa / f)

@@ -131,10 +131,21 @@ mod tests {
     fn months_and_quarters_parse_strictly() {
         let m: Month = "2026-05".parse().unwrap();
         assert_eq!(m.quarter().to_string(), "2026Q2");
-        for bad in ["2026-5", "2026-13", "2026-00", "26-05", "2026/05", "2026-05-01", ""] {
+        for bad in [
+            "2026-5",
+            "2026-13",
+            "2026-00",
+            "26-05",
+            "2026/05",
+            "2026-05-01",
+            "",
+        ] {
             assert!(bad.parse::<Month>().is_err(), "{bad}");
         }
-        assert_eq!("2026Q4".parse::<Quarter>().unwrap(), Quarter::new(2026, 4).unwrap());
+        assert_eq!(
+            "2026Q4".parse::<Quarter>().unwrap(),
+            Quarter::new(2026, 4).unwrap()
+        );
         for bad in ["2026Q5", "2026Q0", "2026-Q1", "2026q1", "Q1"] {
             assert!(bad.parse::<Quarter>().is_err(), "{bad}");
         }

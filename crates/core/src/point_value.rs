@@ -107,7 +107,12 @@ pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overfl
             money: floating_money,
             points: t.floating_points,
         };
-        pv.fpv = Some(div_to_scale(floating_money, t.floating_points, scale, rounding)?);
+        pv.fpv = Some(div_to_scale(
+            floating_money,
+            t.floating_points,
+            scale,
+            rounding,
+        )?);
         pv.fpv_exact = Some(div_to_scale(
             floating_money,
             t.floating_points,
@@ -149,29 +154,54 @@ mod tests {
     #[test]
     fn special_pools() {
         let config = Config::default();
-        let no_claims = PoolTotals { has_claims: false, floating_points: 0, fixed_points: 0, fixed_amount: 0, ..example() };
+        let no_claims = PoolTotals {
+            has_claims: false,
+            floating_points: 0,
+            fixed_points: 0,
+            fixed_amount: 0,
+            ..example()
+        };
         let pv = point_value(&no_claims, &config).unwrap();
         assert_eq!((pv.status, pv.fpv, pv.apv), (Status::NoClaims, None, None));
 
-        let only_fixed = PoolTotals { floating_points: 0, ..example() };
+        let only_fixed = PoolTotals {
+            floating_points: 0,
+            ..example()
+        };
         let pv = point_value(&only_fixed, &config).unwrap();
-        assert_eq!((pv.status, pv.fpv, pv.fpv_exact), (Status::NoFloatingPoints, None, None));
+        assert_eq!(
+            (pv.status, pv.fpv, pv.fpv_exact),
+            (Status::NoFloatingPoints, None, None)
+        );
         assert!(pv.apv.is_some());
 
-        let overspent = PoolTotals { fixed_amount: 11_000_000_000 * ONE, ..example() };
+        let overspent = PoolTotals {
+            fixed_amount: 11_000_000_000 * ONE,
+            ..example()
+        };
         let pv = point_value(&overspent, &config).unwrap();
         assert_eq!((pv.status, pv.fpv), (Status::Infeasible, None));
         let mut zero = config.clone();
         zero.pool.on_infeasible = OnInfeasible::Zero;
         let pv = point_value(&overspent, &zero).unwrap();
-        assert_eq!((pv.status, pv.fpv, pv.fpv_exact, pv.value), (Status::Infeasible, Some(0), Some(0), FloatingValue::Zero));
+        assert_eq!(
+            (pv.status, pv.fpv, pv.fpv_exact, pv.value),
+            (Status::Infeasible, Some(0), Some(0), FloatingValue::Zero)
+        );
         assert_eq!(pv.apv, Some(9073));
     }
 
     #[test]
     fn published_value_rounds_the_exact_quotient_once() {
         // 2 / 3 at scale 4: half_up 0.6667, down 0.6666
-        let t = PoolTotals { budget: 2 * ONE, charges: 0, fixed_amount: 0, floating_points: 3 * ONE, fixed_points: 0, has_claims: true };
+        let t = PoolTotals {
+            budget: 2 * ONE,
+            charges: 0,
+            fixed_amount: 0,
+            floating_points: 3 * ONE,
+            fixed_points: 0,
+            has_claims: true,
+        };
         let mut config = Config::default();
         assert_eq!(point_value(&t, &config).unwrap().fpv, Some(6667));
         config.money.rounding = Rounding::Down;

@@ -16,7 +16,11 @@ pub struct PoolKey {
 
 impl fmt::Display for PoolKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sector={} region={} quarter={}", self.sector, self.region, self.quarter)
+        write!(
+            f,
+            "sector={} region={} quarter={}",
+            self.sector, self.region, self.quarter
+        )
     }
 }
 
@@ -55,7 +59,10 @@ impl ClaimSums {
             ("protected_points", self.protected),
             ("deducted_points", self.deducted),
             ("copayment", self.copayment),
-            ("floating points (claimed − drug − protected − deducted)", self.floating()),
+            (
+                "floating points (claimed − drug − protected − deducted)",
+                self.floating(),
+            ),
         ]
         .into_iter()
         .find(|(_, v)| *v < 0)

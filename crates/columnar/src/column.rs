@@ -1,0 +1,599 @@
+//! Reading input tables as Arrow batches (Parquet row groups, CSV chunks) and turning their
+//! columns into exact values, one column of a batch at a time.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use dianzhi_core::number::{pow10, Dec, MoneyUnit, SCALE};
+use dianzhi_core::period::{Month, Quarter};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::ProjectionMask;
+
+use crate::error::{InputError, Place};
+use crate::source::{Format, Source};
+
+/// Rows per batch when reading.
+pub const BATCH_ROWS: usize = 64 * 1024;
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Non-empty text (a key).
+    Text,
+    /// Points: exact, at most 4 decimals.
+    Points,
+    /// Money: exact, a multiple of the money unit.
+    Money,
+    /// `YYYY-MM` text or a date.
+    Month,
+    /// `YYYYQn` text.
+    Quarter,
+}
+
+/// A column an input table must (or may) have.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+pub const fn required(name: &'static str, kind: Kind) -> Spec {
+    Spec {
+        name,
+        kind,
+        required: true,
+    }
+}
+pub const fn optional(name: &'static str, kind: Kind) -> Spec {
+    Spec {
+        name,
+        kind,
+        required: false,
+    }
+}
+
+/// A batch of rows and how to number them in messages.
+pub struct Batch {
+    pub data: RecordBatch,
+    /// Row number (Parquet, 1-based) or line number (CSV) of each row.
+    rows: RowNumbers,
+}
+
+enum RowNumbers {
+    From(u64),
+    Lines(Vec<u64>),
+}
+
+impl Batch {
+    pub fn row(&self, i: usize) -> u64 {
+        match &self.rows {
+            RowNumbers::From(first) => first + i as u64,
+            RowNumbers::Lines(lines) => lines[i],
+        }
+    }
+    pub fn is_csv(&self) -> bool {
+        matches!(self.rows, RowNumbers::Lines(_))
+    }
+    pub fn len(&self) -> usize {
+        self.data.num_rows()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.data.num_rows() == 0
+    }
+}
+
+/// A file bound to the specs of its table: where each spec's column is.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// For each spec, its column in the batches this layout produces, if present.
+    pub columns: Vec<Option<usize>>,
+    pub specs: Vec<Spec>,
+}
+
+/// A part of a file that one thread reads: a Parquet row group or a whole CSV file.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub source: Source,
+    pub row_group: Option<usize>,
+    /// Number of the first row of the unit (1-based).
+    pub first_row: u64,
+    pub rows: u64,
+    meta: Option<ArrowReaderMetadata>,
+    projection: Vec<usize>,
+}
+
+/// Opens a file, checks its schema against `specs`, and splits it into units.
+pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), InputError> {
+    let path = &source.path;
+    match source.format() {
+        Format::Parquet => {
+            let file = File::open(path)
+                .map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+            let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                .map_err(|e| InputError::file(path, format!("not a readable Parquet file: {e}")))?;
+            let schema = meta.schema().clone();
+            let found = bind(path, &schema, specs, false)?;
+            // project only the columns we need, in file order; remap spec → batch column
+            let mut projection: Vec<usize> = found.iter().flatten().copied().collect();
+            projection.sort_unstable();
+            let columns = found
+                .iter()
+                .map(|c| c.map(|i| projection.binary_search(&i).expect("projected")))
+                .collect();
+            let mut units = Vec::new();
+            let mut first_row = 1u64;
+            for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
+                let rows = rg.num_rows() as u64;
+                units.push(Unit {
+                    source: source.clone(),
+                    row_group: Some(i),
+                    first_row,
+                    rows,
+                    meta: Some(meta.clone()),
+                    projection: projection.clone(),
+                });
+                first_row += rows;
+            }
+            Ok((
+                Layout {
+                    columns,
+                    specs: specs.to_vec(),
+                },
+                units,
+            ))
+        }
+        Format::Csv => {
+            let mut reader = csv_reader(path)?;
+            let headers = reader
+                .headers()
+                .map_err(|e| InputError::file(path, format!("cannot read the CSV header: {e}")))?;
+            let schema = Schema::new(
+                headers
+                    .iter()
+                    .map(|h| Field::new(h.trim(), DataType::Utf8, true))
+                    .collect::<Vec<_>>(),
+            );
+            let columns = bind(path, &schema, specs, true)?;
+            let unit = Unit {
+                source: source.clone(),
+                row_group: None,
+                first_row: 2,
+                rows: 0,
+                meta: None,
+                projection: Vec::new(),
+            };
+            Ok((
+                Layout {
+                    columns,
+                    specs: specs.to_vec(),
+                },
+                vec![unit],
+            ))
+        }
+    }
+}
+
+fn csv_reader(path: &Path) -> Result<csv::Reader<File>, InputError> {
+    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(file))
+}
+
+/// Finds each spec's column and checks that its type can hold the kind exactly.
+fn bind(
+    path: &Path,
+    schema: &Schema,
+    specs: &[Spec],
+    csv: bool,
+) -> Result<Vec<Option<usize>>, InputError> {
+    specs
+        .iter()
+        .map(|spec| {
+            let Some((i, field)) = schema.column_with_name(spec.name) else {
+                if spec.required {
+                    let present: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    return Err(InputError::column(
+                        path,
+                        spec.name,
+                        format!("required column is missing (the file has: {}); add it or rename the column that holds it", present.join(", ")),
+                    ));
+                }
+                return Ok(None);
+            };
+            if !csv {
+                check_type(spec, field.data_type()).map_err(|m| InputError::column(path, spec.name, m))?;
+            }
+            Ok(Some(i))
+        })
+        .collect()
+}
+
+fn is_text(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
+    let ok = match spec.kind {
+        Kind::Text | Kind::Quarter => is_text(t),
+        Kind::Month => {
+            is_text(t)
+                || matches!(
+                    t,
+                    DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+                )
+        }
+        Kind::Points | Kind::Money => {
+            if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) {
+                return Err(format!(
+                    "is {t}, a binary floating-point type that cannot hold exact {what}; write it as DECIMAL(38,4) or an integer \
+                     (DuckDB: CAST({name} AS DECIMAL(38,4)); pyarrow: pc.cast(col, pa.decimal128(38, 4)))",
+                    what = if spec.kind == Kind::Money { "money" } else { "points" },
+                    name = spec.name
+                ));
+            }
+            if is_text(t) {
+                return Err(format!(
+                    "is text ({t}) but holds numbers; write it as DECIMAL(38,4) or an integer column (decimal text is accepted in CSV files only)"
+                ));
+            }
+            t.is_integer()
+                || matches!(
+                    t,
+                    DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..)
+                )
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        let expected = match spec.kind {
+            Kind::Text => "text",
+            Kind::Quarter => "text YYYYQn",
+            Kind::Month => "text YYYY-MM or a date",
+            Kind::Points | Kind::Money => "an integer or DECIMAL",
+        };
+        Err(format!("has type {t}; expected {expected}"))
+    }
+}
+
+/// Reads a unit batch by batch. The callback may stop the read by returning an error.
+pub fn read_unit<E: From<InputError>>(
+    unit: &Unit,
+    mut each: impl FnMut(&Batch) -> Result<(), E>,
+) -> Result<(), E> {
+    let path = &unit.source.path;
+    let decode = |e: &dyn std::fmt::Display| InputError::file(path, format!("cannot decode: {e}"));
+    if let (Some(meta), Some(rg)) = (&unit.meta, unit.row_group) {
+        let file =
+            File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+        let mask = ProjectionMask::roots(meta.parquet_schema(), unit.projection.iter().copied());
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+            .with_row_groups(vec![rg])
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| decode(&e))?;
+        let mut next = unit.first_row;
+        for batch in reader {
+            let data = batch.map_err(|e| decode(&e))?;
+            let n = data.num_rows() as u64;
+            each(&Batch {
+                data,
+                rows: RowNumbers::From(next),
+            })?;
+            next += n;
+        }
+        return Ok(());
+    }
+    // CSV: every column as text, numbered by line
+    let mut reader = csv_reader(path)?;
+    let width = reader.headers().map_err(|e| decode(&e))?.len();
+    let schema = Arc::new(Schema::new(
+        (0..width)
+            .map(|i| Field::new(format!("c{i}"), DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let mut record = csv::StringRecord::new();
+    loop {
+        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(BATCH_ROWS); width];
+        let mut lines = Vec::with_capacity(BATCH_ROWS);
+        while lines.len() < BATCH_ROWS {
+            let more = reader
+                .read_record(&mut record)
+                .map_err(|e| InputError::file(path, format!("malformed CSV: {e}")))?;
+            if !more {
+                break;
+            }
+            lines.push(record.position().map_or(0, |p| p.line()));
+            for (c, cell) in cells.iter_mut().zip(record.iter()) {
+                let cell = cell.trim();
+                c.push((!cell.is_empty()).then(|| cell.to_string()));
+            }
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let arrays: Vec<ArrayRef> = cells
+            .into_iter()
+            .map(|c| Arc::new(StringArray::from(c)) as ArrayRef)
+            .collect();
+        let data = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| decode(&e))?;
+        let full = lines.len() == BATCH_ROWS;
+        each(&Batch {
+            data,
+            rows: RowNumbers::Lines(lines),
+        })?;
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// An error at a cell of a batch.
+pub fn cell_error(
+    path: &Path,
+    batch: &Batch,
+    spec: &Spec,
+    i: usize,
+    message: impl Into<String>,
+) -> InputError {
+    InputError {
+        file: path.to_path_buf(),
+        place: Place::Cell {
+            column: spec.name.to_string(),
+            row: batch.row(i),
+            csv: batch.is_csv(),
+        },
+        message: message.into(),
+    }
+}
+
+/// Text values (and their interning) shared across the batches of a unit.
+#[derive(Default)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32, foldhash::fast::FixedState>,
+    pub names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 4 billion distinct texts");
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+}
+
+/// Interned text per row; `None` for null cells. Dictionary columns are interned once per value.
+pub fn text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>> {
+    if let Some(dict) = array.as_any_dictionary_opt() {
+        let values = text_ids(dict.values().as_ref(), interner);
+        let keys = dict.normalized_keys();
+        return (0..array.len())
+            .map(|i| {
+                if array.is_null(i) {
+                    None
+                } else {
+                    values[keys[i]]
+                }
+            })
+            .collect();
+    }
+    let mut out = Vec::with_capacity(array.len());
+    macro_rules! each {
+        ($a:expr) => {
+            for v in $a.iter() {
+                out.push(v.map(|s| interner.id(s)));
+            }
+        };
+    }
+    match array.data_type() {
+        DataType::Utf8 => each!(array.as_string::<i32>()),
+        DataType::LargeUtf8 => each!(array.as_string::<i64>()),
+        DataType::Utf8View => each!(array.as_string_view()),
+        t => unreachable!("text column of type {t} passed the schema check"),
+    }
+    out
+}
+
+/// Exact values at internal scale (4 decimals) per row; `None` for null cells.
+/// `Err((row index, message))` for a value that is not exact at 4 decimals.
+pub fn fixed_values(array: &dyn Array) -> Result<Vec<Option<i128>>, (usize, String)> {
+    fn ints<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<Option<i128>>
+    where
+        T::Native: Into<i128>,
+    {
+        a.as_primitive::<T>()
+            .iter()
+            .map(|v| v.map(|v| v.into() * 10_000))
+            .collect()
+    }
+    fn decimals(
+        values: impl Iterator<Item = Option<i128>>,
+        scale: i8,
+    ) -> Result<Vec<Option<i128>>, (usize, String)> {
+        values
+            .enumerate()
+            .map(|(i, v)| match v {
+                None => Ok(None),
+                Some(m) => Dec::new(m, scale.max(0) as u32)
+                    .rescale_exact(SCALE)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        (
+                            i,
+                            format!(
+                                "{} has more than 4 decimals (or overflows)",
+                                Dec::new(m, scale.max(0) as u32)
+                            ),
+                        )
+                    }),
+            })
+            .collect()
+    }
+    Ok(match array.data_type() {
+        DataType::Int8 => ints::<Int8Type>(array),
+        DataType::Int16 => ints::<Int16Type>(array),
+        DataType::Int32 => ints::<Int32Type>(array),
+        DataType::Int64 => ints::<Int64Type>(array),
+        DataType::UInt8 => ints::<UInt8Type>(array),
+        DataType::UInt16 => ints::<UInt16Type>(array),
+        DataType::UInt32 => ints::<UInt32Type>(array),
+        DataType::UInt64 => ints::<UInt64Type>(array),
+        DataType::Decimal32(_, s) => decimals(
+            array
+                .as_primitive::<Decimal32Type>()
+                .iter()
+                .map(|v| v.map(i128::from)),
+            *s,
+        )?,
+        DataType::Decimal64(_, s) => decimals(
+            array
+                .as_primitive::<Decimal64Type>()
+                .iter()
+                .map(|v| v.map(i128::from)),
+            *s,
+        )?,
+        DataType::Decimal128(_, s) => decimals(array.as_primitive::<Decimal128Type>().iter(), *s)?,
+        DataType::Utf8 => array
+            .as_string::<i32>()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                None => Ok(None),
+                Some(text) => {
+                    let d: Dec = text
+                        .parse()
+                        .map_err(|e: dianzhi_core::number::NotDecimal| (i, e.to_string()))?;
+                    d.rescale_exact(SCALE)
+                        .map(Some)
+                        .ok_or_else(|| (i, format!("{text} has more than 4 decimals")))
+                }
+            })
+            .collect::<Result<_, _>>()?,
+        t => unreachable!("number column of type {t} passed the schema check"),
+    })
+}
+
+/// Months per row as `year × 12 + month − 1`; text months are parsed once per distinct value.
+pub fn month_values(
+    array: &dyn Array,
+    interner: &mut Interner,
+    parsed: &mut Vec<Option<Month>>,
+) -> Result<Vec<Option<Month>>, (usize, String)> {
+    let from_days = |days: Option<i64>| days.map(Month::from_epoch_days);
+    let per_day = |unit: &TimeUnit| match unit {
+        TimeUnit::Second => 86_400i64,
+        TimeUnit::Millisecond => 86_400_000,
+        TimeUnit::Microsecond => 86_400_000_000,
+        TimeUnit::Nanosecond => 86_400_000_000_000,
+    };
+    Ok(match array.data_type() {
+        DataType::Date32 => array
+            .as_primitive::<Date32Type>()
+            .iter()
+            .map(|d| from_days(d.map(i64::from)))
+            .collect(),
+        DataType::Date64 => array
+            .as_primitive::<Date64Type>()
+            .iter()
+            .map(|d| from_days(d.map(|ms| ms.div_euclid(86_400_000))))
+            .collect(),
+        DataType::Timestamp(unit, _) => {
+            let per = per_day(unit);
+            let values: Vec<Option<i64>> = match unit {
+                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().iter().collect(),
+                TimeUnit::Millisecond => array
+                    .as_primitive::<TimestampMillisecondType>()
+                    .iter()
+                    .collect(),
+                TimeUnit::Microsecond => array
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .iter()
+                    .collect(),
+                TimeUnit::Nanosecond => array
+                    .as_primitive::<TimestampNanosecondType>()
+                    .iter()
+                    .collect(),
+            };
+            values
+                .into_iter()
+                .map(|t| from_days(t.map(|t| t.div_euclid(per))))
+                .collect()
+        }
+        _ => parsed_text(array, interner, parsed, |s| {
+            s.parse::<Month>().map_err(|e| e.to_string())
+        })?,
+    })
+}
+
+/// Quarters per row from `YYYYQn` text, parsed once per distinct value.
+pub fn quarter_values(
+    array: &dyn Array,
+    interner: &mut Interner,
+    parsed: &mut Vec<Option<Quarter>>,
+) -> Result<Vec<Option<Quarter>>, (usize, String)> {
+    parsed_text(array, interner, parsed, |s| {
+        s.parse::<Quarter>().map_err(|e| e.to_string())
+    })
+}
+
+/// Parses a text column through the interner, caching the parse of each distinct value.
+fn parsed_text<T: Copy>(
+    array: &dyn Array,
+    interner: &mut Interner,
+    cache: &mut Vec<Option<T>>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<Option<T>>, (usize, String)> {
+    let ids = text_ids(array, interner);
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let Some(id) = *id else { return Ok(None) };
+            let id = id as usize;
+            if cache.len() <= id {
+                cache.resize(interner.names.len(), None);
+            }
+            if cache[id].is_none() {
+                cache[id] = Some(parse(&interner.names[id]).map_err(|e| (i, e))?);
+            }
+            Ok(cache[id])
+        })
+        .collect()
+}
+
+/// Checks a money value (internal scale) is a multiple of the unit.
+pub fn check_money(value: i128, unit: MoneyUnit) -> Result<(), String> {
+    if unit.is_multiple(value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a multiple of the money unit {}; round the amount to the unit or set [money] unit in the config",
+            dianzhi_core::number::show(value),
+            unit.as_dec()
+        ))
+    }
+}
+
+/// `10^exp` as i128 for scaling output.
+pub fn scale_factor(exp: u32) -> i128 {
+    pow10(exp).expect("small exponent")
+}

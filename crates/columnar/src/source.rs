@@ -1,0 +1,94 @@
+//! Resolving `--claims PATH...` (files, directories, globs) into a sorted list of input files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv,
+}
+
+impl Format {
+    /// The format named by the file extension, if it is one we read.
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "parquet" | "pq" => Some(Format::Parquet),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Source {
+    pub path: PathBuf,
+}
+
+impl Source {
+    pub fn format(&self) -> Format {
+        Format::of(&self.path).expect("sources are resolved by extension")
+    }
+}
+
+/// Expands each argument: a file is taken as is (its extension must be .parquet or .csv),
+/// a directory gives every `*.parquet` / `*.csv` directly inside it, anything with `*?[`
+/// is a glob. The result is sorted and de-duplicated, so file order never depends on the
+/// file system.
+pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
+    let mut out = Vec::new();
+    for arg in args {
+        let text = arg.to_string_lossy();
+        if arg.is_dir() {
+            let entries = std::fs::read_dir(arg)
+                .map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?;
+            let before = out.len();
+            for e in entries {
+                let path = e
+                    .map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?
+                    .path();
+                if path.is_file() && Format::of(&path).is_some() {
+                    out.push(Source { path });
+                }
+            }
+            if out.len() == before {
+                return Err(InputError::file(
+                    arg,
+                    "the directory holds no *.parquet or *.csv file",
+                ));
+            }
+        } else if text.contains(['*', '?', '[']) {
+            let paths = glob::glob(&text)
+                .map_err(|e| InputError::file(arg, format!("not a valid glob pattern: {e}")))?;
+            let before = out.len();
+            for p in paths {
+                let path = p.map_err(|e| {
+                    InputError::file(arg, format!("cannot read a match of the glob: {e}"))
+                })?;
+                if path.is_file() && Format::of(&path).is_some() {
+                    out.push(Source { path });
+                }
+            }
+            if out.len() == before {
+                return Err(InputError::file(
+                    arg,
+                    "the glob matches no *.parquet or *.csv file",
+                ));
+            }
+        } else if !arg.exists() {
+            return Err(InputError::file(arg, "no such file or directory"));
+        } else if Format::of(arg).is_none() {
+            return Err(InputError::file(
+                arg,
+                "unknown file type: name Parquet files *.parquet and CSV files *.csv",
+            ));
+        } else {
+            out.push(Source { path: arg.clone() });
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -1,0 +1,82 @@
+//! `manifest.json`: what was run, on which inputs (with SHA-256), with which config, what came
+//! out, and how long each phase took. The audit trail of a clearing run.
+
+use std::io::Read;
+use std::path::Path;
+
+use dianzhi_core::Config;
+use serde_json::{json, Map, Value};
+
+use crate::failure::{Failure, Result};
+use crate::progress::Phase;
+
+pub struct Manifest {
+    doc: Map<String, Value>,
+    inputs: Vec<Value>,
+    outputs: Vec<Value>,
+}
+
+impl Manifest {
+    pub fn new(command: &str, config: &Config) -> Self {
+        let mut doc = Map::new();
+        doc.insert(
+            "program".into(),
+            json!({ "name": "dianzhi", "version": env!("CARGO_PKG_VERSION") }),
+        );
+        doc.insert("command".into(), json!(command));
+        doc.insert(
+            "config".into(),
+            serde_json::to_value(config).expect("config serialises"),
+        );
+        Manifest {
+            doc,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
+    pub fn input(&mut self, role: &str, path: &Path, sha256: String, rows: u64) {
+        self.inputs.push(json!({ "role": role, "path": path.display().to_string(), "sha256": sha256, "rows": rows }));
+    }
+
+    pub fn output(&mut self, file: &str, rows: usize, sha256: String) {
+        self.outputs
+            .push(json!({ "file": file, "rows": rows, "sha256": sha256 }));
+    }
+
+    pub fn set(&mut self, key: &str, value: Value) {
+        self.doc.insert(key.into(), value);
+    }
+
+    pub fn finish(mut self, path: &Path, phases: Vec<Phase>) -> Result<()> {
+        self.doc.insert("inputs".into(), Value::Array(self.inputs));
+        self.doc
+            .insert("outputs".into(), Value::Array(self.outputs));
+        self.doc.insert(
+            "phases".into(),
+            serde_json::to_value(phases).expect("phases serialise"),
+        );
+        let text =
+            serde_json::to_string_pretty(&Value::Object(self.doc)).expect("manifest serialises");
+        std::fs::write(path, text + "\n")
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))
+    }
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Failure::input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Failure::other(format!("{}: cannot read: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}

@@ -1,0 +1,96 @@
+//! Progress on stderr for long runs (only when stderr is a terminal and not --quiet), and
+//! the wall time of each phase for the manifest.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub seconds: f64,
+}
+
+pub struct Progress {
+    show: bool,
+    phases: Vec<Phase>,
+    current: Option<(&'static str, Instant)>,
+    rows: Arc<AtomicU64>,
+    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Self {
+        Progress {
+            show: !quiet && std::io::stderr().is_terminal(),
+            phases: Vec::new(),
+            current: None,
+            rows: Arc::default(),
+            ticker: None,
+        }
+    }
+
+    /// Ends the current phase and starts `name`.
+    pub fn phase(&mut self, name: &'static str) {
+        self.finish();
+        self.current = Some((name, Instant::now()));
+        if self.show {
+            let stop = Arc::new(AtomicBool::new(false));
+            let (rows, stop2) = (self.rows.clone(), stop.clone());
+            let start = Instant::now();
+            let handle = std::thread::spawn(move || {
+                while !stop2.load(Ordering::Relaxed) {
+                    let n = rows.load(Ordering::Relaxed);
+                    let secs = start.elapsed().as_secs_f64();
+                    let rows = if n > 0 {
+                        format!(
+                            ", {n} rows read ({:.1} M rows/s)",
+                            n as f64 / secs.max(1e-9) / 1e6
+                        )
+                    } else {
+                        String::new()
+                    };
+                    eprint!("\r\x1b[2K{name}: {secs:.1} s{rows}");
+                    let _ = std::io::stderr().flush();
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+            self.ticker = Some((stop, handle));
+        }
+    }
+
+    /// A counter of rows read, for the current phase's progress line.
+    pub fn rows(&self) -> Arc<AtomicU64> {
+        self.rows.clone()
+    }
+
+    fn finish(&mut self) {
+        if let Some((stop, handle)) = self.ticker.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
+            eprint!("\r\x1b[2K");
+        }
+        if let Some((name, start)) = self.current.take() {
+            self.phases.push(Phase {
+                name,
+                seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+        self.rows.store(0, Ordering::Relaxed);
+    }
+
+    /// Ends the last phase and returns all phases with their wall times.
+    pub fn phases(&mut self) -> Vec<Phase> {
+        self.finish();
+        self.phases.clone()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

@@ -1,0 +1,195 @@
+//! `dianzhi settle`: read, aggregate, clear every pool, write the tables and the manifest.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use dianzhi_columnar::claims;
+use dianzhi_columnar::source::{resolve, Format, Source};
+use dianzhi_columnar::{outputs, tables, write};
+use dianzhi_core::clearing::{assemble, clear};
+use dianzhi_core::number::{format_fixed, SCALE};
+use dianzhi_core::period::Quarter;
+use dianzhi_core::pool::PoolInput;
+use dianzhi_core::settlement::SettledPool;
+use dianzhi_core::Config;
+use serde_json::json;
+
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+use crate::outdir::OutDir;
+use crate::progress::Progress;
+
+pub struct SettleArgs {
+    pub claims: Vec<PathBuf>,
+    pub budgets: PathBuf,
+    pub interim: Option<PathBuf>,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub out: PathBuf,
+    pub format: Format,
+    pub quarters: Vec<Quarter>,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+/// What a settle run produced, for the caller to print.
+pub struct Settled {
+    pub pools: Vec<PoolInput>,
+    pub settled: Vec<SettledPool>,
+    pub out: PathBuf,
+}
+
+pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Settled> {
+    let out = OutDir::prepare(&args.out, args.force, replaceable)?;
+    let mut progress = Progress::new(args.quiet);
+    let config = &args.config;
+    let unit = config.money.unit;
+
+    progress.phase("read budgets and interim");
+    let budgets_src = single(&args.budgets)?;
+    let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
+    let interim_src = args.interim.as_deref().map(single).transpose()?;
+    let (interim, interim_rows) = match &interim_src {
+        Some(s) => tables::read_interim(s, unit)?,
+        None => (Vec::new(), 0),
+    };
+
+    progress.phase("scan claims");
+    let sources = resolve(&args.claims)?;
+    let counter = progress.rows();
+    let (scan, hashes) = rayon::join(
+        || {
+            claims::scan(&sources, unit, &|n| {
+                counter.fetch_add(n, Ordering::Relaxed);
+            })
+        },
+        || {
+            sources
+                .iter()
+                .map(|s| sha256_file(&s.path))
+                .collect::<Result<Vec<_>>>()
+        },
+    );
+    let (scan, hashes) = (scan?, hashes?);
+
+    progress.phase("settle pools");
+    let quarters = (!args.quarters.is_empty()).then_some(args.quarters.as_slice());
+    let pools = assemble(budgets, scan.claims, interim, quarters)?;
+    let settled = clear(&pools, config)?;
+
+    progress.phase("write outputs");
+    let ext = match args.format {
+        Format::Parquet => "parquet",
+        Format::Csv => "csv",
+    };
+    let mut manifest = Manifest::new("settle", config);
+    manifest.input(
+        "budgets",
+        &budgets_src.path,
+        sha256_file(&budgets_src.path)?,
+        budget_rows,
+    );
+    if let Some(s) = &interim_src {
+        manifest.input("interim", &s.path, sha256_file(&s.path)?, interim_rows);
+    }
+    for (f, h) in scan.files.iter().zip(hashes) {
+        manifest.input("claims", &f.path, h, f.rows);
+    }
+    if let Some(p) = &args.config_path {
+        manifest.input("config", p, sha256_file(p)?, 0);
+    }
+    for (name, table) in [
+        (
+            "point_values",
+            outputs::point_values(&pools, &settled, config),
+        ),
+        ("settlements", outputs::settlements(&pools, &settled, unit)),
+    ] {
+        let file = format!("{name}.{ext}");
+        write::write_table(&table, &out.file(&file), args.format)?;
+        manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
+    }
+    manifest.set(
+        "quarters",
+        json!(args
+            .quarters
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()),
+    );
+    manifest.set("counts", counts(scan.rows, &pools, &settled));
+    manifest.set("totals", totals(&pools, &settled, config));
+    manifest.finish(&out.file("manifest.json"), progress.phases())?;
+    let out = out.commit()?;
+    Ok(Settled {
+        pools,
+        settled,
+        out,
+    })
+}
+
+/// `--budgets`/`--interim` take one file.
+fn single(path: &Path) -> Result<Source> {
+    let mut s = resolve(&[path.to_path_buf()])?;
+    if s.len() != 1 {
+        return Err(Failure::input(format!(
+            "{}: expected one budgets/interim file, found {}",
+            path.display(),
+            s.len()
+        )));
+    }
+    Ok(s.remove(0))
+}
+
+fn counts(claim_rows: u64, pools: &[PoolInput], settled: &[SettledPool]) -> serde_json::Value {
+    let mut status: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in settled {
+        *status.entry(s.point_value.status.as_str()).or_default() += 1;
+    }
+    let institutions: std::collections::BTreeSet<&str> = pools
+        .iter()
+        .flat_map(|p| {
+            p.members
+                .iter()
+                .filter(|m| m.has_claims)
+                .map(|m| m.institution_id.as_str())
+        })
+        .collect();
+    json!({
+        "claim_rows": claim_rows,
+        "pools": pools.len(),
+        "pools_by_status": status,
+        "settlement_rows": settled.iter().map(|s| s.settlements.len()).sum::<usize>(),
+        "institutions": institutions.len(),
+    })
+}
+
+fn totals(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> serde_json::Value {
+    let unit = config.money.unit;
+    let sum = |f: &dyn Fn(&PoolInput, &SettledPool) -> i128| {
+        pools
+            .iter()
+            .zip(settled)
+            .map(|(p, s)| f(p, s))
+            .sum::<i128>()
+    };
+    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
+    let points = |v: i128| format_fixed(v, SCALE);
+    let per_row = |f: &dyn Fn(&dianzhi_core::settlement::Settlement) -> i128| {
+        money(settled.iter().flat_map(|s| &s.settlements).map(f).sum())
+    };
+    json!({
+        "budget": money(sum(&|p, _| p.budget)),
+        "charges": money(sum(&|p, _| p.charges)),
+        "claimed_points": points(sum(&|_, s| s.sums.claimed)),
+        "floating_points": points(sum(&|_, s| s.totals.floating_points)),
+        "fixed_amount": money(sum(&|_, s| s.totals.fixed_amount)),
+        "distributed": money(sum(&|_, s| s.distributed)),
+        "residual": money(sum(&|_, s| s.residual)),
+        "copayment": per_row(&|r| r.sums.copayment),
+        "payable": per_row(&|r| r.payable),
+        "interim_paid": per_row(&|r| r.interim_paid),
+        "adjustment": per_row(&|r| r.adjustment),
+    })
+}
