@@ -11,17 +11,11 @@ pub struct Failure {
 impl Failure {
     /// Invalid input or config: exit 2.
     pub fn input(message: impl fmt::Display) -> Self {
-        Failure {
-            code: 2,
-            message: message.to_string(),
-        }
+        Failure { code: 2, message: message.to_string() }
     }
     /// Anything else (a failed write, a bug): exit 1.
     pub fn other(message: impl fmt::Display) -> Self {
-        Failure {
-            code: 1,
-            message: message.to_string(),
-        }
+        Failure { code: 1, message: message.to_string() }
     }
 }
 

@@ -80,8 +80,7 @@ enum Command {
 }
 
 fn parse_quarter(s: &str) -> std::result::Result<Quarter, String> {
-    s.parse()
-        .map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
+    s.parse().map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
 }
 
 /// Reads a TOML config; unknown keys and bad values are errors naming the key.
@@ -91,33 +90,18 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::input(format!("{}: cannot read the config: {e}", path.display())))?;
-    let config: Config = toml::from_str(&text)
-        .map_err(|e| Failure::input(format!("{}: invalid config: {e}", path.display())))?;
-    config
-        .validate()
-        .map_err(|e| Failure::input(format!("{}: invalid config: {e}", path.display())))?;
+    let config: Config =
+        toml::from_str(&text).map_err(|e| Failure::input(format!("{}: invalid config: {e}", path.display())))?;
+    config.validate().map_err(|e| Failure::input(format!("{}: invalid config: {e}", path.display())))?;
     Ok(config)
 }
 
 fn run(cli: Cli) -> Result<()> {
     if let Some(n) = cli.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-            .map_err(Failure::other)?;
+        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().map_err(Failure::other)?;
     }
     match cli.command {
-        Command::Settle {
-            claims,
-            budgets,
-            interim,
-            config,
-            out,
-            format,
-            quarters,
-            force,
-            quiet,
-        } => {
+        Command::Settle { claims, budgets, interim, config, out, format, quarters, force, quiet } => {
             let args = settle::SettleArgs {
                 claims,
                 budgets,
@@ -132,12 +116,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let done = settle::run(&args, |_| false)?;
             let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
-            println!(
-                "settled {} pools, {} settlement rows → {}",
-                done.pools.len(),
-                rows,
-                done.out.display()
-            );
+            println!("settled {} pools, {} settlement rows → {}", done.pools.len(), rows, done.out.display());
         }
     }
     Ok(())

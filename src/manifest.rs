@@ -19,20 +19,10 @@ pub struct Manifest {
 impl Manifest {
     pub fn new(command: &str, config: &Config) -> Self {
         let mut doc = Map::new();
-        doc.insert(
-            "program".into(),
-            json!({ "name": "dianzhi", "version": env!("CARGO_PKG_VERSION") }),
-        );
+        doc.insert("program".into(), json!({ "name": "dianzhi", "version": env!("CARGO_PKG_VERSION") }));
         doc.insert("command".into(), json!(command));
-        doc.insert(
-            "config".into(),
-            serde_json::to_value(config).expect("config serialises"),
-        );
-        Manifest {
-            doc,
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-        }
+        doc.insert("config".into(), serde_json::to_value(config).expect("config serialises"));
+        Manifest { doc, inputs: Vec::new(), outputs: Vec::new() }
     }
 
     pub fn input(&mut self, role: &str, path: &Path, sha256: String, rows: u64) {
@@ -40,8 +30,7 @@ impl Manifest {
     }
 
     pub fn output(&mut self, file: &str, rows: usize, sha256: String) {
-        self.outputs
-            .push(json!({ "file": file, "rows": rows, "sha256": sha256 }));
+        self.outputs.push(json!({ "file": file, "rows": rows, "sha256": sha256 }));
     }
 
     pub fn set(&mut self, key: &str, value: Value) {
@@ -50,29 +39,21 @@ impl Manifest {
 
     pub fn finish(mut self, path: &Path, phases: Vec<Phase>) -> Result<()> {
         self.doc.insert("inputs".into(), Value::Array(self.inputs));
-        self.doc
-            .insert("outputs".into(), Value::Array(self.outputs));
-        self.doc.insert(
-            "phases".into(),
-            serde_json::to_value(phases).expect("phases serialise"),
-        );
-        let text =
-            serde_json::to_string_pretty(&Value::Object(self.doc)).expect("manifest serialises");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))
+        self.doc.insert("outputs".into(), Value::Array(self.outputs));
+        self.doc.insert("phases".into(), serde_json::to_value(phases).expect("phases serialise"));
+        let text = serde_json::to_string_pretty(&Value::Object(self.doc)).expect("manifest serialises");
+        std::fs::write(path, text + "\n").map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))
     }
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| Failure::input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| Failure::input(format!("{}: cannot open: {e}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| Failure::other(format!("{}: cannot read: {e}", path.display())))?;
+        let n = file.read(&mut buf).map_err(|e| Failure::other(format!("{}: cannot read: {e}", path.display())))?;
         if n == 0 {
             break;
         }

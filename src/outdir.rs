@@ -15,11 +15,7 @@ pub struct OutDir {
 impl OutDir {
     /// Checks `target` before any work: it must not be a non-empty directory unless `force`
     /// (or `replaceable` says its contents may be replaced), and not a file.
-    pub fn prepare(
-        target: &Path,
-        force: bool,
-        replaceable: impl Fn(&Path) -> bool,
-    ) -> Result<OutDir> {
+    pub fn prepare(target: &Path, force: bool, replaceable: impl Fn(&Path) -> bool) -> Result<OutDir> {
         if target.exists() {
             if !target.is_dir() {
                 return Err(Failure::input(format!(
@@ -27,10 +23,7 @@ impl OutDir {
                     target.display()
                 )));
             }
-            let non_empty = fs::read_dir(target)
-                .map_err(Failure::other)?
-                .next()
-                .is_some();
+            let non_empty = fs::read_dir(target).map_err(Failure::other)?.next().is_some();
             if non_empty && !force && !replaceable(target) {
                 return Err(Failure::input(format!(
                     "--out {}: the directory exists and is not empty; choose a new directory or pass --force to replace it",
@@ -38,26 +31,18 @@ impl OutDir {
                 )));
             }
         }
-        let name = target
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
+        let name = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent)
-            .map_err(|e| Failure::other(format!("cannot create {}: {e}", parent.display())))?;
+        fs::create_dir_all(&parent).map_err(|e| Failure::other(format!("cannot create {}: {e}", parent.display())))?;
         let staging = parent.join(format!(".{name}.dianzhi-tmp-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(Failure::other)?;
         }
-        fs::create_dir(&staging)
-            .map_err(|e| Failure::other(format!("cannot create {}: {e}", staging.display())))?;
-        Ok(OutDir {
-            target: target.to_path_buf(),
-            staging,
-            done: false,
-        })
+        fs::create_dir(&staging).map_err(|e| Failure::other(format!("cannot create {}: {e}", staging.display())))?;
+        Ok(OutDir { target: target.to_path_buf(), staging, done: false })
     }
 
     /// Where to write a file of the output.
@@ -68,16 +53,11 @@ impl OutDir {
     /// Moves the finished output into place, replacing what was there.
     pub fn commit(mut self) -> Result<PathBuf> {
         if self.target.exists() {
-            fs::remove_dir_all(&self.target).map_err(|e| {
-                Failure::other(format!("cannot replace {}: {e}", self.target.display()))
-            })?;
+            fs::remove_dir_all(&self.target)
+                .map_err(|e| Failure::other(format!("cannot replace {}: {e}", self.target.display())))?;
         }
-        fs::rename(&self.staging, &self.target).map_err(|e| {
-            Failure::other(format!(
-                "cannot move the output into {}: {e}",
-                self.target.display()
-            ))
-        })?;
+        fs::rename(&self.staging, &self.target)
+            .map_err(|e| Failure::other(format!("cannot move the output into {}: {e}", self.target.display())))?;
         self.done = true;
         Ok(self.target.clone())
     }

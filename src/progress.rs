@@ -46,10 +46,7 @@ impl Progress {
                     let n = rows.load(Ordering::Relaxed);
                     let secs = start.elapsed().as_secs_f64();
                     let rows = if n > 0 {
-                        format!(
-                            ", {n} rows read ({:.1} M rows/s)",
-                            n as f64 / secs.max(1e-9) / 1e6
-                        )
+                        format!(", {n} rows read ({:.1} M rows/s)", n as f64 / secs.max(1e-9) / 1e6)
                     } else {
                         String::new()
                     };
@@ -74,10 +71,7 @@ impl Progress {
             eprint!("\r\x1b[2K");
         }
         if let Some((name, start)) = self.current.take() {
-            self.phases.push(Phase {
-                name,
-                seconds: start.elapsed().as_secs_f64(),
-            });
+            self.phases.push(Phase { name, seconds: start.elapsed().as_secs_f64() });
         }
         self.rows.store(0, Ordering::Relaxed);
     }

@@ -11,17 +11,7 @@ pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &
     let scale = config.point_value.scale;
     let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
     let value = |v: Option<i128>| v.map_or_else(|| "-".to_string(), |v| format_fixed(v, scale));
-    let header = [
-        "sector",
-        "region",
-        "quarter",
-        "institutions",
-        "budget",
-        "fpv",
-        "apv",
-        "residual",
-        "status",
-    ];
+    let header = ["sector", "region", "quarter", "institutions", "budget", "fpv", "apv", "residual", "status"];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(ToString::to_string).collect()];
     for (p, s) in pools.iter().zip(settled) {
         rows.push(vec![
@@ -36,9 +26,8 @@ pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &
             s.point_value.status.as_str().to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for r in &rows {
         let line: Vec<String> = r

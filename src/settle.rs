@@ -64,12 +64,7 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
                 counter.fetch_add(n, Ordering::Relaxed);
             })
         },
-        || {
-            sources
-                .iter()
-                .map(|s| sha256_file(&s.path))
-                .collect::<Result<Vec<_>>>()
-        },
+        || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
     );
     let (scan, hashes) = (scan?, hashes?);
 
@@ -84,12 +79,7 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
         Format::Csv => "csv",
     };
     let mut manifest = Manifest::new("settle", config);
-    manifest.input(
-        "budgets",
-        &budgets_src.path,
-        sha256_file(&budgets_src.path)?,
-        budget_rows,
-    );
+    manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
     if let Some(s) = &interim_src {
         manifest.input("interim", &s.path, sha256_file(&s.path)?, interim_rows);
     }
@@ -100,33 +90,19 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
         manifest.input("config", p, sha256_file(p)?, 0);
     }
     for (name, table) in [
-        (
-            "point_values",
-            outputs::point_values(&pools, &settled, config),
-        ),
+        ("point_values", outputs::point_values(&pools, &settled, config)),
         ("settlements", outputs::settlements(&pools, &settled, unit)),
     ] {
         let file = format!("{name}.{ext}");
         write::write_table(&table, &out.file(&file), args.format)?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
-    manifest.set(
-        "quarters",
-        json!(args
-            .quarters
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()),
-    );
+    manifest.set("quarters", json!(args.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
     manifest.set("counts", counts(scan.rows, &pools, &settled));
     manifest.set("totals", totals(&pools, &settled, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(Settled {
-        pools,
-        settled,
-        out,
-    })
+    Ok(Settled { pools, settled, out })
 }
 
 /// `--budgets`/`--interim` take one file.
@@ -149,12 +125,7 @@ fn counts(claim_rows: u64, pools: &[PoolInput], settled: &[SettledPool]) -> serd
     }
     let institutions: std::collections::BTreeSet<&str> = pools
         .iter()
-        .flat_map(|p| {
-            p.members
-                .iter()
-                .filter(|m| m.has_claims)
-                .map(|m| m.institution_id.as_str())
-        })
+        .flat_map(|p| p.members.iter().filter(|m| m.has_claims).map(|m| m.institution_id.as_str()))
         .collect();
     json!({
         "claim_rows": claim_rows,
@@ -167,13 +138,8 @@ fn counts(claim_rows: u64, pools: &[PoolInput], settled: &[SettledPool]) -> serd
 
 fn totals(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> serde_json::Value {
     let unit = config.money.unit;
-    let sum = |f: &dyn Fn(&PoolInput, &SettledPool) -> i128| {
-        pools
-            .iter()
-            .zip(settled)
-            .map(|(p, s)| f(p, s))
-            .sum::<i128>()
-    };
+    let sum =
+        |f: &dyn Fn(&PoolInput, &SettledPool) -> i128| pools.iter().zip(settled).map(|(p, s)| f(p, s)).sum::<i128>();
     let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
     let points = |v: i128| format_fixed(v, SCALE);
     let per_row = |f: &dyn Fn(&dianzhi_core::settlement::Settlement) -> i128| {

@@ -13,9 +13,7 @@ use dianzhi_core::period::{Month, Quarter};
 use dianzhi_core::pool::{ClaimSums, PoolKey};
 use rayon::prelude::*;
 
-use crate::column::{
-    self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit,
-};
+use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
 use crate::error::{InputError, Result};
 use crate::source::Source;
 
@@ -70,32 +68,16 @@ pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)
         let (layout, file_units) = column::open(source, &CLAIMS)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
     }
-    let partials: Vec<Partial> = units
-        .par_iter()
-        .map(|(f, layout, u)| scan_unit(*f, layout, u, unit, progress))
-        .collect::<Result<_>>()?;
+    let partials: Vec<Partial> =
+        units.par_iter().map(|(f, layout, u)| scan_unit(*f, layout, u, unit, progress)).collect::<Result<_>>()?;
 
-    let mut files: Vec<FileRows> = sources
-        .iter()
-        .map(|s| FileRows {
-            path: s.path.clone(),
-            rows: 0,
-        })
-        .collect();
-    let mut merged: HashMap<(String, PoolKey), ClaimSums, foldhash::fast::FixedState> =
-        HashMap::default();
+    let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
+    let mut merged: HashMap<(String, PoolKey), ClaimSums, foldhash::fast::FixedState> = HashMap::default();
     for p in partials {
         files[p.file].rows += p.rows;
         for ((inst, sector, region, quarter), sums) in p.sums {
             let name = |id: u32| p.texts.names[id as usize].to_string();
-            let key = (
-                name(inst),
-                PoolKey {
-                    sector: name(sector),
-                    region: name(region),
-                    quarter,
-                },
-            );
+            let key = (name(inst), PoolKey { sector: name(sector), region: name(region), quarter });
             merged
                 .entry(key)
                 .or_default()
@@ -105,19 +87,11 @@ pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)
     }
     let mut claims: Vec<ClaimAggregate> = merged
         .into_iter()
-        .map(|((institution_id, pool), sums)| ClaimAggregate {
-            institution_id,
-            pool,
-            sums,
-        })
+        .map(|((institution_id, pool), sums)| ClaimAggregate { institution_id, pool, sums })
         .collect();
     claims.sort_unstable_by(|a, b| (&a.pool, &a.institution_id).cmp(&(&b.pool, &b.institution_id)));
     let rows = files.iter().map(|f| f.rows).sum();
-    Ok(Scan {
-        claims,
-        files,
-        rows,
-    })
+    Ok(Scan { claims, files, rows })
 }
 
 fn scan_unit(
@@ -127,12 +101,7 @@ fn scan_unit(
     money: MoneyUnit,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial> {
-    let mut p = Partial {
-        texts: Interner::default(),
-        sums: HashMap::default(),
-        rows: 0,
-        file,
-    };
+    let mut p = Partial { texts: Interner::default(), sums: HashMap::default(), rows: 0, file };
     let mut periods = Interner::default();
     let mut months: Vec<Option<Month>> = Vec::new();
     let mut quarters: Vec<Option<Quarter>> = Vec::new();
@@ -141,12 +110,10 @@ fn scan_unit(
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
         let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
 
-        let mut keys = [INSTITUTION, SECTOR, REGION]
-            .map(|k| column::text_ids(col(k).expect("required"), &mut p.texts));
+        let mut keys = [INSTITUTION, SECTOR, REGION].map(|k| column::text_ids(col(k).expect("required"), &mut p.texts));
         for (n, k) in [INSTITUTION, SECTOR, REGION].into_iter().enumerate() {
-            if let Some(i) = keys[n]
-                .iter()
-                .position(|id| id.is_none_or(|id| p.texts.names[id as usize].trim().is_empty()))
+            if let Some(i) =
+                keys[n].iter().position(|id| id.is_none_or(|id| p.texts.names[id as usize].trim().is_empty()))
             {
                 return Err(err(
                     k,
@@ -163,8 +130,7 @@ fn scan_unit(
         let month = column::month_values(col(MONTH).expect("required"), &mut periods, &mut months)
             .map_err(|(i, m)| err(MONTH, i, m))?;
         let settle = match col(SETTLE) {
-            Some(a) => column::quarter_values(a, &mut periods, &mut quarters)
-                .map_err(|(i, m)| err(SETTLE, i, m))?,
+            Some(a) => column::quarter_values(a, &mut periods, &mut quarters).map_err(|(i, m)| err(SETTLE, i, m))?,
             None => vec![None; batch.len()],
         };
         let mut numbers: [Vec<Option<i128>>; 5] = Default::default();
@@ -176,12 +142,7 @@ fn scan_unit(
         }
         for i in 0..batch.len() {
             let Some(month) = month[i] else {
-                return Err(err(
-                    MONTH,
-                    i,
-                    "empty service_month; give YYYY-MM or a date".into(),
-                )
-                .into());
+                return Err(err(MONTH, i, "empty service_month; give YYYY-MM or a date".into()).into());
             };
             let quarter = match settle[i] {
                 None => month.quarter(),
@@ -196,33 +157,17 @@ fn scan_unit(
                     Some(x) => x,
                     None if !layout.specs[k].required => 0,
                     None => {
-                        return Err(err(
-                            k,
-                            i,
-                            format!("empty {}; give a number (0 if none)", layout.specs[k].name),
+                        return Err(
+                            err(k, i, format!("empty {}; give a number (0 if none)", layout.specs[k].name)).into()
                         )
-                        .into())
                     }
                 };
             }
             if !money.is_multiple(v[4]) {
-                return Err(
-                    err(COPAYMENT, i, column::check_money(v[4], money).unwrap_err()).into(),
-                );
+                return Err(err(COPAYMENT, i, column::check_money(v[4], money).unwrap_err()).into());
             }
-            let row = ClaimSums {
-                claimed: v[0],
-                drug: v[1],
-                protected: v[2],
-                deducted: v[3],
-                copayment: v[4],
-            };
-            let key = (
-                inst[i].expect("checked"),
-                sector[i].expect("checked"),
-                region[i].expect("checked"),
-                quarter,
-            );
+            let row = ClaimSums { claimed: v[0], drug: v[1], protected: v[2], deducted: v[3], copayment: v[4] };
+            let key = (inst[i].expect("checked"), sector[i].expect("checked"), region[i].expect("checked"), quarter);
             p.sums
                 .entry(key)
                 .or_default()

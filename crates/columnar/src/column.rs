@@ -12,9 +12,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use dianzhi_core::number::{pow10, Dec, MoneyUnit, SCALE};
 use dianzhi_core::period::{Month, Quarter};
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 
 use crate::error::{InputError, Place};
@@ -47,18 +45,10 @@ pub struct Spec {
 }
 
 pub const fn required(name: &'static str, kind: Kind) -> Spec {
-    Spec {
-        name,
-        kind,
-        required: true,
-    }
+    Spec { name, kind, required: true }
 }
 pub const fn optional(name: &'static str, kind: Kind) -> Spec {
-    Spec {
-        name,
-        kind,
-        required: false,
-    }
+    Spec { name, kind, required: false }
 }
 
 /// A batch of rows and how to number them in messages.
@@ -116,8 +106,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
     let path = &source.path;
     match source.format() {
         Format::Parquet => {
-            let file = File::open(path)
-                .map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+            let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
             let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                 .map_err(|e| InputError::file(path, format!("not a readable Parquet file: {e}")))?;
             let schema = meta.schema().clone();
@@ -125,10 +114,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
             // project only the columns we need, in file order; remap spec → batch column
             let mut projection: Vec<usize> = found.iter().flatten().copied().collect();
             projection.sort_unstable();
-            let columns = found
-                .iter()
-                .map(|c| c.map(|i| projection.binary_search(&i).expect("projected")))
-                .collect();
+            let columns = found.iter().map(|c| c.map(|i| projection.binary_search(&i).expect("projected"))).collect();
             let mut units = Vec::new();
             let mut first_row = 1u64;
             for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
@@ -143,25 +129,14 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                 });
                 first_row += rows;
             }
-            Ok((
-                Layout {
-                    columns,
-                    specs: specs.to_vec(),
-                },
-                units,
-            ))
+            Ok((Layout { columns, specs: specs.to_vec() }, units))
         }
         Format::Csv => {
             let mut reader = csv_reader(path)?;
-            let headers = reader
-                .headers()
-                .map_err(|e| InputError::file(path, format!("cannot read the CSV header: {e}")))?;
-            let schema = Schema::new(
-                headers
-                    .iter()
-                    .map(|h| Field::new(h.trim(), DataType::Utf8, true))
-                    .collect::<Vec<_>>(),
-            );
+            let headers =
+                reader.headers().map_err(|e| InputError::file(path, format!("cannot read the CSV header: {e}")))?;
+            let schema =
+                Schema::new(headers.iter().map(|h| Field::new(h.trim(), DataType::Utf8, true)).collect::<Vec<_>>());
             let columns = bind(path, &schema, specs, true)?;
             let unit = Unit {
                 source: source.clone(),
@@ -171,32 +146,18 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                 meta: None,
                 projection: Vec::new(),
             };
-            Ok((
-                Layout {
-                    columns,
-                    specs: specs.to_vec(),
-                },
-                vec![unit],
-            ))
+            Ok((Layout { columns, specs: specs.to_vec() }, vec![unit]))
         }
     }
 }
 
 fn csv_reader(path: &Path) -> Result<csv::Reader<File>, InputError> {
     let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(file))
+    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file))
 }
 
 /// Finds each spec's column and checks that its type can hold the kind exactly.
-fn bind(
-    path: &Path,
-    schema: &Schema,
-    specs: &[Spec],
-    csv: bool,
-) -> Result<Vec<Option<usize>>, InputError> {
+fn bind(path: &Path, schema: &Schema, specs: &[Spec], csv: bool) -> Result<Vec<Option<usize>>, InputError> {
     specs
         .iter()
         .map(|spec| {
@@ -206,7 +167,10 @@ fn bind(
                     return Err(InputError::column(
                         path,
                         spec.name,
-                        format!("required column is missing (the file has: {}); add it or rename the column that holds it", present.join(", ")),
+                        format!(
+                            "required column is missing (the file has: {}); add it or rename the column that holds it",
+                            present.join(", ")
+                        ),
                     ));
                 }
                 return Ok(None);
@@ -230,13 +194,7 @@ fn is_text(t: &DataType) -> bool {
 fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
     let ok = match spec.kind {
         Kind::Text | Kind::Quarter => is_text(t),
-        Kind::Month => {
-            is_text(t)
-                || matches!(
-                    t,
-                    DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
-                )
-        }
+        Kind::Month => is_text(t) || matches!(t, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)),
         Kind::Points | Kind::Money => {
             if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) {
                 return Err(format!(
@@ -251,11 +209,7 @@ fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
                     "is text ({t}) but holds numbers; write it as DECIMAL(38,4) or an integer column (decimal text is accepted in CSV files only)"
                 ));
             }
-            t.is_integer()
-                || matches!(
-                    t,
-                    DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..)
-                )
+            t.is_integer() || matches!(t, DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..))
         }
     };
     if ok {
@@ -272,15 +226,11 @@ fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
 }
 
 /// Reads a unit batch by batch. The callback may stop the read by returning an error.
-pub fn read_unit<E: From<InputError>>(
-    unit: &Unit,
-    mut each: impl FnMut(&Batch) -> Result<(), E>,
-) -> Result<(), E> {
+pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) -> Result<(), E>) -> Result<(), E> {
     let path = &unit.source.path;
     let decode = |e: &dyn std::fmt::Display| InputError::file(path, format!("cannot decode: {e}"));
     if let (Some(meta), Some(rg)) = (&unit.meta, unit.row_group) {
-        let file =
-            File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+        let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
         let mask = ProjectionMask::roots(meta.parquet_schema(), unit.projection.iter().copied());
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
             .with_row_groups(vec![rg])
@@ -292,10 +242,7 @@ pub fn read_unit<E: From<InputError>>(
         for batch in reader {
             let data = batch.map_err(|e| decode(&e))?;
             let n = data.num_rows() as u64;
-            each(&Batch {
-                data,
-                rows: RowNumbers::From(next),
-            })?;
+            each(&Batch { data, rows: RowNumbers::From(next) })?;
             next += n;
         }
         return Ok(());
@@ -304,18 +251,15 @@ pub fn read_unit<E: From<InputError>>(
     let mut reader = csv_reader(path)?;
     let width = reader.headers().map_err(|e| decode(&e))?.len();
     let schema = Arc::new(Schema::new(
-        (0..width)
-            .map(|i| Field::new(format!("c{i}"), DataType::Utf8, true))
-            .collect::<Vec<_>>(),
+        (0..width).map(|i| Field::new(format!("c{i}"), DataType::Utf8, true)).collect::<Vec<_>>(),
     ));
     let mut record = csv::StringRecord::new();
     loop {
         let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(BATCH_ROWS); width];
         let mut lines = Vec::with_capacity(BATCH_ROWS);
         while lines.len() < BATCH_ROWS {
-            let more = reader
-                .read_record(&mut record)
-                .map_err(|e| InputError::file(path, format!("malformed CSV: {e}")))?;
+            let more =
+                reader.read_record(&mut record).map_err(|e| InputError::file(path, format!("malformed CSV: {e}")))?;
             if !more {
                 break;
             }
@@ -328,16 +272,10 @@ pub fn read_unit<E: From<InputError>>(
         if lines.is_empty() {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = cells
-            .into_iter()
-            .map(|c| Arc::new(StringArray::from(c)) as ArrayRef)
-            .collect();
+        let arrays: Vec<ArrayRef> = cells.into_iter().map(|c| Arc::new(StringArray::from(c)) as ArrayRef).collect();
         let data = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| decode(&e))?;
         let full = lines.len() == BATCH_ROWS;
-        each(&Batch {
-            data,
-            rows: RowNumbers::Lines(lines),
-        })?;
+        each(&Batch { data, rows: RowNumbers::Lines(lines) })?;
         if !full {
             return Ok(());
         }
@@ -345,20 +283,10 @@ pub fn read_unit<E: From<InputError>>(
 }
 
 /// An error at a cell of a batch.
-pub fn cell_error(
-    path: &Path,
-    batch: &Batch,
-    spec: &Spec,
-    i: usize,
-    message: impl Into<String>,
-) -> InputError {
+pub fn cell_error(path: &Path, batch: &Batch, spec: &Spec, i: usize, message: impl Into<String>) -> InputError {
     InputError {
         file: path.to_path_buf(),
-        place: Place::Cell {
-            column: spec.name.to_string(),
-            row: batch.row(i),
-            csv: batch.is_csv(),
-        },
+        place: Place::Cell { column: spec.name.to_string(), row: batch.row(i), csv: batch.is_csv() },
         message: message.into(),
     }
 }
@@ -387,15 +315,7 @@ pub fn text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>> 
     if let Some(dict) = array.as_any_dictionary_opt() {
         let values = text_ids(dict.values().as_ref(), interner);
         let keys = dict.normalized_keys();
-        return (0..array.len())
-            .map(|i| {
-                if array.is_null(i) {
-                    None
-                } else {
-                    values[keys[i]]
-                }
-            })
-            .collect();
+        return (0..array.len()).map(|i| if array.is_null(i) { None } else { values[keys[i]] }).collect();
     }
     let mut out = Vec::with_capacity(array.len());
     macro_rules! each {
@@ -421,31 +341,16 @@ pub fn fixed_values(array: &dyn Array) -> Result<Vec<Option<i128>>, (usize, Stri
     where
         T::Native: Into<i128>,
     {
-        a.as_primitive::<T>()
-            .iter()
-            .map(|v| v.map(|v| v.into() * 10_000))
-            .collect()
+        a.as_primitive::<T>().iter().map(|v| v.map(|v| v.into() * 10_000)).collect()
     }
-    fn decimals(
-        values: impl Iterator<Item = Option<i128>>,
-        scale: i8,
-    ) -> Result<Vec<Option<i128>>, (usize, String)> {
+    fn decimals(values: impl Iterator<Item = Option<i128>>, scale: i8) -> Result<Vec<Option<i128>>, (usize, String)> {
         values
             .enumerate()
             .map(|(i, v)| match v {
                 None => Ok(None),
-                Some(m) => Dec::new(m, scale.max(0) as u32)
-                    .rescale_exact(SCALE)
-                    .map(Some)
-                    .ok_or_else(|| {
-                        (
-                            i,
-                            format!(
-                                "{} has more than 4 decimals (or overflows)",
-                                Dec::new(m, scale.max(0) as u32)
-                            ),
-                        )
-                    }),
+                Some(m) => Dec::new(m, scale.max(0) as u32).rescale_exact(SCALE).map(Some).ok_or_else(|| {
+                    (i, format!("{} has more than 4 decimals (or overflows)", Dec::new(m, scale.max(0) as u32)))
+                }),
             })
             .collect()
     }
@@ -458,20 +363,12 @@ pub fn fixed_values(array: &dyn Array) -> Result<Vec<Option<i128>>, (usize, Stri
         DataType::UInt16 => ints::<UInt16Type>(array),
         DataType::UInt32 => ints::<UInt32Type>(array),
         DataType::UInt64 => ints::<UInt64Type>(array),
-        DataType::Decimal32(_, s) => decimals(
-            array
-                .as_primitive::<Decimal32Type>()
-                .iter()
-                .map(|v| v.map(i128::from)),
-            *s,
-        )?,
-        DataType::Decimal64(_, s) => decimals(
-            array
-                .as_primitive::<Decimal64Type>()
-                .iter()
-                .map(|v| v.map(i128::from)),
-            *s,
-        )?,
+        DataType::Decimal32(_, s) => {
+            decimals(array.as_primitive::<Decimal32Type>().iter().map(|v| v.map(i128::from)), *s)?
+        }
+        DataType::Decimal64(_, s) => {
+            decimals(array.as_primitive::<Decimal64Type>().iter().map(|v| v.map(i128::from)), *s)?
+        }
         DataType::Decimal128(_, s) => decimals(array.as_primitive::<Decimal128Type>().iter(), *s)?,
         DataType::Utf8 => array
             .as_string::<i32>()
@@ -480,12 +377,8 @@ pub fn fixed_values(array: &dyn Array) -> Result<Vec<Option<i128>>, (usize, Stri
             .map(|(i, v)| match v {
                 None => Ok(None),
                 Some(text) => {
-                    let d: Dec = text
-                        .parse()
-                        .map_err(|e: dianzhi_core::number::NotDecimal| (i, e.to_string()))?;
-                    d.rescale_exact(SCALE)
-                        .map(Some)
-                        .ok_or_else(|| (i, format!("{text} has more than 4 decimals")))
+                    let d: Dec = text.parse().map_err(|e: dianzhi_core::number::NotDecimal| (i, e.to_string()))?;
+                    d.rescale_exact(SCALE).map(Some).ok_or_else(|| (i, format!("{text} has more than 4 decimals")))
                 }
             })
             .collect::<Result<_, _>>()?,
@@ -507,11 +400,7 @@ pub fn month_values(
         TimeUnit::Nanosecond => 86_400_000_000_000,
     };
     Ok(match array.data_type() {
-        DataType::Date32 => array
-            .as_primitive::<Date32Type>()
-            .iter()
-            .map(|d| from_days(d.map(i64::from)))
-            .collect(),
+        DataType::Date32 => array.as_primitive::<Date32Type>().iter().map(|d| from_days(d.map(i64::from))).collect(),
         DataType::Date64 => array
             .as_primitive::<Date64Type>()
             .iter()
@@ -521,27 +410,13 @@ pub fn month_values(
             let per = per_day(unit);
             let values: Vec<Option<i64>> = match unit {
                 TimeUnit::Second => array.as_primitive::<TimestampSecondType>().iter().collect(),
-                TimeUnit::Millisecond => array
-                    .as_primitive::<TimestampMillisecondType>()
-                    .iter()
-                    .collect(),
-                TimeUnit::Microsecond => array
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .iter()
-                    .collect(),
-                TimeUnit::Nanosecond => array
-                    .as_primitive::<TimestampNanosecondType>()
-                    .iter()
-                    .collect(),
+                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().iter().collect(),
+                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().iter().collect(),
+                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().iter().collect(),
             };
-            values
-                .into_iter()
-                .map(|t| from_days(t.map(|t| t.div_euclid(per))))
-                .collect()
+            values.into_iter().map(|t| from_days(t.map(|t| t.div_euclid(per)))).collect()
         }
-        _ => parsed_text(array, interner, parsed, |s| {
-            s.parse::<Month>().map_err(|e| e.to_string())
-        })?,
+        _ => parsed_text(array, interner, parsed, |s| s.parse::<Month>().map_err(|e| e.to_string()))?,
     })
 }
 
@@ -551,9 +426,7 @@ pub fn quarter_values(
     interner: &mut Interner,
     parsed: &mut Vec<Option<Quarter>>,
 ) -> Result<Vec<Option<Quarter>>, (usize, String)> {
-    parsed_text(array, interner, parsed, |s| {
-        s.parse::<Quarter>().map_err(|e| e.to_string())
-    })
+    parsed_text(array, interner, parsed, |s| s.parse::<Quarter>().map_err(|e| e.to_string()))
 }
 
 /// Parses a text column through the interner, caching the parse of each distinct value.

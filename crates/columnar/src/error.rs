@@ -26,18 +26,10 @@ pub struct InputError {
 
 impl InputError {
     pub fn file(file: &Path, message: impl Into<String>) -> Self {
-        InputError {
-            file: file.to_path_buf(),
-            place: Place::File,
-            message: message.into(),
-        }
+        InputError { file: file.to_path_buf(), place: Place::File, message: message.into() }
     }
     pub fn column(file: &Path, column: &str, message: impl Into<String>) -> Self {
-        InputError {
-            file: file.to_path_buf(),
-            place: Place::Column(column.into()),
-            message: message.into(),
-        }
+        InputError { file: file.to_path_buf(), place: Place::Column(column.into()), message: message.into() }
     }
 }
 
@@ -47,16 +39,8 @@ impl fmt::Display for InputError {
         match &self.place {
             Place::File => {}
             Place::Column(c) => write!(f, ", column '{c}'")?,
-            Place::Cell {
-                column,
-                row,
-                csv: true,
-            } => write!(f, ", line {row}, column '{column}'")?,
-            Place::Cell {
-                column,
-                row,
-                csv: false,
-            } => write!(f, ", row {row}, column '{column}'")?,
+            Place::Cell { column, row, csv: true } => write!(f, ", line {row}, column '{column}'")?,
+            Place::Cell { column, row, csv: false } => write!(f, ", row {row}, column '{column}'")?,
         }
         write!(f, ": {}", self.message)
     }

@@ -42,48 +42,35 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
     for arg in args {
         let text = arg.to_string_lossy();
         if arg.is_dir() {
-            let entries = std::fs::read_dir(arg)
-                .map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?;
+            let entries =
+                std::fs::read_dir(arg).map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?;
             let before = out.len();
             for e in entries {
-                let path = e
-                    .map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?
-                    .path();
+                let path = e.map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?.path();
                 if path.is_file() && Format::of(&path).is_some() {
                     out.push(Source { path });
                 }
             }
             if out.len() == before {
-                return Err(InputError::file(
-                    arg,
-                    "the directory holds no *.parquet or *.csv file",
-                ));
+                return Err(InputError::file(arg, "the directory holds no *.parquet or *.csv file"));
             }
         } else if text.contains(['*', '?', '[']) {
-            let paths = glob::glob(&text)
-                .map_err(|e| InputError::file(arg, format!("not a valid glob pattern: {e}")))?;
+            let paths =
+                glob::glob(&text).map_err(|e| InputError::file(arg, format!("not a valid glob pattern: {e}")))?;
             let before = out.len();
             for p in paths {
-                let path = p.map_err(|e| {
-                    InputError::file(arg, format!("cannot read a match of the glob: {e}"))
-                })?;
+                let path = p.map_err(|e| InputError::file(arg, format!("cannot read a match of the glob: {e}")))?;
                 if path.is_file() && Format::of(&path).is_some() {
                     out.push(Source { path });
                 }
             }
             if out.len() == before {
-                return Err(InputError::file(
-                    arg,
-                    "the glob matches no *.parquet or *.csv file",
-                ));
+                return Err(InputError::file(arg, "the glob matches no *.parquet or *.csv file"));
             }
         } else if !arg.exists() {
             return Err(InputError::file(arg, "no such file or directory"));
         } else if Format::of(arg).is_none() {
-            return Err(InputError::file(
-                arg,
-                "unknown file type: name Parquet files *.parquet and CSV files *.csv",
-            ));
+            return Err(InputError::file(arg, "unknown file type: name Parquet files *.parquet and CSV files *.csv"));
         } else {
             out.push(Source { path: arg.clone() });
         }

@@ -38,17 +38,9 @@ pub struct Row {
 
 /// Reads every row of a table whose specs are: texts first, then one quarter, then money
 /// (≥ 0 if `non_negative`). Every money value must be a multiple of `unit`.
-fn read_rows(
-    source: &Source,
-    specs: &[Spec],
-    unit: MoneyUnit,
-    non_negative: bool,
-) -> Result<(Vec<Row>, u64)> {
+fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative: bool) -> Result<(Vec<Row>, u64)> {
     let (layout, units): (Layout, _) = column::open(source, specs)?;
-    let quarter_at = specs
-        .iter()
-        .position(|s| s.kind == Kind::Quarter)
-        .expect("a quarter column");
+    let quarter_at = specs.iter().position(|s| s.kind == Kind::Quarter).expect("a quarter column");
     let mut rows = Vec::new();
     let mut count = 0u64;
     for unit_ in &units {
@@ -60,26 +52,16 @@ fn read_rows(
             let mut text_cols = Vec::new();
             for k in 0..quarter_at {
                 let ids = column::text_ids(col(k).expect("required"), &mut texts);
-                if let Some(i) = ids
-                    .iter()
-                    .position(|id| id.is_none_or(|id| texts.names[id as usize].trim().is_empty()))
+                if let Some(i) =
+                    ids.iter().position(|id| id.is_none_or(|id| texts.names[id as usize].trim().is_empty()))
                 {
-                    return Err(err(
-                        k,
-                        i,
-                        format!("empty {}; every row needs one", specs[k].name),
-                    )
-                    .into());
+                    return Err(err(k, i, format!("empty {}; every row needs one", specs[k].name)).into());
                 }
                 text_cols.push(ids);
             }
             let mut periods = Interner::default();
-            let quarters = column::quarter_values(
-                col(quarter_at).expect("required"),
-                &mut periods,
-                &mut Vec::new(),
-            )
-            .map_err(|(i, m)| err(quarter_at, i, m))?;
+            let quarters = column::quarter_values(col(quarter_at).expect("required"), &mut periods, &mut Vec::new())
+                .map_err(|(i, m)| err(quarter_at, i, m))?;
             let mut money_cols = Vec::new();
             for k in quarter_at + 1..specs.len() {
                 let values = match col(k) {
@@ -89,57 +71,31 @@ fn read_rows(
                 money_cols.push((k, values));
             }
             for i in 0..batch.len() {
-                let quarter = quarters[i].ok_or_else(|| {
-                    err(
-                        quarter_at,
-                        i,
-                        "empty quarter; give YYYYQn, e.g. 2026Q1".into(),
-                    )
-                })?;
+                let quarter =
+                    quarters[i].ok_or_else(|| err(quarter_at, i, "empty quarter; give YYYYQn, e.g. 2026Q1".into()))?;
                 let mut money = Vec::with_capacity(money_cols.len());
                 for (k, values) in &money_cols {
                     let v = match values[i] {
                         Some(v) => v,
                         None if !specs[*k].required => 0,
-                        None => {
-                            return Err(err(
-                                *k,
-                                i,
-                                format!("empty {}; give an amount", specs[*k].name),
-                            )
-                            .into())
-                        }
+                        None => return Err(err(*k, i, format!("empty {}; give an amount", specs[*k].name)).into()),
                     };
                     column::check_money(v, unit).map_err(|m| err(*k, i, m))?;
                     if non_negative && v < 0 {
                         return Err(err(
                             *k,
                             i,
-                            format!(
-                                "{} is negative; {} must be ≥ 0",
-                                dianzhi_core::number::show(v),
-                                specs[*k].name
-                            ),
+                            format!("{} is negative; {} must be ≥ 0", dianzhi_core::number::show(v), specs[*k].name),
                         )
                         .into());
                     }
                     money.push(v);
                 }
-                let at = if batch.is_csv() {
-                    format!("line {}", batch.row(i))
-                } else {
-                    format!("row {}", batch.row(i))
-                };
-                let texts = text_cols
-                    .iter()
-                    .map(|c| texts.names[c[i].expect("checked") as usize].to_string())
-                    .collect();
-                rows.push(Row {
-                    texts,
-                    quarter,
-                    money,
-                    at,
-                });
+                let at =
+                    if batch.is_csv() { format!("line {}", batch.row(i)) } else { format!("row {}", batch.row(i)) };
+                let texts =
+                    text_cols.iter().map(|c| texts.names[c[i].expect("checked") as usize].to_string()).collect();
+                rows.push(Row { texts, quarter, money, at });
             }
             count += batch.len() as u64;
             Ok(())
@@ -156,11 +112,7 @@ pub fn read_budgets(source: &Source, unit: MoneyUnit) -> Result<(Vec<BudgetRow>,
     for mut r in rows {
         let region = r.texts.pop().expect("region");
         let sector = r.texts.pop().expect("sector");
-        let key = PoolKey {
-            sector,
-            region,
-            quarter: r.quarter,
-        };
+        let key = PoolKey { sector, region, quarter: r.quarter };
         if let Some(first) = seen.insert(key.clone(), r.at.clone()) {
             return Err(InputError::file(
                 &source.path,
@@ -168,11 +120,7 @@ pub fn read_budgets(source: &Source, unit: MoneyUnit) -> Result<(Vec<BudgetRow>,
             )
             .into());
         }
-        budgets.push(BudgetRow {
-            key,
-            budget: r.money[0],
-            charges: r.money[1],
-        });
+        budgets.push(BudgetRow { key, budget: r.money[0], charges: r.money[1] });
     }
     Ok((budgets, count))
 }
@@ -186,15 +134,7 @@ pub fn read_interim(source: &Source, unit: MoneyUnit) -> Result<(Vec<InterimRow>
             let region = r.texts.pop().expect("region");
             let sector = r.texts.pop().expect("sector");
             let institution_id = r.texts.pop().expect("institution_id");
-            InterimRow {
-                institution_id,
-                pool: PoolKey {
-                    sector,
-                    region,
-                    quarter: r.quarter,
-                },
-                amount: r.money[0],
-            }
+            InterimRow { institution_id, pool: PoolKey { sector, region, quarter: r.quarter }, amount: r.money[0] }
         })
         .collect();
     Ok((interim, count))

@@ -2,7 +2,7 @@
 //! decimal text at the column's scale).
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
@@ -23,6 +23,8 @@ pub enum Values {
     Decimal {
         values: Vec<Option<i128>>,
         scale: u32,
+        /// Whether the column may hold nulls (fixed per column, so the schema is stable).
+        nullable: bool,
     },
 }
 
@@ -40,17 +42,11 @@ impl Table {
         self.columns.push((name, Values::Int(v)));
     }
     pub fn decimal(&mut self, name: &'static str, scale: u32, v: Vec<i128>) {
-        self.columns.push((
-            name,
-            Values::Decimal {
-                values: v.into_iter().map(Some).collect(),
-                scale,
-            },
-        ));
+        self.columns
+            .push((name, Values::Decimal { values: v.into_iter().map(Some).collect(), scale, nullable: false }));
     }
     pub fn nullable_decimal(&mut self, name: &'static str, scale: u32, v: Vec<Option<i128>>) {
-        self.columns
-            .push((name, Values::Decimal { values: v, scale }));
+        self.columns.push((name, Values::Decimal { values: v, scale, nullable: true }));
     }
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, v)| match v {
@@ -63,69 +59,106 @@ impl Table {
 
 /// Writes `table` to `path` in `format`.
 pub fn write_table(table: &Table, path: &Path, format: Format) -> Result<()> {
-    let fail = |e: &dyn std::fmt::Display| Error::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    match format {
-        Format::Parquet => {
-            let mut fields = Vec::new();
-            let mut arrays: Vec<ArrayRef> = Vec::new();
-            for (name, values) in &table.columns {
-                let (field, array): (Field, ArrayRef) = match values {
-                    Values::Text(v) => (
-                        Field::new(*name, DataType::Utf8, false),
-                        Arc::new(StringArray::from(v.clone())),
-                    ),
-                    Values::Int(v) => (
-                        Field::new(*name, DataType::Int64, false),
-                        Arc::new(Int64Array::from(v.clone())),
-                    ),
-                    Values::Decimal { values, scale } => {
-                        let scale = i8::try_from(*scale).expect("scale ≤ 38");
-                        let array = Decimal128Array::from(values.clone())
-                            .with_precision_and_scale(38, scale)
-                            .map_err(|e| fail(&e))?;
-                        (
-                            Field::new(
-                                *name,
-                                DataType::Decimal128(38, scale),
-                                values.iter().any(Option::is_none),
-                            ),
-                            Arc::new(array),
-                        )
-                    }
-                };
-                fields.push(field);
-                arrays.push(array);
-            }
-            let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-                .map_err(|e| fail(&e))?;
-            let props = WriterProperties::builder()
-                .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .build();
-            let file = File::create(path).map_err(|e| fail(&e))?;
-            let mut writer =
-                ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| fail(&e))?;
-            writer.write(&batch).map_err(|e| fail(&e))?;
-            writer.close().map_err(|e| fail(&e))?;
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_path(path).map_err(|e| fail(&e))?;
-            w.write_record(table.columns.iter().map(|(n, _)| *n))
-                .map_err(|e| fail(&e))?;
-            for i in 0..table.rows() {
-                let record = table.columns.iter().map(|(_, v)| match v {
-                    Values::Text(v) => v[i].clone(),
-                    Values::Int(v) => v[i].to_string(),
-                    Values::Decimal { values, scale } => {
-                        values[i].map_or(String::new(), |x| format_fixed(x, *scale))
-                    }
-                });
-                w.write_record(record).map_err(|e| fail(&e))?;
-            }
-            w.flush().map_err(|e| fail(&e))?;
-        }
+    let mut w = TableWriter::create(path, format)?;
+    w.write(table)?;
+    w.close()
+}
+
+/// Writes a table batch by batch, for outputs too large to hold at once. Parquet row groups
+/// hold about a million rows and are compressed with zstd.
+pub struct TableWriter {
+    path: PathBuf,
+    format: Format,
+    /// The file until the first batch gives the Parquet schema.
+    file: Option<File>,
+    parquet: Option<ArrowWriter<File>>,
+    csv: Option<csv::Writer<File>>,
+}
+
+impl TableWriter {
+    pub fn create(path: &Path, format: Format) -> Result<Self> {
+        let file =
+            File::create(path).map_err(|e| Error::Output { path: path.to_path_buf(), message: e.to_string() })?;
+        Ok(TableWriter { path: path.to_path_buf(), format, file: Some(file), parquet: None, csv: None })
     }
-    Ok(())
+
+    fn fail(&self, e: impl std::fmt::Display) -> Error {
+        Error::Output { path: self.path.clone(), message: e.to_string() }
+    }
+
+    pub fn write(&mut self, table: &Table) -> Result<()> {
+        match self.format {
+            Format::Parquet => {
+                let batch = to_batch(table).map_err(|e| self.fail(e))?;
+                if self.parquet.is_none() {
+                    let props = WriterProperties::builder()
+                        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                        .build();
+                    let file = self.file.take().expect("file kept for the first batch");
+                    self.parquet =
+                        Some(ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| self.fail(e))?);
+                }
+                let result = self.parquet.as_mut().expect("opened").write(&batch);
+                result.map_err(|e| self.fail(e))?;
+            }
+            Format::Csv => {
+                if self.csv.is_none() {
+                    let mut w = csv::Writer::from_writer(self.file.take().expect("file kept for the first batch"));
+                    w.write_record(table.columns.iter().map(|(n, _)| *n)).map_err(|e| self.fail(e))?;
+                    self.csv = Some(w);
+                }
+                let w = self.csv.as_mut().expect("opened");
+                let mut result = Ok(());
+                for i in 0..table.rows() {
+                    result = w.write_record(table.columns.iter().map(|(_, v)| match v {
+                        Values::Text(v) => v[i].clone(),
+                        Values::Int(v) => v[i].to_string(),
+                        Values::Decimal { values, scale, .. } => {
+                            values[i].map_or(String::new(), |x| format_fixed(x, *scale))
+                        }
+                    }));
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                result.map_err(|e| self.fail(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn close(mut self) -> Result<()> {
+        if let Some(w) = self.parquet.take() {
+            w.close().map_err(|e| self.fail(e))?;
+        }
+        if let Some(mut w) = self.csv.take() {
+            w.flush().map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows per Parquet row group.
+pub const ROW_GROUP_ROWS: usize = 1024 * 1024;
+
+fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (name, values) in &table.columns {
+        let (field, array): (Field, ArrayRef) = match values {
+            Values::Text(v) => (Field::new(*name, DataType::Utf8, false), Arc::new(StringArray::from(v.clone()))),
+            Values::Int(v) => (Field::new(*name, DataType::Int64, false), Arc::new(Int64Array::from(v.clone()))),
+            Values::Decimal { values, scale, nullable } => {
+                let scale = i8::try_from(*scale).expect("scale ≤ 38");
+                let array = Decimal128Array::from(values.clone())
+                    .with_precision_and_scale(38, scale)
+                    .map_err(|e| e.to_string())?;
+                (Field::new(*name, DataType::Decimal128(38, scale), *nullable), Arc::new(array))
+            }
+        };
+        fields.push(field);
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| e.to_string())
 }

@@ -103,39 +103,24 @@ pub fn assemble(
     if !missing.is_empty() {
         let mut o = Offenders::default();
         missing.keys().for_each(|k| o.push(|| k.to_string()));
-        return Err(ClearingError::NoBudget {
-            pools: o.items,
-            count: o.count,
-        });
+        return Err(ClearingError::NoBudget { pools: o.items, count: o.count });
     }
 
     let mut negative = Offenders::default();
     for (key, (_, members)) in &pools {
         for m in members.values() {
             if let Some((column, value)) = m.sums.first_negative() {
-                negative.push(|| {
-                    format!(
-                        "institution {} in {key}: {column} sums to {}",
-                        m.institution_id,
-                        show(value)
-                    )
-                });
+                negative
+                    .push(|| format!("institution {} in {key}: {column} sums to {}", m.institution_id, show(value)));
             } else if m.interim_paid < 0 {
                 negative.push(|| {
-                    format!(
-                        "institution {} in {key}: interim_paid sums to {}",
-                        m.institution_id,
-                        show(m.interim_paid)
-                    )
+                    format!("institution {} in {key}: interim_paid sums to {}", m.institution_id, show(m.interim_paid))
                 });
             }
         }
     }
     if negative.count > 0 {
-        return Err(ClearingError::Negative {
-            items: negative.items,
-            count: negative.count,
-        });
+        return Err(ClearingError::Negative { items: negative.items, count: negative.count });
     }
 
     Ok(pools
@@ -162,24 +147,18 @@ fn member<'a>(
         missing.insert(pool.clone(), ());
         return None;
     };
-    Some(
-        members
-            .entry(institution_id)
-            .or_insert_with_key(|id| Member {
-                institution_id: id.clone(),
-                sums: ClaimSums::default(),
-                interim_paid: 0,
-                has_claims: false,
-            }),
-    )
+    Some(members.entry(institution_id).or_insert_with_key(|id| Member {
+        institution_id: id.clone(),
+        sums: ClaimSums::default(),
+        interim_paid: 0,
+        has_claims: false,
+    }))
 }
 
 /// Settles every pool. Fails, naming the pools, if any is infeasible and the config says so.
 pub fn clear(pools: &[PoolInput], config: &Config) -> Result<Vec<SettledPool>, ClearingError> {
-    let settled: Vec<SettledPool> = pools
-        .par_iter()
-        .map(|p| settle_pool(p, config))
-        .collect::<Result<_, Overflow>>()?;
+    let settled: Vec<SettledPool> =
+        pools.par_iter().map(|p| settle_pool(p, config)).collect::<Result<_, Overflow>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
         let mut o = Offenders::default();
         for (p, s) in pools.iter().zip(&settled) {
@@ -197,10 +176,7 @@ pub fn clear(pools: &[PoolInput], config: &Config) -> Result<Vec<SettledPool>, C
             }
         }
         if o.count > 0 {
-            return Err(ClearingError::Infeasible {
-                pools: o.items,
-                count: o.count,
-            });
+            return Err(ClearingError::Infeasible { pools: o.items, count: o.count });
         }
     }
     Ok(settled)
@@ -212,29 +188,17 @@ mod tests {
     use crate::number::ONE;
 
     fn key(sector: &str, q: u8) -> PoolKey {
-        PoolKey {
-            sector: sector.into(),
-            region: "north".into(),
-            quarter: Quarter::new(2026, q).unwrap(),
-        }
+        PoolKey { sector: sector.into(), region: "north".into(), quarter: Quarter::new(2026, q).unwrap() }
     }
     fn claim(id: &str, pool: PoolKey, claimed: i128, drug: i128) -> ClaimAggregate {
         ClaimAggregate {
             institution_id: id.into(),
             pool,
-            sums: ClaimSums {
-                claimed: claimed * ONE,
-                drug: drug * ONE,
-                ..ClaimSums::default()
-            },
+            sums: ClaimSums { claimed: claimed * ONE, drug: drug * ONE, ..ClaimSums::default() },
         }
     }
     fn budget(pool: PoolKey, amount: i128) -> BudgetRow {
-        BudgetRow {
-            key: pool,
-            budget: amount * ONE,
-            charges: 0,
-        }
+        BudgetRow { key: pool, budget: amount * ONE, charges: 0 }
     }
 
     #[test]
@@ -256,60 +220,26 @@ mod tests {
 
     #[test]
     fn claims_without_budget_and_negative_totals_are_named() {
-        let err = assemble(
-            vec![budget(key("dental", 1), 1)],
-            vec![claim("A", key("hospital", 1), 1, 0)],
-            vec![],
-            None,
-        )
-        .unwrap_err();
+        let err = assemble(vec![budget(key("dental", 1), 1)], vec![claim("A", key("hospital", 1), 1, 0)], vec![], None)
+            .unwrap_err();
+        assert!(err.to_string().contains("sector=hospital region=north quarter=2026Q1"), "{err}");
+        let err = assemble(vec![budget(key("dental", 1), 1)], vec![claim("A", key("dental", 1), 5, 10)], vec![], None)
+            .unwrap_err();
         assert!(
-            err.to_string()
-                .contains("sector=hospital region=north quarter=2026Q1"),
+            err.to_string().contains("institution A in sector=dental region=north quarter=2026Q1: floating points"),
             "{err}"
         );
-        let err = assemble(
-            vec![budget(key("dental", 1), 1)],
-            vec![claim("A", key("dental", 1), 5, 10)],
-            vec![],
-            None,
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains(
-                "institution A in sector=dental region=north quarter=2026Q1: floating points"
-            ),
-            "{err}"
-        );
-        let err = assemble(
-            vec![budget(key("dental", 1), 1)],
-            vec![claim("A", key("dental", 1), -5, 0)],
-            vec![],
-            None,
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("claimed_points sums to -5"),
-            "{err}"
-        );
+        let err = assemble(vec![budget(key("dental", 1), 1)], vec![claim("A", key("dental", 1), -5, 0)], vec![], None)
+            .unwrap_err();
+        assert!(err.to_string().contains("claimed_points sums to -5"), "{err}");
     }
 
     #[test]
     fn quarter_filter_and_interim_only_members() {
         let pools = assemble(
-            vec![
-                budget(key("dental", 1), 1_000),
-                budget(key("dental", 2), 1_000),
-            ],
-            vec![
-                claim("A", key("dental", 1), 100, 0),
-                claim("A", key("hospital", 2), 1, 0),
-            ],
-            vec![InterimRow {
-                institution_id: "Z".into(),
-                pool: key("dental", 1),
-                amount: 50 * ONE,
-            }],
+            vec![budget(key("dental", 1), 1_000), budget(key("dental", 2), 1_000)],
+            vec![claim("A", key("dental", 1), 100, 0), claim("A", key("hospital", 2), 1, 0)],
+            vec![InterimRow { institution_id: "Z".into(), pool: key("dental", 1), amount: 50 * ONE }],
             Some(&[Quarter::new(2026, 1).unwrap()]),
         )
         .unwrap();
@@ -322,25 +252,14 @@ mod tests {
 
     #[test]
     fn infeasible_pools_fail_the_run_unless_zeroed() {
-        let pools = assemble(
-            vec![budget(key("dental", 1), 5)],
-            vec![claim("A", key("dental", 1), 100, 10)],
-            vec![],
-            None,
-        )
-        .unwrap();
+        let pools =
+            assemble(vec![budget(key("dental", 1), 5)], vec![claim("A", key("dental", 1), 100, 10)], vec![], None)
+                .unwrap();
         let err = clear(&pools, &Config::default()).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("budget 5 − charges 0 − fixed amounts 10 = -5"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("budget 5 − charges 0 − fixed amounts 10 = -5"), "{err}");
         let mut config = Config::default();
         config.pool.on_infeasible = OnInfeasible::Zero;
         let settled = clear(&pools, &config).unwrap();
-        assert_eq!(
-            (settled[0].point_value.status, settled[0].residual),
-            (Status::Infeasible, -5 * ONE)
-        );
+        assert_eq!((settled[0].point_value.status, settled[0].residual), (Status::Infeasible, -5 * ONE));
     }
 }

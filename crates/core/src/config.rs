@@ -26,10 +26,7 @@ pub struct MoneyConfig {
 
 impl Default for MoneyConfig {
     fn default() -> Self {
-        MoneyConfig {
-            unit: MoneyUnit::WHOLE,
-            rounding: Rounding::HalfUp,
-        }
+        MoneyConfig { unit: MoneyUnit::WHOLE, rounding: Rounding::HalfUp }
     }
 }
 
@@ -43,10 +40,7 @@ pub struct PointValueConfig {
 
 impl Default for PointValueConfig {
     fn default() -> Self {
-        PointValueConfig {
-            scale: 4,
-            pay_with: PayWith::Published,
-        }
+        PointValueConfig { scale: 4, pay_with: PayWith::Published }
     }
 }
 
@@ -87,10 +81,7 @@ pub struct FixedValueConfig {
 
 impl Default for FixedValueConfig {
     fn default() -> Self {
-        FixedValueConfig {
-            drug: Dec::new(1, 0),
-            protected: Dec::new(1, 0),
-        }
+        FixedValueConfig { drug: Dec::new(1, 0), protected: Dec::new(1, 0) }
     }
 }
 
@@ -134,18 +125,9 @@ impl Default for InterimConfig {
             point_value_cap: d(1, 0),
             truncate_to: d(100, 0),
             bands: vec![
-                Band {
-                    max_rate: d(1, 2),
-                    ratio: d(95, 2),
-                },
-                Band {
-                    max_rate: d(3, 2),
-                    ratio: d(90, 2),
-                },
-                Band {
-                    max_rate: d(1, 0),
-                    ratio: d(85, 2),
-                },
+                Band { max_rate: d(1, 2), ratio: d(95, 2) },
+                Band { max_rate: d(3, 2), ratio: d(90, 2) },
+                Band { max_rate: d(1, 0), ratio: d(85, 2) },
             ],
         }
     }
@@ -160,36 +142,25 @@ impl Config {
                 self.point_value.scale
             ));
         }
-        for (key, v) in [
-            ("fixed_value.drug", self.fixed_value.drug),
-            ("fixed_value.protected", self.fixed_value.protected),
-        ] {
+        for (key, v) in
+            [("fixed_value.drug", self.fixed_value.drug), ("fixed_value.protected", self.fixed_value.protected)]
+        {
             if v.is_negative() || v.scale > 12 {
-                return Err(format!(
-                    "{key} = \"{v}\" must be ≥ 0 with at most 12 decimals"
-                ));
+                return Err(format!("{key} = \"{v}\" must be ≥ 0 with at most 12 decimals"));
             }
         }
         let i = &self.interim;
         let unit_ratio = |key: &str, v: Dec| -> Result<(), String> {
             if v.is_negative() || v.rescale_exact(12).is_none_or(|m| m > 10i128.pow(12)) {
-                return Err(format!(
-                    "{key} = \"{v}\" must be between 0 and 1 with at most 12 decimals"
-                ));
+                return Err(format!("{key} = \"{v}\" must be between 0 and 1 with at most 12 decimals"));
             }
             Ok(())
         };
         unit_ratio("interim.new_provider_ratio", i.new_provider_ratio)?;
         if i.point_value_cap.is_negative() || i.point_value_cap.scale > 12 {
-            return Err(format!(
-                "interim.point_value_cap = \"{}\" must be ≥ 0",
-                i.point_value_cap
-            ));
+            return Err(format!("interim.point_value_cap = \"{}\" must be ≥ 0", i.point_value_cap));
         }
-        if i.truncate_to
-            .rescale_exact(crate::number::SCALE)
-            .is_none_or(|m| m <= 0)
-        {
+        if i.truncate_to.rescale_exact(crate::number::SCALE).is_none_or(|m| m <= 0) {
             return Err(format!(
                 "interim.truncate_to = \"{}\" must be a positive amount with at most 4 decimals",
                 i.truncate_to
@@ -213,7 +184,9 @@ impl Config {
             previous = Some(b.max_rate);
         }
         if previous.and_then(|p| p.rescale_exact(12)) != Some(10i128.pow(12)) {
-            return Err("interim.bands: the last band's max_rate must be \"1\" so that every deduction rate has a band".into());
+            return Err(
+                "interim.bands: the last band's max_rate must be \"1\" so that every deduction rate has a band".into(),
+            );
         }
         Ok(())
     }

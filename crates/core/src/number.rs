@@ -155,10 +155,7 @@ pub struct Dec {
 pub struct NotDecimal(pub String);
 
 impl Dec {
-    pub const ZERO: Dec = Dec {
-        mantissa: 0,
-        scale: 0,
-    };
+    pub const ZERO: Dec = Dec { mantissa: 0, scale: 0 };
 
     pub fn new(mantissa: i128, scale: u32) -> Self {
         Dec { mantissa, scale }
@@ -167,8 +164,7 @@ impl Dec {
     /// The value at `target` decimals, or `None` if digits would be lost or it overflows.
     pub fn rescale_exact(self, target: u32) -> Option<i128> {
         if target >= self.scale {
-            self.mantissa
-                .checked_mul(10i128.checked_pow(target - self.scale)?)
+            self.mantissa.checked_mul(10i128.checked_pow(target - self.scale)?)
         } else {
             let f = 10i128.checked_pow(self.scale - target)?;
             (self.mantissa % f == 0).then_some(self.mantissa / f)
@@ -224,15 +220,9 @@ impl FromStr for Dec {
         let scale = u32::try_from(frac.len()).map_err(|_| bad())?;
         let mut mantissa: i128 = 0;
         for b in int.bytes().chain(frac.bytes()) {
-            mantissa = mantissa
-                .checked_mul(10)
-                .and_then(|m| m.checked_add(i128::from(b - b'0')))
-                .ok_or_else(bad)?;
+            mantissa = mantissa.checked_mul(10).and_then(|m| m.checked_add(i128::from(b - b'0'))).ok_or_else(bad)?;
         }
-        Ok(Dec {
-            mantissa: if negative { -mantissa } else { mantissa },
-            scale,
-        })
+        Ok(Dec { mantissa: if negative { -mantissa } else { mantissa }, scale })
     }
 }
 
@@ -268,9 +258,7 @@ impl<'de> Deserialize<'de> for Dec {
                 Ok(Dec::new(i128::from(v), 0))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
-                Err(E::custom(format!(
-                    "{v} is a binary float; write the decimal as a string, e.g. \"{v}\""
-                )))
+                Err(E::custom(format!("{v} is a binary float; write the decimal as a string, e.g. \"{v}\"")))
             }
         }
         d.deserialize_any(V)
@@ -287,19 +275,13 @@ pub struct MoneyUnit {
 }
 
 impl MoneyUnit {
-    pub const WHOLE: MoneyUnit = MoneyUnit {
-        fixed: ONE,
-        decimals: 0,
-    };
+    pub const WHOLE: MoneyUnit = MoneyUnit { fixed: ONE, decimals: 0 };
 
     /// A positive unit with at most 4 decimals.
     pub fn from_dec(d: Dec) -> Option<Self> {
         let d = d.normalized();
         let fixed = d.rescale_exact(SCALE)?;
-        (fixed > 0).then_some(MoneyUnit {
-            fixed,
-            decimals: d.scale,
-        })
+        (fixed > 0).then_some(MoneyUnit { fixed, decimals: d.scale })
     }
 
     pub fn as_dec(self) -> Dec {

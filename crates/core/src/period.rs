@@ -26,9 +26,7 @@ pub enum PeriodError {
 }
 
 fn four_digit_year(s: &str) -> Option<i32> {
-    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
 impl Month {
@@ -37,19 +35,13 @@ impl Month {
     }
 
     pub fn quarter(self) -> Quarter {
-        Quarter {
-            year: self.year,
-            q: (self.month - 1) / 3 + 1,
-        }
+        Quarter { year: self.year, q: (self.month - 1) / 3 + 1 }
     }
 
     /// The month `n` months earlier.
     pub fn minus(self, n: u32) -> Month {
         let index = self.year * 12 + i32::from(self.month) - 1 - n as i32;
-        Month {
-            year: index.div_euclid(12),
-            month: (index.rem_euclid(12) + 1) as u8,
-        }
+        Month { year: index.div_euclid(12), month: (index.rem_euclid(12) + 1) as u8 }
     }
 
     /// Month from days since 1970-01-01 (an Arrow/Parquet `Date32`).
@@ -63,10 +55,7 @@ impl Month {
         let mp = (5 * doy + 2) / 153;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + i64::from(m <= 2);
-        Month {
-            year: y as i32,
-            month: m as u8,
-        }
+        Month { year: y as i32, month: m as u8 }
     }
 }
 
@@ -97,10 +86,7 @@ impl Quarter {
     /// The three months of the quarter.
     pub fn months(self) -> [Month; 3] {
         let first = (self.q - 1) * 3 + 1;
-        [0, 1, 2].map(|i| Month {
-            year: self.year,
-            month: first + i,
-        })
+        [0, 1, 2].map(|i| Month { year: self.year, month: first + i })
     }
 }
 
@@ -131,21 +117,10 @@ mod tests {
     fn months_and_quarters_parse_strictly() {
         let m: Month = "2026-05".parse().unwrap();
         assert_eq!(m.quarter().to_string(), "2026Q2");
-        for bad in [
-            "2026-5",
-            "2026-13",
-            "2026-00",
-            "26-05",
-            "2026/05",
-            "2026-05-01",
-            "",
-        ] {
+        for bad in ["2026-5", "2026-13", "2026-00", "26-05", "2026/05", "2026-05-01", ""] {
             assert!(bad.parse::<Month>().is_err(), "{bad}");
         }
-        assert_eq!(
-            "2026Q4".parse::<Quarter>().unwrap(),
-            Quarter::new(2026, 4).unwrap()
-        );
+        assert_eq!("2026Q4".parse::<Quarter>().unwrap(), Quarter::new(2026, 4).unwrap());
         for bad in ["2026Q5", "2026Q0", "2026-Q1", "2026q1", "Q1"] {
             assert!(bad.parse::<Quarter>().is_err(), "{bad}");
         }

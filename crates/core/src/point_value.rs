@@ -77,19 +77,10 @@ pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overfl
     let floating_money = sub(available, t.fixed_amount, "floating money")?;
     let all_points = add(t.floating_points, t.fixed_points, "approved points")?;
 
-    let apv = if t.has_claims && all_points > 0 {
-        Some(div_to_scale(available, all_points, scale, rounding)?)
-    } else {
-        None
-    };
-    let mut pv = PointValue {
-        floating_money,
-        value: FloatingValue::None,
-        fpv: None,
-        fpv_exact: None,
-        apv,
-        status: Status::Ok,
-    };
+    let apv =
+        if t.has_claims && all_points > 0 { Some(div_to_scale(available, all_points, scale, rounding)?) } else { None };
+    let mut pv =
+        PointValue { floating_money, value: FloatingValue::None, fpv: None, fpv_exact: None, apv, status: Status::Ok };
     if !t.has_claims {
         pv.status = Status::NoClaims;
     } else if floating_money < 0 {
@@ -103,22 +94,9 @@ pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overfl
     } else if t.floating_points == 0 {
         pv.status = Status::NoFloatingPoints;
     } else {
-        pv.value = FloatingValue::Ratio {
-            money: floating_money,
-            points: t.floating_points,
-        };
-        pv.fpv = Some(div_to_scale(
-            floating_money,
-            t.floating_points,
-            scale,
-            rounding,
-        )?);
-        pv.fpv_exact = Some(div_to_scale(
-            floating_money,
-            t.floating_points,
-            EXACT_SCALE,
-            Rounding::HalfEven,
-        )?);
+        pv.value = FloatingValue::Ratio { money: floating_money, points: t.floating_points };
+        pv.fpv = Some(div_to_scale(floating_money, t.floating_points, scale, rounding)?);
+        pv.fpv_exact = Some(div_to_scale(floating_money, t.floating_points, EXACT_SCALE, Rounding::HalfEven)?);
     }
     Ok(pv)
 }
@@ -154,31 +132,17 @@ mod tests {
     #[test]
     fn special_pools() {
         let config = Config::default();
-        let no_claims = PoolTotals {
-            has_claims: false,
-            floating_points: 0,
-            fixed_points: 0,
-            fixed_amount: 0,
-            ..example()
-        };
+        let no_claims =
+            PoolTotals { has_claims: false, floating_points: 0, fixed_points: 0, fixed_amount: 0, ..example() };
         let pv = point_value(&no_claims, &config).unwrap();
         assert_eq!((pv.status, pv.fpv, pv.apv), (Status::NoClaims, None, None));
 
-        let only_fixed = PoolTotals {
-            floating_points: 0,
-            ..example()
-        };
+        let only_fixed = PoolTotals { floating_points: 0, ..example() };
         let pv = point_value(&only_fixed, &config).unwrap();
-        assert_eq!(
-            (pv.status, pv.fpv, pv.fpv_exact),
-            (Status::NoFloatingPoints, None, None)
-        );
+        assert_eq!((pv.status, pv.fpv, pv.fpv_exact), (Status::NoFloatingPoints, None, None));
         assert!(pv.apv.is_some());
 
-        let overspent = PoolTotals {
-            fixed_amount: 11_000_000_000 * ONE,
-            ..example()
-        };
+        let overspent = PoolTotals { fixed_amount: 11_000_000_000 * ONE, ..example() };
         let pv = point_value(&overspent, &config).unwrap();
         assert_eq!((pv.status, pv.fpv), (Status::Infeasible, None));
         let mut zero = config.clone();

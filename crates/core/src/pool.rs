@@ -16,11 +16,7 @@ pub struct PoolKey {
 
 impl fmt::Display for PoolKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "sector={} region={} quarter={}",
-            self.sector, self.region, self.quarter
-        )
+        write!(f, "sector={} region={} quarter={}", self.sector, self.region, self.quarter)
     }
 }
 
@@ -59,10 +55,7 @@ impl ClaimSums {
             ("protected_points", self.protected),
             ("deducted_points", self.deducted),
             ("copayment", self.copayment),
-            (
-                "floating points (claimed − drug − protected − deducted)",
-                self.floating(),
-            ),
+            ("floating points (claimed − drug − protected − deducted)", self.floating()),
         ]
         .into_iter()
         .find(|(_, v)| *v < 0)

@@ -46,47 +46,25 @@ pub fn fixed_amount(sums: &ClaimSums, config: &Config) -> Result<i128, Overflow>
     let (d, p) = (config.fixed_value.drug, config.fixed_value.protected);
     let scale = d.scale.max(p.scale);
     let num = add(
-        mul(
-            mul(sums.drug, d.mantissa, "drug amount")?,
-            pow10(scale - d.scale)?,
-            "drug amount",
-        )?,
-        mul(
-            mul(sums.protected, p.mantissa, "protected amount")?,
-            pow10(scale - p.scale)?,
-            "protected amount",
-        )?,
+        mul(mul(sums.drug, d.mantissa, "drug amount")?, pow10(scale - d.scale)?, "drug amount")?,
+        mul(mul(sums.protected, p.mantissa, "protected amount")?, pow10(scale - p.scale)?, "protected amount")?,
         "fixed amount",
     )?;
-    config
-        .money
-        .unit
-        .round(num, pow10(scale)?, config.money.rounding)
+    config.money.unit.round(num, pow10(scale)?, config.money.rounding)
 }
 
 pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Overflow> {
     let unit = config.money.unit;
-    let mut totals = PoolTotals {
-        budget: pool.budget,
-        charges: pool.charges,
-        ..PoolTotals::default()
-    };
+    let mut totals = PoolTotals { budget: pool.budget, charges: pool.charges, ..PoolTotals::default() };
     let mut sums = ClaimSums::default();
     let mut fixed = Vec::with_capacity(pool.members.len());
     for m in &pool.members {
         let f = fixed_amount(&m.sums, config)?;
         fixed.push(f);
         totals.fixed_amount = add(totals.fixed_amount, f, "Σ fixed_amount")?;
-        totals.floating_points = add(
-            totals.floating_points,
-            m.sums.floating(),
-            "Σ floating points",
-        )?;
-        totals.fixed_points = add(
-            totals.fixed_points,
-            add(m.sums.drug, m.sums.protected, "fixed points")?,
-            "Σ fixed points",
-        )?;
+        totals.floating_points = add(totals.floating_points, m.sums.floating(), "Σ floating points")?;
+        totals.fixed_points =
+            add(totals.fixed_points, add(m.sums.drug, m.sums.protected, "fixed points")?, "Σ fixed points")?;
         totals.has_claims |= m.has_claims;
         sums.add(&m.sums)?;
     }
@@ -118,21 +96,13 @@ pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Ove
         institutions: pool.members.iter().filter(|m| m.has_claims).count(),
         point_value: pv,
         distributed,
-        residual: sub(
-            sub(pool.budget, pool.charges, "residual")?,
-            distributed,
-            "residual",
-        )?,
+        residual: sub(sub(pool.budget, pool.charges, "residual")?, distributed, "residual")?,
         settlements,
     })
 }
 
 /// Each member's floating amount, in member order.
-fn floating_amounts(
-    pool: &PoolInput,
-    pv: &PointValue,
-    config: &Config,
-) -> Result<Vec<i128>, Overflow> {
+fn floating_amounts(pool: &PoolInput, pv: &PointValue, config: &Config) -> Result<Vec<i128>, Overflow> {
     let (unit, rounding) = (config.money.unit, config.money.rounding);
     let FloatingValue::Ratio { money, points } = pv.value else {
         return Ok(vec![0; pool.members.len()]);
@@ -142,25 +112,15 @@ fn floating_amounts(
         (ReconcileMode::Report, PayWith::Published) => {
             let fpv = pv.fpv.expect("a valued pool has a published fpv");
             let den = pow10(config.point_value.scale)?;
-            floating
-                .map(|f| unit.round(mul(f, fpv, "F_i × fpv")?, den, rounding))
-                .collect()
+            floating.map(|f| unit.round(mul(f, fpv, "F_i × fpv")?, den, rounding)).collect()
         }
-        (ReconcileMode::Report, PayWith::Exact) => floating
-            .map(|f| unit.round(mul(f, money, "F_i × floating money")?, points, rounding))
-            .collect(),
+        (ReconcileMode::Report, PayWith::Exact) => {
+            floating.map(|f| unit.round(mul(f, money, "F_i × floating money")?, points, rounding)).collect()
+        }
         (ReconcileMode::LargestRemainder, _) => {
-            let ids: Vec<&str> = pool
-                .members
-                .iter()
-                .map(|m| m.institution_id.as_str())
-                .collect();
-            let shares =
-                largest_remainder(money / unit.fixed, &floating.collect::<Vec<_>>(), &ids)?;
-            shares
-                .into_iter()
-                .map(|u| mul(u, unit.fixed, "floating amount"))
-                .collect()
+            let ids: Vec<&str> = pool.members.iter().map(|m| m.institution_id.as_str()).collect();
+            let shares = largest_remainder(money / unit.fixed, &floating.collect::<Vec<_>>(), &ids)?;
+            shares.into_iter().map(|u| mul(u, unit.fixed, "floating amount")).collect()
         }
     }
 }
@@ -168,18 +128,9 @@ fn floating_amounts(
 /// Hamilton's method: splits `units` (≥ 0) in proportion to `weights` (≥ 0, Σ > 0). Each gets
 /// ⌊units × w / Σw⌋; the units left over go one each to the largest remainders, ties to the
 /// smaller id (byte order). The shares add up to `units` exactly.
-pub fn largest_remainder(
-    units: i128,
-    weights: &[i128],
-    ids: &[&str],
-) -> Result<Vec<i128>, Overflow> {
-    let total: i128 = weights
-        .iter()
-        .try_fold(0i128, |s, w| add(s, *w, "Σ weights"))?;
-    assert!(
-        total > 0 && units >= 0,
-        "largest_remainder needs a positive total and units ≥ 0"
-    );
+pub fn largest_remainder(units: i128, weights: &[i128], ids: &[&str]) -> Result<Vec<i128>, Overflow> {
+    let total: i128 = weights.iter().try_fold(0i128, |s, w| add(s, *w, "Σ weights"))?;
+    assert!(total > 0 && units >= 0, "largest_remainder needs a positive total and units ≥ 0");
     let mut shares = Vec::with_capacity(weights.len());
     let mut remainders = Vec::with_capacity(weights.len());
     for (i, w) in weights.iter().enumerate() {
@@ -189,14 +140,9 @@ pub fn largest_remainder(
     }
     let left = units - shares.iter().sum::<i128>();
     // remainders share the denominator `total`, so they compare as integers
-    remainders.sort_unstable_by(|(ra, ia), (rb, ib)| {
-        rb.cmp(ra)
-            .then_with(|| ids[*ia].as_bytes().cmp(ids[*ib].as_bytes()))
-    });
-    for &(_, i) in remainders
-        .iter()
-        .take(usize::try_from(left).expect("fewer units left than members"))
-    {
+    remainders
+        .sort_unstable_by(|(ra, ia), (rb, ib)| rb.cmp(ra).then_with(|| ids[*ia].as_bytes().cmp(ids[*ib].as_bytes())));
+    for &(_, i) in remainders.iter().take(usize::try_from(left).expect("fewer units left than members")) {
         shares[i] += 1;
     }
     Ok(shares)
@@ -226,11 +172,7 @@ mod tests {
 
     fn pool(budget: i128, members: Vec<Member>) -> PoolInput {
         PoolInput {
-            key: PoolKey {
-                sector: "dental".into(),
-                region: "east".into(),
-                quarter: Quarter::new(2026, 1).unwrap(),
-            },
+            key: PoolKey { sector: "dental".into(), region: "east".into(), quarter: Quarter::new(2026, 1).unwrap() },
             budget: budget * ONE,
             charges: 0,
             members,
@@ -240,48 +182,25 @@ mod tests {
     #[test]
     fn hamilton_ties_go_to_the_smaller_id() {
         // 10 units over three equal weights: 3 each, one left, tie → "a"
-        assert_eq!(
-            largest_remainder(10, &[1, 1, 1], &["c", "a", "b"]).unwrap(),
-            vec![3, 4, 3]
-        );
+        assert_eq!(largest_remainder(10, &[1, 1, 1], &["c", "a", "b"]).unwrap(), vec![3, 4, 3]);
         // 2 left over three equal remainders → "a", "b"
-        assert_eq!(
-            largest_remainder(5, &[1, 1, 1], &["c", "a", "b"]).unwrap(),
-            vec![1, 2, 2]
-        );
+        assert_eq!(largest_remainder(5, &[1, 1, 1], &["c", "a", "b"]).unwrap(), vec![1, 2, 2]);
         // a larger remainder beats a smaller id
-        assert_eq!(
-            largest_remainder(1, &[1, 2], &["a", "b"]).unwrap(),
-            vec![0, 1]
-        );
+        assert_eq!(largest_remainder(1, &[1, 2], &["a", "b"]).unwrap(), vec![0, 1]);
     }
 
     #[test]
     fn report_mode_reports_the_residual_and_largest_remainder_closes_it() {
         // three providers with 1 floating point each share 100: 33.33… each
-        let p = pool(
-            100,
-            vec![
-                member("a", 1, 0, 0, 0),
-                member("b", 1, 0, 0, 0),
-                member("c", 1, 0, 0, 0),
-            ],
-        );
+        let p = pool(100, vec![member("a", 1, 0, 0, 0), member("b", 1, 0, 0, 0), member("c", 1, 0, 0, 0)]);
         let mut config = Config::default();
         let report = settle_pool(&p, &config).unwrap();
         assert_eq!(report.point_value.fpv, Some(333_333)); // 33.3333
-        assert!(report
-            .settlements
-            .iter()
-            .all(|s| s.floating_amount == 33 * ONE));
+        assert!(report.settlements.iter().all(|s| s.floating_amount == 33 * ONE));
         assert_eq!(report.residual, ONE);
         config.reconcile.mode = ReconcileMode::LargestRemainder;
         let lr = settle_pool(&p, &config).unwrap();
-        let amounts: Vec<i128> = lr
-            .settlements
-            .iter()
-            .map(|s| s.floating_amount / ONE)
-            .collect();
+        let amounts: Vec<i128> = lr.settlements.iter().map(|s| s.floating_amount / ONE).collect();
         assert_eq!(amounts, vec![34, 33, 33]);
         assert_eq!(lr.residual, 0);
     }
@@ -291,15 +210,9 @@ mod tests {
         // fpv_exact = 2/3: a provider with 3,000 points gets 2,000 exactly, not 3,000 × 0.6667
         let p = pool(2_000, vec![member("a", 3_000, 0, 0, 0)]);
         let mut config = Config::default();
-        assert_eq!(
-            settle_pool(&p, &config).unwrap().settlements[0].floating_amount,
-            2_000 * ONE
-        );
+        assert_eq!(settle_pool(&p, &config).unwrap().settlements[0].floating_amount, 2_000 * ONE);
         // fpv 2/3 published as 0.6667: 29,999 × 0.6667 = 20,000.33 but 29,999 × 2/3 = 19,999.33
-        let p = pool(
-            20_000,
-            vec![member("a", 29_999, 0, 0, 0), member("b", 1, 0, 0, 0)],
-        );
+        let p = pool(20_000, vec![member("a", 29_999, 0, 0, 0), member("b", 1, 0, 0, 0)]);
         let published = settle_pool(&p, &config).unwrap();
         config.point_value.pay_with = PayWith::Exact;
         let exact = settle_pool(&p, &config).unwrap();
@@ -339,11 +252,7 @@ mod tests {
         let mut config = Config::default();
         config.fixed_value.drug = "0.95".parse().unwrap();
         config.fixed_value.protected = "1.1".parse().unwrap();
-        let sums = ClaimSums {
-            drug: 1_001 * ONE,
-            protected: 5 * ONE,
-            ..ClaimSums::default()
-        };
+        let sums = ClaimSums { drug: 1_001 * ONE, protected: 5 * ONE, ..ClaimSums::default() };
         // 950.95 + 5.5 = 956.45 → 956 half_up
         assert_eq!(fixed_amount(&sums, &config).unwrap(), 956 * ONE);
     }
