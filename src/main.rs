@@ -1,6 +1,8 @@
 //! dianzhi: settle health-insurance global budgets by the regional point-value method.
 
+mod demo;
 mod failure;
+mod generate;
 mod manifest;
 mod outdir;
 mod progress;
@@ -77,6 +79,39 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Runs a whole quarterly clearing on the bundled demo dataset and prints the point values.
+    Demo {
+        /// Output directory (a previous demo output there is replaced).
+        #[arg(long, default_value = "dianzhi-demo")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: OutFormat,
+        /// Replace a non-empty output directory that is not a previous dianzhi output.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Writes a synthetic quarter (claims, budgets, interim payments), deterministic per seed.
+    Generate {
+        /// Claim rows in all.
+        #[arg(long)]
+        rows: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// Claims files to split the rows into.
+        #[arg(long, default_value_t = 1)]
+        files: usize,
+        #[arg(long, default_value_t = 25_000)]
+        institutions: usize,
+        /// The quarter of the claims (late approvals come from the quarter before).
+        #[arg(long, default_value = "2026Q1", value_parser = parse_quarter)]
+        quarter: Quarter,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn parse_quarter(s: &str) -> std::result::Result<Quarter, String> {
@@ -117,6 +152,12 @@ fn run(cli: Cli) -> Result<()> {
             let done = settle::run(&args, |_| false)?;
             let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
             println!("settled {} pools, {} settlement rows → {}", done.pools.len(), rows, done.out.display());
+        }
+        Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
+        Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {
+            let args = generate::GenArgs { rows, seed, out, files, institutions, quarter, format: format.into(), force };
+            let out = generate::run(&args)?;
+            println!("wrote {rows} claim rows in {files} file(s), budgets and interim payments → {}", out.display());
         }
     }
     Ok(())

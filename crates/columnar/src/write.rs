@@ -18,6 +18,8 @@ use crate::source::Format;
 /// The values of one output column.
 pub enum Values {
     Text(Vec<String>),
+    /// Text with nulls (written as null in Parquet, empty in CSV).
+    NullableText(Vec<Option<String>>),
     Int(Vec<i64>),
     /// Exact decimals: `value × 10^-scale`; `None` is written as null (Parquet) or empty (CSV).
     Decimal {
@@ -38,6 +40,9 @@ impl Table {
     pub fn text(&mut self, name: &'static str, v: Vec<String>) {
         self.columns.push((name, Values::Text(v)));
     }
+    pub fn nullable_text(&mut self, name: &'static str, v: Vec<Option<String>>) {
+        self.columns.push((name, Values::NullableText(v)));
+    }
     pub fn int(&mut self, name: &'static str, v: Vec<i64>) {
         self.columns.push((name, Values::Int(v)));
     }
@@ -51,6 +56,7 @@ impl Table {
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, v)| match v {
             Values::Text(v) => v.len(),
+            Values::NullableText(v) => v.len(),
             Values::Int(v) => v.len(),
             Values::Decimal { values, .. } => values.len(),
         })
@@ -113,6 +119,7 @@ impl TableWriter {
                 for i in 0..table.rows() {
                     result = w.write_record(table.columns.iter().map(|(_, v)| match v {
                         Values::Text(v) => v[i].clone(),
+                        Values::NullableText(v) => v[i].clone().unwrap_or_default(),
                         Values::Int(v) => v[i].to_string(),
                         Values::Decimal { values, scale, .. } => {
                             values[i].map_or(String::new(), |x| format_fixed(x, *scale))
@@ -148,6 +155,7 @@ fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
     for (name, values) in &table.columns {
         let (field, array): (Field, ArrayRef) = match values {
             Values::Text(v) => (Field::new(*name, DataType::Utf8, false), Arc::new(StringArray::from(v.clone()))),
+            Values::NullableText(v) => (Field::new(*name, DataType::Utf8, true), Arc::new(StringArray::from(v.clone()))),
             Values::Int(v) => (Field::new(*name, DataType::Int64, false), Arc::new(Int64Array::from(v.clone()))),
             Values::Decimal { values, scale, nullable } => {
                 let scale = i8::try_from(*scale).expect("scale ≤ 38");
