@@ -46,7 +46,8 @@ enum Sector {
     Dialysis,
 }
 
-const SECTORS: [Sector; 5] = [Sector::Dental, Sector::ChineseMedicine, Sector::PrimaryCare, Sector::Hospital, Sector::Dialysis];
+const SECTORS: [Sector; 5] =
+    [Sector::Dental, Sector::ChineseMedicine, Sector::PrimaryCare, Sector::Hospital, Sector::Dialysis];
 
 struct Shape {
     name: &'static str,
@@ -67,17 +68,39 @@ struct Shape {
 impl Sector {
     fn shape(self) -> Shape {
         match self {
-            Sector::Dental => Shape { name: "dental", share: 290, volume: 3, points: 1_200, drug: 4, copay: (50, 50), value: 9_900 },
-            Sector::ChineseMedicine => {
-                Shape { name: "chinese_medicine", share: 170, volume: 2, points: 700, drug: 30, copay: (50, 50), value: 9_900 }
+            Sector::Dental => {
+                Shape { name: "dental", share: 290, volume: 3, points: 1_200, drug: 4, copay: (50, 50), value: 9_900 }
             }
-            Sector::PrimaryCare => {
-                Shape { name: "primary_care", share: 480, volume: 4, points: 550, drug: 35, copay: (50, 150), value: 8_500 }
+            Sector::ChineseMedicine => Shape {
+                name: "chinese_medicine",
+                share: 170,
+                volume: 2,
+                points: 700,
+                drug: 30,
+                copay: (50, 50),
+                value: 9_900,
+            },
+            Sector::PrimaryCare => Shape {
+                name: "primary_care",
+                share: 480,
+                volume: 4,
+                points: 550,
+                drug: 35,
+                copay: (50, 150),
+                value: 8_500,
+            },
+            Sector::Hospital => Shape {
+                name: "hospital",
+                share: 20,
+                volume: 600,
+                points: 2_800,
+                drug: 28,
+                copay: (100, 450),
+                value: 8_700,
+            },
+            Sector::Dialysis => {
+                Shape { name: "dialysis", share: 40, volume: 12, points: 4_000, drug: 10, copay: (0, 0), value: 9_500 }
             }
-            Sector::Hospital => {
-                Shape { name: "hospital", share: 20, volume: 600, points: 2_800, drug: 28, copay: (100, 450), value: 8_700 }
-            }
-            Sector::Dialysis => Shape { name: "dialysis", share: 40, volume: 12, points: 4_000, drug: 10, copay: (0, 0), value: 9_500 },
         }
     }
 }
@@ -131,10 +154,16 @@ fn memberships(institutions: usize, seed: u64) -> Vec<Membership> {
         let s = sector as usize;
         serial[s] += 1;
         let id = format!("{}{}{:08}", region + 1, s + 1, serial[s]);
-        let weight = sector.shape().volume * rng.tail(if sector == Sector::Hospital { 8 } else { 6 }) * rng.range(50, 150);
+        let weight =
+            sector.shape().volume * rng.tail(if sector == Sector::Hospital { 8 } else { 6 }) * rng.range(50, 150);
         // hospitals and a few clinics also bill the dialysis pot of their region
         if sector == Sector::Hospital && rng.chance(500) || sector == Sector::PrimaryCare && rng.chance(20) {
-            out.push(Membership { id: id.clone(), sector: Sector::Dialysis, region, weight: Sector::Dialysis.shape().volume * 40 });
+            out.push(Membership {
+                id: id.clone(),
+                sector: Sector::Dialysis,
+                region,
+                weight: Sector::Dialysis.shape().volume * 40,
+            });
         }
         out.push(Membership { id, sector, region, weight });
     }

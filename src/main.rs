@@ -155,7 +155,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
         Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {
-            let args = generate::GenArgs { rows, seed, out, files, institutions, quarter, format: format.into(), force };
+            let args =
+                generate::GenArgs { rows, seed, out, files, institutions, quarter, format: format.into(), force };
             let out = generate::run(&args)?;
             println!("wrote {rows} claim rows in {files} file(s), budgets and interim payments → {}", out.display());
         }

@@ -155,7 +155,9 @@ fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
     for (name, values) in &table.columns {
         let (field, array): (Field, ArrayRef) = match values {
             Values::Text(v) => (Field::new(*name, DataType::Utf8, false), Arc::new(StringArray::from(v.clone()))),
-            Values::NullableText(v) => (Field::new(*name, DataType::Utf8, true), Arc::new(StringArray::from(v.clone()))),
+            Values::NullableText(v) => {
+                (Field::new(*name, DataType::Utf8, true), Arc::new(StringArray::from(v.clone())))
+            }
             Values::Int(v) => (Field::new(*name, DataType::Int64, false), Arc::new(Int64Array::from(v.clone()))),
             Values::Decimal { values, scale, nullable } => {
                 let scale = i8::try_from(*scale).expect("scale ≤ 38");

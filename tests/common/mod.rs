@@ -1,0 +1,79 @@
+//! Helpers for the end-to-end tests: run the binary, write fixtures, read outputs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const HEADER: &str =
+    "institution_id,sector,region,service_month,settle_quarter,claimed_points,drug_points,protected_points,deducted_points,copayment";
+
+pub fn dianzhi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dianzhi")).args(args).output().expect("run dianzhi")
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs settle with CSV output into dir/out; returns the output.
+pub fn settle(dir: &Path, claims: &str, budgets: &str, extra: &[&str]) -> Output {
+    let c = write(dir, "claims.csv", claims);
+    let b = write(dir, "budgets.csv", budgets);
+    let out = dir.join("out");
+    let mut args =
+        vec!["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out), "--format", "csv", "--quiet"];
+    args.extend_from_slice(extra);
+    dianzhi(&args)
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Reads a CSV output into rows of (column → value).
+pub fn table(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_string)).collect()).collect()
+}
+
+pub fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstderr: {}\nstdout: {}",
+        o.status.code(),
+        stderr(o),
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+/// Asserts exit 2, that stderr contains every needle, and that no output was left.
+pub fn assert_rejected(o: &Output, out: &Path, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}:\n{err}");
+    }
+    assert!(
+        !out.exists() || std::fs::read_dir(out).unwrap().next().is_none(),
+        "output left behind in {}",
+        out.display()
+    );
+    let parent = out.parent().unwrap();
+    let stray: Vec<_> = std::fs::read_dir(parent)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("dianzhi-tmp"))
+        .collect();
+    assert!(stray.is_empty(), "temporary output left behind: {stray:?}");
+}
