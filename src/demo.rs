@@ -7,7 +7,7 @@ use dianzhi_columnar::Format;
 use dianzhi_core::Config;
 
 use crate::failure::{Failure, Result};
-use crate::report::point_value_table;
+use crate::report::{point_value_table, say};
 use crate::settle::{self, SettleArgs};
 
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
@@ -39,13 +39,13 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     let _ = std::fs::remove_dir_all(&inputs);
     let done = result?;
     let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
-    print!("{}", point_value_table(&done.pools, &done.settled, &Config::default()));
-    println!(
-        "\nsettled {} pools, {} settlement rows from {} bundled claim rows → {}",
+    say(&point_value_table(&done.pools, &done.settled, &Config::default()));
+    say(&format!(
+        "\nsettled {} pools, {} settlement rows from {} bundled claim rows → {}\n",
         done.pools.len(),
         rows,
         CLAIMS.lines().count() - 1,
         done.out.display()
-    );
+    ));
     Ok(())
 }

@@ -151,14 +151,22 @@ fn run(cli: Cli) -> Result<()> {
             };
             let done = settle::run(&args, |_| false)?;
             let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
-            println!("settled {} pools, {} settlement rows → {}", done.pools.len(), rows, done.out.display());
+            report::say(&format!(
+                "settled {} pools, {} settlement rows → {}\n",
+                done.pools.len(),
+                rows,
+                done.out.display()
+            ));
         }
         Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
         Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {
             let args =
                 generate::GenArgs { rows, seed, out, files, institutions, quarter, format: format.into(), force };
             let out = generate::run(&args)?;
-            println!("wrote {rows} claim rows in {files} file(s), budgets and interim payments → {}", out.display());
+            report::say(&format!(
+                "wrote {rows} claim rows in {files} file(s), budgets and interim payments → {}\n",
+                out.display()
+            ));
         }
     }
     Ok(())

@@ -5,6 +5,12 @@ use dianzhi_core::pool::PoolInput;
 use dianzhi_core::settlement::SettledPool;
 use dianzhi_core::Config;
 
+/// Prints to stdout; a closed pipe (`dianzhi demo | head`) is not an error.
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
 /// The point-value table: one line per pool.
 pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> String {
     let unit = config.money.unit;

@@ -28,77 +28,152 @@ fn missing_column() {
 
 #[test]
 fn text_in_a_number_column() {
-    rejected(&row("B,dental,east,2026-01,,abc,0,0,0,0"), BUDGET, &[], &["claims.csv, line 3, column 'claimed_points'", "'abc' is not a plain decimal"]);
+    rejected(
+        &row("B,dental,east,2026-01,,abc,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["claims.csv, line 3, column 'claimed_points'", "'abc' is not a plain decimal"],
+    );
     rejected(&row("B,dental,east,2026-01,,1e3,0,0,0,0"), BUDGET, &[], &["line 3, column 'claimed_points'", "'1e3'"]);
 }
 
 #[test]
 fn points_with_more_than_four_decimals() {
-    rejected(&row("B,dental,east,2026-01,,1.23456,0,0,0,0"), BUDGET, &[], &["line 3, column 'claimed_points'", "more than 4 decimals"]);
+    rejected(
+        &row("B,dental,east,2026-01,,1.23456,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["line 3, column 'claimed_points'", "more than 4 decimals"],
+    );
 }
 
 #[test]
 fn month_not_yyyy_mm() {
-    rejected(&row("B,dental,east,2026/01,,1,0,0,0,0"), BUDGET, &[], &["line 3, column 'service_month'", "'2026/01' is not a month: expected YYYY-MM"]);
+    rejected(
+        &row("B,dental,east,2026/01,,1,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["line 3, column 'service_month'", "'2026/01' is not a month: expected YYYY-MM"],
+    );
 }
 
 #[test]
 fn settle_quarter_before_the_service_month() {
-    rejected(&row("B,dental,east,2026-04,2026Q1,1,0,0,0,0"), BUDGET, &[], &["line 3, column 'settle_quarter'", "2026Q1 is earlier than the quarter of service_month 2026-04"]);
+    rejected(
+        &row("B,dental,east,2026-04,2026Q1,1,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["line 3, column 'settle_quarter'", "2026Q1 is earlier than the quarter of service_month 2026-04"],
+    );
 }
 
 #[test]
 fn empty_key() {
-    rejected(&row(",dental,east,2026-01,,1,0,0,0,0"), BUDGET, &[], &["line 3, column 'institution_id'", "empty institution_id"]);
+    rejected(
+        &row(",dental,east,2026-01,,1,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["line 3, column 'institution_id'", "empty institution_id"],
+    );
     rejected(&row("B,,east,2026-01,,1,0,0,0,0"), BUDGET, &[], &["line 3, column 'sector'", "empty sector"]);
 }
 
 #[test]
 fn empty_required_number() {
-    rejected(&row("B,dental,east,2026-01,,,0,0,0,0"), BUDGET, &[], &["line 3, column 'claimed_points'", "empty claimed_points"]);
+    rejected(
+        &row("B,dental,east,2026-01,,,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["line 3, column 'claimed_points'", "empty claimed_points"],
+    );
 }
 
 #[test]
 fn money_not_a_multiple_of_the_unit() {
-    rejected(&row("B,dental,east,2026-01,,100,0,0,0,10.5"), BUDGET, &[], &["line 3, column 'copayment'", "10.5 is not a multiple of the money unit 1"]);
-    rejected(&row("B,dental,east,2026-01,,1,0,0,0,0"), "sector,region,quarter,budget\ndental,east,2026Q1,1000.50\n", &[], &["budgets.csv, line 2, column 'budget'", "1000.5 is not a multiple"]);
+    rejected(
+        &row("B,dental,east,2026-01,,100,0,0,0,10.5"),
+        BUDGET,
+        &[],
+        &["line 3, column 'copayment'", "10.5 is not a multiple of the money unit 1"],
+    );
+    rejected(
+        &row("B,dental,east,2026-01,,1,0,0,0,0"),
+        "sector,region,quarter,budget\ndental,east,2026Q1,1000.50\n",
+        &[],
+        &["budgets.csv, line 2, column 'budget'", "1000.5 is not a multiple"],
+    );
 }
 
 #[test]
 fn negative_budget() {
-    rejected(&row("B,dental,east,2026-01,,1,0,0,0,0"), "sector,region,quarter,budget,charges\ndental,east,2026Q1,1000,-5\n", &[], &["budgets.csv, line 2, column 'charges'", "-5 is negative"]);
+    rejected(
+        &row("B,dental,east,2026-01,,1,0,0,0,0"),
+        "sector,region,quarter,budget,charges\ndental,east,2026Q1,1000,-5\n",
+        &[],
+        &["budgets.csv, line 2, column 'charges'", "-5 is negative"],
+    );
 }
 
 #[test]
 fn negative_aggregate_after_corrections() {
-    rejected(&row("A,dental,east,2026-02,,-150,-10,0,0,0"), BUDGET, &[], &["institution A in sector=dental region=east quarter=2026Q1: claimed_points sums to -50"]);
+    rejected(
+        &row("A,dental,east,2026-02,,-150,-10,0,0,0"),
+        BUDGET,
+        &[],
+        &["institution A in sector=dental region=east quarter=2026Q1: claimed_points sums to -50"],
+    );
 }
 
 #[test]
 fn negative_floating_points() {
-    rejected(&row("B,dental,east,2026-01,,100,80,10,20,0"), BUDGET, &[], &["institution B in sector=dental region=east quarter=2026Q1: floating points", "sums to -10"]);
+    rejected(
+        &row("B,dental,east,2026-01,,100,80,10,20,0"),
+        BUDGET,
+        &[],
+        &["institution B in sector=dental region=east quarter=2026Q1: floating points", "sums to -10"],
+    );
 }
 
 #[test]
 fn duplicate_budget_key() {
-    rejected(&row("B,dental,east,2026-01,,1,0,0,0,0"), "sector,region,quarter,budget\ndental,east,2026Q1,1000\ndental,east,2026Q1,2000\n", &[], &["budgets.csv", "duplicate budget for sector=dental region=east quarter=2026Q1 at line 2 and line 3"]);
+    rejected(
+        &row("B,dental,east,2026-01,,1,0,0,0,0"),
+        "sector,region,quarter,budget\ndental,east,2026Q1,1000\ndental,east,2026Q1,2000\n",
+        &[],
+        &["budgets.csv", "duplicate budget for sector=dental region=east quarter=2026Q1 at line 2 and line 3"],
+    );
 }
 
 #[test]
 fn claims_in_a_pool_without_budget() {
-    rejected(&row("B,hospital,east,2026-01,,1,0,0,0,0"), BUDGET, &[], &["no budget row", "sector=hospital region=east quarter=2026Q1"]);
+    rejected(
+        &row("B,hospital,east,2026-01,,1,0,0,0,0"),
+        BUDGET,
+        &[],
+        &["no budget row", "sector=hospital region=east quarter=2026Q1"],
+    );
 }
 
 #[test]
 fn infeasible_pool() {
-    rejected(&row("B,dental,east,2026-01,,2000,2000,0,0,0"), BUDGET, &[], &["infeasible", "sector=dental region=east quarter=2026Q1", "on_infeasible"]);
+    rejected(
+        &row("B,dental,east,2026-01,,2000,2000,0,0,0"),
+        BUDGET,
+        &[],
+        &["infeasible", "sector=dental region=east quarter=2026Q1", "on_infeasible"],
+    );
 }
 
 #[test]
 fn unknown_and_invalid_config() {
     let dir = tempfile::tempdir().unwrap();
     let bad = write(dir.path(), "bad.toml", "[money]\nunit = \"1\"\nrounding_mode = \"half_up\"\n");
-    rejected(&row("B,dental,east,2026-01,,1,0,0,0,0"), BUDGET, &["--config", s(&bad)], &["bad.toml", "unknown field `rounding_mode`"]);
+    rejected(
+        &row("B,dental,east,2026-01,,1,0,0,0,0"),
+        BUDGET,
+        &["--config", s(&bad)],
+        &["bad.toml", "unknown field `rounding_mode`"],
+    );
     let bad = write(dir.path(), "bad2.toml", "[money]\nrounding = \"half_down\"\n");
     rejected(&row("B,dental,east,2026-01,,1,0,0,0,0"), BUDGET, &["--config", s(&bad)], &["bad2.toml", "half_down"]);
     let bad = write(dir.path(), "bad3.toml", "[fixed_value]\ndrug = 0.9\n");
@@ -141,8 +216,14 @@ fn parquet_float_and_text_number_columns() {
     use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
     use std::sync::Arc;
     for (claimed, needles) in [
-        (Arc::new(Float64Array::from(vec![1.0])) as ArrayRef, vec!["column 'claimed_points'", "Float64", "DECIMAL(38,4)"]),
-        (Arc::new(StringArray::from(vec!["1"])) as ArrayRef, vec!["column 'claimed_points'", "is text", "CSV files only"]),
+        (
+            Arc::new(Float64Array::from(vec![1.0])) as ArrayRef,
+            vec!["column 'claimed_points'", "Float64", "DECIMAL(38,4)"],
+        ),
+        (
+            Arc::new(StringArray::from(vec!["1"])) as ArrayRef,
+            vec!["column 'claimed_points'", "is text", "CSV files only"],
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
@@ -156,7 +237,8 @@ fn parquet_float_and_text_number_columns() {
         ])
         .unwrap();
         let path = dir.path().join("claims.parquet");
-        let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
         w.write(&batch).unwrap();
         w.close().unwrap();
         let b = write(dir.path(), "budgets.csv", BUDGET);

@@ -1,0 +1,109 @@
+//! Invariants of a pool's settlement, checked on random pools.
+
+use dianzhi_core::config::{OnInfeasible, PayWith, ReconcileMode};
+use dianzhi_core::number::{MoneyUnit, Rounding, ONE};
+use dianzhi_core::period::Quarter;
+use dianzhi_core::point_value::Status;
+use dianzhi_core::pool::{ClaimSums, Member, PoolInput, PoolKey};
+use dianzhi_core::settlement::{largest_remainder, settle_pool};
+use dianzhi_core::Config;
+use proptest::prelude::*;
+
+fn member() -> impl Strategy<Value = Member> {
+    // points with up to 4 decimals; drug/protected/deducted parts of the claim
+    (1i128..50_000_000_000, 0u8..60, 0u8..20, 0u8..10, 0i128..5_000, 0i128..2_000_000).prop_map(
+        |(claimed, d, p, x, copay, interim)| {
+            let drug = claimed * i128::from(d) / 100;
+            let protected = claimed * i128::from(p) / 100;
+            let deducted = (claimed - drug - protected) * i128::from(x) / 100;
+            Member {
+                institution_id: String::new(),
+                sums: ClaimSums { claimed, drug, protected, deducted, copayment: copay * ONE },
+                interim_paid: interim * ONE,
+                has_claims: true,
+            }
+        },
+    )
+}
+
+fn pool() -> impl Strategy<Value = PoolInput> {
+    (prop::collection::vec(member(), 1..40), 80u32..130, 0i128..1_000).prop_map(|(mut members, value_pct, charges)| {
+        for (i, m) in members.iter_mut().enumerate() {
+            m.institution_id = format!("I{:03}", (i * 7919) % 1000);
+        }
+        members.sort_by(|a, b| a.institution_id.cmp(&b.institution_id));
+        let points: i128 = members.iter().map(|m| m.sums.claimed - m.sums.deducted).sum();
+        // a budget around value_pct % of the approved points, so most pools are feasible
+        let budget = points * i128::from(value_pct) / 100 / ONE * ONE + charges * ONE;
+        PoolInput {
+            key: PoolKey { sector: "s".into(), region: "r".into(), quarter: Quarter::new(2026, 1).unwrap() },
+            budget,
+            charges: charges * ONE,
+            members,
+        }
+    })
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        prop::sample::select(vec![Rounding::HalfUp, Rounding::HalfEven, Rounding::Down]),
+        prop::sample::select(vec!["1", "0.01", "0.1"]),
+        prop::sample::select(vec![ReconcileMode::Report, ReconcileMode::LargestRemainder]),
+        prop::sample::select(vec![PayWith::Published, PayWith::Exact]),
+        0u32..8,
+    )
+        .prop_map(|(rounding, unit, mode, pay_with, scale)| {
+            let mut c = Config::default();
+            c.money.rounding = rounding;
+            c.money.unit = MoneyUnit::from_dec(unit.parse().unwrap()).unwrap();
+            c.reconcile.mode = mode;
+            c.point_value.pay_with = pay_with;
+            c.point_value.scale = scale;
+            c.pool.on_infeasible = OnInfeasible::Zero;
+            c
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn money_is_conserved(p in pool(), c in config()) {
+        let s = settle_pool(&p, &c).unwrap();
+        let gross: i128 = s.settlements.iter().map(|r| r.gross_amount).sum();
+        prop_assert_eq!(gross + s.residual, p.budget - p.charges);
+        prop_assert!(s.settlements.iter().all(|r| c.money.unit.is_multiple(r.gross_amount) && r.payable == r.gross_amount - r.sums.copayment));
+        if c.reconcile.mode == ReconcileMode::LargestRemainder && s.point_value.status == Status::Ok {
+            prop_assert_eq!(s.residual, 0);
+        }
+    }
+
+    #[test]
+    fn more_points_never_raise_the_point_value(p in pool(), c in config(), who in 0usize..40, extra in 1i128..10_000_000_000) {
+        let before = settle_pool(&p, &c).unwrap();
+        let mut more = p.clone();
+        let i = who % more.members.len();
+        more.members[i].sums.claimed += extra; // more floating points, same fixed points
+        let after = settle_pool(&more, &c).unwrap();
+        if let (Some(b), Some(a)) = (before.point_value.fpv_exact, after.point_value.fpv_exact) {
+            prop_assert!(a <= b, "fpv rose from {} to {}", b, a);
+        }
+        if let (Some(b), Some(a)) = (before.point_value.fpv, after.point_value.fpv) {
+            prop_assert!(a <= b);
+        }
+    }
+
+    #[test]
+    fn hamilton_shares_add_up(units in 0i128..1_000_000, weights in prop::collection::vec(0i128..1_000_000, 1..30)) {
+        prop_assume!(weights.iter().sum::<i128>() > 0);
+        let ids: Vec<String> = (0..weights.len()).map(|i| format!("{i:03}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let shares = largest_remainder(units, &weights, &ids).unwrap();
+        prop_assert_eq!(shares.iter().sum::<i128>(), units);
+        let total: i128 = weights.iter().sum();
+        for (s, w) in shares.iter().zip(&weights) {
+            // each share is its quota rounded down or up
+            prop_assert!(*s * total <= units * w + total && *s * total >= units * w - total);
+        }
+    }
+}

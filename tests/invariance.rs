@@ -1,0 +1,136 @@
+//! The output tables are byte-identical whatever the thread count, the order of input rows,
+//! or how the rows are split into files and row groups.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
+
+fn settle_to(claims: &[&Path], budgets: &Path, interim: &Path, out: &Path, threads: &str) -> (Vec<u8>, Vec<u8>) {
+    let mut args = vec![
+        "--threads",
+        threads,
+        "settle",
+        "--budgets",
+        s(budgets),
+        "--interim",
+        s(interim),
+        "--out",
+        s(out),
+        "--quiet",
+        "--claims",
+    ];
+    args.extend(claims.iter().map(|c| s(c)));
+    assert_ok(&dianzhi(&args));
+    (std::fs::read(out.join("point_values.parquet")).unwrap(), std::fs::read(out.join("settlements.parquet")).unwrap())
+}
+
+/// A deterministic shuffle (an LCG-driven Fisher–Yates).
+fn shuffle<T>(v: &mut [T]) {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for i in (1..v.len()).rev() {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        v.swap(i, (x >> 33) as usize % (i + 1));
+    }
+}
+
+fn fixed(text: &str, scale: u32) -> i128 {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = format!("{frac:0<width$}", width = scale as usize);
+    let v: i128 = format!("{}{}", int.trim_start_matches('-'), frac).parse().unwrap();
+    if text.starts_with('-') {
+        -v
+    } else {
+        v
+    }
+}
+
+/// Writes CSV claim lines as a Parquet file with small row groups and typed columns.
+fn to_parquet(lines: &[&str], path: &Path, row_group: usize) {
+    let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split(',').collect()).collect();
+    let text = |c: usize| Arc::new(StringArray::from(cells.iter().map(|r| r[c]).collect::<Vec<_>>())) as ArrayRef;
+    let points = |c: usize| {
+        Arc::new(
+            Decimal128Array::from(cells.iter().map(|r| fixed(r[c], 4)).collect::<Vec<_>>())
+                .with_precision_and_scale(18, 4)
+                .unwrap(),
+        ) as ArrayRef
+    };
+    let batch = RecordBatch::try_from_iter([
+        ("institution_id", text(0)),
+        ("sector", text(1)),
+        ("region", text(2)),
+        ("service_month", text(3)),
+        (
+            "settle_quarter",
+            Arc::new(StringArray::from(cells.iter().map(|r| (!r[4].is_empty()).then_some(r[4])).collect::<Vec<_>>()))
+                as ArrayRef,
+        ),
+        ("claimed_points", points(5)),
+        ("drug_points", points(6)),
+        ("protected_points", points(7)),
+        ("deducted_points", points(8)),
+        (
+            "copayment",
+            Arc::new(Int64Array::from(cells.iter().map(|r| r[9].parse::<i64>().unwrap()).collect::<Vec<_>>()))
+                as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let props =
+        parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(row_group)).build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props))
+        .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn outputs_do_not_depend_on_threads_row_order_or_file_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert_ok(&dianzhi(&[
+        "generate",
+        "--rows",
+        "40000",
+        "--institutions",
+        "500",
+        "--seed",
+        "11",
+        "--format",
+        "csv",
+        "--out",
+        s(&data),
+    ]));
+    let (budgets, interim) = (data.join("budgets.csv"), data.join("interim.csv"));
+    let original = data.join("claims/part-00000.csv");
+
+    let reference = settle_to(&[&original], &budgets, &interim, &dir.path().join("t1"), "1");
+    assert!(reference.1.len() > 1000);
+    assert_eq!(settle_to(&[&original], &budgets, &interim, &dir.path().join("t2"), "2"), reference, "1 vs 2 threads");
+
+    // the same rows shuffled and split into three CSV files
+    let text = std::fs::read_to_string(&original).unwrap();
+    let mut lines: Vec<&str> = text.lines().skip(1).collect();
+    shuffle(&mut lines);
+    let parts: Vec<_> = lines
+        .chunks(lines.len() / 3 + 1)
+        .enumerate()
+        .map(|(i, chunk)| {
+            write(dir.path(), &format!("split/part{i}.csv"), &format!("{HEADER}\n{}\n", chunk.join("\n")))
+        })
+        .collect();
+    let split: Vec<&Path> = parts.iter().map(|p| p.as_path()).collect();
+    assert_eq!(settle_to(&split, &budgets, &interim, &dir.path().join("t3"), "2"), reference, "shuffled and split CSV");
+
+    // the same rows as Parquet: two files with small row groups, read through a glob
+    let half = lines.len() / 2;
+    std::fs::create_dir_all(dir.path().join("pq")).unwrap();
+    to_parquet(&lines[..half], &dir.path().join("pq/a.parquet"), 3_000);
+    to_parquet(&lines[half..], &dir.path().join("pq/b.parquet"), 7_000);
+    let glob = dir.path().join("pq/*.parquet");
+    assert_eq!(settle_to(&[&glob], &budgets, &interim, &dir.path().join("t4"), "2"), reference, "Parquet row groups");
+}
