@@ -9,8 +9,10 @@
 //! - [`interim`]: monthly interim payments
 #![deny(clippy::float_arithmetic)]
 
+pub mod budget;
 pub mod clearing;
 pub mod config;
+pub mod interim;
 pub mod number;
 pub mod period;
 pub mod point_value;

@@ -184,6 +184,41 @@ impl Dec {
         self.mantissa < 0
     }
 
+    pub fn is_positive(self) -> bool {
+        self.mantissa > 0
+    }
+
+    /// Both values at the larger of their scales.
+    pub fn aligned(self, other: Dec) -> Result<(i128, i128, u32), Overflow> {
+        let scale = self.scale.max(other.scale);
+        let a = mul(self.mantissa, pow10(scale - self.scale)?, "a decimal")?;
+        let b = mul(other.mantissa, pow10(scale - other.scale)?, "a decimal")?;
+        Ok((a, b, scale))
+    }
+
+    /// Exact sum.
+    pub fn plus(self, other: Dec) -> Result<Dec, Overflow> {
+        let (a, b, scale) = self.aligned(other)?;
+        Ok(Dec::new(add(a, b, "a decimal sum")?, scale).normalized())
+    }
+
+    /// Exact difference.
+    pub fn minus(self, other: Dec) -> Result<Dec, Overflow> {
+        let (a, b, scale) = self.aligned(other)?;
+        Ok(Dec::new(sub(a, b, "a decimal difference")?, scale).normalized())
+    }
+
+    /// Exact product.
+    pub fn times(self, other: Dec) -> Result<Dec, Overflow> {
+        Ok(Dec::new(mul(self.mantissa, other.mantissa, "a decimal product")?, self.scale + other.scale).normalized())
+    }
+
+    /// Exact comparison.
+    pub fn cmp_exact(self, other: Dec) -> Result<std::cmp::Ordering, Overflow> {
+        let (a, b, _) = self.aligned(other)?;
+        Ok(a.cmp(&b))
+    }
+
     /// Drops trailing zero decimals: 1.2500 → 1.25.
     pub fn normalized(self) -> Dec {
         let mut d = self;
@@ -349,6 +384,15 @@ mod tests {
         assert_eq!(format_fixed(5, 3), "0.005");
         assert_eq!(format_fixed(-12345, 2), "-123.45");
         assert_eq!(format_fixed(7, 0), "7");
+    }
+
+    #[test]
+    fn exact_decimal_arithmetic() {
+        let d = |s: &str| s.parse::<Dec>().unwrap();
+        assert_eq!(d("1.00668").times(d("1.00336")).unwrap(), d("1.0100624448"));
+        assert_eq!(d("0.1").plus(d("0.25")).unwrap(), d("0.35"));
+        assert_eq!(d("1").minus(d("0.0222")).unwrap(), d("0.9778"));
+        assert_eq!(d("0.50").cmp_exact(d("0.5")).unwrap(), std::cmp::Ordering::Equal);
     }
 
     #[test]

@@ -1,0 +1,156 @@
+//! Monthly interim payments (CONTRACT §4), paid within days of a claim, before review.
+//!
+//! ```text
+//! deduction_rate = Σ deducted / Σ claimed over the 3 calendar months before the paid month
+//!                  (institution and sector); fewer than 3 months with claims: a new provider
+//! ratio          = new_provider_ratio, or the first band whose max_rate ≥ deduction_rate
+//! value          = min(point_value_cap, estimated point value)
+//! gross          = (claimed − drug − protected) × value + drug × fixed_value.drug
+//!                  + protected × fixed_value.protected
+//! interim_paid   = truncate(gross × ratio − copayment) down to a multiple of truncate_to, ≥ 0
+//! ```
+
+use std::cmp::Ordering;
+
+use crate::config::Config;
+use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Overflow, Rounding, SCALE};
+use crate::pool::ClaimSums;
+
+/// Decimals of the deduction rate in the output.
+pub const RATE_SCALE: u32 = 12;
+
+/// An institution's review history in one sector over the three months before the paid month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct History {
+    pub claimed: i128,
+    pub deducted: i128,
+    /// Of the three months, how many have claims.
+    pub months: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InterimPayment {
+    pub ratio: Dec,
+    pub point_value: Dec,
+    /// Σ deducted / Σ claimed at [`RATE_SCALE`] decimals (half_even); `None` without history.
+    pub deduction_rate: Option<i128>,
+    pub history_months: u32,
+    /// Internal fixed point, a multiple of `truncate_to`.
+    pub interim_paid: i128,
+}
+
+/// The interim payment for one institution's claims of one month in one (sector, region).
+pub fn interim_payment(
+    month: &ClaimSums,
+    history: &History,
+    estimate: Dec,
+    config: &Config,
+) -> Result<InterimPayment, Overflow> {
+    let c = &config.interim;
+    let deduction_rate = if history.claimed > 0 {
+        Some(div_to_scale(history.deducted.max(0), history.claimed, RATE_SCALE, Rounding::HalfEven)?)
+    } else {
+        None
+    };
+    let ratio = if history.months < 3 { c.new_provider_ratio } else { band_ratio(history, config)? };
+    let point_value =
+        if c.point_value_cap.cmp_exact(estimate)? == Ordering::Less { c.point_value_cap } else { estimate };
+
+    // gross in internal fixed point over 10^scale, then × ratio, − copayment, truncated
+    let (fd, fp) = (config.fixed_value.drug, config.fixed_value.protected);
+    let scale = point_value.scale.max(fd.scale).max(fp.scale);
+    let term = |points: i128, d: Dec| -> Result<i128, Overflow> {
+        mul(mul(points, d.mantissa, "interim gross")?, pow10(scale - d.scale)?, "interim gross")
+    };
+    let floating = sub(sub(month.claimed, month.drug, "interim points")?, month.protected, "interim points")?;
+    let gross = add(
+        add(term(floating, point_value)?, term(month.drug, fd)?, "interim gross")?,
+        term(month.protected, fp)?,
+        "interim gross",
+    )?;
+    let den = mul(pow10(scale)?, pow10(ratio.scale)?, "interim")?;
+    let net = sub(mul(gross, ratio.mantissa, "interim")?, mul(month.copayment, den, "interim")?, "interim")?;
+    let step = c.truncate_to.rescale_exact(SCALE).expect("validated truncate_to");
+    let interim_paid = if net <= 0 { 0 } else { mul(net / mul(den, step, "interim")?, step, "interim")? };
+    Ok(InterimPayment { ratio, point_value, deduction_rate, history_months: history.months, interim_paid })
+}
+
+/// The first band whose max_rate ≥ deducted / claimed (no claims: rate 0).
+fn band_ratio(h: &History, config: &Config) -> Result<Dec, Overflow> {
+    let bands = &config.interim.bands;
+    for b in bands {
+        // deducted / claimed ≤ m / 10^s  ⇔  deducted × 10^s ≤ m × claimed  (claimed > 0)
+        let within = h.claimed <= 0
+            || mul(h.deducted, pow10(b.max_rate.scale)?, "deduction rate")?
+                <= mul(b.max_rate.mantissa, h.claimed, "deduction rate")?;
+        if within {
+            return Ok(b.ratio);
+        }
+    }
+    // validated: the last band's max_rate is 1, and deductions never exceed claims
+    Ok(bands.last().expect("validated bands").ratio)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::ONE;
+
+    fn sums(floating: i128, drug: i128, copayment: i128) -> ClaimSums {
+        ClaimSums {
+            claimed: (floating + drug) * ONE,
+            drug: drug * ONE,
+            copayment: copayment * ONE,
+            ..ClaimSums::default()
+        }
+    }
+    fn history(claimed: i128, deducted: i128, months: u32) -> History {
+        History { claimed: claimed * ONE, deducted: deducted * ONE, months }
+    }
+    fn d(s: &str) -> Dec {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn contract_check_1_069_900() {
+        // 1,234,567 floating points, no drugs, ratio 0.95 (deduction rate ≤ 1%), estimate 0.9123
+        let p = interim_payment(&sums(1_234_567, 0, 0), &history(1_000_000, 5_000, 3), d("0.9123"), &Config::default())
+            .unwrap();
+        assert_eq!(p.ratio, d("0.95"));
+        assert_eq!(p.interim_paid, 1_069_900 * ONE);
+        assert_eq!(p.deduction_rate, Some(5_000_000_000)); // 0.005 at 12 decimals
+    }
+
+    #[test]
+    fn band_boundaries_are_inclusive() {
+        let config = Config::default();
+        let ratio =
+            |deducted| interim_payment(&sums(100, 0, 0), &history(10_000, deducted, 3), d("1"), &config).unwrap().ratio;
+        assert_eq!(ratio(100), d("0.95")); // exactly 1%
+        assert_eq!(ratio(101), d("0.90"));
+        assert_eq!(ratio(300), d("0.90")); // exactly 3%
+        assert_eq!(ratio(301), d("0.85"));
+    }
+
+    #[test]
+    fn two_months_of_history_is_a_new_provider() {
+        let p = interim_payment(&sums(10_000, 0, 0), &history(10_000, 0, 2), d("1"), &Config::default()).unwrap();
+        assert_eq!((p.ratio, p.history_months), (d("0.85"), 2));
+        assert_eq!(p.interim_paid, 8_500 * ONE);
+    }
+
+    #[test]
+    fn estimate_above_the_cap_is_capped_and_drugs_are_paid_at_fixed_value() {
+        let p =
+            interim_payment(&sums(10_000, 5_000, 0), &history(10_000, 0, 3), d("1.1522"), &Config::default()).unwrap();
+        assert_eq!(p.point_value, d("1"));
+        // (10,000 × 1 + 5,000 × 1) × 0.95 = 14,250 → 14,200
+        assert_eq!(p.interim_paid, 14_200 * ONE);
+    }
+
+    #[test]
+    fn never_below_zero() {
+        let p = interim_payment(&sums(100, 0, 500), &history(0, 0, 0), d("0.9"), &Config::default()).unwrap();
+        assert_eq!(p.interim_paid, 0);
+    }
+}

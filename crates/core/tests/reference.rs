@@ -1,0 +1,89 @@
+//! The published 2011 figures of data/reference/ (seed 004), reproduced by the core.
+
+use dianzhi_core::budget::{non_negotiated_rate, Composition, RegionSpec, SectorSpec};
+use dianzhi_core::number::{Dec, Rounding, ONE};
+use dianzhi_core::point_value::{point_value, PoolTotals, Status};
+use dianzhi_core::Config;
+
+fn csv(text: &str) -> Vec<Vec<&str>> {
+    text.lines().map(|l| l.split(',').collect()).collect()
+}
+
+fn d(s: &str) -> Dec {
+    s.parse().unwrap()
+}
+
+/// Percent text → decimal fraction.
+fn fraction(percent: &str) -> Dec {
+    d(percent).times(d("0.01")).unwrap()
+}
+
+#[test]
+fn non_negotiated_growth_2011_from_its_components() {
+    let rows = csv(include_str!("../../../data/reference/growth_2011.csv"));
+    let row = |name: &str| rows.iter().find(|r| r[0] == name).unwrap().clone();
+    let (ipg, psc, cic, published) = (
+        row("insured_population_growth"),
+        row("population_structure_change"),
+        row("cost_index_change"),
+        row("non_negotiated_growth"),
+    );
+    assert_eq!(rows[0].len(), 6);
+    for col in 1..rows[0].len() {
+        let spec = SectorSpec {
+            name: rows[0][col].to_string(),
+            base: Dec::ZERO,
+            insured_population_growth: fraction(ipg[col]),
+            population_structure_change: fraction(psc[col]),
+            cost_index_change: fraction(cic[col]),
+            composition: Composition::Multiplicative,
+            negotiated: vec![],
+            special_funds: vec![],
+            carve_outs: vec![],
+            regions: RegionSpec::default(),
+            quarters: Default::default(),
+        };
+        let rate = non_negotiated_rate(&spec).unwrap();
+        // as a percent with the published 3 decimals
+        let percent = rate.times(d("100")).unwrap().rescale_round(3, Rounding::HalfUp).unwrap();
+        assert_eq!(Dec::new(percent, 3), d(published[col]), "{}", rows[0][col]);
+    }
+}
+
+#[test]
+fn cost_index_weights_are_the_published_rounded_figures() {
+    let rows = csv(include_str!("../../../data/reference/cost_index_weights.csv"));
+    let total = rows[1..].iter().try_fold(Dec::ZERO, |s, r| s.plus(d(r[2]))).unwrap();
+    assert_eq!(rows.len() - 1, 5);
+    assert_eq!(total, d("100.01"), "published weights, each rounded to 0.01");
+}
+
+#[test]
+fn every_published_2011q1_point_value_comes_out_of_a_pool_settled_to_it() {
+    let rows = csv(include_str!("../../../data/reference/fpv_2011q1.csv"));
+    let config = Config::default();
+    let mut seen = 0;
+    for row in &rows[1..] {
+        for cell in &row[1..] {
+            let value = d(cell);
+            // a pool with 987,654,321 floating points and 123,456,789 drug points whose budget
+            // leaves floating money ≈ value × points
+            let floating_points = 987_654_321 * ONE;
+            let fixed = 123_456_789 * ONE;
+            let money = value.rescale_exact(4).unwrap() * 987_654_321 / ONE * ONE;
+            let t = PoolTotals {
+                budget: fixed + money,
+                charges: 0,
+                fixed_amount: fixed,
+                floating_points,
+                fixed_points: fixed,
+                has_claims: true,
+            };
+            let pv = point_value(&t, &config).unwrap();
+            assert_eq!(pv.status, Status::Ok);
+            assert_eq!(pv.fpv, Some(value.rescale_exact(4).unwrap()), "{} {cell}", row[0]);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 24);
+}
