@@ -24,7 +24,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         let args = SettleArgs {
             claims: vec![inputs.join("claims.csv")],
             budgets: inputs.join("budgets.csv"),
-            interim: Some(inputs.join("interim.csv")),
+            interim: vec![inputs.join("interim.csv")],
             config: Config::default(),
             config_path: None,
             out: out.to_path_buf(),

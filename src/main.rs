@@ -1,8 +1,10 @@
 //! dianzhi: settle health-insurance global budgets by the regional point-value method.
 
+mod budget;
 mod demo;
 mod failure;
 mod generate;
+mod interim;
 mod manifest;
 mod outdir;
 mod progress;
@@ -14,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dianzhi_columnar::Format;
-use dianzhi_core::period::Quarter;
+use dianzhi_core::period::{Month, Quarter};
 use dianzhi_core::Config;
 
 use crate::failure::{Failure, Result};
@@ -58,9 +60,10 @@ enum Command {
         /// Budgets table: sector, region, quarter, budget[, charges].
         #[arg(long)]
         budgets: PathBuf,
-        /// Interim payments: institution_id, sector, region, quarter, interim_paid.
-        #[arg(long)]
-        interim: Option<PathBuf>,
+        /// Interim payments: institution_id, sector, region, quarter, interim_paid. Files,
+        /// directories or globs (e.g. one file per month); rows for one key are summed.
+        #[arg(long, num_args = 1..)]
+        interim: Vec<PathBuf>,
         /// Policy config (TOML); every key optional.
         #[arg(long)]
         config: Option<PathBuf>,
@@ -78,6 +81,38 @@ enum Command {
         /// No progress on stderr.
         #[arg(long)]
         quiet: bool,
+    },
+    /// The year's budget: growth per sector and the exact split into regional, quarterly pools.
+    Budget {
+        /// Budget spec (TOML, see data/examples/budget.toml).
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Monthly interim payments from claims, review history and estimated point values.
+    Interim {
+        /// Claims of the month to pay and of the reviewed months before it.
+        #[arg(long, required = true, num_args = 1..)]
+        claims: Vec<PathBuf>,
+        /// Estimated point values: sector, region, estimated_point_value.
+        #[arg(long)]
+        estimates: PathBuf,
+        /// The month to pay (YYYY-MM).
+        #[arg(long, value_parser = parse_month)]
+        month: Month,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        #[arg(long)]
+        force: bool,
     },
     /// Runs a whole quarterly clearing on the bundled demo dataset and prints the point values.
     Demo {
@@ -112,6 +147,10 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+fn parse_month(s: &str) -> std::result::Result<Month, String> {
+    s.parse().map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
 }
 
 fn parse_quarter(s: &str) -> std::result::Result<Quarter, String> {
@@ -157,6 +196,24 @@ fn run(cli: Cli) -> Result<()> {
                 rows,
                 done.out.display()
             ));
+        }
+        Command::Budget { spec, out, format, force } => {
+            let out = budget::run(&spec, &out, format.into(), force)?;
+            report::say(&format!("wrote budgets and growth → {}\n", out.display()));
+        }
+        Command::Interim { claims, estimates, month, config, out, format, force } => {
+            let args = interim::InterimArgs {
+                claims,
+                estimates,
+                month,
+                config: load_config(config.as_deref())?,
+                config_path: config,
+                out,
+                format: format.into(),
+                force,
+            };
+            let (out, n) = interim::run(&args)?;
+            report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
         Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
         Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {

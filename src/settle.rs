@@ -23,7 +23,7 @@ use crate::progress::Progress;
 pub struct SettleArgs {
     pub claims: Vec<PathBuf>,
     pub budgets: PathBuf,
-    pub interim: Option<PathBuf>,
+    pub interim: Vec<PathBuf>,
     pub config: Config,
     pub config_path: Option<PathBuf>,
     pub out: PathBuf,
@@ -49,11 +49,15 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     progress.phase("read budgets and interim");
     let budgets_src = single(&args.budgets)?;
     let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
-    let interim_src = args.interim.as_deref().map(single).transpose()?;
-    let (interim, interim_rows) = match &interim_src {
-        Some(s) => tables::read_interim(s, unit)?,
-        None => (Vec::new(), 0),
-    };
+    // interim payments may come as several files, e.g. one per month
+    let interim_src = if args.interim.is_empty() { Vec::new() } else { resolve(&args.interim)? };
+    let mut interim = Vec::new();
+    let mut interim_rows = Vec::new();
+    for s in &interim_src {
+        let (rows, n) = tables::read_interim(s, unit)?;
+        interim.extend(rows);
+        interim_rows.push(n);
+    }
 
     progress.phase("scan claims");
     let sources = resolve(&args.claims)?;
@@ -80,8 +84,8 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     };
     let mut manifest = Manifest::new("settle", config);
     manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
-    if let Some(s) = &interim_src {
-        manifest.input("interim", &s.path, sha256_file(&s.path)?, interim_rows);
+    for (s, n) in interim_src.iter().zip(interim_rows) {
+        manifest.input("interim", &s.path, sha256_file(&s.path)?, n);
     }
     for (f, h) in scan.files.iter().zip(hashes) {
         manifest.input("claims", &f.path, h, f.rows);
@@ -105,15 +109,11 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     Ok(Settled { pools, settled, out })
 }
 
-/// `--budgets`/`--interim` take one file.
+/// `--budgets` takes one file.
 fn single(path: &Path) -> Result<Source> {
     let mut s = resolve(&[path.to_path_buf()])?;
     if s.len() != 1 {
-        return Err(Failure::input(format!(
-            "{}: expected one budgets/interim file, found {}",
-            path.display(),
-            s.len()
-        )));
+        return Err(Failure::input(format!("{}: expected one budgets file, found {}", path.display(), s.len())));
     }
     Ok(s.remove(0))
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use dianzhi_core::clearing::ClaimAggregate;
+use dianzhi_core::interim::MonthClaims;
 use dianzhi_core::number::MoneyUnit;
 use dianzhi_core::period::{Month, Quarter};
 use dianzhi_core::pool::{ClaimSums, PoolKey};
@@ -53,31 +54,87 @@ pub struct Scan {
     pub rows: u64,
 }
 
-/// A unit's partial sums, keyed by interned (institution, sector, region) and quarter.
+/// What the sums are grouped by besides (institution, sector, region).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    /// The settlement quarter (settle_quarter, or the quarter of service_month).
+    SettleQuarter,
+    /// The service month.
+    ServiceMonth,
+}
+
+/// A period as a small ordered integer: a quarter or a month since year 0.
+fn period_code(by: By, month: Month, quarter: Quarter) -> i32 {
+    match by {
+        By::SettleQuarter => quarter.year * 4 + i32::from(quarter.q) - 1,
+        By::ServiceMonth => month.year * 12 + i32::from(month.month) - 1,
+    }
+}
+
+/// A unit's partial sums, keyed by interned (institution, sector, region) and period code.
 struct Partial {
     texts: Interner,
-    sums: HashMap<(u32, u32, u32, Quarter), ClaimSums, foldhash::fast::FixedState>,
+    sums: HashMap<(u32, u32, u32, i32), ClaimSums, foldhash::fast::FixedState>,
     rows: u64,
     file: usize,
 }
 
-/// Reads and aggregates every claims file; `progress` is told the rows of each batch read.
+/// Reads and aggregates every claims file per (institution, pool); `progress` is told the
+/// rows of each batch read.
 pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan> {
+    let (sums, files) = scan_by(sources, unit, By::SettleQuarter, progress)?;
+    let mut claims: Vec<ClaimAggregate> = sums
+        .into_iter()
+        .map(|((institution_id, sector, region, code), sums)| {
+            let quarter = Quarter { year: code.div_euclid(4), q: (code.rem_euclid(4) + 1) as u8 };
+            ClaimAggregate { institution_id, pool: PoolKey { sector, region, quarter }, sums }
+        })
+        .collect();
+    claims.sort_unstable_by(|a, b| (&a.pool, &a.institution_id).cmp(&(&b.pool, &b.institution_id)));
+    let rows = files.iter().map(|f| f.rows).sum();
+    Ok(Scan { claims, files, rows })
+}
+
+/// Reads and aggregates every claims file per (institution, sector, region, service month),
+/// sorted; for interim payments.
+pub fn scan_months(sources: &[Source], unit: MoneyUnit) -> Result<(Vec<MonthClaims>, Vec<FileRows>)> {
+    let (sums, files) = scan_by(sources, unit, By::ServiceMonth, &|_| {})?;
+    let mut out: Vec<MonthClaims> = sums
+        .into_iter()
+        .map(|((institution_id, sector, region, code), sums)| {
+            let month = Month { year: code.div_euclid(12), month: (code.rem_euclid(12) + 1) as u8 };
+            MonthClaims { institution_id, sector, region, month, sums }
+        })
+        .collect();
+    out.sort_unstable_by(|a, b| {
+        (&a.institution_id, &a.sector, &a.region, a.month).cmp(&(&b.institution_id, &b.sector, &b.region, b.month))
+    });
+    Ok((out, files))
+}
+
+type Merged = HashMap<(String, String, String, i32), ClaimSums, foldhash::fast::FixedState>;
+
+fn scan_by(
+    sources: &[Source],
+    unit: MoneyUnit,
+    by: By,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Merged, Vec<FileRows>)> {
     let mut units: Vec<(usize, Layout, Unit)> = Vec::new();
     for (f, source) in sources.iter().enumerate() {
         let (layout, file_units) = column::open(source, &CLAIMS)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
     }
     let partials: Vec<Partial> =
-        units.par_iter().map(|(f, layout, u)| scan_unit(*f, layout, u, unit, progress)).collect::<Result<_>>()?;
+        units.par_iter().map(|(f, layout, u)| scan_unit(*f, layout, u, unit, by, progress)).collect::<Result<_>>()?;
 
     let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
-    let mut merged: HashMap<(String, PoolKey), ClaimSums, foldhash::fast::FixedState> = HashMap::default();
+    let mut merged = Merged::default();
     for p in partials {
         files[p.file].rows += p.rows;
-        for ((inst, sector, region, quarter), sums) in p.sums {
+        for ((inst, sector, region, period), sums) in p.sums {
             let name = |id: u32| p.texts.names[id as usize].to_string();
-            let key = (name(inst), PoolKey { sector: name(sector), region: name(region), quarter });
+            let key = (name(inst), name(sector), name(region), period);
             merged
                 .entry(key)
                 .or_default()
@@ -85,13 +142,7 @@ pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)
                 .map_err(|e| InputError::file(&sources[p.file].path, e.to_string()))?;
         }
     }
-    let mut claims: Vec<ClaimAggregate> = merged
-        .into_iter()
-        .map(|((institution_id, pool), sums)| ClaimAggregate { institution_id, pool, sums })
-        .collect();
-    claims.sort_unstable_by(|a, b| (&a.pool, &a.institution_id).cmp(&(&b.pool, &b.institution_id)));
-    let rows = files.iter().map(|f| f.rows).sum();
-    Ok(Scan { claims, files, rows })
+    Ok((merged, files))
 }
 
 fn scan_unit(
@@ -99,6 +150,7 @@ fn scan_unit(
     layout: &Layout,
     unit: &Unit,
     money: MoneyUnit,
+    by: By,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial> {
     let mut p = Partial { texts: Interner::default(), sums: HashMap::default(), rows: 0, file };
@@ -167,7 +219,12 @@ fn scan_unit(
                 return Err(err(COPAYMENT, i, column::check_money(v[4], money).unwrap_err()).into());
             }
             let row = ClaimSums { claimed: v[0], drug: v[1], protected: v[2], deducted: v[3], copayment: v[4] };
-            let key = (inst[i].expect("checked"), sector[i].expect("checked"), region[i].expect("checked"), quarter);
+            let key = (
+                inst[i].expect("checked"),
+                sector[i].expect("checked"),
+                region[i].expect("checked"),
+                period_code(by, month, quarter),
+            );
             p.sums
                 .entry(key)
                 .or_default()

@@ -65,3 +65,61 @@ pub fn settlements(pools: &[PoolInput], settled: &[SettledPool], unit: MoneyUnit
     t.decimal("adjustment", unit.decimals, money(&|r| r.adjustment));
     t
 }
+
+/// `budgets`: one row per pool, readable by `settle --budgets`.
+pub fn budgets(pools: &[dianzhi_core::budget::PoolBudget], unit: MoneyUnit) -> Table {
+    let mut t = Table::default();
+    t.text("sector", pools.iter().map(|p| p.sector.clone()).collect());
+    t.text("region", pools.iter().map(|p| p.region.clone()).collect());
+    t.text("quarter", pools.iter().map(|p| p.quarter.to_string()).collect());
+    t.decimal("budget", unit.decimals, pools.iter().map(|p| unit.to_output(p.budget)).collect());
+    t
+}
+
+/// `growth`: one row per sector; rates exact to 12 decimals, half_even.
+pub fn growth(rows: &[dianzhi_core::budget::Growth], unit: MoneyUnit) -> Table {
+    use dianzhi_core::number::{Dec, Rounding};
+    let rate = |f: &dyn Fn(&dianzhi_core::budget::Growth) -> Dec| {
+        rows.iter().map(|g| f(g).rescale_round(12, Rounding::HalfEven).expect("a rate fits")).collect()
+    };
+    let money = |f: &dyn Fn(&dianzhi_core::budget::Growth) -> i128| rows.iter().map(|g| unit.to_output(f(g))).collect();
+    let mut t = Table::default();
+    t.text("sector", rows.iter().map(|g| g.sector.clone()).collect());
+    t.decimal("base", unit.decimals, money(&|g| g.base));
+    t.decimal("non_negotiated_rate", 12, rate(&|g| g.non_negotiated_rate));
+    t.decimal("negotiated_rate", 12, rate(&|g| g.negotiated_rate));
+    t.decimal("general_rate", 12, rate(&|g| g.general_rate));
+    t.decimal("general_budget", unit.decimals, money(&|g| g.general_budget));
+    t.decimal("special_funds", unit.decimals, money(&|g| g.special_funds));
+    t.decimal("carve_outs", unit.decimals, money(&|g| g.carve_outs));
+    t.decimal("allocatable", unit.decimals, money(&|g| g.allocatable));
+    t.decimal("total", unit.decimals, money(&|g| g.total));
+    t
+}
+
+/// `interim`: one row per (institution, sector, region) paid, readable by `settle --interim`.
+pub fn interim(lines: &[dianzhi_core::interim::InterimLine], unit: MoneyUnit) -> Table {
+    use dianzhi_core::interim::RATE_SCALE;
+    use dianzhi_core::number::Dec;
+    // one scale per column: the most decimals any row needs
+    let scale_of = |f: &dyn Fn(&dianzhi_core::interim::InterimLine) -> Dec, min: u32| {
+        lines.iter().map(|l| f(l).normalized().scale).max().unwrap_or(0).max(min)
+    };
+    let exact = |f: &dyn Fn(&dianzhi_core::interim::InterimLine) -> Dec, scale: u32| {
+        lines.iter().map(|l| f(l).rescale_exact(scale).expect("fits its column scale")).collect()
+    };
+    let ratio_scale = scale_of(&|l| l.payment.ratio, 2);
+    let value_scale = scale_of(&|l| l.payment.point_value, 4);
+    let mut t = Table::default();
+    t.text("institution_id", lines.iter().map(|l| l.institution_id.clone()).collect());
+    t.text("sector", lines.iter().map(|l| l.sector.clone()).collect());
+    t.text("region", lines.iter().map(|l| l.region.clone()).collect());
+    t.text("quarter", lines.iter().map(|l| l.month.quarter().to_string()).collect());
+    t.text("service_month", lines.iter().map(|l| l.month.to_string()).collect());
+    t.decimal("interim_paid", unit.decimals, lines.iter().map(|l| unit.to_output(l.payment.interim_paid)).collect());
+    t.decimal("ratio", ratio_scale, exact(&|l| l.payment.ratio, ratio_scale));
+    t.decimal("point_value", value_scale, exact(&|l| l.payment.point_value, value_scale));
+    t.nullable_decimal("deduction_rate", RATE_SCALE, lines.iter().map(|l| l.payment.deduction_rate).collect());
+    t.int("history_months", lines.iter().map(|l| i64::from(l.payment.history_months)).collect());
+    t
+}

@@ -1,9 +1,9 @@
 //! Reading the small tables: budgets and interim payments, row by row with their row numbers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use dianzhi_core::clearing::{BudgetRow, InterimRow};
-use dianzhi_core::number::MoneyUnit;
+use dianzhi_core::number::{show, Dec, MoneyUnit, SCALE};
 use dianzhi_core::period::Quarter;
 use dianzhi_core::pool::PoolKey;
 
@@ -27,75 +27,84 @@ pub const INTERIM: [Spec; 5] = [
     required("interim_paid", Kind::Money),
 ];
 
-/// One row of a small table: its texts, quarter and money values, and where it came from.
+/// One row of a small table: its texts, quarter and numbers in spec order, and where it came from.
 pub struct Row {
     pub texts: Vec<String>,
-    pub quarter: Quarter,
-    pub money: Vec<i128>,
+    pub quarter: Option<Quarter>,
+    pub numbers: Vec<i128>,
     /// "row N" or "line N", for messages.
     pub at: String,
 }
 
-/// Reads every row of a table whose specs are: texts first, then one quarter, then money
-/// (≥ 0 if `non_negative`). Every money value must be a multiple of `unit`.
-fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative: bool) -> Result<(Vec<Row>, u64)> {
+/// A column of a batch, read as its kind.
+enum Cells {
+    Text(Vec<Option<u32>>),
+    Quarter(Vec<Option<Quarter>>),
+    Number(Vec<Option<i128>>),
+}
+
+/// Reads every row of a small table. Numbers must be ≥ 0 if `non_negative`; money must be a
+/// multiple of `unit`; an absent optional number is 0.
+pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative: bool) -> Result<(Vec<Row>, u64)> {
     let (layout, units): (Layout, _) = column::open(source, specs)?;
-    let quarter_at = specs.iter().position(|s| s.kind == Kind::Quarter).expect("a quarter column");
     let mut rows = Vec::new();
     let mut count = 0u64;
     for unit_ in &units {
         column::read_unit(unit_, |batch: &Batch| -> Result<()> {
             let path = &source.path;
-            let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
             let err = |k: usize, i: usize, m: String| cell_error(path, batch, &specs[k], i, m);
             let mut texts = Interner::default();
-            let mut text_cols = Vec::new();
-            for k in 0..quarter_at {
-                let ids = column::text_ids(col(k).expect("required"), &mut texts);
-                if let Some(i) =
-                    ids.iter().position(|id| id.is_none_or(|id| texts.names[id as usize].trim().is_empty()))
-                {
-                    return Err(err(k, i, format!("empty {}; every row needs one", specs[k].name)).into());
-                }
-                text_cols.push(ids);
-            }
             let mut periods = Interner::default();
-            let quarters = column::quarter_values(col(quarter_at).expect("required"), &mut periods, &mut Vec::new())
-                .map_err(|(i, m)| err(quarter_at, i, m))?;
-            let mut money_cols = Vec::new();
-            for k in quarter_at + 1..specs.len() {
-                let values = match col(k) {
-                    Some(a) => column::fixed_values(a).map_err(|(i, m)| err(k, i, m))?,
-                    None => vec![Some(0); batch.len()],
-                };
-                money_cols.push((k, values));
+            let mut cells = Vec::with_capacity(specs.len());
+            for (k, spec) in specs.iter().enumerate() {
+                let col = layout.columns[k].map(|c| batch.data.column(c).as_ref());
+                cells.push(match (spec.kind, col) {
+                    (Kind::Text, Some(a)) => Cells::Text(column::text_ids(a, &mut texts)),
+                    (Kind::Quarter, Some(a)) => Cells::Quarter(
+                        column::quarter_values(a, &mut periods, &mut Vec::new()).map_err(|(i, m)| err(k, i, m))?,
+                    ),
+                    (Kind::Points | Kind::Money, Some(a)) => {
+                        Cells::Number(column::fixed_values(a).map_err(|(i, m)| err(k, i, m))?)
+                    }
+                    (Kind::Points | Kind::Money, None) => Cells::Number(vec![Some(0); batch.len()]),
+                    (kind, _) => unreachable!("{kind:?} column {} is required in small tables", spec.name),
+                });
             }
             for i in 0..batch.len() {
-                let quarter =
-                    quarters[i].ok_or_else(|| err(quarter_at, i, "empty quarter; give YYYYQn, e.g. 2026Q1".into()))?;
-                let mut money = Vec::with_capacity(money_cols.len());
-                for (k, values) in &money_cols {
-                    let v = match values[i] {
-                        Some(v) => v,
-                        None if !specs[*k].required => 0,
-                        None => return Err(err(*k, i, format!("empty {}; give an amount", specs[*k].name)).into()),
-                    };
-                    column::check_money(v, unit).map_err(|m| err(*k, i, m))?;
-                    if non_negative && v < 0 {
-                        return Err(err(
-                            *k,
-                            i,
-                            format!("{} is negative; {} must be ≥ 0", dianzhi_core::number::show(v), specs[*k].name),
-                        )
-                        .into());
+                let mut row = Row {
+                    texts: Vec::new(),
+                    quarter: None,
+                    numbers: Vec::new(),
+                    at: if batch.is_csv() { format!("line {}", batch.row(i)) } else { format!("row {}", batch.row(i)) },
+                };
+                for (k, c) in cells.iter().enumerate() {
+                    let name = specs[k].name;
+                    match c {
+                        Cells::Text(ids) => match ids[i].map(|id| &*texts.names[id as usize]) {
+                            Some(t) if !t.trim().is_empty() => row.texts.push(t.to_string()),
+                            _ => return Err(err(k, i, format!("empty {name}; every row needs one")).into()),
+                        },
+                        Cells::Quarter(q) => {
+                            row.quarter =
+                                Some(q[i].ok_or_else(|| err(k, i, "empty quarter; give YYYYQn, e.g. 2026Q1".into()))?);
+                        }
+                        Cells::Number(values) => {
+                            let v = match values[i] {
+                                Some(v) => v,
+                                None if !specs[k].required => 0,
+                                None => return Err(err(k, i, format!("empty {name}; give a number")).into()),
+                            };
+                            if specs[k].kind == Kind::Money {
+                                column::check_money(v, unit).map_err(|m| err(k, i, m))?;
+                            }
+                            if non_negative && v < 0 {
+                                return Err(err(k, i, format!("{} is negative; {name} must be ≥ 0", show(v))).into());
+                            }
+                            row.numbers.push(v);
+                        }
                     }
-                    money.push(v);
                 }
-                let at =
-                    if batch.is_csv() { format!("line {}", batch.row(i)) } else { format!("row {}", batch.row(i)) };
-                let texts =
-                    text_cols.iter().map(|c| texts.names[c[i].expect("checked") as usize].to_string()).collect();
-                rows.push(Row { texts, quarter, money, at });
+                rows.push(row);
             }
             count += batch.len() as u64;
             Ok(())
@@ -112,7 +121,7 @@ pub fn read_budgets(source: &Source, unit: MoneyUnit) -> Result<(Vec<BudgetRow>,
     for mut r in rows {
         let region = r.texts.pop().expect("region");
         let sector = r.texts.pop().expect("sector");
-        let key = PoolKey { sector, region, quarter: r.quarter };
+        let key = PoolKey { sector, region, quarter: r.quarter.expect("a quarter column") };
         if let Some(first) = seen.insert(key.clone(), r.at.clone()) {
             return Err(InputError::file(
                 &source.path,
@@ -120,7 +129,7 @@ pub fn read_budgets(source: &Source, unit: MoneyUnit) -> Result<(Vec<BudgetRow>,
             )
             .into());
         }
-        budgets.push(BudgetRow { key, budget: r.money[0], charges: r.money[1] });
+        budgets.push(BudgetRow { key, budget: r.numbers[0], charges: r.numbers[1] });
     }
     Ok((budgets, count))
 }
@@ -134,8 +143,39 @@ pub fn read_interim(source: &Source, unit: MoneyUnit) -> Result<(Vec<InterimRow>
             let region = r.texts.pop().expect("region");
             let sector = r.texts.pop().expect("sector");
             let institution_id = r.texts.pop().expect("institution_id");
-            InterimRow { institution_id, pool: PoolKey { sector, region, quarter: r.quarter }, amount: r.money[0] }
+            InterimRow {
+                institution_id,
+                pool: PoolKey { sector, region, quarter: r.quarter.expect("a quarter column") },
+                amount: r.numbers[0],
+            }
         })
         .collect();
     Ok((interim, count))
+}
+
+pub const ESTIMATES: [Spec; 3] =
+    [required("sector", Kind::Text), required("region", Kind::Text), required("estimated_point_value", Kind::Points)];
+
+/// Estimated point values per (sector, region); a pair given twice is an error.
+pub fn read_estimates(source: &Source) -> Result<(BTreeMap<(String, String), Dec>, u64)> {
+    let (rows, count) = read_rows(source, &ESTIMATES, MoneyUnit::WHOLE, true)?;
+    let mut out = BTreeMap::new();
+    let mut at: HashMap<(String, String), String> = HashMap::new();
+    for mut r in rows {
+        let region = r.texts.pop().expect("region");
+        let sector = r.texts.pop().expect("sector");
+        let key = (sector, region);
+        if let Some(first) = at.insert(key.clone(), r.at.clone()) {
+            return Err(InputError::file(
+                &source.path,
+                format!(
+                    "duplicate estimate for sector={} region={} at {first} and {}; give each pair once",
+                    key.0, key.1, r.at
+                ),
+            )
+            .into());
+        }
+        out.insert(key, Dec::new(r.numbers[0], SCALE).normalized());
+    }
+    Ok((out, count))
 }

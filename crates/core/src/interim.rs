@@ -11,9 +11,11 @@
 //! ```
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Overflow, Rounding, SCALE};
+use crate::period::Month;
 use crate::pool::ClaimSums;
 
 /// Decimals of the deduction rate in the output.
@@ -37,6 +39,91 @@ pub struct InterimPayment {
     pub history_months: u32,
     /// Internal fixed point, a multiple of `truncate_to`.
     pub interim_paid: i128,
+}
+
+/// Claim sums of one institution in one (sector, region) and service month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthClaims {
+    pub institution_id: String,
+    pub sector: String,
+    pub region: String,
+    pub month: Month,
+    pub sums: ClaimSums,
+}
+
+/// One line of the interim output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterimLine {
+    pub institution_id: String,
+    pub sector: String,
+    pub region: String,
+    pub month: Month,
+    pub payment: InterimPayment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InterimError {
+    #[error("no estimated point value for {}; add a row (sector, region, estimated_point_value) to the estimates file for each", .0.join(", "))]
+    MissingEstimate(Vec<String>),
+    #[error("claims of the paid month sum to a negative value:\n  {}\nfix or remove the correction rows of these institutions", .0.join("\n  "))]
+    Negative(Vec<String>),
+    #[error(transparent)]
+    Overflow(#[from] Overflow),
+}
+
+/// Interim payments for every (institution, sector, region) with claims in `month`, using the
+/// history of the three calendar months before it. `claims` holds any months; others are ignored.
+pub fn pay_month(
+    claims: &[MonthClaims],
+    month: Month,
+    estimates: &BTreeMap<(String, String), Dec>,
+    config: &Config,
+) -> Result<Vec<InterimLine>, InterimError> {
+    let window = [month.minus(1), month.minus(2), month.minus(3)];
+    let mut history: BTreeMap<(&str, &str), (History, BTreeSet<Month>)> = BTreeMap::new();
+    for c in claims.iter().filter(|c| window.contains(&c.month)) {
+        let (h, months) = history.entry((&c.institution_id, &c.sector)).or_default();
+        h.claimed = add(h.claimed, c.sums.claimed, "history")?;
+        h.deducted = add(h.deducted, c.sums.deducted, "history")?;
+        months.insert(c.month);
+    }
+    let mut missing = BTreeSet::new();
+    let mut negative = Vec::new();
+    let mut lines = Vec::new();
+    for c in claims.iter().filter(|c| c.month == month) {
+        let Some(estimate) = estimates.get(&(c.sector.clone(), c.region.clone())) else {
+            missing.insert(format!("sector={} region={}", c.sector, c.region));
+            continue;
+        };
+        if let Some((column, value)) = c.sums.first_negative() {
+            negative.push(format!(
+                "institution {} sector={} region={} month={month}: {column} sums to {}",
+                c.institution_id,
+                c.sector,
+                c.region,
+                crate::number::show(value)
+            ));
+            continue;
+        }
+        let h = history
+            .get(&(c.institution_id.as_str(), c.sector.as_str()))
+            .map_or(History::default(), |(h, m)| History { months: m.len() as u32, ..*h });
+        lines.push(InterimLine {
+            institution_id: c.institution_id.clone(),
+            sector: c.sector.clone(),
+            region: c.region.clone(),
+            month,
+            payment: interim_payment(&c.sums, &h, *estimate, config)?,
+        });
+    }
+    if !missing.is_empty() {
+        return Err(InterimError::MissingEstimate(missing.into_iter().collect()));
+    }
+    if !negative.is_empty() {
+        negative.truncate(20);
+        return Err(InterimError::Negative(negative));
+    }
+    Ok(lines)
 }
 
 /// The interim payment for one institution's claims of one month in one (sector, region).
@@ -146,6 +233,35 @@ mod tests {
         assert_eq!(p.point_value, d("1"));
         // (10,000 × 1 + 5,000 × 1) × 0.95 = 14,250 → 14,200
         assert_eq!(p.interim_paid, 14_200 * ONE);
+    }
+
+    #[test]
+    fn history_is_the_three_months_before_per_institution_and_sector() {
+        let m = |s: &str| s.parse::<Month>().unwrap();
+        let claim = |region: &str, month: &str, claimed: i128, deducted: i128| MonthClaims {
+            institution_id: "A".into(),
+            sector: "dental".into(),
+            region: region.into(),
+            month: m(month),
+            sums: ClaimSums { claimed: claimed * ONE, deducted: deducted * ONE, ..ClaimSums::default() },
+        };
+        let estimates = BTreeMap::from([(("dental".to_string(), "east".to_string()), d("0.9"))]);
+        // Dec, Jan, Feb reviewed (one of them in another region), March paid; Nov is outside
+        let claims = vec![
+            claim("east", "2025-11", 1_000, 900),
+            claim("east", "2025-12", 1_000, 20),
+            claim("north", "2026-01", 1_000, 10),
+            claim("east", "2026-02", 1_000, 0),
+            claim("east", "2026-03", 10_000, 0),
+        ];
+        let lines = pay_month(&claims, m("2026-03"), &estimates, &Config::default()).unwrap();
+        assert_eq!(lines.len(), 1);
+        let p = lines[0].payment;
+        assert_eq!((p.history_months, p.deduction_rate, p.ratio), (3, Some(10_000_000_000), d("0.95")));
+        // 10,000 × 0.9 × 0.95 = 8,550 → 8,500
+        assert_eq!(p.interim_paid, 8_500 * ONE);
+        let err = pay_month(&claims, m("2026-03"), &BTreeMap::new(), &Config::default()).unwrap_err();
+        assert!(err.to_string().contains("sector=dental region=east"), "{err}");
     }
 
     #[test]

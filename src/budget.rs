@@ -1,0 +1,37 @@
+//! `dianzhi budget`: the year's growth per sector and its exact split into pool budgets.
+
+use std::path::{Path, PathBuf};
+
+use dianzhi_columnar::{outputs, write, Format};
+use dianzhi_core::budget::{build, BudgetSpec};
+use dianzhi_core::Config;
+
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+use crate::outdir::OutDir;
+use crate::progress::Progress;
+
+pub fn run(spec_path: &Path, out: &Path, format: Format, force: bool) -> Result<PathBuf> {
+    let out = OutDir::prepare(out, force, |_| false)?;
+    let mut progress = Progress::new(true);
+    progress.phase("build budgets");
+    let bad = |e: &dyn std::fmt::Display| Failure::input(format!("{}: invalid budget spec: {e}", spec_path.display()));
+    let text = std::fs::read_to_string(spec_path).map_err(|e| bad(&e))?;
+    let spec: BudgetSpec = toml::from_str(&text).map_err(|e| bad(&e))?;
+    let (growth, pools) = build(&spec).map_err(|e| bad(&e))?;
+
+    progress.phase("write outputs");
+    let unit = spec.money.unit;
+    let ext = if format == Format::Csv { "csv" } else { "parquet" };
+    let config = Config { money: spec.money, ..Config::default() };
+    let mut manifest = Manifest::new("budget", &config);
+    manifest.input("spec", spec_path, sha256_file(spec_path)?, 0);
+    for (name, table) in [("budgets", outputs::budgets(&pools, unit)), ("growth", outputs::growth(&growth, unit))] {
+        let file = format!("{name}.{ext}");
+        write::write_table(&table, &out.file(&file), format)?;
+        manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
+    }
+    manifest.set("year", serde_json::json!(spec.year));
+    manifest.finish(&out.file("manifest.json"), progress.phases())?;
+    out.commit()
+}

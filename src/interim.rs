@@ -1,0 +1,70 @@
+//! `dianzhi interim`: the monthly interim payments of one month.
+
+use std::path::PathBuf;
+
+use dianzhi_columnar::source::resolve;
+use dianzhi_columnar::{claims, outputs, tables, write, Format};
+use dianzhi_core::interim::pay_month;
+use dianzhi_core::period::Month;
+use dianzhi_core::Config;
+
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+use crate::outdir::OutDir;
+use crate::progress::Progress;
+
+pub struct InterimArgs {
+    pub claims: Vec<PathBuf>,
+    pub estimates: PathBuf,
+    pub month: Month,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub out: PathBuf,
+    pub format: Format,
+    pub force: bool,
+}
+
+/// Returns the output directory and the number of payments.
+pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
+    let out = OutDir::prepare(&args.out, args.force, |_| false)?;
+    let mut progress = Progress::new(true);
+    let unit = args.config.money.unit;
+    if !unit.is_multiple(args.config.interim.truncate_to.rescale_exact(4).unwrap_or(1)) {
+        return Err(Failure::input(format!(
+            "interim.truncate_to \"{}\" must be a multiple of money.unit \"{}\"",
+            args.config.interim.truncate_to,
+            unit.as_dec()
+        )));
+    }
+    progress.phase("read estimates and claims");
+    let estimates_src = resolve(std::slice::from_ref(&args.estimates))?.remove(0);
+    let (estimates, estimate_rows) = tables::read_estimates(&estimates_src)?;
+    let sources = resolve(&args.claims)?;
+    let (months, files) = claims::scan_months(&sources, unit)?;
+
+    progress.phase("compute payments");
+    let lines = pay_month(&months, args.month, &estimates, &args.config).map_err(Failure::input)?;
+
+    progress.phase("write outputs");
+    let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
+    let mut manifest = Manifest::new("interim", &args.config);
+    manifest.input("estimates", &estimates_src.path, sha256_file(&estimates_src.path)?, estimate_rows);
+    for f in &files {
+        manifest.input("claims", &f.path, sha256_file(&f.path)?, f.rows);
+    }
+    if let Some(p) = &args.config_path {
+        manifest.input("config", p, sha256_file(p)?, 0);
+    }
+    let table = outputs::interim(&lines, unit);
+    let file = format!("interim.{ext}");
+    write::write_table(&table, &out.file(&file), args.format)?;
+    manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
+    let paid: i128 = lines.iter().map(|l| l.payment.interim_paid).sum();
+    manifest.set("month", serde_json::json!(args.month.to_string()));
+    manifest.set(
+        "totals",
+        serde_json::json!({ "payments": lines.len(), "interim_paid": dianzhi_core::number::format_fixed(unit.to_output(paid), unit.decimals) }),
+    );
+    manifest.finish(&out.file("manifest.json"), progress.phases())?;
+    Ok((out.commit()?, lines.len()))
+}
