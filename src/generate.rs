@@ -312,10 +312,10 @@ fn claims_table(rows: &[Row], members: &[Membership], quarter: Quarter) -> Table
     t.text("region", rows.iter().map(|r| REGIONS[m(r).region].to_string()).collect());
     t.text("service_month", rows.iter().map(|r| r.month.to_string()).collect());
     t.nullable_text("settle_quarter", rows.iter().map(|r| r.late.then(|| quarter.to_string())).collect());
-    t.decimal("claimed_points", 4, rows.iter().map(|r| r.sums.claimed).collect());
-    t.decimal("drug_points", 4, rows.iter().map(|r| r.sums.drug).collect());
-    t.decimal("protected_points", 4, rows.iter().map(|r| r.sums.protected).collect());
-    t.decimal("deducted_points", 4, rows.iter().map(|r| r.sums.deducted).collect());
+    t.decimal18("claimed_points", 4, rows.iter().map(|r| r.sums.claimed).collect());
+    t.decimal18("drug_points", 4, rows.iter().map(|r| r.sums.drug).collect());
+    t.decimal18("protected_points", 4, rows.iter().map(|r| r.sums.protected).collect());
+    t.decimal18("deducted_points", 4, rows.iter().map(|r| r.sums.deducted).collect());
     t.int("copayment", rows.iter().map(|r| i64::try_from(r.sums.copayment / ONE).expect("small")).collect());
     t
 }

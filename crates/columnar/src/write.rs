@@ -27,6 +27,8 @@ pub enum Values {
         scale: u32,
         /// Whether the column may hold nulls (fixed per column, so the schema is stable).
         nullable: bool,
+        /// Decimal digits; ≤ 18 is stored as INT64 in Parquet (smaller and faster to read).
+        precision: u8,
     },
 }
 
@@ -47,11 +49,18 @@ impl Table {
         self.columns.push((name, Values::Int(v)));
     }
     pub fn decimal(&mut self, name: &'static str, scale: u32, v: Vec<i128>) {
-        self.columns
-            .push((name, Values::Decimal { values: v.into_iter().map(Some).collect(), scale, nullable: false }));
+        self.columns.push((
+            name,
+            Values::Decimal { values: v.into_iter().map(Some).collect(), scale, nullable: false, precision: 38 },
+        ));
+    }
+    /// A decimal column of at most 18 digits (e.g. per-row points of a claims extract).
+    pub fn decimal18(&mut self, name: &'static str, scale: u32, v: Vec<i128>) {
+        let values = v.into_iter().map(Some).collect();
+        self.columns.push((name, Values::Decimal { values, scale, nullable: false, precision: 18 }));
     }
     pub fn nullable_decimal(&mut self, name: &'static str, scale: u32, v: Vec<Option<i128>>) {
-        self.columns.push((name, Values::Decimal { values: v, scale, nullable: true }));
+        self.columns.push((name, Values::Decimal { values: v, scale, nullable: true, precision: 38 }));
     }
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, v)| match v {
@@ -159,12 +168,12 @@ fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
                 (Field::new(*name, DataType::Utf8, true), Arc::new(StringArray::from(v.clone())))
             }
             Values::Int(v) => (Field::new(*name, DataType::Int64, false), Arc::new(Int64Array::from(v.clone()))),
-            Values::Decimal { values, scale, nullable } => {
+            Values::Decimal { values, scale, nullable, precision } => {
                 let scale = i8::try_from(*scale).expect("scale ≤ 38");
                 let array = Decimal128Array::from(values.clone())
-                    .with_precision_and_scale(38, scale)
+                    .with_precision_and_scale(*precision, scale)
                     .map_err(|e| e.to_string())?;
-                (Field::new(*name, DataType::Decimal128(38, scale), *nullable), Arc::new(array))
+                (Field::new(*name, DataType::Decimal128(*precision, scale), *nullable), Arc::new(array))
             }
         };
         fields.push(field);

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""End-to-end peer comparison: dianzhi settle vs. a DuckDB SQL settlement of the same quarter.
+
+Generates a synthetic quarter with `dianzhi generate`, then runs, alternately and several
+times: `dianzhi settle` (the release binary), the exact DuckDB SQL settlement in
+benches/peer/settle.sql, and DuckDB merely scanning and reducing the same columns (the decode
+floor). Checks that both settlements produce the same values, prints medians and ratios, and
+dianzhi's peak RSS. Needs `pip install duckdb pyarrow` (benchmark only, not a product dependency).
+
+    python3 benches/compare.py --rows 20000000 --runs 5
+"""
+
+import argparse
+import os
+import pathlib
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import duckdb
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def binary():
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    return str(target / "release" / "dianzhi")
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def run_dianzhi(exe, data, out, threads):
+    args = [exe, "--threads", str(threads), "settle", "--claims", str(data / "claims"),
+            "--budgets", str(data / "budgets.parquet"), "--interim", str(data / "interim.parquet"),
+            "--out", str(out), "--force", "--quiet"]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"dianzhi failed: {proc.stderr}")
+
+
+def run_duckdb_settle(sql, data, out, threads):
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    con.execute(sql.format(claims=data / "claims" / "*.parquet", budgets=data / "budgets.parquet",
+                           interim=data / "interim.parquet", out=out))
+    con.close()
+
+
+FLOOR = """
+SELECT max(institution_id), max(sector), max(region), max(service_month), max(settle_quarter),
+       sum(claimed_points), sum(drug_points), sum(protected_points), sum(deducted_points), sum(copayment)
+FROM read_parquet('{claims}')
+"""
+
+
+def run_duckdb_floor(data, threads):
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    con.execute(FLOOR.format(claims=data / "claims" / "*.parquet")).fetchall()
+    con.close()
+
+
+def same_values(a, b):
+    """Every column of both tables equal, compared as exact decimals (text)."""
+    con = duckdb.connect()
+    for table in ["point_values", "settlements"]:
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{a}/{table}.parquet')").fetchall()]
+        select = ", ".join(f"CAST({c} AS VARCHAR)" for c in cols)
+        q = (f"SELECT count(*) FROM ((SELECT {select} FROM read_parquet('{a}/{table}.parquet') EXCEPT ALL "
+             f"SELECT {select} FROM read_parquet('{b}/{table}.parquet')) UNION ALL "
+             f"(SELECT {select} FROM read_parquet('{b}/{table}.parquet') EXCEPT ALL "
+             f"SELECT {select} FROM read_parquet('{a}/{table}.parquet')))")
+        diff = con.execute(q).fetchone()[0]
+        rows = con.execute(f"SELECT count(*) FROM read_parquet('{a}/{table}.parquet')").fetchone()[0]
+        if diff:
+            return f"{table}: {diff} differing rows of {rows}"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=20_000_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--files", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated data")
+    args = ap.parse_args()
+
+    exe = binary()
+    work = pathlib.Path(args.dir or tempfile.mkdtemp(prefix="dianzhi-bench-"))
+    data = work / f"data-{args.rows}"
+    if not data.exists():
+        print(f"generating {args.rows:,} rows in {args.files} files ...", flush=True)
+        gen, _ = timed(lambda: subprocess.run([exe, "generate", "--rows", str(args.rows), "--seed", str(args.seed),
+                                               "--files", str(args.files), "--out", str(data)], check=True,
+                                              capture_output=True))
+        print(f"generated in {gen:.1f} s", flush=True)
+    size = sum(f.stat().st_size for f in (data / "claims").iterdir())
+    sql = (ROOT / "benches" / "peer" / "settle.sql").read_text()
+
+    times = {"dianzhi settle": [], "duckdb settle": [], "duckdb scan (floor)": []}
+    for i in range(args.runs):  # alternate, so that machine noise hits all three alike
+        t, _ = timed(lambda: run_dianzhi(exe, data, work / "out-dianzhi", args.threads))
+        times["dianzhi settle"].append(t)
+        t, _ = timed(lambda: run_duckdb_settle(sql, data, work / "out-duckdb", args.threads))
+        times["duckdb settle"].append(t)
+        t, _ = timed(lambda: run_duckdb_floor(data, args.threads))
+        times["duckdb scan (floor)"].append(t)
+        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    mismatch = same_values(work / "out-dianzhi", work / "out-duckdb")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print()
+    print(f"{args.rows:,} claim rows, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs")
+    for k, v in med.items():
+        print(f"  {k:22s} median {v:7.2f} s  ({args.rows / v / 1e6:.1f} M rows/s)")
+    print(f"  dianzhi / duckdb settle     {med['dianzhi settle'] / med['duckdb settle']:.2f}x")
+    print(f"  dianzhi / decode floor      {med['dianzhi settle'] / med['duckdb scan (floor)']:.2f}x")
+    print(f"  dianzhi peak RSS            {peak_mib:.0f} MiB")
+    print(f"  same values as DuckDB       {'yes' if mismatch is None else 'NO: ' + mismatch}")
+    if not args.keep and args.dir is None:
+        shutil.rmtree(work)
+    if mismatch:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
