@@ -21,6 +21,9 @@ use dianzhi_core::Config;
 
 use crate::failure::{Failure, Result};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "dianzhi",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use dianzhi_core::number::{pow10, Dec, MoneyUnit, SCALE};
 use dianzhi_core::period::{Month, Quarter};
@@ -19,7 +19,7 @@ use crate::error::{InputError, Place};
 use crate::source::{Format, Source};
 
 /// Rows per batch when reading.
-pub const BATCH_ROWS: usize = 64 * 1024;
+pub const BATCH_ROWS: usize = 8 * 1024;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,10 +107,32 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
     match source.format() {
         Format::Parquet => {
             let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
-            let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-                .map_err(|e| InputError::file(path, format!("not a readable Parquet file: {e}")))?;
+            let unreadable =
+                |e: parquet::errors::ParquetError| InputError::file(path, format!("not a readable Parquet file: {e}"));
+            let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(unreadable)?;
             let schema = meta.schema().clone();
             let found = bind(path, &schema, specs, false)?;
+            // read text columns as dictionaries: Parquet stores them dictionary-encoded, so each
+            // distinct text is decoded and interned once per page instead of once per row
+            let hinted: Vec<Field> = schema
+                .fields()
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let text_spec = specs
+                        .iter()
+                        .zip(&found)
+                        .any(|(s, c)| *c == Some(i) && s.kind != Kind::Points && s.kind != Kind::Money);
+                    match f.data_type() {
+                        DataType::Utf8 | DataType::LargeUtf8 if text_spec => f.as_ref().clone().with_data_type(
+                            DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone())),
+                        ),
+                        _ => f.as_ref().clone(),
+                    }
+                })
+                .collect();
+            let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(hinted)));
+            let meta = ArrowReaderMetadata::load(&file, options).map_err(unreadable)?;
             // project only the columns we need, in file order; remap spec → batch column
             let mut projection: Vec<usize> = found.iter().flatten().copied().collect();
             projection.sort_unstable();
@@ -296,6 +318,12 @@ pub fn cell_error(path: &Path, batch: &Batch, spec: &Spec, i: usize, message: im
 pub struct Interner {
     ids: HashMap<Box<str>, u32, foldhash::fast::FixedState>,
     pub names: Vec<Box<str>>,
+    /// Whether each text is empty or only blanks (checked once per distinct text).
+    pub blank: Vec<bool>,
+    /// The last dictionary seen per column and its interned ids, reused while the reader
+    /// hands out the same dictionary buffers (one per Parquet column chunk). The dictionary
+    /// itself is kept so that its buffers cannot be freed and reused by one with other texts.
+    dictionaries: HashMap<usize, (ArrayRef, Vec<Option<u32>>)>,
 }
 
 impl Interner {
@@ -305,18 +333,40 @@ impl Interner {
         }
         let id = u32::try_from(self.names.len()).expect("fewer than 4 billion distinct texts");
         self.names.push(s.into());
+        self.blank.push(s.trim().is_empty());
         self.ids.insert(s.into(), id);
         id
     }
+
+    /// Whether a cell is null or blank.
+    pub fn is_blank(&self, id: Option<u32>) -> bool {
+        id.is_none_or(|id| self.blank[id as usize])
+    }
 }
 
-/// Interned text per row; `None` for null cells. Dictionary columns are interned once per value.
-pub fn text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>> {
+/// Interned text per row; `None` for null cells. Dictionary columns are interned once per
+/// dictionary; `column` keys the dictionary cache.
+pub fn text_ids(array: &dyn Array, interner: &mut Interner, column: usize) -> Vec<Option<u32>> {
     if let Some(dict) = array.as_any_dictionary_opt() {
-        let values = text_ids(dict.values().as_ref(), interner);
-        let keys = dict.normalized_keys();
-        return (0..array.len()).map(|i| if array.is_null(i) { None } else { values[keys[i]] }).collect();
+        let values = dict.values();
+        if interner.dictionaries.get(&column).is_none_or(|(seen, _)| !seen.to_data().ptr_eq(&values.to_data())) {
+            let ids = plain_text_ids(values.as_ref(), interner);
+            interner.dictionaries.insert(column, (values.clone(), ids));
+        }
+        let ids = &interner.dictionaries[&column].1;
+        let with_nulls = array.null_count() > 0;
+        let pick = |i: usize, k: usize| if with_nulls && array.is_null(i) { None } else { ids[k] };
+        // Int32 keys (what the reader is asked for) are read in place
+        if let Some(d) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+            return d.keys().values().iter().enumerate().map(|(i, k)| pick(i, *k as usize)).collect();
+        }
+        return dict.normalized_keys().into_iter().enumerate().map(|(i, k)| pick(i, k)).collect();
     }
+    plain_text_ids(array, interner)
+}
+
+/// Interned text per row of a non-dictionary text array.
+fn plain_text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>> {
     let mut out = Vec::with_capacity(array.len());
     macro_rules! each {
         ($a:expr) => {
@@ -334,27 +384,32 @@ pub fn text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>> 
     out
 }
 
-/// Exact values at internal scale (4 decimals) per row; `None` for null cells.
-/// `Err((row index, message))` for a value that is not exact at 4 decimals.
-pub fn fixed_values(array: &dyn Array) -> Result<Vec<Option<i128>>, (usize, String)> {
-    fn ints<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<Option<i128>>
+/// Exact values at internal scale (4 decimals) per row, nulls as 0, and whether each row is
+/// null (`None` when the column has no nulls). `Err((row index, message))` for a value that
+/// is not exact at 4 decimals.
+pub fn fixed_values(array: &dyn Array) -> Result<(Vec<i128>, Option<Vec<bool>>), (usize, String)> {
+    fn ints<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<i128>
     where
         T::Native: Into<i128>,
     {
-        a.as_primitive::<T>().iter().map(|v| v.map(|v| v.into() * 10_000)).collect()
+        a.as_primitive::<T>().values().iter().map(|v| (*v).into() * 10_000).collect()
     }
-    fn decimals(values: impl Iterator<Item = Option<i128>>, scale: i8) -> Result<Vec<Option<i128>>, (usize, String)> {
+    fn decimals(values: impl Iterator<Item = i128>, scale: i8) -> Result<Vec<i128>, (usize, String)> {
+        let scale = scale.max(0) as u32;
+        if scale == SCALE {
+            return Ok(values.collect());
+        }
         values
             .enumerate()
-            .map(|(i, v)| match v {
-                None => Ok(None),
-                Some(m) => Dec::new(m, scale.max(0) as u32).rescale_exact(SCALE).map(Some).ok_or_else(|| {
-                    (i, format!("{} has more than 4 decimals (or overflows)", Dec::new(m, scale.max(0) as u32)))
-                }),
+            .map(|(i, m)| {
+                Dec::new(m, scale)
+                    .rescale_exact(SCALE)
+                    .ok_or_else(|| (i, format!("{} has more than 4 decimals (or overflows)", Dec::new(m, scale))))
             })
             .collect()
     }
-    Ok(match array.data_type() {
+    let nulls = (array.null_count() > 0).then(|| (0..array.len()).map(|i| array.is_null(i)).collect::<Vec<bool>>());
+    let mut values = match array.data_type() {
         DataType::Int8 => ints::<Int8Type>(array),
         DataType::Int16 => ints::<Int16Type>(array),
         DataType::Int32 => ints::<Int32Type>(array),
@@ -364,31 +419,38 @@ pub fn fixed_values(array: &dyn Array) -> Result<Vec<Option<i128>>, (usize, Stri
         DataType::UInt32 => ints::<UInt32Type>(array),
         DataType::UInt64 => ints::<UInt64Type>(array),
         DataType::Decimal32(_, s) => {
-            decimals(array.as_primitive::<Decimal32Type>().iter().map(|v| v.map(i128::from)), *s)?
+            decimals(array.as_primitive::<Decimal32Type>().values().iter().map(|v| i128::from(*v)), *s)?
         }
         DataType::Decimal64(_, s) => {
-            decimals(array.as_primitive::<Decimal64Type>().iter().map(|v| v.map(i128::from)), *s)?
+            decimals(array.as_primitive::<Decimal64Type>().values().iter().map(|v| i128::from(*v)), *s)?
         }
-        DataType::Decimal128(_, s) => decimals(array.as_primitive::<Decimal128Type>().iter(), *s)?,
+        DataType::Decimal128(_, s) => decimals(array.as_primitive::<Decimal128Type>().values().iter().copied(), *s)?,
         DataType::Utf8 => array
             .as_string::<i32>()
             .iter()
             .enumerate()
             .map(|(i, v)| match v {
-                None => Ok(None),
+                None => Ok(0),
                 Some(text) => {
                     let d: Dec = text.parse().map_err(|e: dianzhi_core::number::NotDecimal| (i, e.to_string()))?;
-                    d.rescale_exact(SCALE).map(Some).ok_or_else(|| (i, format!("{text} has more than 4 decimals")))
+                    d.rescale_exact(SCALE).ok_or_else(|| (i, format!("{text} has more than 4 decimals")))
                 }
             })
             .collect::<Result<_, _>>()?,
         t => unreachable!("number column of type {t} passed the schema check"),
-    })
+    };
+    if let Some(nulls) = &nulls {
+        // the slot under a null may hold anything; nulls count as 0
+        values.iter_mut().zip(nulls).filter(|(_, n)| **n).for_each(|(v, _)| *v = 0);
+    }
+    Ok((values, nulls))
 }
 
-/// Months per row as `year × 12 + month − 1`; text months are parsed once per distinct value.
+/// Months per row; text months are parsed once per distinct value. `column` keys the
+/// dictionary cache.
 pub fn month_values(
     array: &dyn Array,
+    column: usize,
     interner: &mut Interner,
     parsed: &mut Vec<Option<Month>>,
 ) -> Result<Vec<Option<Month>>, (usize, String)> {
@@ -416,27 +478,29 @@ pub fn month_values(
             };
             values.into_iter().map(|t| from_days(t.map(|t| t.div_euclid(per)))).collect()
         }
-        _ => parsed_text(array, interner, parsed, |s| s.parse::<Month>().map_err(|e| e.to_string()))?,
+        _ => parsed_text(array, column, interner, parsed, |s| s.parse::<Month>().map_err(|e| e.to_string()))?,
     })
 }
 
 /// Quarters per row from `YYYYQn` text, parsed once per distinct value.
 pub fn quarter_values(
     array: &dyn Array,
+    column: usize,
     interner: &mut Interner,
     parsed: &mut Vec<Option<Quarter>>,
 ) -> Result<Vec<Option<Quarter>>, (usize, String)> {
-    parsed_text(array, interner, parsed, |s| s.parse::<Quarter>().map_err(|e| e.to_string()))
+    parsed_text(array, column, interner, parsed, |s| s.parse::<Quarter>().map_err(|e| e.to_string()))
 }
 
 /// Parses a text column through the interner, caching the parse of each distinct value.
 fn parsed_text<T: Copy>(
     array: &dyn Array,
+    column: usize,
     interner: &mut Interner,
     cache: &mut Vec<Option<T>>,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<Vec<Option<T>>, (usize, String)> {
-    let ids = text_ids(array, interner);
+    let ids = text_ids(array, interner, column);
     ids.iter()
         .enumerate()
         .map(|(i, id)| {
