@@ -13,7 +13,6 @@ dianzhi's peak RSS. Needs `pip install duckdb pyarrow` (benchmark only, not a pr
 import argparse
 import os
 import pathlib
-import resource
 import shutil
 import statistics
 import subprocess
@@ -42,9 +41,14 @@ def run_dianzhi(exe, data, out, threads):
     args = [exe, "--threads", str(threads), "settle", "--claims", str(data / "claims"),
             "--budgets", str(data / "budgets.parquet"), "--interim", str(data / "interim.parquet"),
             "--out", str(out), "--force", "--quiet"]
-    proc = subprocess.run(args, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"dianzhi failed: {proc.stderr}")
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # this run's own peak RSS, not generate's or cargo's
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            sys.exit(f"dianzhi failed: {err.read().decode()}")
+    return usage.ru_maxrss / 1024  # KiB → MiB
 
 
 def run_duckdb_settle(sql, data, out, threads):
@@ -111,15 +115,16 @@ def main():
     sql = (ROOT / "benches" / "peer" / "settle.sql").read_text()
 
     times = {"dianzhi settle": [], "duckdb settle": [], "duckdb scan (floor)": []}
+    peak_mib = 0.0
     for i in range(args.runs):  # alternate, so that machine noise hits all three alike
-        t, _ = timed(lambda: run_dianzhi(exe, data, work / "out-dianzhi", args.threads))
+        t, rss = timed(lambda: run_dianzhi(exe, data, work / "out-dianzhi", args.threads))
         times["dianzhi settle"].append(t)
+        peak_mib = max(peak_mib, rss)
         t, _ = timed(lambda: run_duckdb_settle(sql, data, work / "out-duckdb", args.threads))
         times["duckdb settle"].append(t)
         t, _ = timed(lambda: run_duckdb_floor(data, args.threads))
         times["duckdb scan (floor)"].append(t)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     mismatch = same_values(work / "out-dianzhi", work / "out-duckdb")
     med = {k: statistics.median(v) for k, v in times.items()}

@@ -250,3 +250,55 @@ fn parquet_float_and_text_number_columns() {
         assert_rejected(&o, &out, &needles);
     }
 }
+
+/// Parquet cells are named by their row in the file, across row groups, whether the text is
+/// dictionary-encoded or not: a blank institution_id, a null sector, a null required number.
+#[test]
+fn parquet_bad_cells_are_named_by_row_across_row_groups() {
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+    let ids = ["A", "B", "C", "D", "E", "F"];
+    type Case = (usize, Option<&'static str>, Option<&'static str>, Option<i64>, &'static [&'static str]);
+    let cases: [Case; 3] = [
+        (4, Some(" "), Some("dental"), Some(0), &["row 5, column 'institution_id'", "empty institution_id"]),
+        (3, Some("D"), None, Some(0), &["row 4, column 'sector'", "empty sector"]),
+        (5, Some("F"), Some("dental"), None, &["row 6, column 'drug_points'", "empty drug_points"]),
+    ];
+    for dictionary in [true, false] {
+        for (at, id, sector, drug, needles) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let mut inst: Vec<Option<&str>> = ids.iter().map(|i| Some(*i)).collect();
+            let mut sectors = vec![Some("dental"); ids.len()];
+            let mut drugs = vec![Some(0i64); ids.len()];
+            (inst[at], sectors[at], drugs[at]) = (id, sector, drug);
+            let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+            let batch = RecordBatch::try_from_iter([
+                ("institution_id", text(inst)),
+                ("sector", text(sectors)),
+                ("region", text(vec![Some("east"); ids.len()])),
+                ("service_month", text(vec![Some("2026-01"); ids.len()])),
+                ("claimed_points", Arc::new(Int64Array::from(vec![10; ids.len()])) as ArrayRef),
+                ("drug_points", Arc::new(Int64Array::from(drugs)) as ArrayRef),
+            ])
+            .unwrap();
+            let path = dir.path().join("claims.parquet");
+            let props = WriterProperties::builder()
+                .set_max_row_group_row_count(Some(2))
+                .set_dictionary_enabled(dictionary)
+                .build();
+            let mut w = parquet::arrow::ArrowWriter::try_new(
+                std::fs::File::create(&path).unwrap(),
+                batch.schema(),
+                Some(props),
+            )
+            .unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            let b = write(dir.path(), "budgets.csv", BUDGET);
+            let out = dir.path().join("out");
+            let o = dianzhi(&["settle", "--claims", s(&path), "--budgets", s(&b), "--out", s(&out)]);
+            assert_rejected(&o, &out, needles);
+        }
+    }
+}

@@ -320,10 +320,9 @@ pub struct Interner {
     pub names: Vec<Box<str>>,
     /// Whether each text is empty or only blanks (checked once per distinct text).
     pub blank: Vec<bool>,
-    /// The last dictionary seen per column and its interned ids, reused while the reader
-    /// hands out the same dictionary buffers (one per Parquet column chunk). The dictionary
-    /// itself is kept so that its buffers cannot be freed and reused by one with other texts.
-    dictionaries: HashMap<usize, (ArrayRef, Vec<Option<u32>>)>,
+    /// The last dictionary seen per column, reused while the reader hands out the same
+    /// dictionary buffers (one per Parquet column chunk).
+    dictionaries: HashMap<usize, SeenDictionary>,
 }
 
 impl Interner {
@@ -344,34 +343,91 @@ impl Interner {
     }
 }
 
-/// Interned text per row; `None` for null cells. Dictionary columns are interned once per
-/// dictionary; `column` keys the dictionary cache.
-pub fn text_ids(array: &dyn Array, interner: &mut Interner, column: usize) -> Vec<Option<u32>> {
-    if let Some(dict) = array.as_any_dictionary_opt() {
-        let values = dict.values();
-        if interner.dictionaries.get(&column).is_none_or(|(seen, _)| !seen.to_data().ptr_eq(&values.to_data())) {
-            let ids = plain_text_ids(values.as_ref(), interner);
-            interner.dictionaries.insert(column, (values.clone(), ids));
-        }
-        let ids = &interner.dictionaries[&column].1;
-        let with_nulls = array.null_count() > 0;
-        let pick = |i: usize, k: usize| if with_nulls && array.is_null(i) { None } else { ids[k] };
-        // Int32 keys (what the reader is asked for) are read in place
-        if let Some(d) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
-            return d.keys().values().iter().enumerate().map(|(i, k)| pick(i, *k as usize)).collect();
-        }
-        return dict.normalized_keys().into_iter().enumerate().map(|(i, k)| pick(i, k)).collect();
+/// Interned text per row into `out` (cleared first); `None` for null cells. Dictionary
+/// columns are interned once per dictionary; `column` keys the dictionary cache. Returns the
+/// first row that is null or blank.
+pub fn text_ids(
+    array: &dyn Array,
+    interner: &mut Interner,
+    column: usize,
+    out: &mut Vec<Option<u32>>,
+) -> Option<usize> {
+    out.clear();
+    out.reserve(array.len());
+    let may_be_blank = each_text_id(array, interner, column, |_, _, id| {
+        out.push(id);
+        Ok::<(), ()>(())
+    })
+    .expect("pushing cannot fail");
+    if may_be_blank {
+        out.iter().position(|id| interner.is_blank(*id))
+    } else {
+        None
     }
-    plain_text_ids(array, interner)
 }
 
-/// Interned text per row of a non-dictionary text array.
-fn plain_text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>> {
-    let mut out = Vec::with_capacity(array.len());
+/// A dictionary seen last in a column, with the interned id of each of its texts. The
+/// dictionary itself is kept so that its buffers cannot be freed and reused by one with other
+/// texts while it is compared against.
+struct SeenDictionary {
+    values: ArrayRef,
+    ids: Vec<Option<u32>>,
+    /// Whether any of its texts is null or blank.
+    blank: bool,
+}
+
+/// Calls `f(interner, row, id)` for every row of a text column, interning as it goes; stops at
+/// the first error. Returns whether any row may be null or blank (false only when neither the
+/// column nor its dictionary has one, so that rows need no check).
+fn each_text_id<E>(
+    array: &dyn Array,
+    interner: &mut Interner,
+    column: usize,
+    mut f: impl FnMut(&Interner, usize, Option<u32>) -> Result<(), E>,
+) -> Result<bool, E> {
+    if let Some(dict) = array.as_any_dictionary_opt() {
+        let values = dict.values();
+        if interner.dictionaries.get(&column).is_none_or(|d| !d.values.to_data().ptr_eq(&values.to_data())) {
+            let mut ids = Vec::with_capacity(values.len());
+            each_plain_text_id(values.as_ref(), interner, |_, _, id| {
+                ids.push(id);
+                Ok::<(), ()>(())
+            })
+            .expect("pushing cannot fail");
+            let blank = ids.iter().any(|id| interner.is_blank(*id));
+            interner.dictionaries.insert(column, SeenDictionary { values: values.clone(), ids, blank });
+        }
+        let interner = &*interner;
+        let seen = &interner.dictionaries[&column];
+        let nulls = array.logical_nulls();
+        let with_nulls = nulls.is_some();
+        let id = |i: usize, k: usize| match &nulls {
+            Some(n) if n.is_null(i) => None,
+            _ => seen.ids[k],
+        };
+        // Int32 keys (what the reader is asked for) are read in place
+        if let Some(d) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+            d.keys().values().iter().enumerate().try_for_each(|(i, k)| f(interner, i, id(i, *k as usize)))?;
+        } else {
+            dict.normalized_keys().into_iter().enumerate().try_for_each(|(i, k)| f(interner, i, id(i, k)))?;
+        }
+        return Ok(with_nulls || seen.blank);
+    }
+    each_plain_text_id(array, interner, f)?;
+    Ok(true)
+}
+
+/// [`each_text_id`] of a text column that is not a dictionary.
+fn each_plain_text_id<E>(
+    array: &dyn Array,
+    interner: &mut Interner,
+    mut f: impl FnMut(&Interner, usize, Option<u32>) -> Result<(), E>,
+) -> Result<(), E> {
     macro_rules! each {
         ($a:expr) => {
-            for v in $a.iter() {
-                out.push(v.map(|s| interner.id(s)));
+            for (i, v) in $a.iter().enumerate() {
+                let id = v.map(|s| interner.id(s));
+                f(interner, i, id)?;
             }
         };
     }
@@ -381,79 +437,91 @@ fn plain_text_ids(array: &dyn Array, interner: &mut Interner) -> Vec<Option<u32>
         DataType::Utf8View => each!(array.as_string_view()),
         t => unreachable!("text column of type {t} passed the schema check"),
     }
-    out
+    Ok(())
 }
 
-/// Exact values at internal scale (4 decimals) per row, nulls as 0, and whether each row is
-/// null (`None` when the column has no nulls). `Err((row index, message))` for a value that
-/// is not exact at 4 decimals.
-pub fn fixed_values(array: &dyn Array) -> Result<(Vec<i128>, Option<Vec<bool>>), (usize, String)> {
-    fn ints<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<i128>
+/// Exact values at internal scale (4 decimals) per row, nulls as 0 (callers that must tell a
+/// null from 0 ask the array): the array's own values when they are DECIMAL(_, 4) without
+/// nulls, else converted into `out`. `Err((row index, message))` for a value that is not
+/// exact at 4 decimals.
+pub fn fixed_values<'a>(array: &'a dyn Array, out: &'a mut Vec<i128>) -> Result<&'a [i128], (usize, String)> {
+    if let (DataType::Decimal128(_, 4), 0) = (array.data_type(), array.null_count()) {
+        return Ok(array.as_primitive::<Decimal128Type>().values());
+    }
+    fn ints<T: ArrowPrimitiveType>(a: &dyn Array, out: &mut Vec<i128>)
     where
         T::Native: Into<i128>,
     {
-        a.as_primitive::<T>().values().iter().map(|v| (*v).into() * 10_000).collect()
+        out.extend(a.as_primitive::<T>().values().iter().map(|v| (*v).into() * 10_000));
     }
-    fn decimals(values: impl Iterator<Item = i128>, scale: i8) -> Result<Vec<i128>, (usize, String)> {
+    fn decimals(values: impl Iterator<Item = i128>, scale: i8, out: &mut Vec<i128>) -> Result<(), (usize, String)> {
         let scale = scale.max(0) as u32;
         if scale == SCALE {
-            return Ok(values.collect());
+            out.extend(values);
+            return Ok(());
         }
-        values
-            .enumerate()
-            .map(|(i, m)| {
-                Dec::new(m, scale)
-                    .rescale_exact(SCALE)
-                    .ok_or_else(|| (i, format!("{} has more than 4 decimals (or overflows)", Dec::new(m, scale))))
-            })
-            .collect()
+        for (i, m) in values.enumerate() {
+            let v = Dec::new(m, scale)
+                .rescale_exact(SCALE)
+                .ok_or_else(|| (i, format!("{} has more than 4 decimals (or overflows)", Dec::new(m, scale))))?;
+            out.push(v);
+        }
+        Ok(())
     }
-    let nulls = (array.null_count() > 0).then(|| (0..array.len()).map(|i| array.is_null(i)).collect::<Vec<bool>>());
-    let mut values = match array.data_type() {
-        DataType::Int8 => ints::<Int8Type>(array),
-        DataType::Int16 => ints::<Int16Type>(array),
-        DataType::Int32 => ints::<Int32Type>(array),
-        DataType::Int64 => ints::<Int64Type>(array),
-        DataType::UInt8 => ints::<UInt8Type>(array),
-        DataType::UInt16 => ints::<UInt16Type>(array),
-        DataType::UInt32 => ints::<UInt32Type>(array),
-        DataType::UInt64 => ints::<UInt64Type>(array),
+    out.clear();
+    out.reserve(array.len());
+    match array.data_type() {
+        DataType::Int8 => ints::<Int8Type>(array, out),
+        DataType::Int16 => ints::<Int16Type>(array, out),
+        DataType::Int32 => ints::<Int32Type>(array, out),
+        DataType::Int64 => ints::<Int64Type>(array, out),
+        DataType::UInt8 => ints::<UInt8Type>(array, out),
+        DataType::UInt16 => ints::<UInt16Type>(array, out),
+        DataType::UInt32 => ints::<UInt32Type>(array, out),
+        DataType::UInt64 => ints::<UInt64Type>(array, out),
         DataType::Decimal32(_, s) => {
-            decimals(array.as_primitive::<Decimal32Type>().values().iter().map(|v| i128::from(*v)), *s)?
+            decimals(array.as_primitive::<Decimal32Type>().values().iter().map(|v| i128::from(*v)), *s, out)?
         }
         DataType::Decimal64(_, s) => {
-            decimals(array.as_primitive::<Decimal64Type>().values().iter().map(|v| i128::from(*v)), *s)?
+            decimals(array.as_primitive::<Decimal64Type>().values().iter().map(|v| i128::from(*v)), *s, out)?
         }
-        DataType::Decimal128(_, s) => decimals(array.as_primitive::<Decimal128Type>().values().iter().copied(), *s)?,
-        DataType::Utf8 => array
-            .as_string::<i32>()
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                None => Ok(0),
-                Some(text) => {
-                    let d: Dec = text.parse().map_err(|e: dianzhi_core::number::NotDecimal| (i, e.to_string()))?;
-                    d.rescale_exact(SCALE).ok_or_else(|| (i, format!("{text} has more than 4 decimals")))
-                }
-            })
-            .collect::<Result<_, _>>()?,
+        DataType::Decimal128(_, s) => {
+            decimals(array.as_primitive::<Decimal128Type>().values().iter().copied(), *s, out)?
+        }
+        DataType::Utf8 => {
+            for (i, v) in array.as_string::<i32>().iter().enumerate() {
+                out.push(match v {
+                    None => 0,
+                    Some(text) => {
+                        let d: Dec = text.parse().map_err(|e: dianzhi_core::number::NotDecimal| (i, e.to_string()))?;
+                        d.rescale_exact(SCALE).ok_or_else(|| (i, format!("{text} has more than 4 decimals")))?
+                    }
+                });
+            }
+        }
         t => unreachable!("number column of type {t} passed the schema check"),
-    };
-    if let Some(nulls) = &nulls {
-        // the slot under a null may hold anything; nulls count as 0
-        values.iter_mut().zip(nulls).filter(|(_, n)| **n).for_each(|(v, _)| *v = 0);
     }
-    Ok((values, nulls))
+    if array.null_count() > 0 {
+        // the slot under a null may hold anything; nulls count as 0
+        out.iter_mut().enumerate().filter(|(i, _)| array.is_null(*i)).for_each(|(_, v)| *v = 0);
+    }
+    Ok(out)
 }
 
-/// Months per row; text months are parsed once per distinct value. `column` keys the
-/// dictionary cache.
+/// The first null row of a column, if any.
+pub fn first_null(array: &dyn Array) -> Option<usize> {
+    (array.null_count() > 0).then(|| (0..array.len()).find(|i| array.is_null(*i))).flatten()
+}
+
+/// Months per row into `out` (cleared first); text months are parsed once per distinct value.
+/// `column` keys the dictionary cache.
 pub fn month_values(
     array: &dyn Array,
     column: usize,
     interner: &mut Interner,
     parsed: &mut Vec<Option<Month>>,
-) -> Result<Vec<Option<Month>>, (usize, String)> {
+    out: &mut Vec<Option<Month>>,
+) -> Result<(), (usize, String)> {
     let from_days = |days: Option<i64>| days.map(Month::from_epoch_days);
     let per_day = |unit: &TimeUnit| match unit {
         TimeUnit::Second => 86_400i64,
@@ -461,60 +529,65 @@ pub fn month_values(
         TimeUnit::Microsecond => 86_400_000_000,
         TimeUnit::Nanosecond => 86_400_000_000_000,
     };
-    Ok(match array.data_type() {
-        DataType::Date32 => array.as_primitive::<Date32Type>().iter().map(|d| from_days(d.map(i64::from))).collect(),
-        DataType::Date64 => array
-            .as_primitive::<Date64Type>()
-            .iter()
-            .map(|d| from_days(d.map(|ms| ms.div_euclid(86_400_000))))
-            .collect(),
+    out.clear();
+    match array.data_type() {
+        DataType::Date32 => out.extend(array.as_primitive::<Date32Type>().iter().map(|d| from_days(d.map(i64::from)))),
+        DataType::Date64 => out.extend(
+            array.as_primitive::<Date64Type>().iter().map(|d| from_days(d.map(|ms| ms.div_euclid(86_400_000)))),
+        ),
         DataType::Timestamp(unit, _) => {
             let per = per_day(unit);
-            let values: Vec<Option<i64>> = match unit {
-                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().iter().collect(),
-                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().iter().collect(),
-                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().iter().collect(),
-                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().iter().collect(),
-            };
-            values.into_iter().map(|t| from_days(t.map(|t| t.div_euclid(per)))).collect()
+            let day = |t: Option<i64>| from_days(t.map(|t| t.div_euclid(per)));
+            match unit {
+                TimeUnit::Second => out.extend(array.as_primitive::<TimestampSecondType>().iter().map(day)),
+                TimeUnit::Millisecond => out.extend(array.as_primitive::<TimestampMillisecondType>().iter().map(day)),
+                TimeUnit::Microsecond => out.extend(array.as_primitive::<TimestampMicrosecondType>().iter().map(day)),
+                TimeUnit::Nanosecond => out.extend(array.as_primitive::<TimestampNanosecondType>().iter().map(day)),
+            }
         }
-        _ => parsed_text(array, column, interner, parsed, |s| s.parse::<Month>().map_err(|e| e.to_string()))?,
-    })
+        _ => parsed_text(array, column, interner, parsed, |s| s.parse::<Month>().map_err(|e| e.to_string()), out)?,
+    }
+    Ok(())
 }
 
-/// Quarters per row from `YYYYQn` text, parsed once per distinct value.
+/// Quarters per row from `YYYYQn` text into `out` (cleared first), parsed once per distinct value.
 pub fn quarter_values(
     array: &dyn Array,
     column: usize,
     interner: &mut Interner,
     parsed: &mut Vec<Option<Quarter>>,
-) -> Result<Vec<Option<Quarter>>, (usize, String)> {
-    parsed_text(array, column, interner, parsed, |s| s.parse::<Quarter>().map_err(|e| e.to_string()))
+    out: &mut Vec<Option<Quarter>>,
+) -> Result<(), (usize, String)> {
+    out.clear();
+    parsed_text(array, column, interner, parsed, |s| s.parse::<Quarter>().map_err(|e| e.to_string()), out)
 }
 
-/// Parses a text column through the interner, caching the parse of each distinct value.
+/// Parses a text column through the interner into `out`, caching the parse of each distinct value.
 fn parsed_text<T: Copy>(
     array: &dyn Array,
     column: usize,
     interner: &mut Interner,
     cache: &mut Vec<Option<T>>,
     parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<Vec<Option<T>>, (usize, String)> {
-    let ids = text_ids(array, interner, column);
-    ids.iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let Some(id) = *id else { return Ok(None) };
-            let id = id as usize;
-            if cache.len() <= id {
-                cache.resize(interner.names.len(), None);
-            }
-            if cache[id].is_none() {
-                cache[id] = Some(parse(&interner.names[id]).map_err(|e| (i, e))?);
-            }
-            Ok(cache[id])
-        })
-        .collect()
+    out: &mut Vec<Option<T>>,
+) -> Result<(), (usize, String)> {
+    out.reserve(array.len());
+    each_text_id(array, interner, column, |interner, i, id| {
+        let Some(id) = id else {
+            out.push(None);
+            return Ok(());
+        };
+        let id = id as usize;
+        if cache.len() <= id {
+            cache.resize(interner.names.len(), None);
+        }
+        if cache[id].is_none() {
+            cache[id] = Some(parse(&interner.names[id]).map_err(|e| (i, e))?);
+        }
+        out.push(cache[id]);
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Checks a money value (internal scale) is a multiple of the unit.

@@ -59,16 +59,21 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
             for (k, spec) in specs.iter().enumerate() {
                 let col = layout.columns[k].map(|c| batch.data.column(c).as_ref());
                 cells.push(match (spec.kind, col) {
-                    (Kind::Text, Some(a)) => Cells::Text(column::text_ids(a, &mut texts, k)),
-                    (Kind::Quarter, Some(a)) => Cells::Quarter(
-                        column::quarter_values(a, k, &mut periods, &mut Vec::new()).map_err(|(i, m)| err(k, i, m))?,
-                    ),
+                    (Kind::Text, Some(a)) => {
+                        let mut ids = Vec::new();
+                        column::text_ids(a, &mut texts, k, &mut ids);
+                        Cells::Text(ids)
+                    }
+                    (Kind::Quarter, Some(a)) => {
+                        let mut quarters = Vec::new();
+                        column::quarter_values(a, k, &mut periods, &mut Vec::new(), &mut quarters)
+                            .map_err(|(i, m)| err(k, i, m))?;
+                        Cells::Quarter(quarters)
+                    }
                     (Kind::Points | Kind::Money, Some(a)) => {
-                        let (values, nulls) = column::fixed_values(a).map_err(|(i, m)| err(k, i, m))?;
-                        Cells::Number(match nulls {
-                            None => values.into_iter().map(Some).collect(),
-                            Some(n) => values.into_iter().zip(n).map(|(v, null)| (!null).then_some(v)).collect(),
-                        })
+                        let mut buffer = Vec::new();
+                        let values = column::fixed_values(a, &mut buffer).map_err(|(i, m)| err(k, i, m))?;
+                        Cells::Number(values.iter().enumerate().map(|(i, v)| (!a.is_null(i)).then_some(*v)).collect())
                     }
                     (Kind::Points | Kind::Money, None) => Cells::Number(vec![Some(0); batch.len()]),
                     (kind, _) => unreachable!("{kind:?} column {} is required in small tables", spec.name),
