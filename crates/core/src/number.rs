@@ -59,8 +59,12 @@ pub fn pow10(exp: u32) -> Result<i128, Overflow> {
 pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
     assert!(den != 0, "div_round by zero");
     let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
-    let q = num / den; // truncates toward zero
-    let r = num % den; // same sign as num
+    // both truncate toward zero, r has the sign of num; a 64-bit division is several times
+    // faster than i128's and most amounts fit (den > 0, so i64::MIN / −1 cannot occur)
+    let (q, r) = match (i64::try_from(num), i64::try_from(den)) {
+        (Ok(n), Ok(d)) => (i128::from(n / d), i128::from(n % d)),
+        _ => (num / den, num % den),
+    };
     if r == 0 || mode == Rounding::Down {
         return q;
     }

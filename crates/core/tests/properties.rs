@@ -1,7 +1,7 @@
 //! Invariants of a pool's settlement, checked on random pools.
 
 use dianzhi_core::config::{OnInfeasible, PayWith, ReconcileMode};
-use dianzhi_core::number::{MoneyUnit, Rounding, ONE};
+use dianzhi_core::number::{div_round, MoneyUnit, Rounding, ONE};
 use dianzhi_core::period::Quarter;
 use dianzhi_core::point_value::Status;
 use dianzhi_core::pool::{ClaimSums, Member, PoolInput, PoolKey};
@@ -105,5 +105,28 @@ proptest! {
             // each share is its quota rounded down or up
             prop_assert!(*s * total <= units * w + total && *s * total >= units * w - total);
         }
+    }
+
+    /// div_round (which takes a 64-bit path when it can) against the definition: the
+    /// quotient rounded by comparing twice the remainder with the divisor, in i128 only.
+    #[test]
+    fn div_round_matches_its_definition(
+        num in prop_oneof![any::<i64>().prop_map(i128::from), -(1i128 << 100)..(1i128 << 100)],
+        den in prop_oneof![1i64..i64::MAX, -1_000_000i64..-1].prop_map(i128::from),
+        mode in prop_oneof![Just(Rounding::HalfUp), Just(Rounding::HalfEven), Just(Rounding::Down)],
+    ) {
+        let (n, d) = if den < 0 { (-num, -den) } else { (num, den) };
+        let (q, r) = (n / d, n % d);
+        let twice = 2 * r.abs();
+        let away = if n < 0 { q - 1 } else { q + 1 };
+        let expected = match mode {
+            _ if r == 0 => q,
+            Rounding::Down => q,
+            _ if twice > d => away,
+            _ if twice < d => q,
+            Rounding::HalfUp => away,
+            Rounding::HalfEven => if q % 2 == 0 { q } else { away },
+        };
+        prop_assert_eq!(div_round(num, den, mode), expected);
     }
 }
