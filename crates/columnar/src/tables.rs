@@ -32,8 +32,20 @@ pub struct Row {
     pub texts: Vec<String>,
     pub quarter: Option<Quarter>,
     pub numbers: Vec<i128>,
-    /// "row N" or "line N", for messages.
-    pub at: String,
+    pub at: RowAt,
+}
+
+/// Where a row came from, shown as "row N" (Parquet) or "line N" (CSV) in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowAt {
+    pub number: u64,
+    pub csv: bool,
+}
+
+impl std::fmt::Display for RowAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", if self.csv { "line" } else { "row" }, self.number)
+    }
 }
 
 /// A column of a batch, read as its kind.
@@ -81,10 +93,10 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
             }
             for i in 0..batch.len() {
                 let mut row = Row {
-                    texts: Vec::new(),
+                    texts: Vec::with_capacity(specs.len()),
                     quarter: None,
-                    numbers: Vec::new(),
-                    at: if batch.is_csv() { format!("line {}", batch.row(i)) } else { format!("row {}", batch.row(i)) },
+                    numbers: Vec::with_capacity(specs.len()),
+                    at: RowAt { number: batch.row(i), csv: batch.is_csv() },
                 };
                 for (k, c) in cells.iter().enumerate() {
                     let name = specs[k].name;
@@ -125,13 +137,13 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
 /// The budgets table: one row per pool; a pool given twice is an error naming both rows.
 pub fn read_budgets(source: &Source, unit: MoneyUnit) -> Result<(Vec<BudgetRow>, u64)> {
     let (rows, count) = read_rows(source, &BUDGETS, unit, true)?;
-    let mut seen: HashMap<PoolKey, String> = HashMap::new();
+    let mut seen: HashMap<PoolKey, RowAt> = HashMap::new();
     let mut budgets = Vec::with_capacity(rows.len());
     for mut r in rows {
         let region = r.texts.pop().expect("region");
         let sector = r.texts.pop().expect("sector");
         let key = PoolKey { sector, region, quarter: r.quarter.expect("a quarter column") };
-        if let Some(first) = seen.insert(key.clone(), r.at.clone()) {
+        if let Some(first) = seen.insert(key.clone(), r.at) {
             return Err(InputError::file(
                 &source.path,
                 format!("duplicate budget for {key} at {first} and {}; give each (sector, region, quarter) once", r.at),
@@ -169,12 +181,12 @@ pub const ESTIMATES: [Spec; 3] =
 pub fn read_estimates(source: &Source) -> Result<(BTreeMap<(String, String), Dec>, u64)> {
     let (rows, count) = read_rows(source, &ESTIMATES, MoneyUnit::WHOLE, true)?;
     let mut out = BTreeMap::new();
-    let mut at: HashMap<(String, String), String> = HashMap::new();
+    let mut at: HashMap<(String, String), RowAt> = HashMap::new();
     for mut r in rows {
         let region = r.texts.pop().expect("region");
         let sector = r.texts.pop().expect("sector");
         let key = (sector, region);
-        if let Some(first) = at.insert(key.clone(), r.at.clone()) {
+        if let Some(first) = at.insert(key.clone(), r.at) {
             return Err(InputError::file(
                 &source.path,
                 format!(
