@@ -7,7 +7,10 @@ benches/peer/settle.sql, and DuckDB merely scanning and reducing the same column
 floor). Checks that both settlements produce the same values, prints medians and ratios, and
 dianzhi's peak RSS. Needs `pip install duckdb pyarrow` (benchmark only, not a product dependency).
 
-    python3 benches/compare.py --rows 20000000 --runs 5
+    python3 benches/compare.py --rows 20000000,100000000 --runs 5 --dir /tmp/dianzhi-bench
+
+With several sizes it also prints how dianzhi's time grows from the first size to the others,
+and every size checks that 1 and N threads write byte-identical tables.
 """
 
 import argparse
@@ -91,28 +94,20 @@ def same_values(a, b):
     return None
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=20_000_000)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--files", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one)")
-    ap.add_argument("--keep", action="store_true", help="keep the generated data")
-    args = ap.parse_args()
+def same_bytes(a, b):
+    return all((a / t).read_bytes() == (b / t).read_bytes() for t in ["point_values.parquet", "settlements.parquet"])
 
-    exe = binary()
-    work = pathlib.Path(args.dir or tempfile.mkdtemp(prefix="dianzhi-bench-"))
-    data = work / f"data-{args.rows}"
+
+def compare(exe, sql, work, rows, args):
+    """Generates (once) and compares one size; returns dianzhi's median time."""
+    data = work / f"data-{rows}"
     if not data.exists():
-        print(f"generating {args.rows:,} rows in {args.files} files ...", flush=True)
-        gen, _ = timed(lambda: subprocess.run([exe, "generate", "--rows", str(args.rows), "--seed", str(args.seed),
+        print(f"generating {rows:,} rows in {args.files} files ...", flush=True)
+        gen, _ = timed(lambda: subprocess.run([exe, "generate", "--rows", str(rows), "--seed", str(args.seed),
                                                "--files", str(args.files), "--out", str(data)], check=True,
                                               capture_output=True))
         print(f"generated in {gen:.1f} s", flush=True)
     size = sum(f.stat().st_size for f in (data / "claims").iterdir())
-    sql = (ROOT / "benches" / "peer" / "settle.sql").read_text()
 
     times = {"dianzhi settle": [], "duckdb settle": [], "duckdb scan (floor)": []}
     peak_mib = 0.0
@@ -127,19 +122,45 @@ def main():
         print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
 
     mismatch = same_values(work / "out-dianzhi", work / "out-duckdb")
+    run_dianzhi(exe, data, work / "out-dianzhi-1", 1)
+    identical = same_bytes(work / "out-dianzhi", work / "out-dianzhi-1")
     med = {k: statistics.median(v) for k, v in times.items()}
     print()
-    print(f"{args.rows:,} claim rows, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs")
+    print(f"{rows:,} claim rows, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs")
     for k, v in med.items():
-        print(f"  {k:22s} median {v:7.2f} s  ({args.rows / v / 1e6:.1f} M rows/s)")
+        print(f"  {k:22s} median {v:7.2f} s  ({rows / v / 1e6:.1f} M rows/s)")
     print(f"  dianzhi / duckdb settle     {med['dianzhi settle'] / med['duckdb settle']:.2f}x")
     print(f"  dianzhi / decode floor      {med['dianzhi settle'] / med['duckdb scan (floor)']:.2f}x")
     print(f"  dianzhi peak RSS            {peak_mib:.0f} MiB")
     print(f"  same values as DuckDB       {'yes' if mismatch is None else 'NO: ' + mismatch}")
-    if not args.keep and args.dir is None:
-        shutil.rmtree(work)
-    if mismatch:
+    print(f"  same bytes at 1 and {args.threads} threads {'yes' if identical else 'NO'}", flush=True)
+    if mismatch or not identical:
         sys.exit(1)
+    return med["dianzhi settle"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", default="20000000", help="claim rows; several sizes comma-separated")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--files", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one, removed after)")
+    args = ap.parse_args()
+
+    exe = binary()
+    work = pathlib.Path(args.dir or tempfile.mkdtemp(prefix="dianzhi-bench-"))
+    sql = (ROOT / "benches" / "peer" / "settle.sql").read_text()
+    sizes = [int(r) for r in args.rows.split(",")]
+    medians = [compare(exe, sql, work, rows, args) for rows in sizes]
+    if len(sizes) > 1:
+        print()
+        for rows, t in zip(sizes[1:], medians[1:]):
+            print(f"dianzhi {rows:,} rows / {sizes[0]:,} rows: {t / medians[0]:.2f}x the time "
+                  f"for {rows / sizes[0]:.1f}x the rows")
+    if args.dir is None:
+        shutil.rmtree(work)
 
 
 if __name__ == "__main__":
