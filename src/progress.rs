@@ -2,7 +2,8 @@
 //! the wall time of each phase for the manifest.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,8 @@ pub struct Progress {
     phases: Vec<Phase>,
     current: Option<(&'static str, Instant)>,
     rows: Arc<AtomicU64>,
-    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    /// The thread redrawing the progress line; dropping the sender stops it at once.
+    ticker: Option<(Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Progress {
@@ -38,21 +40,21 @@ impl Progress {
         self.finish();
         self.current = Some((name, Instant::now()));
         if self.show {
-            let stop = Arc::new(AtomicBool::new(false));
-            let (rows, stop2) = (self.rows.clone(), stop.clone());
+            let (stop, stopped) = channel::<()>();
+            let rows = self.rows.clone();
             let start = Instant::now();
-            let handle = std::thread::spawn(move || {
-                while !stop2.load(Ordering::Relaxed) {
-                    let n = rows.load(Ordering::Relaxed);
-                    let secs = start.elapsed().as_secs_f64();
-                    let rows = if n > 0 {
-                        format!(", {n} rows read ({:.1} M rows/s)", n as f64 / secs.max(1e-9) / 1e6)
-                    } else {
-                        String::new()
-                    };
-                    eprint!("\r\x1b[2K{name}: {secs:.1} s{rows}");
-                    let _ = std::io::stderr().flush();
-                    std::thread::sleep(Duration::from_millis(200));
+            let handle = std::thread::spawn(move || loop {
+                let n = rows.load(Ordering::Relaxed);
+                let secs = start.elapsed().as_secs_f64();
+                let rows = if n > 0 {
+                    format!(", {n} rows read ({:.1} M rows/s)", n as f64 / secs.max(1e-9) / 1e6)
+                } else {
+                    String::new()
+                };
+                eprint!("\r\x1b[2K{name}: {secs:.1} s{rows}");
+                let _ = std::io::stderr().flush();
+                if stopped.recv_timeout(Duration::from_millis(200)) != Err(RecvTimeoutError::Timeout) {
+                    break;
                 }
             });
             self.ticker = Some((stop, handle));
@@ -66,7 +68,7 @@ impl Progress {
 
     fn finish(&mut self) {
         if let Some((stop, handle)) = self.ticker.take() {
-            stop.store(true, Ordering::Relaxed);
+            drop(stop);
             let _ = handle.join();
             eprint!("\r\x1b[2K");
         }
