@@ -252,34 +252,45 @@ fn parquet_float_and_text_number_columns() {
 }
 
 /// Parquet cells are named by their row in the file, across row groups, whether the text is
-/// dictionary-encoded or not: a blank institution_id, a null sector, a null required number.
+/// dictionary-encoded (read through the dictionaries) or not (read row by row).
 #[test]
 fn parquet_bad_cells_are_named_by_row_across_row_groups() {
     use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
     use parquet::file::properties::WriterProperties;
     use std::sync::Arc;
-    let ids = ["A", "B", "C", "D", "E", "F"];
-    type Case = (usize, Option<&'static str>, Option<&'static str>, Option<i64>, &'static [&'static str]);
-    let cases: [Case; 3] = [
-        (4, Some(" "), Some("dental"), Some(0), &["row 5, column 'institution_id'", "empty institution_id"]),
-        (3, Some("D"), None, Some(0), &["row 4, column 'sector'", "empty sector"]),
-        (5, Some("F"), Some("dental"), None, &["row 6, column 'drug_points'", "empty drug_points"]),
+    const ROWS: usize = 6;
+    /// A row to spoil: (row index, column, value) and what the message must say.
+    type Case = (usize, &'static str, Option<&'static str>, &'static [&'static str]);
+    let cases: [Case; 6] = [
+        (4, "institution_id", Some(" "), &["row 5, column 'institution_id'", "empty institution_id"]),
+        (3, "sector", None, &["row 4, column 'sector'", "empty sector"]),
+        (1, "region", Some(""), &["row 2, column 'region'", "empty region"]),
+        (5, "drug_points", None, &["row 6, column 'drug_points'", "empty drug_points"]),
+        (2, "service_month", Some("2026-13"), &["row 3, column 'service_month'", "2026-13"]),
+        (3, "settle_quarter", Some("2025Q4"), &["row 4, column 'settle_quarter'", "2025Q4 is earlier"]),
     ];
     for dictionary in [true, false] {
-        for (at, id, sector, drug, needles) in cases {
+        for (at, column, value, needles) in cases {
             let dir = tempfile::tempdir().unwrap();
-            let mut inst: Vec<Option<&str>> = ids.iter().map(|i| Some(*i)).collect();
-            let mut sectors = vec![Some("dental"); ids.len()];
-            let mut drugs = vec![Some(0i64); ids.len()];
-            (inst[at], sectors[at], drugs[at]) = (id, sector, drug);
-            let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+            let cell = |name: &str, good: Option<&'static str>| -> Vec<Option<&str>> {
+                (0..ROWS).map(|i| if i == at && name == column { value } else { good }).collect()
+            };
+            let text =
+                |name: &str, good: Option<&'static str>| Arc::new(StringArray::from(cell(name, good))) as ArrayRef;
+            let institutions: Vec<Option<&str>> = (0..ROWS)
+                .map(
+                    |i| if i == at && column == "institution_id" { value } else { ["A", "B", "C"].get(i % 3).copied() },
+                )
+                .collect();
+            let drug: Vec<Option<i64>> = (0..ROWS).map(|i| (i != at || column != "drug_points").then_some(0)).collect();
             let batch = RecordBatch::try_from_iter([
-                ("institution_id", text(inst)),
-                ("sector", text(sectors)),
-                ("region", text(vec![Some("east"); ids.len()])),
-                ("service_month", text(vec![Some("2026-01"); ids.len()])),
-                ("claimed_points", Arc::new(Int64Array::from(vec![10; ids.len()])) as ArrayRef),
-                ("drug_points", Arc::new(Int64Array::from(drugs)) as ArrayRef),
+                ("institution_id", Arc::new(StringArray::from(institutions)) as ArrayRef),
+                ("sector", text("sector", Some("dental"))),
+                ("region", text("region", Some("east"))),
+                ("service_month", text("service_month", Some("2026-01"))),
+                ("settle_quarter", text("settle_quarter", None)),
+                ("claimed_points", Arc::new(Int64Array::from(vec![10; ROWS])) as ArrayRef),
+                ("drug_points", Arc::new(Int64Array::from(drug)) as ArrayRef),
             ])
             .unwrap();
             let path = dir.path().join("claims.parquet");
