@@ -366,6 +366,27 @@ pub fn text_ids(
     }
 }
 
+/// The text of each row, borrowed from the array (`None` for null cells); for tables read
+/// once, where interning would cost more than it saves.
+pub fn texts(array: &dyn Array) -> Vec<Option<&str>> {
+    fn plain(array: &dyn Array) -> Vec<Option<&str>> {
+        match array.data_type() {
+            DataType::Utf8 => array.as_string::<i32>().iter().collect(),
+            DataType::LargeUtf8 => array.as_string::<i64>().iter().collect(),
+            DataType::Utf8View => array.as_string_view().iter().collect(),
+            t => unreachable!("text column of type {t} passed the schema check"),
+        }
+    }
+    match array.as_any_dictionary_opt() {
+        Some(dict) => {
+            let values = plain(dict.values().as_ref());
+            let keys = dict.normalized_keys();
+            (0..array.len()).map(|i| if array.is_null(i) { None } else { values[keys[i]] }).collect()
+        }
+        None => plain(array),
+    }
+}
+
 /// A dictionary seen last in a column, with the interned id of each of its texts. The
 /// dictionary itself is kept so that its buffers cannot be freed and reused by one with other
 /// texts while it is compared against.

@@ -49,8 +49,8 @@ impl std::fmt::Display for RowAt {
 }
 
 /// A column of a batch, read as its kind.
-enum Cells {
-    Text(Vec<Option<u32>>),
+enum Cells<'a> {
+    Text(Vec<Option<&'a str>>),
     Quarter(Vec<Option<Quarter>>),
     Number(Vec<Option<i128>>),
 }
@@ -65,17 +65,12 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
         column::read_unit(unit_, |batch: &Batch| -> Result<()> {
             let path = &source.path;
             let err = |k: usize, i: usize, m: String| cell_error(path, batch, &specs[k], i, m);
-            let mut texts = Interner::default();
             let mut periods = Interner::default();
             let mut cells = Vec::with_capacity(specs.len());
             for (k, spec) in specs.iter().enumerate() {
                 let col = layout.columns[k].map(|c| batch.data.column(c).as_ref());
                 cells.push(match (spec.kind, col) {
-                    (Kind::Text, Some(a)) => {
-                        let mut ids = Vec::new();
-                        column::text_ids(a, &mut texts, k, &mut ids);
-                        Cells::Text(ids)
-                    }
+                    (Kind::Text, Some(a)) => Cells::Text(column::texts(a)),
                     (Kind::Quarter, Some(a)) => {
                         let mut quarters = Vec::new();
                         column::quarter_values(a, k, &mut periods, &mut Vec::new(), &mut quarters)
@@ -101,7 +96,7 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
                 for (k, c) in cells.iter().enumerate() {
                     let name = specs[k].name;
                     match c {
-                        Cells::Text(ids) => match ids[i].map(|id| &*texts.names[id as usize]) {
+                        Cells::Text(texts) => match texts[i] {
                             Some(t) if !t.trim().is_empty() => row.texts.push(t.to_string()),
                             _ => return Err(err(k, i, format!("empty {name}; every row needs one")).into()),
                         },
