@@ -256,3 +256,27 @@ fn demo_runs_and_prints_the_point_value_table() {
     // a second demo replaces its own previous output without --force
     assert_ok(&dianzhi(&["demo", "--out", s(&out)]));
 }
+
+/// Sums far beyond any real quarter stay exact: a scan keeps 64-bit running sums and carries
+/// them into 128 bits when a row would overflow them (and takes a row beyond 64 bits at once).
+#[test]
+fn sums_beyond_64_bits_stay_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    // 6 × 10^14 points is 6 × 10^18 at 4 decimals: two of them leave i64; 10^16 points never fit
+    let claims = format!(
+        "{HEADER}\n\
+         A,hospital,taipei,2026-01,,600000000000000,0,0,0,1\n\
+         A,hospital,taipei,2026-02,,600000000000000.0001,0,0,0,2\n\
+         A,hospital,taipei,2026-03,,10000000000000000,100,0,0,3\n\
+         A,hospital,taipei,2026-03,,1,0,0,0,4\n\
+         B,hospital,taipei,2026-01,,5,0,0,0,0\n"
+    );
+    let budget = "sector,region,quarter,budget\nhospital,taipei,2026Q1,100000000000000000\n";
+    assert_ok(&settle(dir.path(), &claims, budget, &[]));
+    let rows = table(&dir.path().join("out/settlements.csv"));
+    assert_eq!(rows[0]["claimed_points"], "11200000000000001.0001");
+    assert_eq!((rows[0]["drug_points"].as_str(), rows[0]["copayment"].as_str()), ("100.0000", "10"));
+    assert_eq!(rows[1]["claimed_points"], "5.0000");
+    let pv = &table(&dir.path().join("out/point_values.csv"))[0];
+    assert_eq!(pv["claimed_points"], "11200000000000006.0001");
+}

@@ -76,21 +76,23 @@ fn period_code(by: By, month: Month, quarter: Quarter) -> i32 {
 
 /// One worker's partial sums over the units it read. Rows are looked up by interned
 /// institution id (a direct index) and then by (sector, region, period): an institution's
-/// first such key is kept inline, further ones (another sector, a late approval's quarter) in
-/// a short list. Faster than hashing the whole key per row.
+/// first such key is kept inline, further ones (another sector, a late approval's quarter)
+/// chained in `more`. Faster than hashing the whole key per row.
 struct Partial {
     texts: Interner,
     buffers: Buffers,
     dictionary: DictionaryKeys,
-    by_institution: Vec<Slots>,
+    by_institution: Vec<Slot>,
+    more: Vec<Slot>,
+    /// What outgrew a slot's 64-bit sums, in exact 128-bit sums.
+    wide: HashMap<(u32, Key), ClaimSums>,
     /// Rows read per input file.
     rows: Vec<u64>,
 }
 
 type Key = (u32, u32, i32);
 
-/// A key no row has: `Slots::first_key` of an institution not seen yet (texts are interned
-/// below `u32::MAX`).
+/// A key no row has: the key of a slot not used yet (texts are interned below `u32::MAX`).
 const NO_KEY: Key = (u32::MAX, u32::MAX, 0);
 
 /// A batch's decoded columns, reused from batch to batch.
@@ -107,32 +109,47 @@ struct Buffers {
     row_key: Vec<Key>,
 }
 
-/// An institution's sums: two cache lines, aligned, so that a row touches exactly those two.
+/// The running sums of one (institution, sector, region, period) in one aligned cache line:
+/// 64-bit sums, as real quarters need (a point sum of 9 × 10^14 points at 4 decimals still
+/// fits); a row that would carry a sum past 64 bits moves the slot's sums into
+/// `Partial::wide` instead, so nothing is ever lost or wrapped.
 #[repr(align(64))]
-struct Slots {
-    first_key: Key,
-    first: ClaimSums,
-    more: Vec<(Key, ClaimSums)>,
+#[derive(Clone)]
+struct Slot {
+    key: Key,
+    /// Index + 1 of the institution's next slot in `Partial::more` (0: none).
+    next: u32,
+    /// claimed, drug, protected, deducted, copayment.
+    sums: [i64; 5],
 }
 
-impl Default for Slots {
+impl Default for Slot {
     fn default() -> Self {
-        Slots { first_key: NO_KEY, first: ClaimSums::default(), more: Vec::new() }
+        Slot { key: NO_KEY, next: 0, sums: [0; 5] }
     }
 }
 
-impl Slots {
-    fn iter(&self) -> impl Iterator<Item = (&Key, &ClaimSums)> {
-        let first = (self.first_key != NO_KEY).then_some((&self.first_key, &self.first));
-        first.into_iter().chain(self.more.iter().map(|(k, s)| (k, s)))
-    }
+fn claim_sums(v: [i128; 5]) -> ClaimSums {
+    ClaimSums { claimed: v[0], drug: v[1], protected: v[2], deducted: v[3], copayment: v[4] }
 }
 
 impl Partial {
-    /// Makes room for every institution interned so far (call before [`Partial::slot`]).
+    fn new(files: usize) -> Self {
+        Partial {
+            texts: Interner::default(),
+            buffers: Buffers::default(),
+            dictionary: DictionaryKeys::default(),
+            by_institution: Vec::new(),
+            more: Vec::new(),
+            wide: HashMap::new(),
+            rows: vec![0; files],
+        }
+    }
+
+    /// Makes room for every institution interned so far (call before [`Partial::add`]).
     fn reserve_institutions(&mut self) {
         if self.by_institution.len() < self.texts.names.len() {
-            self.by_institution.resize_with(self.texts.names.len(), Slots::default);
+            self.by_institution.resize_with(self.texts.names.len(), Slot::default);
         }
     }
 
@@ -141,34 +158,75 @@ impl Partial {
     #[inline]
     fn prefetch(&self, inst: u32) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(slots) = self.by_institution.get(inst as usize) {
+        if let Some(slot) = self.by_institution.get(inst as usize) {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let at = (slots as *const Slots).cast::<i8>();
-            // SAFETY: prefetching has no effect on memory; both lines lie inside `slots`
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(at);
-                _mm_prefetch::<_MM_HINT_T0>(at.add(64));
-            }
+            // SAFETY: prefetching has no effect on memory
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot).cast::<i8>()) };
         }
     }
 
-    fn slot(&mut self, inst: u32, key: Key) -> &mut ClaimSums {
-        let slots = &mut self.by_institution[inst as usize];
-        if slots.first_key == NO_KEY {
-            slots.first_key = key;
+    /// Adds a row's values (claimed, drug, protected, deducted, copayment) to its sums.
+    #[inline]
+    fn add(&mut self, inst: u32, key: Key, row: [i128; 5]) -> Result<(), dianzhi_core::number::Overflow> {
+        let head = &mut self.by_institution[inst as usize];
+        if head.key == NO_KEY {
+            head.key = key;
         }
-        if slots.first_key == key {
-            return &mut slots.first;
-        }
-        let at = match slots.more.iter().position(|(k, _)| *k == key) {
-            Some(at) => at,
-            None => {
-                slots.more.push((key, ClaimSums::default()));
-                slots.more.len() - 1
+        let slot = if head.key == key { head } else { more_slot(head, &mut self.more, key) };
+        let mut sums = slot.sums;
+        for (sum, value) in sums.iter_mut().zip(row) {
+            match i64::try_from(value).ok().and_then(|v| sum.checked_add(v)) {
+                Some(s) => *sum = s,
+                None => {
+                    let carried = claim_sums(slot.sums.map(i128::from));
+                    slot.sums = [0; 5];
+                    let wide = self.wide.entry((inst, key)).or_default();
+                    wide.add(&carried)?;
+                    return wide.add(&claim_sums(row));
+                }
             }
-        };
-        &mut slots.more[at].1
+        }
+        slot.sums = sums;
+        Ok(())
     }
+
+    /// Every (institution id, key) with its sums; a key may come twice (a slot and what it
+    /// carried into `wide`).
+    fn sums(&self) -> Vec<(u32, Key, ClaimSums)> {
+        let mut out = Vec::with_capacity(self.by_institution.len() + self.more.len() + self.wide.len());
+        for (inst, head) in self.by_institution.iter().enumerate().filter(|(_, h)| h.key != NO_KEY) {
+            let mut slot = head;
+            loop {
+                out.push((inst as u32, slot.key, claim_sums(slot.sums.map(i128::from))));
+                if slot.next == 0 {
+                    break;
+                }
+                slot = &self.more[slot.next as usize - 1];
+            }
+        }
+        out.extend(self.wide.iter().map(|((inst, key), sums)| (*inst, *key, *sums)));
+        out
+    }
+}
+
+/// The slot of `key` among an institution's further slots, appended when new.
+fn more_slot<'a>(head: &'a mut Slot, more: &'a mut Vec<Slot>, key: Key) -> &'a mut Slot {
+    let mut at = head.next;
+    let mut last = None;
+    while at > 0 {
+        if more[at as usize - 1].key == key {
+            return &mut more[at as usize - 1];
+        }
+        last = Some(at);
+        at = more[at as usize - 1].next;
+    }
+    more.push(Slot { key, ..Slot::default() });
+    let new = more.len() as u32;
+    match last {
+        None => head.next = new,
+        Some(l) => more[l as usize - 1].next = new,
+    }
+    &mut more[new as usize - 1]
 }
 
 /// Reads and aggregates every claims file per (institution, pool); `progress` is told the
@@ -224,13 +282,7 @@ fn scan_by(
     let partials: Vec<Partial> = (0..workers)
         .into_par_iter()
         .map(|_| {
-            let mut p = Partial {
-                texts: Interner::default(),
-                buffers: Buffers::default(),
-                dictionary: DictionaryKeys::default(),
-                by_institution: Vec::new(),
-                rows: vec![0; sources.len()],
-            };
+            let mut p = Partial::new(sources.len());
             loop {
                 let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((f, layout, u)) = units.get(at) else { return Ok(p) };
@@ -245,11 +297,9 @@ fn scan_by(
         for (f, rows) in files.iter_mut().zip(&p.rows) {
             f.rows += rows;
         }
-        let entries =
-            p.by_institution.iter().enumerate().flat_map(|(inst, slots)| slots.iter().map(move |e| (inst, e)));
-        for (inst, ((sector, region, period), sums)) in entries {
+        for (inst, (sector, region, period), sums) in p.sums() {
             let name = |id: u32| p.texts.names[id as usize].to_string();
-            let key = (p.texts.names[inst].to_string(), name(*sector), name(*region), *period);
+            let key = (name(inst), name(sector), name(region), period);
             let overflow = |e: dianzhi_core::number::Overflow| {
                 let (inst, sector, region, _) = &key;
                 // a worker's units span files: name the claims input and the institution/pool
@@ -259,7 +309,7 @@ fn scan_by(
                 )
             };
             let total = merged.entry(key.clone()).or_default();
-            total.add(sums).map_err(overflow)?;
+            total.add(&sums).map_err(overflow)?;
         }
     }
     Ok((merged, files))
@@ -346,16 +396,8 @@ fn scan_unit(
             if let Some(id) = b.row_inst.get(i + AHEAD) {
                 p.prefetch(*id);
             }
-            let row = ClaimSums {
-                claimed: numbers[0][i],
-                drug: numbers[1][i],
-                protected: numbers[2][i],
-                deducted: numbers[3][i],
-                copayment: numbers[4][i],
-            };
-            p.slot(*inst, *key)
-                .add(&row)
-                .map_err(|e| err(CLAIMED, i, format!("{e}: the sums exceed 128-bit integers")))?;
+            let row = [numbers[0][i], numbers[1][i], numbers[2][i], numbers[3][i], numbers[4][i]];
+            p.add(*inst, *key, row).map_err(|e| err(CLAIMED, i, format!("{e}: the sums exceed 128-bit integers")))?;
         }
         p.rows[file] += batch.len() as u64;
         progress(batch.len() as u64);
@@ -516,13 +558,7 @@ mod tests {
     }
 
     fn partial() -> Partial {
-        Partial {
-            texts: Interner::default(),
-            buffers: Buffers::default(),
-            dictionary: DictionaryKeys::default(),
-            by_institution: Vec::new(),
-            rows: Vec::new(),
-        }
+        Partial::new(0)
     }
 
     #[test]
