@@ -285,7 +285,8 @@ impl<'de> Deserialize<'de> for Dec {
         impl serde::de::Visitor<'_> for V {
             type Value = Dec;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a decimal written as a string, e.g. \"0.95\"")
+                // a bare float (`drug = 0.9`) is refused by serde with this text
+                f.write_str("a decimal written as a string (e.g. \"0.95\"), not a binary float")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
                 v.parse().map_err(E::custom)
@@ -295,9 +296,6 @@ impl<'de> Deserialize<'de> for Dec {
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
                 Ok(Dec::new(i128::from(v), 0))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
-                Err(E::custom(format!("{v} is a binary float; write the decimal as a string, e.g. \"{v}\"")))
             }
         }
         d.deserialize_any(V)
