@@ -1,0 +1,163 @@
+//! A worker's running sums per (institution, sector, region, period).
+//!
+//! Rows are looked up by interned institution id (a direct index) and then by key: an
+//! institution's first key is kept inline, further ones (another sector, a late approval's
+//! quarter) are chained behind it. Faster than hashing the whole key per row.
+
+use std::collections::HashMap;
+
+use dianzhi_core::number::Overflow;
+use dianzhi_core::pool::ClaimSums;
+
+/// (sector id, region id, period code).
+pub(super) type Key = (u32, u32, i32);
+
+/// A key no row has: the key of a slot not used yet (texts are interned below `u32::MAX`).
+const NO_KEY: Key = (u32::MAX, u32::MAX, 0);
+
+/// The running sums of one (institution, key) in one aligned cache line: 64-bit sums, as real
+/// quarters need (a point sum of 9 × 10^14 points at 4 decimals still fits); a row that would
+/// carry a sum past 64 bits moves the slot's sums into `Accumulator::wide` instead, so nothing
+/// is ever lost or wrapped.
+#[repr(align(64))]
+#[derive(Clone)]
+struct Slot {
+    key: Key,
+    /// Index + 1 of the institution's next slot in `Accumulator::more` (0: none).
+    next: u32,
+    /// claimed, drug, protected, deducted, copayment.
+    sums: [i64; 5],
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot { key: NO_KEY, next: 0, sums: [0; 5] }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Accumulator {
+    by_institution: Vec<Slot>,
+    more: Vec<Slot>,
+    /// What outgrew a slot's 64-bit sums, in exact 128-bit sums.
+    wide: HashMap<(u32, Key), ClaimSums>,
+}
+
+fn claim_sums(v: [i128; 5]) -> ClaimSums {
+    ClaimSums { claimed: v[0], drug: v[1], protected: v[2], deducted: v[3], copayment: v[4] }
+}
+
+impl Accumulator {
+    /// Makes room for institution ids below `institutions` (call before [`Accumulator::add`]).
+    pub(super) fn reserve(&mut self, institutions: usize) {
+        if self.by_institution.len() < institutions {
+            self.by_institution.resize_with(institutions, Slot::default);
+        }
+    }
+
+    /// Asks the CPU to fetch an institution's sums ahead of their use: rows come in no order
+    /// of institution, and this lookup is otherwise a cache miss per row.
+    #[inline]
+    pub(super) fn prefetch(&self, inst: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(slot) = self.by_institution.get(inst as usize) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: prefetching has no effect on memory
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot).cast::<i8>()) };
+        }
+    }
+
+    /// Adds a row's values (claimed, drug, protected, deducted, copayment) to its sums.
+    #[inline]
+    pub(super) fn add(&mut self, inst: u32, key: Key, row: [i128; 5]) -> Result<(), Overflow> {
+        let head = &mut self.by_institution[inst as usize];
+        if head.key == NO_KEY {
+            head.key = key;
+        }
+        let slot = if head.key == key { head } else { more_slot(head, &mut self.more, key) };
+        let mut sums = slot.sums;
+        for (sum, value) in sums.iter_mut().zip(row) {
+            match i64::try_from(value).ok().and_then(|v| sum.checked_add(v)) {
+                Some(s) => *sum = s,
+                None => {
+                    let carried = claim_sums(slot.sums.map(i128::from));
+                    slot.sums = [0; 5];
+                    let wide = self.wide.entry((inst, key)).or_default();
+                    wide.add(&carried)?;
+                    return wide.add(&claim_sums(row));
+                }
+            }
+        }
+        slot.sums = sums;
+        Ok(())
+    }
+
+    /// Every (institution id, key) with its sums; a key may come twice (a slot and what it
+    /// carried into `wide`).
+    pub(super) fn sums(&self) -> Vec<(u32, Key, ClaimSums)> {
+        let mut out = Vec::with_capacity(self.by_institution.len() + self.more.len() + self.wide.len());
+        for (inst, head) in self.by_institution.iter().enumerate().filter(|(_, h)| h.key != NO_KEY) {
+            let mut slot = head;
+            loop {
+                out.push((inst as u32, slot.key, claim_sums(slot.sums.map(i128::from))));
+                if slot.next == 0 {
+                    break;
+                }
+                slot = &self.more[slot.next as usize - 1];
+            }
+        }
+        out.extend(self.wide.iter().map(|((inst, key), sums)| (*inst, *key, *sums)));
+        out
+    }
+}
+
+/// The slot of `key` among an institution's further slots, appended when new.
+fn more_slot<'a>(head: &'a mut Slot, more: &'a mut Vec<Slot>, key: Key) -> &'a mut Slot {
+    let mut at = head.next;
+    let mut last = None;
+    while at > 0 {
+        if more[at as usize - 1].key == key {
+            return &mut more[at as usize - 1];
+        }
+        last = Some(at);
+        at = more[at as usize - 1].next;
+    }
+    more.push(Slot { key, ..Slot::default() });
+    let new = more.len() as u32;
+    match last {
+        None => head.next = new,
+        Some(l) => more[l as usize - 1].next = new,
+    }
+    &mut more[new as usize - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(a: &Accumulator, inst: u32, key: Key) -> ClaimSums {
+        let mut t = ClaimSums::default();
+        a.sums().iter().filter(|(i, k, _)| (*i, *k) == (inst, key)).for_each(|(_, _, s)| t.add(s).unwrap());
+        t
+    }
+
+    #[test]
+    fn keys_of_one_institution_are_chained_and_wide_sums_carried() {
+        let mut a = Accumulator::default();
+        a.reserve(2);
+        let (k1, k2, k3) = ((1, 1, 10), (2, 1, 10), (1, 1, 11));
+        for key in [k1, k2, k3, k2, k1] {
+            a.add(0, key, [1, 0, 0, 0, 0]).unwrap();
+        }
+        a.add(1, k1, [5, 0, 0, 0, 0]).unwrap();
+        assert_eq!([k1, k2, k3].map(|k| total(&a, 0, k).claimed), [2, 2, 1]);
+        assert_eq!(total(&a, 1, k1).claimed, 5);
+        // past 64 bits: a running sum that would overflow, and a row that does not fit at all
+        let big = i128::from(i64::MAX) - 1;
+        a.add(1, k1, [big, 0, 0, 0, 3]).unwrap();
+        a.add(1, k1, [i128::from(u64::MAX), 0, 0, 0, 0]).unwrap();
+        a.add(1, k1, [1, 0, 0, 0, 0]).unwrap();
+        let t = total(&a, 1, k1);
+        assert_eq!((t.claimed, t.copayment), (5 + big + i128::from(u64::MAX) + 1, 3));
+    }
+}

@@ -1,0 +1,201 @@
+//! The key pass through the dictionaries: when a batch's key columns are dictionary-encoded
+//! (how Parquet files are usually written), each distinct combination of sector, region,
+//! month and settle_quarter is checked and turned into a key once, not once per row.
+
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, DictionaryArray};
+use dianzhi_core::period::{Month, Quarter};
+
+use super::accumulator::Key;
+use super::{period_code, settle_quarter, By};
+use crate::column::{self, Interner};
+
+/// What the dictionary key pass knows about the dictionaries it last saw.
+#[derive(Default)]
+pub(super) struct DictionaryKeys {
+    /// The dictionaries of institution_id, sector, region, service_month and settle_quarter
+    /// the tables below are for (kept, so that their buffers cannot be reused by others).
+    seen: Vec<Option<ArrayRef>>,
+    /// Interned id of each institution text, `None` if blank.
+    institutions: Vec<Option<u32>>,
+    /// Interned id of each text of the sector, region, month and settle_quarter dictionaries.
+    ids: [Vec<Option<u32>>; 4],
+    /// Sizes of those four dictionaries (settle_quarter's plus one, for null).
+    shape: [usize; 4],
+    /// Per combination of the four keys, its index in `keys` once resolved.
+    combinations: Vec<u32>,
+    keys: Vec<Key>,
+}
+
+const UNRESOLVED: u32 = u32::MAX;
+
+/// At most this many combinations of sector, region, month and settle_quarter dictionary keys
+/// are tabled; larger dictionaries are read row by row.
+const MAX_COMBINATIONS: usize = 1 << 16;
+
+impl DictionaryKeys {
+    /// The key pass for a batch whose key columns are all dictionary-encoded with Int32 keys
+    /// (how Parquet files are usually written and read here) and have no nulls (settle_quarter
+    /// may): every distinct combination of sector, region, month and settle_quarter is checked
+    /// and turned into a key once per dictionary instead of once per row. Returns false when
+    /// the batch does not qualify or holds anything to report: the row-by-row pass then reads
+    /// it and names the cell. Only interns texts; adds no sums.
+    pub(super) fn keys(
+        &mut self,
+        texts: &mut Interner,
+        columns: [Option<&dyn Array>; 5],
+        by: By,
+        rows: &mut Vec<u32>,
+        keys: &mut Vec<Key>,
+    ) -> bool {
+        fn dictionary(a: Option<&dyn Array>) -> Option<&DictionaryArray<Int32Type>> {
+            a?.as_any().downcast_ref()
+        }
+        let [Some(inst), Some(sector), Some(region), Some(month)] = [0, 1, 2, 3].map(|k| dictionary(columns[k])) else {
+            return false;
+        };
+        let settle = match columns[4] {
+            None => None,
+            Some(a) => match dictionary(Some(a)) {
+                Some(d) => Some(d),
+                None => return false,
+            },
+        };
+        if [inst, sector, region, month].iter().any(|a| a.null_count() > 0) {
+            return false;
+        }
+        let values: Vec<Option<ArrayRef>> = [Some(inst), Some(sector), Some(region), Some(month), settle]
+            .iter()
+            .map(|d| d.map(|d| d.values().clone()))
+            .collect();
+        let same = |a: &Option<ArrayRef>, b: &Option<ArrayRef>| match (a, b) {
+            (Some(a), Some(b)) => a.to_data().ptr_eq(&b.to_data()),
+            (None, None) => true,
+            _ => false,
+        };
+        let d = self;
+        if d.seen.len() != values.len() || !d.seen.iter().zip(&values).all(|(a, b)| same(a, b)) {
+            d.seen.clear();
+            let mut ids = Vec::new();
+            column::text_ids(inst.values().as_ref(), texts, usize::MAX, &mut ids);
+            d.institutions = ids.iter().map(|id| id.filter(|id| !texts.blank[*id as usize])).collect();
+            for (n, v) in [Some(sector), Some(region), Some(month), settle].iter().enumerate() {
+                d.ids[n].clear();
+                if let Some(v) = v {
+                    column::text_ids(v.values().as_ref(), texts, usize::MAX, &mut d.ids[n]);
+                }
+            }
+            d.shape = [d.ids[0].len(), d.ids[1].len(), d.ids[2].len(), d.ids[3].len() + 1];
+            let combinations = d.shape.iter().product::<usize>();
+            if combinations > MAX_COMBINATIONS {
+                return false;
+            }
+            d.combinations.clear();
+            d.combinations.resize(combinations, UNRESOLVED);
+            d.keys.clear();
+            d.seen = values;
+        }
+
+        let [s, r, m] = [sector, region, month].map(|a| a.keys().values());
+        let settle = settle.map(|a| (a.keys().values(), a.logical_nulls()));
+        let [_, regions, months, settles] = d.shape;
+        rows.clear();
+        keys.clear();
+        for (i, k) in inst.keys().values().iter().enumerate() {
+            let Some(Some(id)) = d.institutions.get(*k as usize) else { return false };
+            let q = match &settle {
+                Some((q, nulls)) if nulls.as_ref().is_none_or(|n| n.is_valid(i)) => q[i] as usize + 1,
+                _ => 0,
+            };
+            let at = ((s[i] as usize * regions + r[i] as usize) * months + m[i] as usize) * settles + q;
+            let Some(&resolved) = d.combinations.get(at) else { return false };
+            let key = if resolved != UNRESOLVED {
+                d.keys[resolved as usize]
+            } else {
+                let text =
+                    |n: usize, k: usize| d.ids[n].get(k).copied().flatten().filter(|id| !texts.blank[*id as usize]);
+                let name = |id: u32| &*texts.names[id as usize];
+                let key = (|| {
+                    let (sector, region) = (text(0, s[i] as usize)?, text(1, r[i] as usize)?);
+                    let month: Month = name(text(2, m[i] as usize)?).parse().ok()?;
+                    let settle = match q {
+                        0 => None,
+                        q => Some(name(text(3, q - 1)?).parse::<Quarter>().ok()?),
+                    };
+                    let quarter = settle_quarter(month, settle).ok()?;
+                    Some((sector, region, period_code(by, month, quarter)))
+                })();
+                let Some(key) = key else { return false };
+                d.combinations[at] = d.keys.len() as u32;
+                d.keys.push(key);
+                key
+            };
+            rows.push(*id);
+            keys.push(key);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, DictionaryArray, StringArray};
+
+    use super::*;
+
+    fn dictionary(keys: Vec<i32>, values: Vec<Option<&str>>) -> DictionaryArray<Int32Type> {
+        DictionaryArray::try_new(keys.into(), Arc::new(StringArray::from(values))).unwrap()
+    }
+
+    #[test]
+    fn dictionary_keys_resolve_each_combination_once_and_defer_bad_rows() {
+        let inst = dictionary(vec![0, 1, 0, 1], vec![Some("A"), Some("B")]);
+        let sector = dictionary(vec![0, 0, 0, 0], vec![Some("dental")]);
+        let region = dictionary(vec![0, 0, 0, 0], vec![Some("east")]);
+        let month = dictionary(vec![0, 1, 0, 0], vec![Some("2026-01"), Some("2025-12")]);
+        // row 2 is a late approval of 2025-12 settled in 2026Q1; the others have no settle_quarter
+        let settle = DictionaryArray::<Int32Type>::try_new(
+            vec![None, Some(0), None, None].into(),
+            Arc::new(StringArray::from(vec!["2026Q1"])),
+        )
+        .unwrap();
+        let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&sector), Some(&region), Some(&month), Some(&settle)];
+        let (mut d, mut texts) = (DictionaryKeys::default(), Interner::default());
+        let (mut rows, mut keys) = (Vec::new(), Vec::new());
+        assert!(d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        let name = |id: u32| texts.names[id as usize].to_string();
+        assert_eq!(rows.iter().map(|id| name(*id)).collect::<Vec<_>>(), ["A", "B", "A", "B"]);
+        let q1 = 2026 * 4;
+        assert!(keys.iter().all(|(s, r, period)| name(*s) == "dental" && name(*r) == "east" && *period == q1));
+        assert_eq!(d.keys.len(), 2, "two combinations (month 01 without settle, month 12 with 2026Q1)");
+
+        // anything to report goes to the row-by-row pass: a blank institution, a settle
+        // quarter before the month, a month that is not one, a null sector
+        let blank = dictionary(vec![0, 1, 0, 1], vec![Some("A"), Some(" ")]);
+        let columns: [Option<&dyn Array>; 5] = [Some(&blank), Some(&sector), Some(&region), Some(&month), None];
+        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        let early = DictionaryArray::<Int32Type>::try_new(
+            vec![Some(0), None, None, None].into(),
+            Arc::new(StringArray::from(vec!["2025Q4"])),
+        )
+        .unwrap();
+        let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&sector), Some(&region), Some(&month), Some(&early)];
+        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        let bad_month = dictionary(vec![0, 0, 0, 0], vec![Some("2026-13")]);
+        let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&sector), Some(&region), Some(&bad_month), None];
+        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        let null_sector = DictionaryArray::<Int32Type>::try_new(
+            vec![Some(0), None, Some(0), Some(0)].into(),
+            Arc::new(StringArray::from(vec!["dental"])),
+        )
+        .unwrap();
+        let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&null_sector), Some(&region), Some(&month), None];
+        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        // plain (not dictionary) text is read row by row
+        let plain = StringArray::from(vec!["A", "B", "A", "B"]);
+        let columns: [Option<&dyn Array>; 5] = [Some(&plain), Some(&sector), Some(&region), Some(&month), None];
+        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+    }
+}
