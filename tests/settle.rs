@@ -280,3 +280,52 @@ fn sums_beyond_64_bits_stay_exact() {
     let pv = &table(&dir.path().join("out/point_values.csv"))[0];
     assert_eq!(pv["claimed_points"], "11200000000000006.0001");
 }
+
+/// The same through Parquet: DECIMAL(18, 4) columns (read as 64-bit) whose running sum leaves
+/// 64 bits, and in another file an integer column whose values × 10^4 do not fit in 64 bits.
+#[test]
+fn parquet_sums_beyond_64_bits_stay_exact() {
+    use arrow_array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let claims = |name: &str, claimed: ArrayRef| {
+        let n = claimed.len();
+        let text = |v: &str| Arc::new(StringArray::from(vec![v; n])) as ArrayRef;
+        let batch = RecordBatch::try_from_iter([
+            ("institution_id", text("A")),
+            ("sector", text("hospital")),
+            ("region", text("taipei")),
+            ("service_month", text("2026-01")),
+            ("claimed_points", claimed),
+            ("drug_points", Arc::new(Int64Array::from(vec![0i64; n])) as ArrayRef),
+        ])
+        .unwrap();
+        let path = dir.path().join(name);
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        path
+    };
+    let max18 = 999_999_999_999_999_999i128; // 99,999,999,999,999.9999 points
+    let a =
+        claims("a.parquet", Arc::new(Decimal128Array::from(vec![max18; 12]).with_precision_and_scale(18, 4).unwrap()));
+    let b = claims("b.parquet", Arc::new(Int64Array::from(vec![1_000_000_000_000_000i64])));
+    let budgets =
+        write(dir.path(), "budgets.csv", "sector,region,quarter,budget\nhospital,taipei,2026Q1,100000000000000000\n");
+    let out = dir.path().join("out");
+    assert_ok(&dianzhi(&[
+        "settle",
+        "--claims",
+        s(&a),
+        s(&b),
+        "--budgets",
+        s(&budgets),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+    ]));
+    let rows = table(&out.join("settlements.csv"));
+    assert_eq!(rows[0]["claimed_points"], "2199999999999999.9988");
+}

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use dianzhi_core::clearing::ClaimAggregate;
 use dianzhi_core::interim::MonthClaims;
-use dianzhi_core::number::MoneyUnit;
+use dianzhi_core::number::{MoneyUnit, Overflow};
 use dianzhi_core::period::{Month, Quarter};
 use dianzhi_core::pool::{ClaimSums, PoolKey};
 use rayon::prelude::*;
@@ -110,6 +110,7 @@ struct Buffers {
     month: Vec<Option<Month>>,
     settle: Vec<Option<Quarter>>,
     numbers: [Vec<i128>; 5],
+    narrow: [Vec<i64>; 5],
     /// Per row: the institution's interned id and its (sector, region, period).
     row_inst: Vec<u32>,
     row_key: Vec<Key>,
@@ -221,25 +222,41 @@ fn scan_unit(
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
         let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
 
-        let mut numbers: [&[i128]; 5] = Default::default();
-        for ((n, k), buffer) in (CLAIMED..=COPAYMENT).enumerate().zip(&mut b.numbers) {
-            numbers[n] = match col(k) {
-                Some(a) => {
-                    if let (true, Some(i)) = (layout.specs[k].required, column::first_null(a)) {
-                        let name = layout.specs[k].name;
-                        return Err(err(k, i, format!("empty {name}; give a number (0 if none)")).into());
-                    }
-                    column::fixed_values(a, buffer).map_err(|(i, m)| err(k, i, m))?
-                }
+        for k in CLAIMED..=COPAYMENT {
+            if let (true, Some(i)) = (layout.specs[k].required, col(k).and_then(column::first_null)) {
+                let name = layout.specs[k].name;
+                return Err(err(k, i, format!("empty {name}; give a number (0 if none)")).into());
+            }
+        }
+        // 64-bit columns when every one allows (the usual DECIMAL(18, 4) and integers), else 128-bit
+        let mut narrow: [&[i64]; 5] = Default::default();
+        let mut wide: [&[i128]; 5] = Default::default();
+        let all_narrow = (CLAIMED..=COPAYMENT).zip(&mut b.narrow).enumerate().all(|(n, (k, buffer))| {
+            let values = match col(k) {
+                Some(a) => column::narrow_values(a, buffer),
                 None => {
                     buffer.clear();
                     buffer.resize(batch.len(), 0);
-                    buffer
+                    Some(&buffer[..])
                 }
             };
+            values.map(|v| narrow[n] = v).is_some()
+        });
+        if !all_narrow {
+            for ((n, k), buffer) in (CLAIMED..=COPAYMENT).enumerate().zip(&mut b.numbers) {
+                wide[n] = match col(k) {
+                    Some(a) => column::fixed_values(a, buffer).map_err(|(i, m)| err(k, i, m))?,
+                    None => {
+                        buffer.clear();
+                        buffer.resize(batch.len(), 0);
+                        buffer
+                    }
+                };
+            }
         }
-        if let Some(i) = numbers[4].iter().position(|c| !money.is_multiple(*c)) {
-            return Err(err(COPAYMENT, i, column::check_money(numbers[4][i], money).unwrap_err()).into());
+        let copayment = |i: usize| if all_narrow { i128::from(narrow[4][i]) } else { wide[4][i] };
+        if let Some(i) = (0..batch.len()).find(|i| !money.is_multiple(copayment(*i))) {
+            return Err(err(COPAYMENT, i, column::check_money(copayment(i), money).unwrap_err()).into());
         }
 
         // each row's institution and (sector, region, period): from the dictionaries when the
@@ -276,23 +293,43 @@ fn scan_unit(
         }
 
         p.sums.reserve(p.texts.names.len());
-        const AHEAD: usize = 16;
-        b.row_inst.iter().take(AHEAD).for_each(|id| p.sums.prefetch(*id));
-        for (i, (inst, key)) in b.row_inst.iter().zip(&b.row_key).enumerate() {
-            if let Some(id) = b.row_inst.get(i + AHEAD) {
-                p.sums.prefetch(*id);
-            }
-            let row = [numbers[0][i], numbers[1][i], numbers[2][i], numbers[3][i], numbers[4][i]];
-            p.sums
-                .add(*inst, *key, row)
-                .map_err(|e| err(CLAIMED, i, format!("{e}: the sums exceed 128-bit integers")))?;
-        }
+        let added = if all_narrow {
+            accumulate(&mut p.sums, &b.row_inst, &b.row_key, narrow)
+        } else {
+            accumulate(&mut p.sums, &b.row_inst, &b.row_key, wide)
+        };
+        added.map_err(|(i, e)| err(CLAIMED, i, format!("{e}: the sums exceed 128-bit integers")))?;
         p.rows[file] += batch.len() as u64;
         progress(batch.len() as u64);
         Ok(())
     });
     p.buffers = buffers;
     read
+}
+
+/// Adds each row's five numbers to the sums of its institution and key.
+fn accumulate<T: Copy>(
+    sums: &mut Accumulator,
+    inst: &[u32],
+    keys: &[Key],
+    numbers: [&[T]; 5],
+) -> std::result::Result<(), (usize, Overflow)>
+where
+    i64: TryFrom<T>,
+    i128: From<T>,
+{
+    // the accumulator is a cache miss per row (rows come in no order of institution): fetch
+    // the one a few rows ahead
+    const AHEAD: usize = 16;
+    inst.iter().take(AHEAD).for_each(|id| sums.prefetch(*id));
+    for (i, (id, key)) in inst.iter().zip(keys).enumerate() {
+        if let Some(ahead) = inst.get(i + AHEAD) {
+            sums.prefetch(*ahead);
+        }
+        let row = [numbers[0][i], numbers[1][i], numbers[2][i], numbers[3][i], numbers[4][i]];
+        sums.add(*id, *key, row).map_err(|e| (i, e))?;
+    }
+    Ok(())
 }
 
 /// The quarter that settles a row: its settle_quarter, or the quarter of its service month.

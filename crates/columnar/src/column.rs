@@ -123,10 +123,17 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                         .iter()
                         .zip(&found)
                         .any(|(s, c)| *c == Some(i) && s.kind != Kind::Points && s.kind != Kind::Money);
+                    let int64 = meta.parquet_schema().columns().get(i).is_some_and(|c| {
+                        c.path().parts().len() == 1 && c.physical_type() == parquet::basic::Type::INT64
+                    });
                     match f.data_type() {
                         DataType::Utf8 | DataType::LargeUtf8 if text_spec => f.as_ref().clone().with_data_type(
                             DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone())),
                         ),
+                        // a decimal stored as INT64 is read as is instead of widened to 128 bits
+                        DataType::Decimal128(p, s) if int64 && !text_spec => {
+                            f.as_ref().clone().with_data_type(DataType::Decimal64(*p, *s))
+                        }
                         _ => f.as_ref().clone(),
                     }
                 })
@@ -527,6 +534,28 @@ pub fn fixed_values<'a>(array: &'a dyn Array, out: &'a mut Vec<i128>) -> Result<
         out.iter_mut().enumerate().filter(|(i, _)| array.is_null(*i)).for_each(|(_, v)| *v = 0);
     }
     Ok(out)
+}
+
+/// The values of a number column at internal scale in 64 bits, when the column allows it
+/// without a null: its own buffer for DECIMAL(≤ 18, 4), integers × 10^4 (checked) into `out`.
+/// `None` sends the batch to [`fixed_values`].
+pub fn narrow_values<'a>(array: &'a dyn Array, out: &'a mut Vec<i64>) -> Option<&'a [i64]> {
+    if array.null_count() > 0 {
+        return None;
+    }
+    let scaled = |out: &'a mut Vec<i64>, values: &mut dyn Iterator<Item = i64>| {
+        out.clear();
+        for v in values {
+            out.push(v.checked_mul(10_000)?);
+        }
+        Some(&out[..])
+    };
+    match array.data_type() {
+        DataType::Decimal64(_, 4) => Some(array.as_primitive::<Decimal64Type>().values()),
+        DataType::Int64 => scaled(out, &mut array.as_primitive::<Int64Type>().values().iter().copied()),
+        DataType::Int32 => scaled(out, &mut array.as_primitive::<Int32Type>().values().iter().map(|v| i64::from(*v))),
+        _ => None,
+    }
 }
 
 /// The first null row of a column, if any.

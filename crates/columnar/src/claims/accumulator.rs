@@ -69,7 +69,11 @@ impl Accumulator {
 
     /// Adds a row's values (claimed, drug, protected, deducted, copayment) to its sums.
     #[inline]
-    pub(super) fn add(&mut self, inst: u32, key: Key, row: [i128; 5]) -> Result<(), Overflow> {
+    pub(super) fn add<T: Copy>(&mut self, inst: u32, key: Key, row: [T; 5]) -> Result<(), Overflow>
+    where
+        i64: TryFrom<T>,
+        i128: From<T>,
+    {
         let head = &mut self.by_institution[inst as usize];
         if head.key == NO_KEY {
             head.key = key;
@@ -80,11 +84,11 @@ impl Accumulator {
             match i64::try_from(value).ok().and_then(|v| sum.checked_add(v)) {
                 Some(s) => *sum = s,
                 None => {
-                    let carried = claim_sums(slot.sums.map(i128::from));
+                    let carried = claim_sums(slot.sums.map(<i128 as From<i64>>::from));
                     slot.sums = [0; 5];
                     let wide = self.wide.entry((inst, key)).or_default();
                     wide.add(&carried)?;
-                    return wide.add(&claim_sums(row));
+                    return wide.add(&claim_sums(row.map(|v: T| i128::from(v))));
                 }
             }
         }
@@ -147,16 +151,16 @@ mod tests {
         a.reserve(2);
         let (k1, k2, k3) = ((1, 1, 10), (2, 1, 10), (1, 1, 11));
         for key in [k1, k2, k3, k2, k1] {
-            a.add(0, key, [1, 0, 0, 0, 0]).unwrap();
+            a.add(0, key, [1i64, 0, 0, 0, 0]).unwrap();
         }
-        a.add(1, k1, [5, 0, 0, 0, 0]).unwrap();
+        a.add(1, k1, [5i64, 0, 0, 0, 0]).unwrap();
         assert_eq!([k1, k2, k3].map(|k| total(&a, 0, k).claimed), [2, 2, 1]);
         assert_eq!(total(&a, 1, k1).claimed, 5);
         // past 64 bits: a running sum that would overflow, and a row that does not fit at all
         let big = i128::from(i64::MAX) - 1;
         a.add(1, k1, [big, 0, 0, 0, 3]).unwrap();
         a.add(1, k1, [i128::from(u64::MAX), 0, 0, 0, 0]).unwrap();
-        a.add(1, k1, [1, 0, 0, 0, 0]).unwrap();
+        a.add(1, k1, [1i128, 0, 0, 0, 0]).unwrap();
         let t = total(&a, 1, k1);
         assert_eq!((t.claimed, t.copayment), (5 + big + i128::from(u64::MAX) + 1, 3));
     }
