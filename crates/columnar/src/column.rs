@@ -123,8 +123,9 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                         .iter()
                         .zip(&found)
                         .any(|(s, c)| *c == Some(i) && s.kind != Kind::Points && s.kind != Kind::Money);
-                    let int64 = meta.parquet_schema().columns().get(i).is_some_and(|c| {
-                        c.path().parts().len() == 1 && c.physical_type() == parquet::basic::Type::INT64
+                    // the Parquet leaf of a top-level field has the field's name as its whole path
+                    let int64 = meta.parquet_schema().columns().iter().any(|c| {
+                        c.path().parts() == [f.name().as_str()] && c.physical_type() == parquet::basic::Type::INT64
                     });
                     match f.data_type() {
                         DataType::Utf8 | DataType::LargeUtf8 if text_spec => f.as_ref().clone().with_data_type(
