@@ -48,14 +48,16 @@ fn fixed(text: &str, scale: u32) -> i128 {
     }
 }
 
-/// Writes CSV claim lines as a Parquet file with small row groups and typed columns.
-fn to_parquet(lines: &[&str], path: &Path, row_group: usize) {
+/// Writes CSV claim lines as a Parquet file with small row groups and typed columns: points as
+/// DECIMAL(`precision`, 4) (≤ 18 is stored as 64-bit integers, read on the 64-bit path), texts
+/// dictionary-encoded or plain (read through the dictionaries or row by row).
+fn to_parquet(lines: &[&str], path: &Path, row_group: usize, precision: u8, dictionary: bool) {
     let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split(',').collect()).collect();
     let text = |c: usize| Arc::new(StringArray::from(cells.iter().map(|r| r[c]).collect::<Vec<_>>())) as ArrayRef;
     let points = |c: usize| {
         Arc::new(
             Decimal128Array::from(cells.iter().map(|r| fixed(r[c], 4)).collect::<Vec<_>>())
-                .with_precision_and_scale(18, 4)
+                .with_precision_and_scale(precision, 4)
                 .unwrap(),
         ) as ArrayRef
     };
@@ -80,8 +82,10 @@ fn to_parquet(lines: &[&str], path: &Path, row_group: usize) {
         ),
     ])
     .unwrap();
-    let props =
-        parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(row_group)).build();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(row_group))
+        .set_dictionary_enabled(dictionary)
+        .build();
     let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props))
         .unwrap();
     w.write(&batch).unwrap();
@@ -129,8 +133,18 @@ fn outputs_do_not_depend_on_threads_row_order_or_file_split() {
     // the same rows as Parquet: two files with small row groups, read through a glob
     let half = lines.len() / 2;
     std::fs::create_dir_all(dir.path().join("pq")).unwrap();
-    to_parquet(&lines[..half], &dir.path().join("pq/a.parquet"), 3_000);
-    to_parquet(&lines[half..], &dir.path().join("pq/b.parquet"), 7_000);
+    to_parquet(&lines[..half], &dir.path().join("pq/a.parquet"), 3_000, 18, true);
+    to_parquet(&lines[half..], &dir.path().join("pq/b.parquet"), 7_000, 18, true);
     let glob = dir.path().join("pq/*.parquet");
     assert_eq!(settle_to(&[&glob], &budgets, &interim, &dir.path().join("t4"), "2"), reference, "Parquet row groups");
+
+    // the same rows again, split otherwise, through every reading path at once: 64-bit numbers
+    // with dictionaries, 128-bit numbers (DECIMAL(38, 4)) without, and one thread
+    let third = lines.len() / 3;
+    std::fs::create_dir_all(dir.path().join("mixed")).unwrap();
+    to_parquet(&lines[..third], &dir.path().join("mixed/a.parquet"), 5_000, 18, true);
+    to_parquet(&lines[third..2 * third], &dir.path().join("mixed/b.parquet"), 4_000, 38, false);
+    to_parquet(&lines[2 * third..], &dir.path().join("mixed/c.parquet"), 6_000, 38, true);
+    let mixed = dir.path().join("mixed");
+    assert_eq!(settle_to(&[&mixed], &budgets, &interim, &dir.path().join("t5"), "1"), reference, "mixed encodings");
 }
