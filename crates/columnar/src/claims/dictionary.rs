@@ -98,7 +98,13 @@ impl DictionaryKeys {
 
         let [s, r, m] = [sector, region, month].map(|a| a.keys().values());
         let settle = settle.map(|a| (a.keys().values(), a.logical_nulls()));
-        let [_, regions, months, settles] = d.shape;
+        let [sectors, regions, months, settles] = d.shape;
+        // a key outside its dictionary would alias another combination: read such a batch row
+        // by row (negative keys become huge as usize)
+        let within = |keys: &[i32], size: usize| keys.iter().all(|k| (*k as usize) < size);
+        if !(within(s, sectors) && within(r, regions) && within(m, months)) {
+            return false;
+        }
         rows.clear();
         keys.clear();
         for (i, k) in inst.keys().values().iter().enumerate() {
@@ -107,6 +113,9 @@ impl DictionaryKeys {
                 Some((q, nulls)) if nulls.as_ref().is_none_or(|n| n.is_valid(i)) => q[i] as usize + 1,
                 _ => 0,
             };
+            if q >= settles {
+                return false;
+            }
             let at = ((s[i] as usize * regions + r[i] as usize) * months + m[i] as usize) * settles + q;
             let Some(&resolved) = d.combinations.get(at) else { return false };
             let key = if resolved != UNRESOLVED {
