@@ -237,10 +237,7 @@ fn parquet_float_and_text_number_columns() {
         ])
         .unwrap();
         let path = dir.path().join("claims.parquet");
-        let mut w =
-            parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&path, &batch, None);
         let b = write(dir.path(), "budgets.csv", BUDGET);
         let out = dir.path().join("out");
         let o = dianzhi(&["settle", "--claims", s(&path), "--budgets", s(&b), "--out", s(&out)]);
@@ -298,14 +295,7 @@ fn parquet_bad_cells_are_named_by_row_across_row_groups() {
                 .set_max_row_group_row_count(Some(2))
                 .set_dictionary_enabled(dictionary)
                 .build();
-            let mut w = parquet::arrow::ArrowWriter::try_new(
-                std::fs::File::create(&path).unwrap(),
-                batch.schema(),
-                Some(props),
-            )
-            .unwrap();
-            w.write(&batch).unwrap();
-            w.close().unwrap();
+            write_parquet(&path, &batch, Some(props));
             let b = write(dir.path(), "budgets.csv", BUDGET);
             let out = dir.path().join("out");
             let o = dianzhi(&["settle", "--claims", s(&path), "--budgets", s(&b), "--out", s(&out)]);

@@ -86,10 +86,7 @@ fn to_parquet(lines: &[&str], path: &Path, row_group: usize, precision: u8, dict
         .set_max_row_group_row_count(Some(row_group))
         .set_dictionary_enabled(dictionary)
         .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props))
-        .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_parquet(path, &batch, Some(props));
 }
 
 #[test]

@@ -209,10 +209,7 @@ fn parquet_in_and_out_with_decimal_integer_dictionary_and_date_columns() {
     ];
     let batch = RecordBatch::try_from_iter(cols).unwrap();
     let path = dir.path().join("claims.parquet");
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_parquet(&path, &batch, None);
     let b = write(dir.path(), "budgets.csv", GOLDEN_BUDGET);
     let out = dir.path().join("out");
     assert_ok(&dianzhi(&["settle", "--claims", s(&path), "--budgets", s(&b), "--out", s(&out), "--quiet"]));
@@ -301,10 +298,7 @@ fn parquet_sums_beyond_64_bits_stay_exact() {
         ])
         .unwrap();
         let path = dir.path().join(name);
-        let mut w =
-            parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&path, &batch, None);
         path
     };
     let max18 = 999_999_999_999_999_999i128; // 99,999,999,999,999.9999 points

@@ -77,3 +77,15 @@ pub fn assert_rejected(o: &Output, out: &Path, needles: &[&str]) {
         .collect();
     assert!(stray.is_empty(), "temporary output left behind: {stray:?}");
 }
+
+/// Writes one batch as a Parquet file (`props`: row groups, dictionaries; default if `None`).
+pub fn write_parquet(
+    path: &Path,
+    batch: &arrow_array::RecordBatch,
+    props: Option<parquet::file::properties::WriterProperties>,
+) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), props).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
