@@ -46,4 +46,10 @@ impl From<dianzhi_core::clearing::ClearingError> for Failure {
     }
 }
 
+impl From<dianzhi_core::dip::clearing::DipError> for Failure {
+    fn from(e: dianzhi_core::dip::clearing::DipError) -> Self {
+        Failure::input(e)
+    }
+}
+
 pub type Result<T, E = Failure> = std::result::Result<T, E>;

@@ -2,6 +2,7 @@
 
 mod budget;
 mod demo;
+mod dip;
 mod failure;
 mod generate;
 mod interim;
@@ -128,6 +129,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// DIP / DRG points under a regional budget (mainland China): case scores, point values,
+    /// year-end clearing.
+    Dip {
+        #[command(subcommand)]
+        command: DipCommand,
+    },
     /// Writes a synthetic quarter (claims, budgets, interim payments), deterministic per seed.
     Generate {
         /// Claim rows in all.
@@ -149,6 +156,48 @@ enum Command {
         format: OutFormat,
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DipCommand {
+    /// Year-end settlement: every case scored, each pool's point value, every hospital cleared.
+    Settle {
+        /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
+        #[arg(long, required = true, num_args = 1..)]
+        cases: Vec<PathBuf>,
+        /// Group catalogue: dip_group, score, kind (core | basic).
+        #[arg(long)]
+        groups: PathBuf,
+        /// Last year's average cost per group and hospital level: dip_group, level, avg_cost.
+        #[arg(long)]
+        averages: PathBuf,
+        /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
+        #[arg(long)]
+        institutions: PathBuf,
+        /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
+        #[arg(long)]
+        funds: PathBuf,
+        /// Monthly payments already made (the output of `dip presettle`); rows are summed.
+        #[arg(long, num_args = 1..)]
+        payments: Vec<PathBuf>,
+        /// Policy config (TOML); every key optional; money.unit defaults to 0.01 here.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        /// Settle only this year (cases, funds rows and payments). Default: every year in the cases.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Replace a non-empty output directory.
+        #[arg(long)]
+        force: bool,
+        /// No progress on stderr.
+        #[arg(long)]
+        quiet: bool,
     },
 }
 
@@ -218,6 +267,45 @@ fn run(cli: Cli) -> Result<()> {
             let (out, n) = interim::run(&args)?;
             report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
+        Command::Dip { command } => match command {
+            DipCommand::Settle {
+                cases,
+                groups,
+                averages,
+                institutions,
+                funds,
+                payments,
+                config,
+                out,
+                format,
+                year,
+                force,
+                quiet,
+            } => {
+                let args = dip::DipSettleArgs {
+                    cases,
+                    lookups: dip::Lookups { groups, averages, institutions },
+                    funds,
+                    payments,
+                    config: dip::load_config(config.as_deref())?,
+                    config_path: config,
+                    out,
+                    format: format.into(),
+                    year,
+                    force,
+                    quiet,
+                };
+                let done = dip::settle(&args, |_| false)?;
+                let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
+                report::say(&format!(
+                    "settled {} DIP pools, {} hospital rows from {} cases → {}\n",
+                    done.pools.len(),
+                    rows,
+                    done.cases,
+                    done.out.display()
+                ));
+            }
+        },
         Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
         Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {
             let args =

@@ -53,7 +53,7 @@ fn month_not_yyyy_mm() {
         &row("B,dental,east,2026/01,,1,0,0,0,0"),
         BUDGET,
         &[],
-        &["line 3, column 'service_month'", "'2026/01' is not a month: expected YYYY-MM"],
+        &["line 3, column 'service_month'", "'2026/01' is not a month or a date: expected YYYY-MM"],
     );
 }
 

@@ -26,6 +26,8 @@ pub const BATCH_ROWS: usize = 8 * 1024;
 pub enum Kind {
     /// Non-empty text (a key).
     Text,
+    /// A label: text, or an integer in Parquet, read as its text (a hospital level, a year).
+    Label,
     /// Points: exact, at most 4 decimals.
     Points,
     /// Money: exact, a multiple of the money unit.
@@ -224,6 +226,7 @@ fn is_text(t: &DataType) -> bool {
 fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
     let ok = match spec.kind {
         Kind::Text | Kind::Quarter => is_text(t),
+        Kind::Label => is_text(t) || t.is_integer(),
         Kind::Month => is_text(t) || matches!(t, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)),
         Kind::Points | Kind::Money => {
             if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) {
@@ -247,6 +250,7 @@ fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
     } else {
         let expected = match spec.kind {
             Kind::Text => "text",
+            Kind::Label => "text or an integer",
             Kind::Quarter => "text YYYYQn",
             Kind::Month => "text YYYY-MM or a date",
             Kind::Points | Kind::Money => "an integer or DECIMAL",
@@ -392,6 +396,28 @@ pub fn texts(array: &dyn Array) -> Vec<Option<&str>> {
             (0..array.len()).map(|i| if array.is_null(i) { None } else { values[keys[i]] }).collect()
         }
         None => plain(array),
+    }
+}
+
+/// The text of each row of a label column: its texts, or the decimal digits of its integers.
+pub fn labels(array: &dyn Array) -> Vec<Option<std::borrow::Cow<'_, str>>> {
+    use std::borrow::Cow;
+    fn ints<T: ArrowPrimitiveType>(a: &dyn Array) -> Vec<Option<Cow<'static, str>>>
+    where
+        T::Native: ToString,
+    {
+        a.as_primitive::<T>().iter().map(|v| v.map(|v| Cow::Owned(v.to_string()))).collect()
+    }
+    match array.data_type() {
+        DataType::Int8 => ints::<Int8Type>(array),
+        DataType::Int16 => ints::<Int16Type>(array),
+        DataType::Int32 => ints::<Int32Type>(array),
+        DataType::Int64 => ints::<Int64Type>(array),
+        DataType::UInt8 => ints::<UInt8Type>(array),
+        DataType::UInt16 => ints::<UInt16Type>(array),
+        DataType::UInt32 => ints::<UInt32Type>(array),
+        DataType::UInt64 => ints::<UInt64Type>(array),
+        _ => texts(array).into_iter().map(|t| t.map(Cow::Borrowed)).collect(),
     }
 }
 
@@ -596,7 +622,14 @@ pub fn month_values(
                 TimeUnit::Nanosecond => out.extend(array.as_primitive::<TimestampNanosecondType>().iter().map(day)),
             }
         }
-        _ => parsed_text(array, column, interner, parsed, |s| s.parse::<Month>().map_err(|e| e.to_string()), out)?,
+        _ => parsed_text(
+            array,
+            column,
+            interner,
+            parsed,
+            |s| Month::from_month_or_date(s).map_err(|e| e.to_string()),
+            out,
+        )?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod claims;
 pub mod column;
+pub mod dip;
 pub mod error;
 pub mod outputs;
 pub mod source;

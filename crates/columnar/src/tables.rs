@@ -29,9 +29,13 @@ pub const INTERIM: [Spec; 5] = [
 
 /// One row of a small table: its texts, quarter and numbers in spec order, and where it came from.
 pub struct Row {
+    /// Text and label cells; an empty optional one is "".
     pub texts: Vec<String>,
     pub quarter: Option<Quarter>,
+    /// Number cells; an empty optional one is 0 (see `given`).
     pub numbers: Vec<i128>,
+    /// Whether each number cell was given (not empty).
+    pub given: Vec<bool>,
     pub at: RowAt,
 }
 
@@ -42,6 +46,17 @@ pub struct RowAt {
     pub csv: bool,
 }
 
+impl RowAt {
+    /// An error at this row's cell of `column`.
+    pub fn error(self, source: &Source, column: &str, message: impl Into<String>) -> InputError {
+        InputError {
+            file: source.path.clone(),
+            place: crate::error::Place::Cell { column: column.into(), row: self.number, csv: self.csv },
+            message: message.into(),
+        }
+    }
+}
+
 impl std::fmt::Display for RowAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", if self.csv { "line" } else { "row" }, self.number)
@@ -50,13 +65,13 @@ impl std::fmt::Display for RowAt {
 
 /// A column of a batch, read as its kind.
 enum Cells<'a> {
-    Text(Vec<Option<&'a str>>),
+    Text(Vec<Option<std::borrow::Cow<'a, str>>>),
     Quarter(Vec<Option<Quarter>>),
     Number(Vec<Option<i128>>),
 }
 
 /// Reads every row of a small table. Numbers must be ≥ 0 if `non_negative`; money must be a
-/// multiple of `unit`; an absent optional number is 0.
+/// multiple of `unit`; an absent optional number is 0, an absent optional text "".
 pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative: bool) -> Result<(Vec<Row>, u64)> {
     let (layout, units): (Layout, _) = column::open(source, specs)?;
     let mut rows = Vec::new();
@@ -70,7 +85,8 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
             for (k, spec) in specs.iter().enumerate() {
                 let col = layout.columns[k].map(|c| batch.data.column(c).as_ref());
                 cells.push(match (spec.kind, col) {
-                    (Kind::Text, Some(a)) => Cells::Text(column::texts(a)),
+                    (Kind::Text | Kind::Label, Some(a)) => Cells::Text(column::labels(a)),
+                    (Kind::Text | Kind::Label, None) => Cells::Text(vec![None; batch.len()]),
                     (Kind::Quarter, Some(a)) => {
                         let mut quarters = Vec::new();
                         column::quarter_values(a, k, &mut periods, &mut Vec::new(), &mut quarters)
@@ -82,7 +98,7 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
                         let values = column::fixed_values(a, &mut buffer).map_err(|(i, m)| err(k, i, m))?;
                         Cells::Number(values.iter().enumerate().map(|(i, v)| (!a.is_null(i)).then_some(*v)).collect())
                     }
-                    (Kind::Points | Kind::Money, None) => Cells::Number(vec![Some(0); batch.len()]),
+                    (Kind::Points | Kind::Money, None) => Cells::Number(vec![None; batch.len()]),
                     (kind, _) => unreachable!("{kind:?} column {} is required in small tables", spec.name),
                 });
             }
@@ -91,13 +107,15 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
                     texts: Vec::with_capacity(specs.len()),
                     quarter: None,
                     numbers: Vec::with_capacity(specs.len()),
+                    given: Vec::with_capacity(specs.len()),
                     at: RowAt { number: batch.row(i), csv: batch.is_csv() },
                 };
                 for (k, c) in cells.iter().enumerate() {
                     let name = specs[k].name;
                     match c {
-                        Cells::Text(texts) => match texts[i] {
+                        Cells::Text(texts) => match &texts[i] {
                             Some(t) if !t.trim().is_empty() => row.texts.push(t.to_string()),
+                            _ if !specs[k].required => row.texts.push(String::new()),
                             _ => return Err(err(k, i, format!("empty {name}; every row needs one")).into()),
                         },
                         Cells::Quarter(q) => {
@@ -117,6 +135,7 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
                                 return Err(err(k, i, format!("{} is negative; {name} must be ≥ 0", show(v))).into());
                             }
                             row.numbers.push(v);
+                            row.given.push(values[i].is_some());
                         }
                     }
                 }

@@ -13,7 +13,7 @@ use crate::pool::{ClaimSums, Member, PoolInput, PoolKey};
 use crate::settlement::{settle_pool, SettledPool};
 
 /// How many offending items an error message lists before it only counts them.
-const LISTED: usize = 20;
+pub(crate) const LISTED: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetRow {
@@ -49,7 +49,7 @@ pub enum ClearingError {
     Overflow(#[from] Overflow),
 }
 
-fn list(items: &[String], count: usize) -> String {
+pub(crate) fn list(items: &[String], count: usize) -> String {
     let mut s: String = items.iter().map(|i| format!("  {i}\n")).collect();
     if count > items.len() {
         s.push_str(&format!("  … and {} more\n", count - items.len()));
@@ -59,13 +59,13 @@ fn list(items: &[String], count: usize) -> String {
 
 /// Collects at most [`LISTED`] messages while counting all of them.
 #[derive(Default)]
-struct Offenders {
-    items: Vec<String>,
-    count: usize,
+pub(crate) struct Offenders {
+    pub(crate) items: Vec<String>,
+    pub(crate) count: usize,
 }
 
 impl Offenders {
-    fn push(&mut self, item: impl FnOnce() -> String) {
+    pub(crate) fn push(&mut self, item: impl FnOnce() -> String) {
         if self.items.len() < LISTED {
             self.items.push(item());
         }

@@ -14,6 +14,7 @@ pub struct Config {
     pub fixed_value: FixedValueConfig,
     pub pool: PoolConfig,
     pub interim: InterimConfig,
+    pub dip: crate::dip::DipConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -188,7 +189,7 @@ impl Config {
                 "interim.bands: the last band's max_rate must be \"1\" so that every deduction rate has a band".into(),
             );
         }
-        Ok(())
+        self.dip.validate()
     }
 }
 

@@ -7,11 +7,13 @@
 //! - [`clearing`]: joining budgets, claims and interim payments; settling all pools
 //! - [`budget`]: yearly budget growth and its split into regional and quarterly pools
 //! - [`interim`]: monthly interim payments
+//! - [`dip`]: DIP / DRG case scores, point values and year-end clearing (mainland China)
 #![deny(clippy::float_arithmetic)]
 
 pub mod budget;
 pub mod clearing;
 pub mod config;
+pub mod dip;
 pub mod interim;
 pub mod number;
 pub mod period;

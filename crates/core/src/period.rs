@@ -21,6 +21,8 @@ pub struct Quarter {
 pub enum PeriodError {
     #[error("'{0}' is not a month: expected YYYY-MM, e.g. 2026-01")]
     Month(String),
+    #[error("'{0}' is not a month or a date: expected YYYY-MM (2026-01) or YYYY-MM-DD (2026-01-15)")]
+    MonthOrDate(String),
     #[error("'{0}' is not a quarter: expected YYYYQn, e.g. 2026Q1")]
     Quarter(String),
 }
@@ -42,6 +44,30 @@ impl Month {
     pub fn minus(self, n: u32) -> Month {
         let index = self.year * 12 + i32::from(self.month) - 1 - n as i32;
         Month { year: index.div_euclid(12), month: (index.rem_euclid(12) + 1) as u8 }
+    }
+
+    /// The month of `YYYY-MM` text or of a `YYYY-MM-DD` date (a real day of that month).
+    pub fn from_month_or_date(s: &str) -> Result<Month, PeriodError> {
+        let bad = || PeriodError::MonthOrDate(s.to_string());
+        if s.len() == 7 {
+            return s.parse().map_err(|_| bad());
+        }
+        let (month, day) = s.split_at_checked(7).ok_or_else(bad)?;
+        let month: Month = month.parse().map_err(|_| bad())?;
+        let day =
+            day.strip_prefix('-').filter(|d| d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)?;
+        let day: u8 = day.parse().map_err(|_| bad())?;
+        (1..=month.days()).contains(&day).then_some(month).ok_or_else(bad)
+    }
+
+    /// Days in the month.
+    pub fn days(self) -> u8 {
+        match self.month {
+            2 if self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
     }
 
     /// Month from days since 1970-01-01 (an Arrow/Parquet `Date32`).
@@ -123,6 +149,17 @@ mod tests {
         assert_eq!("2026Q4".parse::<Quarter>().unwrap(), Quarter::new(2026, 4).unwrap());
         for bad in ["2026Q5", "2026Q0", "2026-Q1", "2026q1", "Q1"] {
             assert!(bad.parse::<Quarter>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn months_from_date_text() {
+        assert_eq!(Month::from_month_or_date("2025-01-15").unwrap().to_string(), "2025-01");
+        assert_eq!(Month::from_month_or_date("2024-02-29").unwrap().to_string(), "2024-02");
+        assert_eq!(Month::from_month_or_date("2025-03").unwrap().to_string(), "2025-03");
+        for bad in ["2025-02-29", "2025-04-31", "2025-01-00", "2025-01-5", "2025-01-15T00", "2025-13-01", "2025/01/15"]
+        {
+            assert!(Month::from_month_or_date(bad).is_err(), "{bad}");
         }
     }
 

@@ -2,18 +2,20 @@
 //!
 //! ```text
 //! floating_money = B − C − Σ fixed_amount_i
-//! fpv            = floating_money / Σ F_i                      (rounded to point_value.scale)
+//! fpv            = floating_money / Σ F_i / ρ                  (rounded to point_value.scale)
 //! apv            = (B − C) / (Σ F_i + Σ drug_i + Σ protected_i) (rounded to point_value.scale)
 //! ```
+//! ρ is the payment ratio of a value quoted per unit of total cost (DIP's `total_cost` basis,
+//! CONTRACT §6 step 5): the fund pays ρ of it. It is 1 for Taiwan's pools and DIP's `fund` basis.
 
 use crate::config::{Config, OnInfeasible};
-use crate::number::{add, div_to_scale, sub, Overflow, Rounding};
+use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Overflow, Rounding};
 
 /// Decimals of `fpv_exact` in the output (CONTRACT §2: 18 decimals, half_even).
 pub const EXACT_SCALE: u32 = 18;
 
 /// Pool totals the point value depends on (internal fixed point).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolTotals {
     pub budget: i128,
     pub charges: i128,
@@ -25,6 +27,30 @@ pub struct PoolTotals {
     pub fixed_points: i128,
     /// Whether any institution has claims in the pool.
     pub has_claims: bool,
+    /// ρ in (0, 1]: the share of the quoted value the payer pays.
+    pub payment_ratio: Dec,
+}
+
+impl Default for PoolTotals {
+    fn default() -> Self {
+        PoolTotals {
+            budget: 0,
+            charges: 0,
+            fixed_amount: 0,
+            floating_points: 0,
+            fixed_points: 0,
+            has_claims: false,
+            payment_ratio: Dec::new(1, 0),
+        }
+    }
+}
+
+impl PoolTotals {
+    /// Σ F_i × ρ as a fraction `(num, den)`: what the floating money is divided by.
+    pub fn valued_points(&self) -> Result<(i128, i128), Overflow> {
+        let ratio = self.payment_ratio;
+        Ok((mul(self.floating_points, ratio.mantissa, "floating points × payment ratio")?, pow10(ratio.scale)?))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +121,11 @@ pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overfl
         pv.status = Status::NoFloatingPoints;
     } else {
         pv.value = FloatingValue::Ratio { money: floating_money, points: t.floating_points };
-        pv.fpv = Some(div_to_scale(floating_money, t.floating_points, scale, rounding)?);
-        pv.fpv_exact = Some(div_to_scale(floating_money, t.floating_points, EXACT_SCALE, Rounding::HalfEven)?);
+        // money / (F × ρ) = money × den / (F × num)
+        let (num, den) = t.valued_points()?;
+        let money = mul(floating_money, den, "floating money / payment ratio")?;
+        pv.fpv = Some(div_to_scale(money, num, scale, rounding)?);
+        pv.fpv_exact = Some(div_to_scale(money, num, EXACT_SCALE, Rounding::HalfEven)?);
     }
     Ok(pv)
 }
@@ -116,6 +145,7 @@ mod tests {
             floating_points: 8_000_000_000 * ONE,
             fixed_points: 3_000_000_000 * ONE,
             has_claims: true,
+            ..PoolTotals::default()
         }
     }
 
@@ -165,6 +195,7 @@ mod tests {
             floating_points: 3 * ONE,
             fixed_points: 0,
             has_claims: true,
+            ..PoolTotals::default()
         };
         let mut config = Config::default();
         assert_eq!(point_value(&t, &config).unwrap().fpv, Some(6667));
@@ -172,5 +203,21 @@ mod tests {
         assert_eq!(point_value(&t, &config).unwrap().fpv, Some(6666));
         config.point_value.scale = 6;
         assert_eq!(point_value(&t, &config).unwrap().fpv, Some(666_666));
+    }
+
+    #[test]
+    fn a_payment_ratio_quotes_the_value_per_unit_of_total_cost() {
+        // CONTRACT §6: (1,260,000,000 − 63,000,000) / 0.72 / 160,000,000 = 10.390625
+        let t = PoolTotals {
+            budget: 1_260_000_000 * ONE,
+            charges: 63_000_000 * ONE,
+            floating_points: 160_000_000 * ONE,
+            has_claims: true,
+            payment_ratio: Dec::new(72, 2),
+            ..PoolTotals::default()
+        };
+        let pv = point_value(&t, &Config::default()).unwrap();
+        assert_eq!(pv.fpv, Some(103_906));
+        assert_eq!(pv.fpv_exact, Some(10_390_625_000_000_000_000));
     }
 }

@@ -53,36 +53,76 @@ pub fn fixed_amount(sums: &ClaimSums, config: &Config) -> Result<i128, Overflow>
     config.money.unit.round(num, pow10(scale)?, config.money.rounding)
 }
 
+/// One member of a pool as the pool arithmetic sees it: an institution's floating points (a
+/// Taiwan provider's approved floating points, a DIP hospital's case scores) and the money it is
+/// paid outside the float (fixed-value points, DIP cases paid at cost), already rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share<'a> {
+    pub id: &'a str,
+    pub floating_points: i128,
+    pub fixed_amount: i128,
+}
+
+/// A pool solved: its totals, point value, each share's floating amount (in share order),
+/// and how the money reconciles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Solved {
+    pub totals: PoolTotals,
+    pub point_value: PointValue,
+    pub floating_amounts: Vec<i128>,
+    /// Σ (fixed_amount + floating_amount).
+    pub distributed: i128,
+    /// budget − charges − distributed.
+    pub residual: i128,
+}
+
+/// The pool arithmetic shared by every kind of pool (CONTRACT §2 steps 3–7; §6 steps 4–6 and 9):
+/// `base` gives the budget, charges, payment ratio, fixed points and whether the pool has claims;
+/// the fixed amounts and floating points are summed from `shares`, which are sorted by id.
+pub fn solve_pool(base: PoolTotals, shares: &[Share], config: &Config) -> Result<Solved, Overflow> {
+    let mut totals = PoolTotals { fixed_amount: 0, floating_points: 0, ..base };
+    for s in shares {
+        totals.fixed_amount = add(totals.fixed_amount, s.fixed_amount, "Σ fixed_amount")?;
+        totals.floating_points = add(totals.floating_points, s.floating_points, "Σ floating points")?;
+    }
+    let point_value = point_value(&totals, config)?;
+    let floating_amounts = floating_amounts(shares, &totals, &point_value, config)?;
+    let mut distributed = 0i128;
+    for (s, f) in shares.iter().zip(&floating_amounts) {
+        distributed = add(distributed, add(s.fixed_amount, *f, "gross amount")?, "distributed")?;
+    }
+    let residual = sub(sub(totals.budget, totals.charges, "residual")?, distributed, "residual")?;
+    Ok(Solved { totals, point_value, floating_amounts, distributed, residual })
+}
+
 pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Overflow> {
     let unit = config.money.unit;
-    let mut totals = PoolTotals { budget: pool.budget, charges: pool.charges, ..PoolTotals::default() };
+    let mut base = PoolTotals { budget: pool.budget, charges: pool.charges, ..PoolTotals::default() };
     let mut sums = ClaimSums::default();
-    let mut fixed = Vec::with_capacity(pool.members.len());
+    let mut shares = Vec::with_capacity(pool.members.len());
     for m in &pool.members {
-        let f = fixed_amount(&m.sums, config)?;
-        fixed.push(f);
-        totals.fixed_amount = add(totals.fixed_amount, f, "Σ fixed_amount")?;
-        totals.floating_points = add(totals.floating_points, m.sums.floating(), "Σ floating points")?;
-        totals.fixed_points =
-            add(totals.fixed_points, add(m.sums.drug, m.sums.protected, "fixed points")?, "Σ fixed points")?;
-        totals.has_claims |= m.has_claims;
+        shares.push(Share {
+            id: &m.institution_id,
+            floating_points: m.sums.floating(),
+            fixed_amount: fixed_amount(&m.sums, config)?,
+        });
+        base.fixed_points =
+            add(base.fixed_points, add(m.sums.drug, m.sums.protected, "fixed points")?, "Σ fixed points")?;
+        base.has_claims |= m.has_claims;
         sums.add(&m.sums)?;
     }
-    let pv = point_value(&totals, config)?;
-    let floating = floating_amounts(pool, &pv, config)?;
+    let solved = solve_pool(base, &shares, config)?;
 
     let mut settlements = Vec::with_capacity(pool.members.len());
-    let mut distributed = 0i128;
-    for ((m, fixed_amount), floating_amount) in pool.members.iter().zip(fixed).zip(floating) {
-        let gross_amount = add(fixed_amount, floating_amount, "gross amount")?;
+    for ((m, share), floating_amount) in pool.members.iter().zip(&shares).zip(&solved.floating_amounts) {
+        let gross_amount = add(share.fixed_amount, *floating_amount, "gross amount")?;
         let payable = sub(gross_amount, m.sums.copayment, "payable")?;
-        distributed = add(distributed, gross_amount, "distributed")?;
         settlements.push(Settlement {
             institution_id: m.institution_id.clone(),
             sums: m.sums,
-            floating_points: m.sums.floating(),
-            fixed_amount,
-            floating_amount,
+            floating_points: share.floating_points,
+            fixed_amount: share.fixed_amount,
+            floating_amount: *floating_amount,
             gross_amount,
             payable,
             interim_paid: m.interim_paid,
@@ -91,34 +131,43 @@ pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Ove
     }
     debug_assert!(settlements.iter().all(|s| unit.is_multiple(s.gross_amount)));
     Ok(SettledPool {
-        totals,
+        totals: solved.totals,
         sums,
         institutions: pool.members.iter().filter(|m| m.has_claims).count(),
-        point_value: pv,
-        distributed,
-        residual: sub(sub(pool.budget, pool.charges, "residual")?, distributed, "residual")?,
+        point_value: solved.point_value,
+        distributed: solved.distributed,
+        residual: solved.residual,
         settlements,
     })
 }
 
-/// Each member's floating amount, in member order.
-fn floating_amounts(pool: &PoolInput, pv: &PointValue, config: &Config) -> Result<Vec<i128>, Overflow> {
+/// Each share's floating amount, in share order.
+fn floating_amounts(
+    shares: &[Share],
+    totals: &PoolTotals,
+    pv: &PointValue,
+    config: &Config,
+) -> Result<Vec<i128>, Overflow> {
     let (unit, rounding) = (config.money.unit, config.money.rounding);
     let FloatingValue::Ratio { money, points } = pv.value else {
-        return Ok(vec![0; pool.members.len()]);
+        return Ok(vec![0; shares.len()]);
     };
-    let floating = pool.members.iter().map(|m| m.sums.floating());
+    let floating = shares.iter().map(|s| s.floating_points);
     match (config.reconcile.mode, config.point_value.pay_with) {
         (ReconcileMode::Report, PayWith::Published) => {
+            // F_i × fpv × ρ, rounded once
             let fpv = pv.fpv.expect("a valued pool has a published fpv");
-            let den = pow10(config.point_value.scale)?;
-            floating.map(|f| unit.round(mul(f, fpv, "F_i × fpv")?, den, rounding)).collect()
+            let ratio = totals.payment_ratio;
+            let den = pow10(config.point_value.scale + ratio.scale)?;
+            let value = mul(fpv, ratio.mantissa, "fpv × payment ratio")?;
+            floating.map(|f| unit.round(mul(f, value, "F_i × fpv")?, den, rounding)).collect()
         }
         (ReconcileMode::Report, PayWith::Exact) => {
+            // F_i × money / (F × ρ) × ρ: the ratio cancels
             floating.map(|f| unit.round(mul(f, money, "F_i × floating money")?, points, rounding)).collect()
         }
         (ReconcileMode::LargestRemainder, _) => {
-            let ids: Vec<&str> = pool.members.iter().map(|m| m.institution_id.as_str()).collect();
+            let ids: Vec<&str> = shares.iter().map(|s| s.id).collect();
             let shares = largest_remainder(money / unit.fixed, &floating.collect::<Vec<_>>(), &ids)?;
             shares.into_iter().map(|u| mul(u, unit.fixed, "floating amount")).collect()
         }

@@ -78,6 +78,7 @@ fn every_published_2011q1_point_value_comes_out_of_a_pool_settled_to_it() {
                 floating_points,
                 fixed_points: fixed,
                 has_claims: true,
+                ..PoolTotals::default()
             };
             let pv = point_value(&t, &config).unwrap();
             assert_eq!(pv.status, Status::Ok);

@@ -1,0 +1,571 @@
+//! Scanning discharged cases: each case is scored as it is read (through the core's
+//! [`Scorer`]) and summed per (hospital, region, fund, month); the group, average and
+//! institution tables are looked up in memory. Workers pull units (Parquet row groups, CSV
+//! files) as in the claims scan; the sums are exact integers, so the result does not depend on
+//! thread count, row order or file split.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey};
+use dianzhi_core::dip::score::{CaseType, Group, Scored, Scorer, Unscorable};
+use dianzhi_core::number::{show, MoneyUnit, ONE};
+use dianzhi_core::period::Month;
+use rayon::prelude::*;
+
+use super::tables::HospitalTerms;
+use crate::claims::FileRows;
+use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
+use crate::error::{InputError, Place, Result};
+use crate::source::Source;
+
+pub const CASES: [Spec; 10] = [
+    required("case_id", Kind::Text),
+    required("institution_id", Kind::Text),
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("discharge_month", Kind::Month),
+    required("dip_group", Kind::Text),
+    required("total_cost", Kind::Money),
+    required("fund_paid", Kind::Money),
+    optional("aux_factor", Kind::Points),
+    optional("special_score", Kind::Points),
+];
+const CASE_ID: usize = 0;
+const INSTITUTION: usize = 1;
+const REGION: usize = 2;
+const FUND: usize = 3;
+const MONTH: usize = 4;
+const GROUP: usize = 5;
+const COST: usize = 6;
+const PAID: usize = 7;
+const AUX: usize = 8;
+const SPECIAL: usize = 9;
+
+/// The lookup tables of a run, indexed for the scan.
+pub struct Catalog {
+    groups: Vec<(String, Group)>,
+    group_index: HashMap<String, u32>,
+    levels: Vec<String>,
+    /// Average cost per (group, level): `averages[group × levels + level]`.
+    averages: Vec<Option<i128>>,
+    terms: Vec<(HospitalTerms, u32)>,
+    term_index: HashMap<(String, String), u32>,
+}
+
+impl Catalog {
+    pub fn new(
+        groups: HashMap<String, Group>,
+        averages: HashMap<(String, String), i128>,
+        institutions: HashMap<(String, String), HospitalTerms>,
+    ) -> Self {
+        let mut groups: Vec<(String, Group)> = groups.into_iter().collect();
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        let group_index = groups.iter().enumerate().map(|(i, (code, _))| (code.clone(), i as u32)).collect();
+        let mut levels: Vec<String> =
+            averages.keys().map(|(_, l)| l.clone()).chain(institutions.values().map(|t| t.level.clone())).collect();
+        levels.sort();
+        levels.dedup();
+        let level = |l: &str| levels.binary_search_by(|x| x.as_str().cmp(l)).expect("every level listed") as u32;
+        let mut table = vec![None; groups.len() * levels.len()];
+        let group_index: HashMap<String, u32> = group_index;
+        for ((g, l), avg) in &averages {
+            // an average of a group not in the catalogue is never looked up
+            if let Some(gi) = group_index.get(g) {
+                table[*gi as usize * levels.len() + level(l) as usize] = Some(*avg);
+            }
+        }
+        let mut terms: Vec<((String, String), HospitalTerms)> = institutions.into_iter().collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        let term_index = terms.iter().enumerate().map(|(i, (k, _))| (k.clone(), i as u32)).collect();
+        let terms = terms.into_iter().map(|(_, t)| (t.clone(), level(&t.level))).collect();
+        Catalog { groups, group_index, levels, averages: table, terms, term_index }
+    }
+
+    /// The terms of a hospital for a fund: its fund's row, else its row without a fund.
+    pub fn terms(&self, institution: &str, fund: &str) -> Option<&HospitalTerms> {
+        self.term_id(institution, fund).map(|i| &self.terms[i as usize].0)
+    }
+
+    fn term_id(&self, institution: &str, fund: &str) -> Option<u32> {
+        self.term_index
+            .get(&(institution.to_string(), fund.to_string()))
+            .or_else(|| self.term_index.get(&(institution.to_string(), String::new())))
+            .copied()
+    }
+
+    fn average(&self, group: u32, level: u32) -> Option<i128> {
+        self.averages[group as usize * self.levels.len() + level as usize]
+    }
+}
+
+/// What a scan is for.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanOptions {
+    /// Only cases discharged in this year are scored and summed (all are checked).
+    pub year: Option<i32>,
+    /// Keep every scored case for the `cases` output.
+    pub keep_cases: bool,
+}
+
+/// A hospital's cases in a pool in one discharge month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthSums {
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub month: Month,
+    pub sums: CaseSums,
+}
+
+/// One scored case, for the `cases` output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub case_id: String,
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub dip_group: Option<String>,
+    /// `core` / `basic`; `None` for an ungrouped case.
+    pub kind: Option<&'static str>,
+    pub level: String,
+    pub scored: Scored,
+}
+
+pub struct CaseScan {
+    /// Sorted by institution, pool, month.
+    pub sums: Vec<MonthSums>,
+    /// Sorted by region, fund, institution_id, case_id (empty unless asked for).
+    pub cases: Vec<CaseRow>,
+    pub files: Vec<FileRows>,
+    pub rows: u64,
+}
+
+/// Where a cell is: file index, row or line number, CSV or not.
+type At = (usize, u64, bool);
+
+/// Lookups that failed, each with the first place it failed at (reported after the scan).
+#[derive(Default)]
+struct Problems {
+    unlisted: BTreeMap<(String, String), At>,
+    unknown_groups: BTreeMap<String, At>,
+    no_average: BTreeMap<(String, String), At>,
+}
+
+impl Problems {
+    fn merge(&mut self, other: Problems) {
+        fn first<K: Ord>(into: &mut BTreeMap<K, At>, from: BTreeMap<K, At>) {
+            for (k, at) in from {
+                let e = into.entry(k).or_insert(at);
+                *e = (*e).min(at);
+            }
+        }
+        first(&mut self.unlisted, other.unlisted);
+        first(&mut self.unknown_groups, other.unknown_groups);
+        first(&mut self.no_average, other.no_average);
+    }
+}
+
+/// A case as a worker keeps it (texts as its interned ids).
+struct LocalCase {
+    case_id: Box<str>,
+    institution: u32,
+    region: u32,
+    fund: u32,
+    year: i32,
+    group: Option<u32>,
+    basic: Option<bool>,
+    level: u32,
+    scored: Scored,
+}
+
+/// (institution, region, fund, month code) as interned ids.
+type LocalKey = (u32, u32, u32, i32);
+
+/// One worker's state over the units it reads.
+struct Worker {
+    texts: Interner,
+    /// Per interned text: its group index if looked up (`Some(None)`: not in the catalogue).
+    group_of: Vec<Option<Option<u32>>>,
+    terms_of: HashMap<(u32, u32), Option<u32>, foldhash::fast::FixedState>,
+    sums: HashMap<LocalKey, CaseSums, foldhash::fast::FixedState>,
+    hashes: Vec<u64>,
+    cases: Vec<LocalCase>,
+    problems: Problems,
+    rows: Vec<u64>,
+}
+
+/// The hash of a case_id in the duplicate check (fixed seed: the same in every worker).
+fn case_hash(id: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x6469_616e_7a68_6921).hash_one(id)
+}
+
+/// Reads, scores and sums every case.
+pub fn scan_cases(
+    sources: &[Source],
+    catalog: &Catalog,
+    scorer: &Scorer,
+    unit: MoneyUnit,
+    options: ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CaseScan> {
+    let mut units: Vec<(usize, Layout, Unit)> = Vec::new();
+    for (f, source) in sources.iter().enumerate() {
+        let (layout, file_units) = column::open(source, &CASES)?;
+        units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
+    }
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().min(units.len()).max(1);
+    let done: Vec<Worker> = (0..workers)
+        .into_par_iter()
+        .map(|_| {
+            let mut w = Worker {
+                texts: Interner::default(),
+                group_of: Vec::new(),
+                terms_of: HashMap::default(),
+                sums: HashMap::default(),
+                hashes: Vec::new(),
+                cases: Vec::new(),
+                problems: Problems::default(),
+                rows: vec![0; sources.len()],
+            };
+            loop {
+                let at = next.fetch_add(1, Ordering::Relaxed);
+                let Some((f, layout, u)) = units.get(at) else { return Ok(w) };
+                scan_unit(&mut w, *f, layout, u, catalog, scorer, unit, options, progress)?;
+            }
+        })
+        .collect::<Result<_>>()?;
+
+    let mut problems = Problems::default();
+    let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
+    let mut hashes = Vec::new();
+    let mut sums: BTreeMap<(String, DipPoolKey, Month), CaseSums> = BTreeMap::new();
+    let mut cases = Vec::new();
+    for w in done {
+        for (f, rows) in files.iter_mut().zip(&w.rows) {
+            f.rows += rows;
+        }
+        hashes.extend_from_slice(&w.hashes);
+        let name = |id: u32| w.texts.names[id as usize].to_string();
+        for ((inst, region, fund, code), s) in &w.sums {
+            let month = Month { year: code.div_euclid(12), month: (code.rem_euclid(12) + 1) as u8 };
+            let pool = DipPoolKey { region: name(*region), fund: name(*fund), year: month.year };
+            sums.entry((name(*inst), pool, month)).or_default().add(s).map_err(|e| {
+                InputError::file(
+                    &sources[0].path,
+                    format!("{e}: the case sums of institution {} exceed 128-bit integers", name(*inst)),
+                )
+            })?;
+        }
+        for c in w.cases {
+            cases.push(CaseRow {
+                case_id: c.case_id.into(),
+                institution_id: name(c.institution),
+                pool: DipPoolKey { region: name(c.region), fund: name(c.fund), year: c.year },
+                dip_group: c.group.map(name),
+                kind: c.basic.map(|b| if b { "basic" } else { "core" }),
+                level: catalog.levels[c.level as usize].clone(),
+                scored: c.scored,
+            });
+        }
+        problems.merge(w.problems);
+    }
+    report_problems(sources, &problems)?;
+    check_unique_ids(sources, hashes)?;
+    cases.sort_unstable_by(|a, b| {
+        (&a.pool.region, &a.pool.fund, &a.institution_id, &a.case_id).cmp(&(
+            &b.pool.region,
+            &b.pool.fund,
+            &b.institution_id,
+            &b.case_id,
+        ))
+    });
+    let sums = sums
+        .into_iter()
+        .map(|((institution_id, pool, month), sums)| MonthSums { institution_id, pool, month, sums })
+        .collect();
+    let rows = files.iter().map(|f| f.rows).sum();
+    Ok(CaseScan { sums, cases, files, rows })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_unit(
+    w: &mut Worker,
+    file: usize,
+    layout: &Layout,
+    unit: &Unit,
+    catalog: &Catalog,
+    scorer: &Scorer,
+    money: MoneyUnit,
+    options: ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let mut periods = Interner::default();
+    let mut parsed: Vec<Option<Month>> = Vec::new();
+    let (mut inst, mut region, mut fund, mut group) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut months = Vec::new();
+    let mut numbers: [Vec<i128>; 4] = Default::default();
+    column::read_unit(unit, |batch: &Batch| -> Result<()> {
+        let path = &unit.source.path;
+        let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
+        let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
+        let at = |i: usize| (file, batch.row(i), batch.is_csv());
+
+        let ids = column::texts(col(CASE_ID).expect("required"));
+        for (k, out) in [(INSTITUTION, &mut inst), (REGION, &mut region), (FUND, &mut fund)] {
+            if let Some(i) = column::text_ids(col(k).expect("required"), &mut w.texts, k, out) {
+                let name = layout.specs[k].name;
+                return Err(err(k, i, format!("empty {name}; every case needs a non-empty {name}")).into());
+            }
+        }
+        // an empty group is an ungrouped case, not an error
+        column::text_ids(col(GROUP).expect("required"), &mut w.texts, GROUP, &mut group);
+        column::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut parsed, &mut months)
+            .map_err(|(i, m)| err(MONTH, i, m))?;
+        for (n, k) in [COST, PAID, AUX, SPECIAL].into_iter().enumerate() {
+            match col(k) {
+                Some(a) => {
+                    if layout.specs[k].required {
+                        if let Some(i) = column::first_null(a) {
+                            let name = layout.specs[k].name;
+                            return Err(err(k, i, format!("empty {name}; give an amount (0 if none)")).into());
+                        }
+                    }
+                    column::fixed_values(a, &mut numbers[n]).map_err(|(i, m)| err(k, i, m))?;
+                }
+                None => {
+                    numbers[n].clear();
+                    numbers[n].resize(batch.len(), 0);
+                }
+            }
+        }
+        let aux_null = |i: usize| col(AUX).is_none_or(|a| a.is_null(i));
+        let special_given = |i: usize| col(SPECIAL).is_some_and(|a| !a.is_null(i));
+        if w.group_of.len() < w.texts.names.len() {
+            w.group_of.resize(w.texts.names.len(), None);
+        }
+
+        for i in 0..batch.len() {
+            let Some(case_id) = ids[i].filter(|t| !t.trim().is_empty()) else {
+                return Err(err(CASE_ID, i, "empty case_id; every case needs a unique case_id".into()).into());
+            };
+            w.hashes.push(case_hash(case_id));
+            let Some(month) = months[i] else {
+                return Err(err(MONTH, i, "empty discharge_month; give YYYY-MM or a date".into()).into());
+            };
+            let (cost, paid) = (numbers[0][i], numbers[1][i]);
+            for (k, v) in [(COST, cost), (PAID, paid)] {
+                column::check_money(v, money).map_err(|m| err(k, i, m))?;
+                if v < 0 {
+                    let name = layout.specs[k].name;
+                    return Err(err(k, i, format!("{} is negative; a case's {name} is ≥ 0", show(v))).into());
+                }
+            }
+            let aux = if aux_null(i) { ONE } else { numbers[2][i] };
+            if aux <= 0 {
+                return Err(err(AUX, i, format!("{} must be > 0 (辅助目录系数; empty means 1)", show(aux))).into());
+            }
+            let special = special_given(i).then_some(numbers[3][i]);
+            if special.is_some_and(|s| s < 0) {
+                return Err(
+                    err(SPECIAL, i, format!("{} is negative; a special score is ≥ 0", show(numbers[3][i]))).into()
+                );
+            }
+            if options.year.is_some_and(|y| y != month.year) {
+                continue;
+            }
+            let (h, f) = (inst[i].expect("checked"), fund[i].expect("checked"));
+            let terms = *w
+                .terms_of
+                .entry((h, f))
+                .or_insert_with(|| catalog.term_id(&w.texts.names[h as usize], &w.texts.names[f as usize]));
+            let Some(terms) = terms else {
+                let key = (w.texts.names[h as usize].to_string(), w.texts.names[f as usize].to_string());
+                w.problems.unlisted.entry(key).or_insert(at(i));
+                continue;
+            };
+            let (t, level) = &catalog.terms[terms as usize];
+            let g = match group[i].filter(|g| !w.texts.blank[*g as usize]) {
+                None => None,
+                Some(g) => {
+                    let slot = &mut w.group_of[g as usize];
+                    let found =
+                        *slot.get_or_insert_with(|| catalog.group_index.get(&*w.texts.names[g as usize]).copied());
+                    match found {
+                        Some(index) => Some((g, index)),
+                        None => {
+                            w.problems.unknown_groups.entry(w.texts.names[g as usize].to_string()).or_insert(at(i));
+                            continue;
+                        }
+                    }
+                }
+            };
+            let entry = g.map(|(_, index)| catalog.groups[index as usize].1);
+            let avg = g.and_then(|(_, index)| catalog.average(index, *level));
+            let scored = match scorer.case(special, entry, aux, t.coefficient, cost, avg) {
+                Ok(s) => s,
+                Err(Unscorable::NoAverage) => {
+                    let code = catalog.groups[g.expect("grouped").1 as usize].0.clone();
+                    w.problems.no_average.entry((code, t.level.clone())).or_insert(at(i));
+                    continue;
+                }
+                Err(Unscorable::Ungrouped) => {
+                    return Err(err(
+                        GROUP,
+                        i,
+                        "the case has no group (or a group of score 0) and [dip.score] ungrouped = \"error\"; group it, or set ungrouped = \"at_cost\"".into(),
+                    )
+                    .into())
+                }
+                Err(Unscorable::Overflow(e)) => return Err(err(COST, i, e.to_string()).into()),
+            };
+            let code = month.year * 12 + i32::from(month.month) - 1;
+            let s = w.sums.entry((h, region[i].expect("checked"), f, code)).or_default();
+            s.cases += 1;
+            match scored.kind {
+                CaseType::Low => s.low += 1,
+                CaseType::High => s.high += 1,
+                CaseType::Extreme => s.extreme += 1,
+                CaseType::Special => s.special += 1,
+                CaseType::AtCost => s.at_cost += 1,
+                CaseType::Normal => {}
+            }
+            let overflow =
+                |e: dianzhi_core::number::Overflow| err(PAID, i, format!("{e}: the sums exceed 128-bit integers"));
+            if scored.kind == CaseType::AtCost {
+                s.at_cost_amount = s
+                    .at_cost_amount
+                    .checked_add(paid)
+                    .ok_or(dianzhi_core::number::Overflow("Σ at-cost"))
+                    .map_err(overflow)?;
+            } else {
+                s.items =
+                    s.items.checked_add(paid).ok_or(dianzhi_core::number::Overflow("Σ fund_paid")).map_err(overflow)?;
+                s.score = s
+                    .score
+                    .checked_add(scored.score)
+                    .ok_or(dianzhi_core::number::Overflow("Σ score"))
+                    .map_err(overflow)?;
+            }
+            if options.keep_cases {
+                w.cases.push(LocalCase {
+                    case_id: case_id.into(),
+                    institution: h,
+                    region: region[i].expect("checked"),
+                    fund: f,
+                    year: month.year,
+                    group: g.map(|(text, _)| text),
+                    basic: entry.map(|e| e.basic),
+                    level: *level,
+                    scored,
+                });
+            }
+        }
+        w.rows[file] += batch.len() as u64;
+        progress(batch.len() as u64);
+        Ok(())
+    })
+}
+
+fn place(sources: &[Source], at: At) -> String {
+    format!("{} {} {}", sources[at.0].path.display(), if at.2 { "line" } else { "row" }, at.1)
+}
+
+/// Lists what the lookups could not find, each with the first place it was seen.
+fn report_problems(sources: &[Source], p: &Problems) -> Result<()> {
+    fn listed<K>(items: &BTreeMap<K, At>, show: impl Fn(&K) -> String, sources: &[Source]) -> String {
+        let mut s: String = items
+            .iter()
+            .take(20)
+            .map(|(k, at)| format!("  {} (first at {})\n", show(k), place(sources, *at)))
+            .collect();
+        if items.len() > 20 {
+            s.push_str(&format!("  … and {} more\n", items.len() - 20));
+        }
+        s.trim_end().to_string()
+    }
+    let first_file = |items: Vec<At>| sources[items.into_iter().min().expect("non-empty").0].path.clone();
+    if !p.unlisted.is_empty() {
+        return Err(InputError::column(
+            &first_file(p.unlisted.values().copied().collect()),
+            "institution_id",
+            format!(
+                "cases of {} hospital/fund pair(s) not in the institutions table:\n{}\nadd a row (institution_id, level, coefficient[, fund]) for each",
+                p.unlisted.len(),
+                listed(&p.unlisted, |(h, f)| format!("institution {h} fund {f}"), sources)
+            ),
+        )
+        .into());
+    }
+    if !p.unknown_groups.is_empty() {
+        return Err(InputError::column(
+            &first_file(p.unknown_groups.values().copied().collect()),
+            "dip_group",
+            format!(
+                "{} dip_group code(s) not in the groups table:\n{}\nadd them to the group catalogue (dip_group, score, kind) or correct the cases",
+                p.unknown_groups.len(),
+                listed(&p.unknown_groups, |g| format!("'{g}'"), sources)
+            ),
+        )
+        .into());
+    }
+    if !p.no_average.is_empty() {
+        return Err(InputError::column(
+            &first_file(p.no_average.values().copied().collect()),
+            "dip_group",
+            format!(
+                "{} (group, level) pair(s) have no average cost:\n{}\nadd a row (dip_group, level, avg_cost) for each to the averages table",
+                p.no_average.len(),
+                listed(&p.no_average, |(g, l)| format!("dip_group '{g}' level {l}"), sources)
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Every case_id once: the 64-bit hashes are sorted and compared; a repeated hash sends the
+/// case_id columns through a second read that names both rows (or finds a mere collision).
+fn check_unique_ids(sources: &[Source], mut hashes: Vec<u64>) -> Result<()> {
+    hashes.par_sort_unstable();
+    let repeated: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    if repeated.is_empty() {
+        return Ok(());
+    }
+    let mut seen: HashMap<String, At> = HashMap::new();
+    let mut first_duplicate: Option<(String, At, At)> = None;
+    for (f, source) in sources.iter().enumerate() {
+        let (layout, units) = column::open(source, &CASES[..1])?;
+        for u in &units {
+            column::read_unit(u, |batch: &Batch| -> Result<()> {
+                let ids = column::texts(batch.data.column(layout.columns[0].expect("required")).as_ref());
+                for (i, id) in ids.iter().enumerate() {
+                    let Some(id) = id else { continue };
+                    if !repeated.contains(&case_hash(id)) {
+                        continue;
+                    }
+                    let here = (f, batch.row(i), batch.is_csv());
+                    if let Some(first) = seen.insert(id.to_string(), here) {
+                        let earlier = first_duplicate.as_ref().is_none_or(|(_, _, again)| here < *again);
+                        if earlier {
+                            first_duplicate = Some((id.to_string(), first.min(here), first.max(here)));
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+        }
+    }
+    match first_duplicate {
+        None => Ok(()),
+        Some((id, first, again)) => Err(InputError {
+            file: sources[again.0].path.clone(),
+            place: Place::Cell { column: "case_id".into(), row: again.1, csv: again.2 },
+            message: format!(
+                "case_id '{id}' is repeated: it is also at {}; every case is one row with a unique case_id",
+                place(sources, first)
+            ),
+        }
+        .into()),
+    }
+}

@@ -1,0 +1,106 @@
+//! The `dip settle` output tables (CONTRACT §6, Outputs).
+
+use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
+use dianzhi_core::dip::score::RATIO_SCALE;
+use dianzhi_core::number::{Dec, SCALE};
+use dianzhi_core::point_value::EXACT_SCALE;
+use dianzhi_core::Config;
+
+use super::cases::CaseRow;
+use crate::write::Table;
+
+/// A decimal written by a person (a ratio, a coefficient: at most 4 decimals) at 4 decimals.
+fn at4(d: Dec) -> i128 {
+    d.rescale_exact(SCALE).expect("read with at most 4 decimals")
+}
+
+/// `point_values`: one row per pool, in pool order.
+pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let both = || pools.iter().zip(cleared);
+    let money = |f: &dyn Fn(&DipPool, &ClearedPool) -> i128| both().map(|(p, c)| unit.to_output(f(p, c))).collect();
+    let count = |f: &dyn Fn(&ClearedPool) -> u64| cleared.iter().map(|c| f(c) as i64).collect();
+    let mut t = Table::default();
+    t.text("region", pools.iter().map(|p| p.fund.key.region.clone()).collect());
+    t.text("fund", pools.iter().map(|p| p.fund.key.fund.clone()).collect());
+    t.int("year", pools.iter().map(|p| i64::from(p.fund.key.year)).collect());
+    t.decimal("budget", unit.decimals, money(&|p, _| p.fund.budget));
+    t.decimal("reserve", unit.decimals, money(&|p, _| p.fund.reserve));
+    t.decimal("payment_ratio", SCALE, pools.iter().map(|p| at4(p.fund.payment_ratio)).collect());
+    t.int("cases", count(&|c| c.sums.cases));
+    t.int("scored_cases", count(&|c| c.sums.scored()));
+    t.int("special_cases", count(&|c| c.sums.special));
+    t.int("at_cost_cases", count(&|c| c.sums.at_cost));
+    t.decimal("at_cost_amount", unit.decimals, money(&|_, c| c.sums.at_cost_amount));
+    t.decimal("money", unit.decimals, money(&|_, c| c.solved.point_value.floating_money));
+    t.decimal("total_score", SCALE, cleared.iter().map(|c| c.sums.score).collect());
+    t.nullable_decimal("pv", config.point_value.scale, cleared.iter().map(|c| c.solved.point_value.fpv).collect());
+    t.nullable_decimal("pv_exact", EXACT_SCALE, cleared.iter().map(|c| c.solved.point_value.fpv_exact).collect());
+    t.decimal("dip_amount", unit.decimals, money(&|_, c| c.hospitals.iter().map(|h| h.dip_amount).sum()));
+    t.decimal("item_amount", unit.decimals, money(&|_, c| c.sums.items));
+    t.decimal("entitlement", unit.decimals, money(&|_, c| c.entitlement));
+    t.decimal("reserve_draw", unit.decimals, money(&|_, c| c.reserve_draw));
+    t.decimal("residual", unit.decimals, money(&|_, c| c.solved.residual));
+    t.text("status", cleared.iter().map(|c| c.status.as_str().to_string()).collect());
+    t
+}
+
+/// `hospitals`: one row per (hospital, pool), sorted by pool then institution_id.
+pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let rows: Vec<(&DipPool, &Hospital, &ClearedHospital)> = pools
+        .iter()
+        .zip(cleared)
+        .flat_map(|(p, c)| p.hospitals.iter().zip(&c.hospitals).map(move |(h, ch)| (p, h, ch)))
+        .collect();
+    let money = |f: &dyn Fn(&Hospital, &ClearedHospital) -> i128| {
+        rows.iter().map(|(_, h, c)| unit.to_output(f(h, c))).collect()
+    };
+    let count = |f: &dyn Fn(&Hospital) -> u64| rows.iter().map(|(_, h, _)| f(h) as i64).collect();
+    let mut t = Table::default();
+    t.text("institution_id", rows.iter().map(|(_, h, _)| h.cases.institution_id.clone()).collect());
+    t.text("region", rows.iter().map(|(p, _, _)| p.fund.key.region.clone()).collect());
+    t.text("fund", rows.iter().map(|(p, _, _)| p.fund.key.fund.clone()).collect());
+    t.int("year", rows.iter().map(|(p, _, _)| i64::from(p.fund.key.year)).collect());
+    t.text("level", rows.iter().map(|(_, h, _)| h.cases.level.clone()).collect());
+    t.decimal("coefficient", SCALE, rows.iter().map(|(_, h, _)| at4(h.cases.coefficient)).collect());
+    t.int("cases", count(&|h| h.cases.sums.cases));
+    t.int("low_cases", count(&|h| h.cases.sums.low));
+    t.int("high_cases", count(&|h| h.cases.sums.high));
+    t.int("extreme_cases", count(&|h| h.cases.sums.extreme));
+    t.int("special_cases", count(&|h| h.cases.sums.special));
+    t.int("at_cost_cases", count(&|h| h.cases.sums.at_cost));
+    t.decimal("total_score", SCALE, rows.iter().map(|(_, h, _)| h.cases.sums.score).collect());
+    t.nullable_decimal("cmi", 4, rows.iter().map(|(_, _, c)| c.cmi).collect());
+    t.decimal("dip_amount", unit.decimals, money(&|_, c| c.dip_amount));
+    t.decimal("item_amount", unit.decimals, money(&|h, _| h.cases.sums.items));
+    t.decimal("balance", unit.decimals, money(&|_, c| c.balance));
+    t.decimal("kept", unit.decimals, money(&|_, c| c.kept));
+    t.decimal("shared", unit.decimals, money(&|_, c| c.shared));
+    t.decimal("entitlement", unit.decimals, money(&|_, c| c.entitlement));
+    t.decimal("at_cost_amount", unit.decimals, money(&|h, _| h.cases.sums.at_cost_amount));
+    t.decimal("assessment", SCALE, rows.iter().map(|(_, h, _)| at4(h.cases.assessment)).collect());
+    t.decimal("withheld", unit.decimals, money(&|h, _| h.withheld));
+    t.decimal("paid", unit.decimals, money(&|h, _| h.paid));
+    t.decimal("due", unit.decimals, money(&|_, c| c.due));
+    t.decimal("adjustment", unit.decimals, money(&|_, c| c.adjustment));
+    t
+}
+
+/// `cases`: scored cases in the order given (region, fund, institution_id, case_id).
+pub fn cases(rows: &[CaseRow]) -> Table {
+    let mut t = Table::default();
+    t.text("case_id", rows.iter().map(|c| c.case_id.clone()).collect());
+    t.text("institution_id", rows.iter().map(|c| c.institution_id.clone()).collect());
+    t.text("region", rows.iter().map(|c| c.pool.region.clone()).collect());
+    t.text("fund", rows.iter().map(|c| c.pool.fund.clone()).collect());
+    t.int("year", rows.iter().map(|c| i64::from(c.pool.year)).collect());
+    t.nullable_text("dip_group", rows.iter().map(|c| c.dip_group.clone()).collect());
+    t.nullable_text("kind", rows.iter().map(|c| c.kind.map(str::to_string)).collect());
+    t.text("level", rows.iter().map(|c| c.level.clone()).collect());
+    t.nullable_decimal("avg_cost", SCALE, rows.iter().map(|c| c.scored.avg).collect());
+    t.nullable_decimal("ratio", RATIO_SCALE, rows.iter().map(|c| c.scored.ratio).collect());
+    t.text("type", rows.iter().map(|c| c.scored.kind.as_str().to_string()).collect());
+    t.decimal("score", SCALE, rows.iter().map(|c| c.scored.score).collect());
+    t
+}

@@ -1,0 +1,234 @@
+//! The small DIP tables (CONTRACT §6, Inputs): groups, averages, institutions, funds, payments
+//! and published point values, read whole and checked row by row.
+
+use std::collections::{BTreeMap, HashMap};
+
+use dianzhi_core::dip::clearing::{DipPoolKey, FundRow, PaymentRow};
+use dianzhi_core::dip::score::Group;
+use dianzhi_core::number::{show, Dec, MoneyUnit, ONE, SCALE};
+use dianzhi_core::period::Month;
+
+use crate::column::{optional, required, Kind, Spec};
+use crate::error::{InputError, Result};
+use crate::source::Source;
+use crate::tables::{read_rows, Row, RowAt};
+
+pub const GROUPS: [Spec; 3] =
+    [required("dip_group", Kind::Text), required("score", Kind::Points), required("kind", Kind::Text)];
+pub const AVERAGES: [Spec; 3] =
+    [required("dip_group", Kind::Text), required("level", Kind::Label), required("avg_cost", Kind::Points)];
+pub const INSTITUTIONS: [Spec; 5] = [
+    required("institution_id", Kind::Text),
+    required("level", Kind::Label),
+    required("coefficient", Kind::Points),
+    optional("fund", Kind::Text),
+    optional("assessment", Kind::Points),
+];
+pub const FUNDS: [Spec; 6] = [
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("year", Kind::Label),
+    required("budget", Kind::Money),
+    required("payment_ratio", Kind::Points),
+    optional("reserve", Kind::Money),
+];
+pub const PAYMENTS: [Spec; 8] = [
+    required("institution_id", Kind::Text),
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("year", Kind::Label),
+    required("month", Kind::Label),
+    required("paid", Kind::Money),
+    required("withheld", Kind::Money),
+    optional("gross", Kind::Money),
+];
+pub const POINT_VALUES: [Spec; 4] = [
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("point_value", Kind::Points),
+    optional("payment_ratio", Kind::Points),
+];
+
+/// The group catalogue (病种目录库) by code.
+pub fn read_groups(source: &Source) -> Result<(HashMap<String, Group>, u64)> {
+    let (rows, count) = read_rows(source, &GROUPS, MoneyUnit::WHOLE, true)?;
+    let mut out = HashMap::with_capacity(rows.len());
+    let mut at: HashMap<String, RowAt> = HashMap::new();
+    for r in rows {
+        let basic = match r.texts[1].as_str() {
+            "core" => false,
+            "basic" => true,
+            other => {
+                return Err(r
+                    .at
+                    .error(source, "kind", format!("'{other}' is not a group kind; write core or basic (基层病种)"))
+                    .into())
+            }
+        };
+        let code = r.texts[0].clone();
+        if let Some(first) = at.insert(code.clone(), r.at) {
+            return Err(duplicate(source, &format!("dip_group {code}"), first, r.at));
+        }
+        out.insert(code, Group { score: r.numbers[0], basic });
+    }
+    Ok((out, count))
+}
+
+/// Last year's average cost per (group, level); each > 0.
+pub fn read_averages(source: &Source) -> Result<(HashMap<(String, String), i128>, u64)> {
+    let (rows, count) = read_rows(source, &AVERAGES, MoneyUnit::WHOLE, true)?;
+    let mut out = HashMap::with_capacity(rows.len());
+    let mut at: HashMap<(String, String), RowAt> = HashMap::new();
+    for mut r in rows {
+        if r.numbers[0] <= 0 {
+            return Err(r.at.error(source, "avg_cost", format!("{} must be > 0", show(r.numbers[0]))).into());
+        }
+        let level = r.texts.pop().expect("level");
+        let group = r.texts.pop().expect("dip_group");
+        let key = (group, level);
+        if let Some(first) = at.insert(key.clone(), r.at) {
+            return Err(duplicate(source, &format!("dip_group {} level {}", key.0, key.1), first, r.at));
+        }
+        out.insert(key, r.numbers[0]);
+    }
+    Ok((out, count))
+}
+
+/// What the institutions table says of a hospital for one fund (or every fund).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HospitalTerms {
+    pub level: String,
+    pub coefficient: Dec,
+    pub assessment: Dec,
+}
+
+/// Institutions: `(institution_id, fund)` → terms, with fund "" for a row without a fund (it
+/// applies to every fund a fund-specific row does not override).
+pub fn read_institutions(source: &Source) -> Result<(HashMap<(String, String), HospitalTerms>, u64)> {
+    let (rows, count) = read_rows(source, &INSTITUTIONS, MoneyUnit::WHOLE, true)?;
+    let mut out = HashMap::with_capacity(rows.len());
+    let mut at: HashMap<(String, String), RowAt> = HashMap::new();
+    for mut r in rows {
+        if r.numbers[0] <= 0 {
+            return Err(r
+                .at
+                .error(source, "coefficient", format!("{} must be > 0 (等级系数)", show(r.numbers[0])))
+                .into());
+        }
+        let fund = r.texts.pop().expect("fund");
+        let level = r.texts.pop().expect("level");
+        let id = r.texts.pop().expect("institution_id");
+        let assessment = if r.given[1] { fixed_dec(r.numbers[1]) } else { Dec::new(1, 0) };
+        let key = (id, fund);
+        if let Some(first) = at.insert(key.clone(), r.at) {
+            let fund = if key.1.is_empty() { "without a fund".to_string() } else { format!("fund {}", key.1) };
+            return Err(duplicate(source, &format!("institution {} {fund}", key.0), first, r.at));
+        }
+        out.insert(key, HospitalTerms { level, coefficient: fixed_dec(r.numbers[0]), assessment });
+    }
+    Ok((out, count))
+}
+
+/// Funds rows, one per (region, fund, year); payment_ratio in (0, 1].
+pub fn read_funds(source: &Source, unit: MoneyUnit) -> Result<(Vec<FundRow>, u64)> {
+    let (rows, count) = read_rows(source, &FUNDS, unit, true)?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut at: HashMap<DipPoolKey, RowAt> = HashMap::new();
+    for r in rows {
+        let year = year(source, &r, 2, "year")?;
+        let ratio = r.numbers[1];
+        if ratio <= 0 || ratio > ONE {
+            return Err(r
+                .at
+                .error(
+                    source,
+                    "payment_ratio",
+                    format!(
+                        "{} is outside (0, 1]; the fund payment ratio (基金支付比例) is a share, e.g. 0.72",
+                        show(ratio)
+                    ),
+                )
+                .into());
+        }
+        let key = DipPoolKey { region: r.texts[0].clone(), fund: r.texts[1].clone(), year };
+        if let Some(first) = at.insert(key.clone(), r.at) {
+            return Err(duplicate(source, &format!("funds row for {key}"), first, r.at));
+        }
+        out.push(FundRow { key, budget: r.numbers[0], reserve: r.numbers[2], payment_ratio: fixed_dec(ratio) });
+    }
+    Ok((out, count))
+}
+
+/// Payment rows (the output of `dip presettle`); rows for one key are summed later. `month`
+/// is returned with each row, for the year check.
+pub fn read_payments(source: &Source, unit: MoneyUnit) -> Result<(Vec<(PaymentRow, Month)>, u64)> {
+    let (rows, count) = read_rows(source, &PAYMENTS, unit, true)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let year = year(source, &r, 3, "year")?;
+        let month: Month = r.texts[4]
+            .parse()
+            .map_err(|e: dianzhi_core::period::PeriodError| r.at.error(source, "month", e.to_string()))?;
+        if month.year != year {
+            return Err(r
+                .at
+                .error(
+                    source,
+                    "month",
+                    format!("{month} is outside the payment's year {year}; a year's payments are its own months"),
+                )
+                .into());
+        }
+        let pool = DipPoolKey { region: r.texts[1].clone(), fund: r.texts[2].clone(), year };
+        out.push((
+            PaymentRow { institution_id: r.texts[0].clone(), pool, paid: r.numbers[0], withheld: r.numbers[1] },
+            month,
+        ));
+    }
+    Ok((out, count))
+}
+
+/// A published point value per (region, fund), with its payment ratio if given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishedValue {
+    /// Internal fixed point.
+    pub point_value: i128,
+    pub payment_ratio: Option<Dec>,
+}
+
+pub fn read_point_values(source: &Source) -> Result<(BTreeMap<(String, String), PublishedValue>, u64)> {
+    let (rows, count) = read_rows(source, &POINT_VALUES, MoneyUnit::WHOLE, true)?;
+    let mut out = BTreeMap::new();
+    let mut at: HashMap<(String, String), RowAt> = HashMap::new();
+    for r in rows {
+        let key = (r.texts[0].clone(), r.texts[1].clone());
+        if let Some(first) = at.insert(key.clone(), r.at) {
+            return Err(duplicate(source, &format!("point value for region={} fund={}", key.0, key.1), first, r.at));
+        }
+        let payment_ratio = r.given[1].then(|| fixed_dec(r.numbers[1]));
+        if r.given[1] && (r.numbers[1] <= 0 || r.numbers[1] > ONE) {
+            return Err(r
+                .at
+                .error(source, "payment_ratio", format!("{} is outside (0, 1]", show(r.numbers[1])))
+                .into());
+        }
+        out.insert(key, PublishedValue { point_value: r.numbers[0], payment_ratio });
+    }
+    Ok((out, count))
+}
+
+fn fixed_dec(v: i128) -> Dec {
+    Dec::new(v, SCALE).normalized()
+}
+
+fn year(source: &Source, r: &Row, text: usize, column: &str) -> Result<i32, InputError> {
+    let t = &r.texts[text];
+    t.parse::<i32>()
+        .ok()
+        .filter(|y| (1000..=9999).contains(y) && t.len() == 4)
+        .ok_or_else(|| r.at.error(source, column, format!("'{t}' is not a year; write YYYY, e.g. 2026")))
+}
+
+fn duplicate(source: &Source, what: &str, first: RowAt, again: RowAt) -> crate::error::Error {
+    InputError::file(&source.path, format!("{what} is given twice, at {first} and {again}; give it once")).into()
+}

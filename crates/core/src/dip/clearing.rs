@@ -1,0 +1,580 @@
+//! DIP pools and year-end clearing (CONTRACT §6, steps 4–9).
+//!
+//! ```text
+//! money  = B − R − Σ at_cost                      (R: reserve 调剂金, a §2 charge)
+//! pv     = money / S  or  money / ρ / S           (basis fund / total_cost; §2's fpv)
+//! P_h    = round(S_h × pv [× ρ])                  (§2 step 5: published, exact or largest remainder)
+//! A_h    = Σ fund_paid of the hospital's scored cases
+//! surplus P > A:   kept   = Σ_band slice × keep        E = A + kept
+//! overspend A > P: shared = Σ_band slice × fund_share  E = P + shared
+//! due    = E + at_cost − W × (1 − a)   | kept × a before rounding | round(E × a) + at_cost
+//! adjustment = due − paid
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rayon::prelude::*;
+
+use crate::clearing::{list, Offenders};
+use crate::config::{Config, OnInfeasible};
+use crate::dip::config::{AssessmentMode, Basis};
+use crate::number::{add, div_to_scale, mul, pow10, show, sub, Dec, Overflow};
+use crate::point_value::{PoolTotals, Status};
+use crate::settlement::{solve_pool, Share, Solved};
+
+/// A DIP pool: one fund of one pooling region (统筹区) for one year. Ordered by region, fund, year.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DipPoolKey {
+    pub region: String,
+    pub fund: String,
+    pub year: i32,
+}
+
+impl fmt::Display for DipPoolKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "region={} fund={} year={}", self.region, self.fund, self.year)
+    }
+}
+
+/// A funds row: the money of one pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundRow {
+    pub key: DipPoolKey,
+    pub budget: i128,
+    pub reserve: i128,
+    /// ρ in (0, 1].
+    pub payment_ratio: Dec,
+}
+
+/// One hospital's cases in one pool, summed (counts, scores and money in internal fixed point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaseSums {
+    pub cases: u64,
+    pub low: u64,
+    pub high: u64,
+    pub extreme: u64,
+    pub special: u64,
+    pub at_cost: u64,
+    /// Σ score.
+    pub score: i128,
+    /// Σ fund_paid of scored cases (A_h).
+    pub items: i128,
+    /// Σ fund_paid of at-cost cases.
+    pub at_cost_amount: i128,
+}
+
+impl CaseSums {
+    pub fn add(&mut self, o: &CaseSums) -> Result<(), Overflow> {
+        self.cases += o.cases;
+        self.low += o.low;
+        self.high += o.high;
+        self.extreme += o.extreme;
+        self.special += o.special;
+        self.at_cost += o.at_cost;
+        self.score = add(self.score, o.score, "Σ score")?;
+        self.items = add(self.items, o.items, "Σ fund_paid")?;
+        self.at_cost_amount = add(self.at_cost_amount, o.at_cost_amount, "Σ at-cost amount")?;
+        Ok(())
+    }
+
+    /// Every case but the at-cost ones (special cases included).
+    pub fn scored(&self) -> u64 {
+        self.cases - self.at_cost
+    }
+}
+
+/// A hospital's cases in a pool with what the institutions table says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HospitalCases {
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub level: String,
+    pub coefficient: Dec,
+    pub assessment: Dec,
+    pub sums: CaseSums,
+}
+
+/// Monthly payments already made to a hospital in a pool (rows are summed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub paid: i128,
+    pub withheld: i128,
+}
+
+/// A hospital of a pool before clearing: its cases and what it was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hospital {
+    pub cases: HospitalCases,
+    pub paid: i128,
+    pub withheld: i128,
+}
+
+/// Everything needed to clear one pool; hospitals sorted by institution_id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DipPool {
+    pub fund: FundRow,
+    pub hospitals: Vec<Hospital>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DipError {
+    #[error("cases or payments in {count} pool(s) that have no funds row:\n{}\nadd a row (region, fund, year, budget, payment_ratio) for each to the funds file", list(.pools, *.count))]
+    NoFunds { pools: Vec<String>, count: usize },
+    #[error("{count} payment row(s) for a hospital without cases in that pool:\n{}\nremove these payments or add the hospital's cases", list(.items, *.count))]
+    PaymentsWithoutCases { items: Vec<String>, count: usize },
+    #[error("{count} pool(s) have more special cases (特例单议) than dip.special.quota allows:\n{}\nreview the special_score column or raise [dip.special] quota", list(.pools, *.count))]
+    SpecialQuota { pools: Vec<String>, count: usize },
+    #[error("{count} pool(s) are infeasible: the reserve and the cases paid at cost exceed the fund:\n{}\ncheck the budget and reserve of these pools, or set [pool] on_infeasible = \"zero\" to settle them at point value 0", list(.pools, *.count))]
+    Infeasible { pools: Vec<String>, count: usize },
+    #[error(transparent)]
+    Overflow(#[from] Overflow),
+}
+
+/// Joins funds rows, hospitals' case sums and payments into pools (those of `year` if given),
+/// sorted by pool and institution_id.
+pub fn assemble(
+    funds: Vec<FundRow>,
+    hospitals: Vec<HospitalCases>,
+    payments: Vec<PaymentRow>,
+    year: Option<i32>,
+) -> Result<Vec<DipPool>, DipError> {
+    let selected = |k: &DipPoolKey| year.is_none_or(|y| k.year == y);
+    let mut pools: BTreeMap<DipPoolKey, (FundRow, BTreeMap<String, Hospital>)> =
+        funds.into_iter().filter(|f| selected(&f.key)).map(|f| (f.key.clone(), (f, BTreeMap::new()))).collect();
+    let mut missing = BTreeMap::new();
+    for h in hospitals.into_iter().filter(|h| selected(&h.pool)) {
+        let Some((_, members)) = pools.get_mut(&h.pool) else {
+            missing.insert(h.pool.clone(), ());
+            continue;
+        };
+        match members.get_mut(&h.institution_id) {
+            Some(m) => m.cases.sums.add(&h.sums)?,
+            None => {
+                members.insert(h.institution_id.clone(), Hospital { cases: h, paid: 0, withheld: 0 });
+            }
+        }
+    }
+    let mut orphans = Offenders::default();
+    for p in payments.into_iter().filter(|p| selected(&p.pool)) {
+        let Some((_, members)) = pools.get_mut(&p.pool) else {
+            missing.insert(p.pool.clone(), ());
+            continue;
+        };
+        match members.get_mut(&p.institution_id) {
+            Some(h) => {
+                h.paid = add(h.paid, p.paid, "paid")?;
+                h.withheld = add(h.withheld, p.withheld, "withheld")?;
+            }
+            None => orphans.push(|| format!("institution {} in {}", p.institution_id, p.pool)),
+        }
+    }
+    if !missing.is_empty() {
+        let mut o = Offenders::default();
+        missing.keys().for_each(|k| o.push(|| k.to_string()));
+        return Err(DipError::NoFunds { pools: o.items, count: o.count });
+    }
+    if orphans.count > 0 {
+        return Err(DipError::PaymentsWithoutCases { items: orphans.items, count: orphans.count });
+    }
+    Ok(pools
+        .into_values()
+        .map(|(fund, members)| DipPool { fund, hospitals: members.into_values().collect() })
+        .collect())
+}
+
+/// A hospital cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearedHospital {
+    /// CMI at 4 decimals: its score per scored case over the pool's; `None` without scored cases.
+    pub cmi: Option<i128>,
+    /// P_h, the DIP payment.
+    pub dip_amount: i128,
+    /// P − A.
+    pub balance: i128,
+    pub kept: i128,
+    pub shared: i128,
+    /// E_h.
+    pub entitlement: i128,
+    pub due: i128,
+    pub adjustment: i128,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DipStatus {
+    Ok,
+    NoScores,
+    Infeasible,
+    NoCases,
+}
+
+impl DipStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DipStatus::Ok => "ok",
+            DipStatus::NoScores => "no_scores",
+            DipStatus::Infeasible => "infeasible",
+            DipStatus::NoCases => "no_cases",
+        }
+    }
+}
+
+/// A pool cleared: §2's solved pool, the pool's case sums, and every hospital in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearedPool {
+    pub solved: Solved,
+    pub status: DipStatus,
+    pub sums: CaseSums,
+    /// Σ E_h.
+    pub entitlement: i128,
+    /// Σ E_h − Σ P_h: what the corridors cost (or save) the reserve.
+    pub reserve_draw: i128,
+    pub hospitals: Vec<ClearedHospital>,
+}
+
+/// Clears every pool (in parallel). Fails naming the pools over the special quota, and the
+/// infeasible ones unless `on_infeasible = "zero"`.
+pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, DipError> {
+    let quota = config.dip.special.quota;
+    let mut over = Offenders::default();
+    for p in pools {
+        let (cases, special) =
+            p.hospitals.iter().fold((0u64, 0u64), |(c, s), h| (c + h.cases.sums.cases, s + h.cases.sums.special));
+        // special ≤ quota × cases, exactly
+        if mul(i128::from(special), pow10(quota.scale)?, "special quota")?
+            > mul(quota.mantissa, i128::from(cases), "special quota")?
+        {
+            over.push(|| format!("{}: {special} special cases of {cases} (quota {quota})", p.fund.key));
+        }
+    }
+    if over.count > 0 {
+        return Err(DipError::SpecialQuota { pools: over.items, count: over.count });
+    }
+    let cleared: Vec<ClearedPool> = pools.par_iter().map(|p| clear_pool(p, config)).collect::<Result<_, Overflow>>()?;
+    if config.pool.on_infeasible == OnInfeasible::Error {
+        let mut o = Offenders::default();
+        for (p, c) in pools.iter().zip(&cleared) {
+            if c.status == DipStatus::Infeasible {
+                o.push(|| {
+                    format!(
+                        "{}: budget {} − reserve {} − at-cost amounts {} = {}",
+                        p.fund.key,
+                        show(p.fund.budget),
+                        show(p.fund.reserve),
+                        show(c.sums.at_cost_amount),
+                        show(c.solved.point_value.floating_money)
+                    )
+                });
+            }
+        }
+        if o.count > 0 {
+            return Err(DipError::Infeasible { pools: o.items, count: o.count });
+        }
+    }
+    Ok(cleared)
+}
+
+pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overflow> {
+    let mut sums = CaseSums::default();
+    let shares: Vec<Share> = pool
+        .hospitals
+        .iter()
+        .map(|h| {
+            sums.add(&h.cases.sums)?;
+            Ok(Share {
+                id: &h.cases.institution_id,
+                floating_points: h.cases.sums.score,
+                fixed_amount: h.cases.sums.at_cost_amount,
+            })
+        })
+        .collect::<Result<_, Overflow>>()?;
+    let payment_ratio = match config.dip.point_value.basis {
+        Basis::Fund => Dec::new(1, 0),
+        Basis::TotalCost => pool.fund.payment_ratio,
+    };
+    let base = PoolTotals {
+        budget: pool.fund.budget,
+        charges: pool.fund.reserve,
+        has_claims: !pool.hospitals.is_empty(),
+        payment_ratio,
+        ..PoolTotals::default()
+    };
+    let solved = solve_pool(base, &shares, config)?;
+    let status = match solved.point_value.status {
+        Status::Ok => DipStatus::Ok,
+        Status::NoFloatingPoints => DipStatus::NoScores,
+        Status::Infeasible => DipStatus::Infeasible,
+        Status::NoClaims => DipStatus::NoCases,
+    };
+    let mut hospitals = Vec::with_capacity(pool.hospitals.len());
+    let (mut entitlement, mut dip_amount) = (0i128, 0i128);
+    for (h, p) in pool.hospitals.iter().zip(&solved.floating_amounts) {
+        let c = clear_hospital(h, *p, &sums, config)?;
+        entitlement = add(entitlement, c.entitlement, "Σ entitlement")?;
+        dip_amount = add(dip_amount, c.dip_amount, "Σ DIP amount")?;
+        hospitals.push(c);
+    }
+    Ok(ClearedPool {
+        solved,
+        status,
+        sums,
+        entitlement,
+        reserve_draw: sub(entitlement, dip_amount, "reserve draw")?,
+        hospitals,
+    })
+}
+
+/// One hospital's clearing (steps 6–8) given its DIP payment `p`.
+fn clear_hospital(h: &Hospital, p: i128, pool: &CaseSums, config: &Config) -> Result<ClearedHospital, Overflow> {
+    let (unit, rounding) = (config.money.unit, config.money.rounding);
+    let c = &config.dip.clearing;
+    let s = &h.cases.sums;
+    let a = h.cases.assessment;
+    let items = s.items;
+    let (mut kept, mut shared) = (0, 0);
+    let entitlement = if p > items {
+        let bands: Vec<(Dec, Dec)> = c.surplus.iter().map(|b| (b.up_to, b.keep)).collect();
+        let (mut num, mut den) = corridor(p, p - items, &bands)?;
+        if c.assessment == AssessmentMode::Surplus {
+            num = mul(num, a.mantissa, "kept × assessment")?;
+            den = mul(den, pow10(a.scale)?, "kept × assessment")?;
+        }
+        kept = unit.round(num, den, rounding)?;
+        add(items, kept, "entitlement")?
+    } else if items > p {
+        let bands: Vec<(Dec, Dec)> = c.overspend.iter().map(|b| (b.up_to, b.fund_share)).collect();
+        let (num, den) = corridor(p, items - p, &bands)?;
+        shared = unit.round(num, den, rounding)?;
+        add(p, shared, "entitlement")?
+    } else {
+        p
+    };
+    let at_cost = s.at_cost_amount;
+    let due = match c.assessment {
+        AssessmentMode::Withheld => {
+            // E + at_cost − W × (1 − a), one rounding
+            let scale = pow10(a.scale)?;
+            let gross = mul(add(entitlement, at_cost, "due")?, scale, "due")?;
+            let forfeit = mul(h.withheld, sub(scale, a.mantissa, "1 − assessment")?, "due")?;
+            unit.round(sub(gross, forfeit, "due")?, scale, rounding)?
+        }
+        AssessmentMode::Surplus => add(entitlement, at_cost, "due")?,
+        AssessmentMode::Entitlement => add(
+            unit.round(mul(entitlement, a.mantissa, "E × assessment")?, pow10(a.scale)?, rounding)?,
+            at_cost,
+            "due",
+        )?,
+    };
+    let cmi = if s.scored() > 0 && pool.score > 0 {
+        // (S_h / n_h) / (S / n) = S_h × n / (n_h × S)
+        let num = mul(s.score, i128::from(pool.scored()), "cmi")?;
+        let den = mul(i128::from(s.scored()), pool.score, "cmi")?;
+        Some(div_to_scale(num, den, 4, rounding)?)
+    } else {
+        None
+    };
+    Ok(ClearedHospital {
+        cmi,
+        dip_amount: p,
+        balance: sub(p, items, "balance")?,
+        kept,
+        shared,
+        entitlement,
+        due,
+        adjustment: sub(due, h.paid, "adjustment")?,
+    })
+}
+
+/// Σ over bands of the slice of `diff` that falls in the band, times the band's share, as an
+/// exact fraction `(num, den)`. Band i covers the ratio diff / p between the previous `up_to`
+/// and its own; beyond the last band the share is 0; with p = 0 every band is empty.
+fn corridor(p: i128, diff: i128, bands: &[(Dec, Dec)]) -> Result<(i128, i128), Overflow> {
+    let bound_scale = bands.iter().map(|(u, _)| u.scale).max().unwrap_or(0);
+    let share_scale = bands.iter().map(|(_, s)| s.scale).max().unwrap_or(0);
+    let diff = mul(diff, pow10(bound_scale)?, "a corridor")?;
+    let mut lower = 0i128;
+    let mut num = 0i128;
+    for (up_to, share) in bands {
+        // p × up_to at bound_scale decimals
+        let upper = mul(p, mul(up_to.mantissa, pow10(bound_scale - up_to.scale)?, "a corridor")?, "a corridor")?;
+        let slice = (diff.min(upper) - lower).max(0);
+        let share = mul(share.mantissa, pow10(share_scale - share.scale)?, "a corridor")?;
+        num = add(num, mul(slice, share, "a corridor")?, "a corridor")?;
+        lower = upper;
+    }
+    Ok((num, pow10(bound_scale + share_scale)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dip::config::{OverspendBand, SurplusBand};
+    use crate::number::{MoneyUnit, ONE};
+
+    fn d(s: &str) -> Dec {
+        s.parse().unwrap()
+    }
+
+    fn key() -> DipPoolKey {
+        DipPoolKey { region: "r1".into(), fund: "employee".into(), year: 2026 }
+    }
+
+    fn hospital(id: &str, score: i128, items: i128, assessment: &str) -> Hospital {
+        Hospital {
+            cases: HospitalCases {
+                institution_id: id.into(),
+                pool: key(),
+                level: "3".into(),
+                coefficient: d("1"),
+                assessment: d(assessment),
+                sums: CaseSums { cases: 10, score: score * ONE, items: items * ONE, ..CaseSums::default() },
+            },
+            paid: 0,
+            withheld: 0,
+        }
+    }
+
+    fn fen() -> Config {
+        let mut c = Config::default();
+        c.money.unit = MoneyUnit::from_dec(d("0.01")).unwrap();
+        c
+    }
+
+    /// CONTRACT §6 worked value: basis total_cost, B 1,260,000,000, R 63,000,000, ρ 0.72,
+    /// S 160,000,000; a hospital of 2,000,000 scores.
+    #[test]
+    fn worked_point_value_and_payment_on_the_total_cost_basis() {
+        let pool = DipPool {
+            fund: FundRow {
+                key: key(),
+                budget: 1_260_000_000 * ONE,
+                reserve: 63_000_000 * ONE,
+                payment_ratio: d("0.72"),
+            },
+            hospitals: vec![hospital("H1", 2_000_000, 0, "1"), hospital("H2", 158_000_000, 0, "1")],
+        };
+        let mut config = fen();
+        config.dip.point_value.basis = Basis::TotalCost;
+        let c = clear_pool(&pool, &config).unwrap();
+        assert_eq!(c.solved.point_value.fpv_exact, Some(10_390_625_000_000_000_000));
+        assert_eq!(c.solved.point_value.fpv, Some(103_906));
+        assert_eq!(c.hospitals[0].dip_amount, 14_962_464 * ONE);
+        config.point_value.pay_with = crate::config::PayWith::Exact;
+        assert_eq!(clear_pool(&pool, &config).unwrap().hospitals[0].dip_amount, 14_962_500 * ONE);
+        config.point_value.pay_with = crate::config::PayWith::Published;
+        config.point_value.scale = 6;
+        assert_eq!(clear_pool(&pool, &config).unwrap().hospitals[0].dip_amount, 14_962_500 * ONE);
+    }
+
+    /// Seed 000: keep 70% of a surplus; overspend within 10% shared 70%, 10–20% shared 50%.
+    #[test]
+    fn seed_000_corridor() {
+        let mut config = fen();
+        config.dip.clearing.surplus = vec![SurplusBand { up_to: d("1"), keep: d("0.7") }];
+        config.dip.clearing.overspend = vec![
+            OverspendBand { up_to: d("0.1"), fund_share: d("0.7") },
+            OverspendBand { up_to: d("0.2"), fund_share: d("0.5") },
+        ];
+        let h = hospital("H", 0, 9_000_000, "1");
+        let c = clear_hospital(&h, 12_000_000 * ONE, &h.cases.sums, &config).unwrap();
+        assert_eq!((c.kept, c.entitlement), (2_100_000 * ONE, 11_100_000 * ONE));
+        let h = hospital("H", 0, 11_500_000, "1");
+        let c = clear_hospital(&h, 10_000_000 * ONE, &h.cases.sums, &config).unwrap();
+        assert_eq!((c.shared, c.entitlement), (950_000 * ONE, 10_950_000 * ONE));
+        // P = 0: every band is empty
+        let c = clear_hospital(&h, 0, &h.cases.sums, &config).unwrap();
+        assert_eq!((c.shared, c.entitlement), (0, 0));
+    }
+
+    /// Shenzhen-shaped bands, P = 14,962,500.00, items paid monthly at 95% with 5% withheld,
+    /// the withholding released by the assessment.
+    #[test]
+    fn shenzhen_bands_with_withheld_assessment() {
+        let mut config = fen();
+        config.dip.clearing.surplus =
+            vec![SurplusBand { up_to: d("0.1"), keep: d("1") }, SurplusBand { up_to: d("0.2"), keep: d("0.6") }];
+        config.dip.clearing.overspend = vec![
+            OverspendBand { up_to: d("0.05"), fund_share: d("0.6") },
+            OverspendBand { up_to: d("0.1"), fund_share: d("0.5") },
+        ];
+        let p = 14_962_500 * ONE;
+        for (items, a, adjustment) in [
+            (15_800_000, "0.92", 382_862_5000),
+            (13_000_000, "1", 2_426_000 * ONE),
+            (19_750_000, "0.80", -3_174_562_5000),
+        ] {
+            let mut h = hospital("H", 0, items, a);
+            h.withheld = items * ONE / 20;
+            h.paid = items * ONE - h.withheld;
+            let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+            assert_eq!(c.adjustment, adjustment, "items {items}");
+        }
+    }
+
+    #[test]
+    fn assessment_modes() {
+        let mut config = fen();
+        config.dip.clearing.surplus = vec![SurplusBand { up_to: d("1"), keep: d("0.7") }];
+        let mut h = hospital("H", 0, 9_000_000, "0.9");
+        h.cases.sums.at_cost_amount = 100 * ONE;
+        h.withheld = 1_000 * ONE;
+        let p = 12_000_000 * ONE;
+        // withheld: 11,100,000 + 100 − 1,000 × 0.1
+        let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+        assert_eq!(c.due, 11_100_000 * ONE);
+        config.dip.clearing.assessment = AssessmentMode::Surplus;
+        // kept 3,000,000 × 0.7 × 0.9 = 1,890,000
+        let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+        assert_eq!((c.kept, c.due), (1_890_000 * ONE, 10_890_100 * ONE));
+        config.dip.clearing.assessment = AssessmentMode::Entitlement;
+        // 11,100,000 × 0.9 + 100
+        let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+        assert_eq!(c.due, 9_990_100 * ONE);
+    }
+
+    #[test]
+    fn largest_remainder_splits_the_money_exactly_and_at_cost_is_outside_the_points() {
+        let mut h1 = hospital("A", 1, 0, "1");
+        h1.cases.sums.at_cost_amount = 50 * ONE;
+        h1.cases.sums.at_cost = 1;
+        let pool = DipPool {
+            fund: FundRow { key: key(), budget: 150 * ONE, reserve: 0, payment_ratio: d("1") },
+            hospitals: vec![h1, hospital("B", 1, 0, "1"), hospital("C", 1, 0, "1")],
+        };
+        let mut config = fen();
+        config.reconcile.mode = crate::config::ReconcileMode::LargestRemainder;
+        let c = clear_pool(&pool, &config).unwrap();
+        // money = 150 − 50 = 100 over three equal scores: 33.34 + 33.33 + 33.33 to the fen
+        let p: Vec<i128> = c.hospitals.iter().map(|h| h.dip_amount).collect();
+        assert_eq!(p, vec![33_3400, 33_3300, 33_3300]);
+        assert_eq!(c.solved.residual, 0);
+        assert_eq!(c.solved.point_value.floating_money, 100 * ONE);
+    }
+
+    #[test]
+    fn special_quota_infeasible_and_pools_without_funds() {
+        let mut h = hospital("A", 10, 0, "1");
+        h.cases.sums.special = 1;
+        h.cases.sums.cases = 199;
+        let pool = |h: Hospital, budget: i128| DipPool {
+            fund: FundRow { key: key(), budget, reserve: 0, payment_ratio: d("1") },
+            hospitals: vec![h],
+        };
+        // 1 special of 199 cases > 0.005 × 199
+        let err = clear(&[pool(h.clone(), 100 * ONE)], &fen()).unwrap_err();
+        assert!(err.to_string().contains("region=r1 fund=employee year=2026: 1 special cases of 199"), "{err}");
+        h.cases.sums.cases = 200;
+        assert!(clear(&[pool(h.clone(), 100 * ONE)], &fen()).is_ok());
+        h.cases.sums.at_cost_amount = 200 * ONE;
+        let err = clear(&[pool(h.clone(), 100 * ONE)], &fen()).unwrap_err();
+        assert!(err.to_string().contains("at-cost amounts 200 = -100"), "{err}");
+        let err = assemble(vec![], vec![h.cases.clone()], vec![], None).unwrap_err();
+        assert!(err.to_string().contains("region=r1 fund=employee year=2026"), "{err}");
+        let orphan = PaymentRow { institution_id: "Z".into(), pool: key(), paid: ONE, withheld: 0 };
+        let funds = vec![FundRow { key: key(), budget: ONE, reserve: 0, payment_ratio: d("1") }];
+        let err = assemble(funds, vec![h.cases], vec![orphan], None).unwrap_err();
+        assert!(err.to_string().contains("institution Z in region=r1"), "{err}");
+    }
+}

@@ -1,0 +1,230 @@
+//! `dianzhi dip settle`: score every case, find each pool's point value, pay and clear every
+//! hospital (CONTRACT §6).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
+use dianzhi_columnar::dip::{outputs, tables};
+use dianzhi_columnar::source::{resolve, Format, Source};
+use dianzhi_columnar::write::{self, TableWriter};
+use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool, HospitalCases};
+use dianzhi_core::dip::score::Scorer;
+use dianzhi_core::number::{format_fixed, MoneyUnit, SCALE};
+use dianzhi_core::Config;
+use serde_json::json;
+
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+use crate::outdir::OutDir;
+use crate::progress::Progress;
+
+/// The lookup tables every DIP command reads.
+pub struct Lookups {
+    pub groups: PathBuf,
+    pub averages: PathBuf,
+    pub institutions: PathBuf,
+}
+
+pub struct DipSettleArgs {
+    pub cases: Vec<PathBuf>,
+    pub lookups: Lookups,
+    pub funds: PathBuf,
+    pub payments: Vec<PathBuf>,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub out: PathBuf,
+    pub format: Format,
+    pub year: Option<i32>,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+pub struct DipSettled {
+    pub pools: Vec<DipPool>,
+    pub cleared: Vec<ClearedPool>,
+    pub cases: u64,
+    pub out: PathBuf,
+}
+
+/// The money unit of DIP commands is the fen (0.01 yuan) unless the config names one.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    let mut config = crate::load_config(path)?;
+    let named = match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(Failure::other)?;
+            let table: toml::Table =
+                toml::from_str(&text).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+            table.get("money").and_then(|m| m.get("unit")).is_some()
+        }
+        None => false,
+    };
+    if !named {
+        config.money.unit = MoneyUnit { fixed: 100, decimals: 2 };
+    }
+    Ok(config)
+}
+
+/// Reads the three lookup tables into the scan's catalogue; records them in the manifest.
+pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
+    let groups_src = single(&l.groups, "groups")?;
+    let averages_src = single(&l.averages, "averages")?;
+    let institutions_src = single(&l.institutions, "institutions")?;
+    let (groups, n) = tables::read_groups(&groups_src)?;
+    manifest.input("groups", &groups_src.path, sha256_file(&groups_src.path)?, n);
+    let (averages, n) = tables::read_averages(&averages_src)?;
+    manifest.input("averages", &averages_src.path, sha256_file(&averages_src.path)?, n);
+    let (institutions, n) = tables::read_institutions(&institutions_src)?;
+    manifest.input("institutions", &institutions_src.path, sha256_file(&institutions_src.path)?, n);
+    Ok(Catalog::new(groups, averages, institutions))
+}
+
+pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<DipSettled> {
+    let out = OutDir::prepare(&args.out, args.force, replaceable)?;
+    let mut progress = Progress::new(args.quiet);
+    let config = &args.config;
+    let unit = config.money.unit;
+    let mut manifest = Manifest::new("dip settle", config);
+
+    progress.phase("read tables");
+    let catalog = catalog(&args.lookups, &mut manifest)?;
+    let funds_src = single(&args.funds, "funds")?;
+    let (funds, n) = tables::read_funds(&funds_src, unit)?;
+    manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
+    let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
+    let mut payments = Vec::new();
+    for s in &payment_src {
+        let (rows, n) = tables::read_payments(s, unit)?;
+        payments.extend(rows.into_iter().map(|(p, _)| p));
+        manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
+    }
+
+    progress.phase("score cases");
+    let sources = resolve(&args.cases)?;
+    let counter = progress.rows();
+    let scorer = Scorer::new(config);
+    let options = ScanOptions { year: args.year, keep_cases: true };
+    let (scan, hashes) = rayon::join(
+        || {
+            scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
+                counter.fetch_add(n, Ordering::Relaxed);
+            })
+        },
+        || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
+    );
+    let (scan, hashes) = (scan?, hashes?);
+    for (f, h) in scan.files.iter().zip(hashes) {
+        manifest.input("cases", &f.path, h, f.rows);
+    }
+
+    progress.phase("clear pools");
+    let mut per_hospital: BTreeMap<(String, dianzhi_core::dip::clearing::DipPoolKey), CaseSums> = BTreeMap::new();
+    for m in &scan.sums {
+        per_hospital
+            .entry((m.institution_id.clone(), m.pool.clone()))
+            .or_default()
+            .add(&m.sums)
+            .map_err(Failure::input)?;
+    }
+    let hospitals = per_hospital
+        .into_iter()
+        .map(|((institution_id, pool), sums)| {
+            let t = catalog.terms(&institution_id, &pool.fund).expect("scanned cases have terms");
+            HospitalCases {
+                level: t.level.clone(),
+                coefficient: t.coefficient,
+                assessment: t.assessment,
+                institution_id,
+                pool,
+                sums,
+            }
+        })
+        .collect();
+    let pools = assemble(funds, hospitals, payments, args.year)?;
+    let cleared = clear(&pools, config)?;
+
+    progress.phase("write outputs");
+    let ext = match args.format {
+        Format::Parquet => "parquet",
+        Format::Csv => "csv",
+    };
+    for (name, table) in [
+        ("point_values", outputs::point_values(&pools, &cleared, config)),
+        ("hospitals", outputs::hospitals(&pools, &cleared, config)),
+    ] {
+        let file = format!("{name}.{ext}");
+        write::write_table(&table, &out.file(&file), args.format)?;
+        manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
+    }
+    let file = format!("cases.{ext}");
+    let mut writer = TableWriter::create(&out.file(&file), args.format)?;
+    for chunk in scan.cases.chunks(write::ROW_GROUP_ROWS) {
+        writer.write(&outputs::cases(chunk))?;
+    }
+    if scan.cases.is_empty() {
+        writer.write(&outputs::cases(&[]))?;
+    }
+    writer.close()?;
+    manifest.output(&file, scan.cases.len(), sha256_file(&out.file(&file))?);
+    if let Some(p) = &args.config_path {
+        manifest.input("config", p, sha256_file(p)?, 0);
+    }
+    manifest.set("year", json!(args.year));
+    manifest.set("counts", counts(scan.rows, &pools, &cleared));
+    manifest.set("totals", totals(&pools, &cleared, config));
+    manifest.finish(&out.file("manifest.json"), progress.phases())?;
+    let out = out.commit()?;
+    Ok(DipSettled { pools, cleared, cases: scan.rows, out })
+}
+
+/// A lookup table is one file.
+pub fn single(path: &Path, what: &str) -> Result<Source> {
+    let mut s = resolve(&[path.to_path_buf()])?;
+    if s.len() != 1 {
+        return Err(Failure::input(format!("{}: expected one {what} file, found {}", path.display(), s.len())));
+    }
+    Ok(s.remove(0))
+}
+
+fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_json::Value {
+    let mut status: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in cleared {
+        *status.entry(c.status.as_str()).or_default() += 1;
+    }
+    let sum = |f: &dyn Fn(&CaseSums) -> u64| cleared.iter().map(|c| f(&c.sums)).sum::<u64>();
+    json!({
+        "case_rows": case_rows,
+        "pools": pools.len(),
+        "pools_by_status": status,
+        "hospital_rows": pools.iter().map(|p| p.hospitals.len()).sum::<usize>(),
+        "cases": sum(&|s| s.cases),
+        "low_cases": sum(&|s| s.low),
+        "high_cases": sum(&|s| s.high),
+        "extreme_cases": sum(&|s| s.extreme),
+        "special_cases": sum(&|s| s.special),
+        "at_cost_cases": sum(&|s| s.at_cost),
+    })
+}
+
+fn totals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> serde_json::Value {
+    let unit = config.money.unit;
+    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
+    let sum =
+        |f: &dyn Fn(&DipPool, &ClearedPool) -> i128| pools.iter().zip(cleared).map(|(p, c)| f(p, c)).sum::<i128>();
+    let hospitals = |f: &dyn Fn(&dianzhi_core::dip::clearing::ClearedHospital) -> i128| {
+        money(cleared.iter().flat_map(|c| &c.hospitals).map(f).sum())
+    };
+    json!({
+        "budget": money(sum(&|p, _| p.fund.budget)),
+        "reserve": money(sum(&|p, _| p.fund.reserve)),
+        "at_cost_amount": money(sum(&|_, c| c.sums.at_cost_amount)),
+        "total_score": format_fixed(sum(&|_, c| c.sums.score), SCALE),
+        "dip_amount": hospitals(&|h| h.dip_amount),
+        "item_amount": money(sum(&|_, c| c.sums.items)),
+        "entitlement": money(sum(&|_, c| c.entitlement)),
+        "residual": money(sum(&|_, c| c.solved.residual)),
+        "due": hospitals(&|h| h.due),
+        "adjustment": hospitals(&|h| h.adjustment),
+    })
+}
