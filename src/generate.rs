@@ -106,15 +106,15 @@ impl Sector {
 }
 
 /// splitmix64: small, fast, and fully specified, so a seed means the same data forever.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64, stream: u64) -> Self {
+    pub(crate) fn new(seed: u64, stream: u64) -> Self {
         let mut r = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
         r.next();
         r
     }
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -122,15 +122,15 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo + 1)
     }
     /// True with probability `per_mille / 1000`.
-    fn chance(&mut self, per_mille: u64) -> bool {
+    pub(crate) fn chance(&mut self, per_mille: u64) -> bool {
         self.next() % 1000 < per_mille
     }
     /// Heavy-tailed factor: 2^k with P(k ≥ n) = 2^-n (a Pareto tail of index 1), capped.
-    fn tail(&mut self, cap: u32) -> u64 {
+    pub(crate) fn tail(&mut self, cap: u32) -> u64 {
         1 << (self.next().trailing_zeros().min(cap))
     }
 }
@@ -170,7 +170,7 @@ fn memberships(institutions: usize, seed: u64) -> Vec<Membership> {
     out
 }
 
-fn pick<T: Copy>(rng: &mut Rng, weights: &[u64], items: &[T]) -> T {
+pub(crate) fn pick<T: Copy>(rng: &mut Rng, weights: &[u64], items: &[T]) -> T {
     let mut r = rng.next() % weights.iter().sum::<u64>();
     for (w, item) in weights.iter().zip(items) {
         if r < *w {

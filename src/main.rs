@@ -199,6 +199,34 @@ enum DipCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
+    /// deterministic per seed.
+    Generate {
+        /// Discharged cases in all.
+        #[arg(long)]
+        cases: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// Case files to split the cases into.
+        #[arg(long, default_value_t = 1)]
+        files: usize,
+        #[arg(long, default_value_t = 1_500)]
+        hospitals: usize,
+        /// Pooling regions (1–16).
+        #[arg(long, default_value_t = 16)]
+        regions: usize,
+        /// Groups in the catalogue.
+        #[arg(long, default_value_t = 10_000)]
+        groups: usize,
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn parse_month(s: &str) -> std::result::Result<Month, String> {
@@ -282,7 +310,7 @@ fn run(cli: Cli) -> Result<()> {
                 force,
                 quiet,
             } => {
-                let args = dip::DipSettleArgs {
+                let args = dip::settle::DipSettleArgs {
                     cases,
                     lookups: dip::Lookups { groups, averages, institutions },
                     funds,
@@ -295,7 +323,7 @@ fn run(cli: Cli) -> Result<()> {
                     force,
                     quiet,
                 };
-                let done = dip::settle(&args, |_| false)?;
+                let done = dip::settle::settle(&args, |_| false)?;
                 let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
                 report::say(&format!(
                     "settled {} DIP pools, {} hospital rows from {} cases → {}\n",
@@ -303,6 +331,25 @@ fn run(cli: Cli) -> Result<()> {
                     rows,
                     done.cases,
                     done.out.display()
+                ));
+            }
+            DipCommand::Generate { cases, seed, out, files, hospitals, regions, groups, year, format, force } => {
+                let args = dip::generate::DipGenArgs {
+                    cases,
+                    seed,
+                    out,
+                    files,
+                    hospitals,
+                    regions,
+                    groups,
+                    year,
+                    format: format.into(),
+                    force,
+                };
+                let out = dip::generate::run(&args)?;
+                report::say(&format!(
+                    "wrote {cases} cases in {files} file(s), groups, averages, institutions and funds → {}\n",
+                    out.display()
                 ));
             }
         },

@@ -1,5 +1,6 @@
 //! Human-readable summaries printed on stdout.
 
+use dianzhi_core::dip::clearing::{ClearedPool, DipPool};
 use dianzhi_core::number::format_fixed;
 use dianzhi_core::pool::PoolInput;
 use dianzhi_core::settlement::SettledPool;
@@ -11,16 +12,15 @@ pub fn say(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
-/// The point-value table: one line per pool.
+/// The point-value table of a quarterly clearing: one line per pool.
 pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> String {
     let unit = config.money.unit;
     let scale = config.point_value.scale;
     let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
     let value = |v: Option<i128>| v.map_or_else(|| "-".to_string(), |v| format_fixed(v, scale));
     let header = ["sector", "region", "quarter", "institutions", "budget", "fpv", "apv", "residual", "status"];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(ToString::to_string).collect()];
-    for (p, s) in pools.iter().zip(settled) {
-        rows.push(vec![
+    let rows = pools.iter().zip(settled).map(|(p, s)| {
+        vec![
             p.key.sector.clone(),
             p.key.region.clone(),
             p.key.quarter.to_string(),
@@ -30,22 +30,65 @@ pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &
             value(s.point_value.apv),
             money(s.residual),
             s.point_value.status.as_str().to_string(),
-        ]);
-    }
-    let widths: Vec<usize> =
-        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        ]
+    });
+    text_table(&header, rows, 3..8)
+}
+
+/// The point-value table of a DIP year: one line per pool.
+pub fn dip_point_value_table(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> String {
+    let unit = config.money.unit;
+    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
+    let value = |v: Option<i128>| v.map_or_else(|| "-".to_string(), |v| format_fixed(v, config.point_value.scale));
+    let header = [
+        "region",
+        "fund",
+        "year",
+        "hospitals",
+        "cases",
+        "budget",
+        "pv",
+        "dip_amount",
+        "reserve_draw",
+        "residual",
+        "status",
+    ];
+    let rows = pools.iter().zip(cleared).map(|(p, c)| {
+        vec![
+            p.fund.key.region.clone(),
+            p.fund.key.fund.clone(),
+            p.fund.key.year.to_string(),
+            p.hospitals.len().to_string(),
+            c.sums.cases.to_string(),
+            money(p.fund.budget),
+            value(c.solved.point_value.fpv),
+            money(c.hospitals.iter().map(|h| h.dip_amount).sum()),
+            money(c.reserve_draw),
+            money(c.solved.residual),
+            c.status.as_str().to_string(),
+        ]
+    });
+    text_table(&header, rows, 2..10)
+}
+
+/// Columns padded to their widest cell (counted in characters, so Chinese labels line up as
+/// well as a terminal allows); columns in `numbers` right-aligned.
+fn text_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>, numbers: std::ops::Range<usize>) -> String {
+    let rows: Vec<Vec<String>> =
+        std::iter::once(header.iter().map(ToString::to_string).collect()).chain(rows).collect();
+    let width = |s: &str| s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>();
+    let widths: Vec<usize> = (0..header.len()).map(|c| rows.iter().map(|r| width(&r[c])).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for r in &rows {
         let line: Vec<String> = r
             .iter()
             .enumerate()
             .map(|(c, cell)| {
-                let pad = widths[c] - cell.chars().count();
-                // numbers right-aligned, labels left-aligned
-                if (3..8).contains(&c) {
-                    format!("{}{cell}", " ".repeat(pad))
+                let pad = " ".repeat(widths[c] - width(cell));
+                if numbers.contains(&c) {
+                    format!("{pad}{cell}")
                 } else {
-                    format!("{cell}{}", " ".repeat(pad))
+                    format!("{cell}{pad}")
                 }
             })
             .collect();

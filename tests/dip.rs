@@ -154,3 +154,228 @@ fn worked_point_value_on_the_total_cost_basis() {
     let a = &table(&dir.path().join("out/hospitals.csv"))[0];
     assert_eq!(a["dip_amount"], "14962500.00");
 }
+
+/// The default tables of the behaviour tests: one core group, one hospital per fund shape.
+fn small(dir: &Path, funds: &str) -> Tables {
+    tables(
+        dir,
+        "G1,100,core\nG2,200,core\n",
+        "G1,3,1000\nG2,3,2000\nG1,2,800\n",
+        "institution_id,level,coefficient,fund,assessment\nH1,3,1.2,,\nH1,2,0.9,resident,0.95\nH2,3,1,,\n",
+        funds,
+    )
+}
+
+const FUNDS: &str = "r1,employee,2026,100000,1,0\nr1,resident,2026,100000,1,0\n";
+
+#[test]
+fn a_fund_row_of_the_institution_overrides_its_row_without_a_fund() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = small(dir.path(), FUNDS);
+    // employee: level 3, 1.2 → 120; resident: level 2, 0.9, average 800 → 90
+    let cases = "a,H1,r1,employee,2026-01,G1,1000,900,,\nb,H1,r1,resident,2026-01,G1,800,700,,\n";
+    assert_ok(&dip_settle(dir.path(), &t, cases, &[]));
+    let rows = table(&dir.path().join("out/cases.csv"));
+    assert_eq!((rows[0]["level"].as_str(), rows[0]["score"].as_str()), ("3", "120.0000"));
+    assert_eq!((rows[1]["level"].as_str(), rows[1]["score"].as_str()), ("2", "90.0000"));
+    let h = table(&dir.path().join("out/hospitals.csv"));
+    assert_eq!((h[1]["coefficient"].as_str(), h[1]["assessment"].as_str()), ("0.9000", "0.9500"));
+    assert_eq!(h[0]["assessment"], "1.0000");
+}
+
+#[test]
+fn both_point_value_bases_largest_remainder_and_the_residual() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = small(dir.path(), "r1,employee,2026,100000,0.8,1000\n");
+    // three hospitals' worth of scores 120 + 100 + 100 = 320; money 99,000
+    let cases = "a,H1,r1,employee,2026-01,G1,1000,900,,\nb,H2,r1,employee,2026-01,G1,1000,900,,\nc,H2,r1,employee,2026-02,G1,1000,900,,\n";
+    assert_ok(&dip_settle(dir.path(), &t, cases, &[]));
+    let pv = &table(&dir.path().join("out/point_values.csv"))[0];
+    // fund basis: 99,000 / 320 = 309.375
+    assert_eq!((pv["pv"].as_str(), pv["pv_exact"].as_str()), ("309.3750", "309.375000000000000000"));
+    let basis = write(dir.path(), "b.toml", "[dip.point_value]\nbasis = \"total_cost\"\n");
+    assert_ok(&dip_settle(dir.path(), &t, cases, &["--config", s(&basis), "--force"]));
+    let pv = &table(&dir.path().join("out/point_values.csv"))[0];
+    // total_cost basis: 99,000 / 0.8 / 320 = 386.71875; H1 is paid 120 × 386.7188 × 0.8
+    assert_eq!((pv["pv"].as_str(), pv["pv_exact"].as_str()), ("386.7188", "386.718750000000000000"));
+    let h = table(&dir.path().join("out/hospitals.csv"));
+    assert_eq!(h[0]["dip_amount"], "37125.00");
+    // 99,000 over 120 : 200 exactly with largest remainder = 37,125 + 61,875, residual 0
+    let lr = write(dir.path(), "lr.toml", "[reconcile]\nmode = \"largest_remainder\"\n[money]\nunit = \"1\"\n");
+    let odd = write(
+        dir.path(),
+        "odd.csv",
+        "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,100001,0.8,1000\n",
+    );
+    let t = Tables { funds: odd, ..t };
+    assert_ok(&dip_settle(dir.path(), &t, cases, &["--config", s(&lr), "--force"]));
+    let pv = &table(&dir.path().join("out/point_values.csv"))[0];
+    let h = table(&dir.path().join("out/hospitals.csv"));
+    assert_eq!((h[0]["dip_amount"].as_str(), h[1]["dip_amount"].as_str()), ("37125", "61876"));
+    assert_eq!((pv["residual"].as_str(), pv["dip_amount"].as_str()), ("0", "99001"));
+}
+
+#[test]
+fn special_pools_infeasible_only_at_cost_and_no_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    // r1 employee: only at-cost cases (no_scores); r1 resident: fund row without cases;
+    // r2 employee: at-cost payments above the fund (infeasible)
+    let funds = "r1,employee,2026,5000,1,0\nr1,resident,2026,5000,1,0\nr2,employee,2026,100,1,50\n";
+    let t = small(dir.path(), funds);
+    let cases = "a,H1,r1,employee,2026-01,,1000,900,,\nb,H2,r2,employee,2026-01,,1000,900,,\nc,H2,r2,employee,2026-01,G1,1000,900,,\n";
+    let o = dip_settle(dir.path(), &t, cases, &[]);
+    assert_rejected(
+        &o,
+        &dir.path().join("out"),
+        &["infeasible", "region=r2 fund=employee year=2026: budget 100 − reserve 50 − at-cost amounts 900 = -850"],
+    );
+    let zero = write(dir.path(), "z.toml", "[pool]\non_infeasible = \"zero\"\n");
+    assert_ok(&dip_settle(dir.path(), &t, cases, &["--config", s(&zero)]));
+    let pv = table(&dir.path().join("out/point_values.csv"));
+    let status: Vec<(&str, &str, &str)> =
+        pv.iter().map(|p| (p["status"].as_str(), p["pv"].as_str(), p["residual"].as_str())).collect();
+    assert_eq!(
+        status,
+        vec![("no_scores", "", "4100.00"), ("no_cases", "", "5000.00"), ("infeasible", "0.0000", "-850.00")]
+    );
+    assert_eq!(pv[1]["cases"], "0");
+}
+
+/// Runs with the defaults of `small` and expects a refusal naming every needle.
+fn refused(dir: &Path, t: &Tables, cases: &str, extra: &[&str], needles: &[&str]) {
+    let o = dip_settle(dir, t, cases, extra);
+    assert_rejected(&o, &dir.join("out"), needles);
+}
+
+#[test]
+fn bad_cases_are_named_by_file_row_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = small(dir.path(), FUNDS);
+    let ok = "a,H1,r1,employee,2026-01,G1,1000,900,,\n";
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,G1,1000,900,,\na,H2,r1,employee,2026-02,G1,1,1,,\n"),
+        &[],
+        &["cases.csv, line 4, column 'case_id'", "case_id 'a' is repeated", "line 2"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,X9,1000,900,,\n"),
+        &[],
+        &["column 'dip_group'", "'X9'", "line 3", "not in the groups table"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H2,r1,resident,2026-01,G2,1000,900,,\nc,H1,r1,resident,2026-01,G2,1000,900,,\n"),
+        &[],
+        &["no average cost", "dip_group 'G2' level 2", "line 4"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H7,r1,employee,2026-01,G1,1000,900,,\n"),
+        &[],
+        &["column 'institution_id'", "institution H7 fund employee", "line 3", "not in the institutions table"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r9,employee,2026-01,G1,1000,900,,\n"),
+        &[],
+        &["no funds row", "region=r9 fund=employee year=2026"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,G1,-5,900,,\n"),
+        &[],
+        &["line 3, column 'total_cost'", "-5 is negative"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,G1,10.005,9,,\n"),
+        &[],
+        &["line 3, column 'total_cost'", "not a multiple of the money unit 0.01"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,G1,10,9,0,\n"),
+        &[],
+        &["line 3, column 'aux_factor'", "must be > 0"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-13,G1,10,9,,\n"),
+        &[],
+        &["line 3, column 'discharge_month'", "2026-13"],
+    );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,,r1,employee,2026-01,G1,10,9,,\n"),
+        &[],
+        &["line 3, column 'institution_id'", "empty institution_id"],
+    );
+    // one special case in two is over the default quota of 5‰
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,G1,10,9,,50\n"),
+        &[],
+        &["more special cases", "region=r1 fund=employee year=2026: 1 special cases of 2"],
+    );
+    let strict = write(dir.path(), "strict.toml", "[dip.score]\nungrouped = \"error\"\n");
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,,10,9,,\n"),
+        &["--config", s(&strict)],
+        &["line 3, column 'dip_group'", "ungrouped = \"error\""],
+    );
+}
+
+#[test]
+fn bad_tables_and_config_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = "a,H1,r1,employee,2026-01,G1,1000,900,,\n";
+    let t = small(dir.path(), "r1,employee,2026,100000,1.2,0\n");
+    refused(dir.path(), &t, ok, &[], &["funds.csv, line 2, column 'payment_ratio'", "1.2 is outside (0, 1]"]);
+    let t = small(dir.path(), "r1,employee,2026,100000,0,0\n");
+    refused(dir.path(), &t, ok, &[], &["column 'payment_ratio'", "0 is outside (0, 1]"]);
+    let t = small(dir.path(), "r1,employee,2026,100000,1,0\nr1,employee,2026,5,1,0\n");
+    refused(
+        dir.path(),
+        &t,
+        ok,
+        &[],
+        &["funds row for region=r1 fund=employee year=2026 is given twice, at line 2 and line 3"],
+    );
+    let mut t = small(dir.path(), FUNDS);
+    t.institutions = write(dir.path(), "inst2.csv", "institution_id,level,coefficient\nH1,3,0\n");
+    refused(dir.path(), &t, ok, &[], &["inst2.csv, line 2, column 'coefficient'", "must be > 0"]);
+    t.institutions = write(dir.path(), "inst3.csv", "institution_id,level,coefficient,fund\nH1,3,1,\nH1,2,1,\n");
+    refused(dir.path(), &t, ok, &[], &["institution H1 without a fund is given twice"]);
+    let t = small(dir.path(), FUNDS);
+    let groups = write(dir.path(), "g2.csv", "dip_group,score,kind\nG1,100,major\n");
+    let t = Tables { groups, ..t };
+    refused(dir.path(), &t, ok, &[], &["g2.csv, line 2, column 'kind'", "'major' is not a group kind"]);
+    let t = small(dir.path(), FUNDS);
+    for (config, needle) in [
+        ("[dip.presettle]\nwithhold_rate = \"0.06\"\n", "national rule caps the quality reserve"),
+        ("[dip.clearing]\noverspend = [{ up_to = \"0.2\", fund_share = \"0.5\" }, { up_to = \"0.1\", fund_share = \"0.7\" }]\n", "rising up_to"),
+        ("[dip.clearing]\nsurplus = [{ up_to = \"1\", keep = \"1.5\" }]\n", "dip.clearing.surplus[0].keep = \"1.5\" must be between 0 and 1"),
+        ("[dip.outliers]\nhigh = \"0.4\"\n", "dip.outliers.high"),
+        ("[dip.score]\nscale = 5\n", "dip.score.scale"),
+        ("[dip.outliers]\nlow = 0.5\n", "not a binary float"),
+        ("[dip]\nunknown = 1\n", "unknown field"),
+    ] {
+        let c = write(dir.path(), "bad.toml", config);
+        refused(dir.path(), &t, ok, &["--config", s(&c)], &["bad.toml", needle]);
+    }
+}

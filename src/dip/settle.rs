@@ -5,27 +5,21 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
+use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::{outputs, tables};
-use dianzhi_columnar::source::{resolve, Format, Source};
+use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::write::{self, TableWriter};
 use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool, HospitalCases};
 use dianzhi_core::dip::score::Scorer;
-use dianzhi_core::number::{format_fixed, MoneyUnit, SCALE};
+use dianzhi_core::number::{format_fixed, SCALE};
 use dianzhi_core::Config;
 use serde_json::json;
 
+use super::{catalog, single, Lookups};
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
-
-/// The lookup tables every DIP command reads.
-pub struct Lookups {
-    pub groups: PathBuf,
-    pub averages: PathBuf,
-    pub institutions: PathBuf,
-}
 
 pub struct DipSettleArgs {
     pub cases: Vec<PathBuf>,
@@ -46,38 +40,6 @@ pub struct DipSettled {
     pub cleared: Vec<ClearedPool>,
     pub cases: u64,
     pub out: PathBuf,
-}
-
-/// The money unit of DIP commands is the fen (0.01 yuan) unless the config names one.
-pub fn load_config(path: Option<&Path>) -> Result<Config> {
-    let mut config = crate::load_config(path)?;
-    let named = match path {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(Failure::other)?;
-            let table: toml::Table =
-                toml::from_str(&text).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
-            table.get("money").and_then(|m| m.get("unit")).is_some()
-        }
-        None => false,
-    };
-    if !named {
-        config.money.unit = MoneyUnit { fixed: 100, decimals: 2 };
-    }
-    Ok(config)
-}
-
-/// Reads the three lookup tables into the scan's catalogue; records them in the manifest.
-pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
-    let groups_src = single(&l.groups, "groups")?;
-    let averages_src = single(&l.averages, "averages")?;
-    let institutions_src = single(&l.institutions, "institutions")?;
-    let (groups, n) = tables::read_groups(&groups_src)?;
-    manifest.input("groups", &groups_src.path, sha256_file(&groups_src.path)?, n);
-    let (averages, n) = tables::read_averages(&averages_src)?;
-    manifest.input("averages", &averages_src.path, sha256_file(&averages_src.path)?, n);
-    let (institutions, n) = tables::read_institutions(&institutions_src)?;
-    manifest.input("institutions", &institutions_src.path, sha256_file(&institutions_src.path)?, n);
-    Ok(Catalog::new(groups, averages, institutions))
 }
 
 pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<DipSettled> {
@@ -176,15 +138,6 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
     Ok(DipSettled { pools, cleared, cases: scan.rows, out })
-}
-
-/// A lookup table is one file.
-pub fn single(path: &Path, what: &str) -> Result<Source> {
-    let mut s = resolve(&[path.to_path_buf()])?;
-    if s.len() != 1 {
-        return Err(Failure::input(format!("{}: expected one {what} file, found {}", path.display(), s.len())));
-    }
-    Ok(s.remove(0))
 }
 
 fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_json::Value {

@@ -1,0 +1,63 @@
+//! The DIP commands (CONTRACT §6): `dip settle`, `dip generate`, and what they share.
+
+pub mod generate;
+pub mod settle;
+
+use std::path::{Path, PathBuf};
+
+use dianzhi_columnar::dip::cases::Catalog;
+use dianzhi_columnar::dip::tables;
+use dianzhi_columnar::source::{resolve, Source};
+use dianzhi_core::number::MoneyUnit;
+use dianzhi_core::Config;
+
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+
+/// The lookup tables every DIP command reads.
+pub struct Lookups {
+    pub groups: PathBuf,
+    pub averages: PathBuf,
+    pub institutions: PathBuf,
+}
+
+/// The money unit of DIP commands is the fen (0.01 yuan) unless the config names one.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    let mut config = crate::load_config(path)?;
+    let named = match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(Failure::other)?;
+            let table: toml::Table =
+                toml::from_str(&text).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+            table.get("money").and_then(|m| m.get("unit")).is_some()
+        }
+        None => false,
+    };
+    if !named {
+        config.money.unit = MoneyUnit { fixed: 100, decimals: 2 };
+    }
+    Ok(config)
+}
+
+/// Reads the three lookup tables into the scan's catalogue; records them in the manifest.
+pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
+    let groups_src = single(&l.groups, "groups")?;
+    let averages_src = single(&l.averages, "averages")?;
+    let institutions_src = single(&l.institutions, "institutions")?;
+    let (groups, n) = tables::read_groups(&groups_src)?;
+    manifest.input("groups", &groups_src.path, sha256_file(&groups_src.path)?, n);
+    let (averages, n) = tables::read_averages(&averages_src)?;
+    manifest.input("averages", &averages_src.path, sha256_file(&averages_src.path)?, n);
+    let (institutions, n) = tables::read_institutions(&institutions_src)?;
+    manifest.input("institutions", &institutions_src.path, sha256_file(&institutions_src.path)?, n);
+    Ok(Catalog::new(groups, averages, institutions))
+}
+
+/// A lookup table is one file.
+pub fn single(path: &Path, what: &str) -> Result<Source> {
+    let mut s = resolve(&[path.to_path_buf()])?;
+    if s.len() != 1 {
+        return Err(Failure::input(format!("{}: expected one {what} file, found {}", path.display(), s.len())));
+    }
+    Ok(s.remove(0))
+}
