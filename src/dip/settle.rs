@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
+use dianzhi_columnar::dip::spill::CaseSpill;
 use dianzhi_columnar::dip::{outputs, tables};
 use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::write::{self, TableWriter};
@@ -66,7 +67,11 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let sources = resolve(&args.cases)?;
     let counter = progress.rows();
     let scorer = Scorer::new(config);
-    let options = ScanOptions { year: args.year, keep_cases: true };
+    // the cases are spilled to disk in buckets of the output order, sorted after the scan
+    let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
+    let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
+    let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16)?;
+    let options = ScanOptions { year: args.year, spill: Some(&spill) };
     let (scan, hashes) = rayon::join(
         || {
             scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
@@ -121,14 +126,9 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     }
     let file = format!("cases.{ext}");
     let mut writer = TableWriter::create(&out.file(&file), args.format)?;
-    for chunk in scan.cases.chunks(write::ROW_GROUP_ROWS) {
-        writer.write(&outputs::cases(chunk))?;
-    }
-    if scan.cases.is_empty() {
-        writer.write(&outputs::cases(&[]))?;
-    }
+    let written = spill.write_sorted(&catalog, &mut writer)?;
     writer.close()?;
-    manifest.output(&file, scan.cases.len(), sha256_file(&out.file(&file))?);
+    manifest.output(&file, written as usize, sha256_file(&out.file(&file))?);
     if let Some(p) = &args.config_path {
         manifest.input("config", p, sha256_file(p)?, 0);
     }

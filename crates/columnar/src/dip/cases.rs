@@ -9,11 +9,12 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey};
-use dianzhi_core::dip::score::{CaseType, Group, Scored, Scorer, Unscorable};
+use dianzhi_core::dip::score::{CaseType, Group, Scorer, Unscorable};
 use dianzhi_core::number::{show, MoneyUnit, ONE};
 use dianzhi_core::period::Month;
 use rayon::prelude::*;
 
+use super::spill::{CaseSpill, SpillCase, SpillWriter};
 use super::tables::HospitalTerms;
 use crate::claims::FileRows;
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
@@ -95,18 +96,34 @@ impl Catalog {
             .copied()
     }
 
+    /// Every institution id the institutions table lists.
+    pub fn institution_ids(&self) -> Vec<String> {
+        self.term_index.keys().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// A group's code and entry by index.
+    pub fn group(&self, index: u32) -> (&str, Group) {
+        let (code, g) = &self.groups[index as usize];
+        (code, *g)
+    }
+
+    /// A level's label by index.
+    pub fn level(&self, index: u32) -> &str {
+        &self.levels[index as usize]
+    }
+
     fn average(&self, group: u32, level: u32) -> Option<i128> {
         self.averages[group as usize * self.levels.len() + level as usize]
     }
 }
 
 /// What a scan is for.
-#[derive(Debug, Clone, Copy)]
-pub struct ScanOptions {
+#[derive(Clone, Copy)]
+pub struct ScanOptions<'a> {
     /// Only cases discharged in this year are scored and summed (all are checked).
     pub year: Option<i32>,
-    /// Keep every scored case for the `cases` output.
-    pub keep_cases: bool,
+    /// Where every scored case goes for the `cases` output, if it is written.
+    pub spill: Option<&'a CaseSpill>,
 }
 
 /// A hospital's cases in a pool in one discharge month.
@@ -118,24 +135,9 @@ pub struct MonthSums {
     pub sums: CaseSums,
 }
 
-/// One scored case, for the `cases` output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRow {
-    pub case_id: String,
-    pub institution_id: String,
-    pub pool: DipPoolKey,
-    pub dip_group: Option<String>,
-    /// `core` / `basic`; `None` for an ungrouped case.
-    pub kind: Option<&'static str>,
-    pub level: String,
-    pub scored: Scored,
-}
-
 pub struct CaseScan {
     /// Sorted by institution, pool, month.
     pub sums: Vec<MonthSums>,
-    /// Sorted by region, fund, institution_id, case_id (empty unless asked for).
-    pub cases: Vec<CaseRow>,
     pub files: Vec<FileRows>,
     pub rows: u64,
 }
@@ -165,19 +167,6 @@ impl Problems {
     }
 }
 
-/// A case as a worker keeps it (texts as its interned ids).
-struct LocalCase {
-    case_id: Box<str>,
-    institution: u32,
-    region: u32,
-    fund: u32,
-    year: i32,
-    group: Option<u32>,
-    basic: Option<bool>,
-    level: u32,
-    scored: Scored,
-}
-
 /// (institution, region, fund, month code) as interned ids.
 type LocalKey = (u32, u32, u32, i32);
 
@@ -189,7 +178,9 @@ struct Worker {
     terms_of: HashMap<(u32, u32), Option<u32>, foldhash::fast::FixedState>,
     sums: HashMap<LocalKey, CaseSums, foldhash::fast::FixedState>,
     hashes: Vec<u64>,
-    cases: Vec<LocalCase>,
+    /// Output rank per (institution, region, fund) for the spill.
+    rank_of: HashMap<(u32, u32, u32), Option<u32>, foldhash::fast::FixedState>,
+    spill: Option<SpillWriter>,
     problems: Problems,
     rows: Vec<u64>,
 }
@@ -224,13 +215,19 @@ pub fn scan_cases(
                 terms_of: HashMap::default(),
                 sums: HashMap::default(),
                 hashes: Vec::new(),
-                cases: Vec::new(),
+                rank_of: HashMap::default(),
+                spill: options.spill.map(CaseSpill::writer),
                 problems: Problems::default(),
                 rows: vec![0; sources.len()],
             };
             loop {
                 let at = next.fetch_add(1, Ordering::Relaxed);
-                let Some((f, layout, u)) = units.get(at) else { return Ok(w) };
+                let Some((f, layout, u)) = units.get(at) else {
+                    if let (Some(spill), Some(writer)) = (options.spill, w.spill.take()) {
+                        spill.finish(writer)?;
+                    }
+                    return Ok(w);
+                };
                 scan_unit(&mut w, *f, layout, u, catalog, scorer, unit, options, progress)?;
             }
         })
@@ -240,7 +237,6 @@ pub fn scan_cases(
     let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
     let mut hashes = Vec::new();
     let mut sums: BTreeMap<(String, DipPoolKey, Month), CaseSums> = BTreeMap::new();
-    let mut cases = Vec::new();
     for w in done {
         for (f, rows) in files.iter_mut().zip(&w.rows) {
             f.rows += rows;
@@ -257,35 +253,16 @@ pub fn scan_cases(
                 )
             })?;
         }
-        for c in w.cases {
-            cases.push(CaseRow {
-                case_id: c.case_id.into(),
-                institution_id: name(c.institution),
-                pool: DipPoolKey { region: name(c.region), fund: name(c.fund), year: c.year },
-                dip_group: c.group.map(name),
-                kind: c.basic.map(|b| if b { "basic" } else { "core" }),
-                level: catalog.levels[c.level as usize].clone(),
-                scored: c.scored,
-            });
-        }
         problems.merge(w.problems);
     }
     report_problems(sources, &problems)?;
     check_unique_ids(sources, hashes)?;
-    cases.sort_unstable_by(|a, b| {
-        (&a.pool.region, &a.pool.fund, &a.institution_id, &a.case_id).cmp(&(
-            &b.pool.region,
-            &b.pool.fund,
-            &b.institution_id,
-            &b.case_id,
-        ))
-    });
     let sums = sums
         .into_iter()
         .map(|((institution_id, pool, month), sums)| MonthSums { institution_id, pool, month, sums })
         .collect();
     let rows = files.iter().map(|f| f.rows).sum();
-    Ok(CaseScan { sums, cases, files, rows })
+    Ok(CaseScan { sums, files, rows })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -447,18 +424,24 @@ fn scan_unit(
                     .ok_or(dianzhi_core::number::Overflow("Σ score"))
                     .map_err(overflow)?;
             }
-            if options.keep_cases {
-                w.cases.push(LocalCase {
-                    case_id: case_id.into(),
-                    institution: h,
-                    region: region[i].expect("checked"),
-                    fund: f,
-                    year: month.year,
-                    group: g.map(|(text, _)| text),
-                    basic: entry.map(|e| e.basic),
-                    level: *level,
-                    scored,
-                });
+            if let (Some(spill), Some(writer)) = (options.spill, w.spill.as_mut()) {
+                let r = region[i].expect("checked");
+                let names = &w.texts.names;
+                let rank = *w
+                    .rank_of
+                    .entry((h, r, f))
+                    .or_insert_with(|| spill.rank(&names[r as usize], &names[f as usize], &names[h as usize]));
+                // a pool without a funds row is refused after the scan: nothing to write
+                if let Some(rank) = rank {
+                    let case = SpillCase {
+                        case_id,
+                        year: month.year,
+                        group: g.map(|(_, index)| index),
+                        level: *level,
+                        scored,
+                    };
+                    spill.push(writer, rank, &case).map_err(|m| err(CASE_ID, i, m))?;
+                }
             }
         }
         w.rows[file] += batch.len() as u64;

@@ -3,4 +3,5 @@
 
 pub mod cases;
 pub mod outputs;
+pub mod spill;
 pub mod tables;

@@ -1,12 +1,10 @@
 //! The `dip settle` output tables (CONTRACT §6, Outputs).
 
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
-use dianzhi_core::dip::score::RATIO_SCALE;
 use dianzhi_core::number::{Dec, SCALE};
 use dianzhi_core::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
 
-use super::cases::CaseRow;
 use crate::write::Table;
 
 /// A decimal written by a person (a ratio, a coefficient: at most 4 decimals) at 4 decimals.
@@ -84,23 +82,5 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     t.decimal("paid", unit.decimals, money(&|h, _| h.paid));
     t.decimal("due", unit.decimals, money(&|_, c| c.due));
     t.decimal("adjustment", unit.decimals, money(&|_, c| c.adjustment));
-    t
-}
-
-/// `cases`: scored cases in the order given (region, fund, institution_id, case_id).
-pub fn cases(rows: &[CaseRow]) -> Table {
-    let mut t = Table::default();
-    t.text("case_id", rows.iter().map(|c| c.case_id.clone()).collect());
-    t.text("institution_id", rows.iter().map(|c| c.institution_id.clone()).collect());
-    t.text("region", rows.iter().map(|c| c.pool.region.clone()).collect());
-    t.text("fund", rows.iter().map(|c| c.pool.fund.clone()).collect());
-    t.int("year", rows.iter().map(|c| i64::from(c.pool.year)).collect());
-    t.nullable_text("dip_group", rows.iter().map(|c| c.dip_group.clone()).collect());
-    t.nullable_text("kind", rows.iter().map(|c| c.kind.map(str::to_string)).collect());
-    t.text("level", rows.iter().map(|c| c.level.clone()).collect());
-    t.nullable_decimal("avg_cost", SCALE, rows.iter().map(|c| c.scored.avg).collect());
-    t.nullable_decimal("ratio", RATIO_SCALE, rows.iter().map(|c| c.scored.ratio).collect());
-    t.text("type", rows.iter().map(|c| c.scored.kind.as_str().to_string()).collect());
-    t.decimal("score", SCALE, rows.iter().map(|c| c.scored.score).collect());
     t
 }

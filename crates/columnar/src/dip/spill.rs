@@ -1,0 +1,299 @@
+//! The `cases` output of a large run, sorted by region, fund, institution_id, case_id without
+//! holding every case: the sort key's first three parts are known before the scan (the funds
+//! table's (region, fund) pairs × the institutions table's ids), so each case gets an integer
+//! rank; workers append compact records to buckets of contiguous ranks on disk; after the scan
+//! each bucket is read back, sorted in memory by (rank, case_id) and written, bucket after
+//! bucket. Memory is one bucket (about a million cases) at a time.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use dianzhi_core::dip::score::{CaseType, Scored};
+use rayon::prelude::*;
+
+use super::cases::Catalog;
+use crate::error::{Error, Result};
+use crate::write::{Table, TableWriter};
+
+/// Cases per bucket aimed at (the memory of one bucket's sort is about 100 bytes a case).
+const BUCKET_CASES: u64 = 1 << 20;
+/// Bytes a worker buffers per bucket before appending them to the bucket's file.
+const FLUSH_BYTES: usize = 64 * 1024;
+/// Rows per table handed to the writer.
+const WRITE_ROWS: usize = 256 * 1024;
+
+const TYPES: [CaseType; 6] =
+    [CaseType::Normal, CaseType::Low, CaseType::High, CaseType::Extreme, CaseType::Special, CaseType::AtCost];
+
+pub struct CaseSpill {
+    dir: PathBuf,
+    /// (region, fund) pairs, sorted.
+    pools: Vec<(String, String)>,
+    /// Institution ids, sorted.
+    institutions: Vec<String>,
+    /// First rank of each bucket.
+    bounds: Vec<u32>,
+    files: Vec<Mutex<BufWriter<File>>>,
+}
+
+/// One scored case as the spill records it.
+pub struct SpillCase<'a> {
+    pub case_id: &'a str,
+    pub year: i32,
+    /// Index into the catalogue's groups, `None` if ungrouped.
+    pub group: Option<u32>,
+    pub level: u32,
+    pub scored: Scored,
+}
+
+/// A worker's buffers, one per bucket.
+pub struct SpillWriter {
+    buffers: Vec<Vec<u8>>,
+}
+
+impl CaseSpill {
+    /// A spill in `dir` (created) for the given pools and institutions, with buckets sized for
+    /// about `expected` cases.
+    pub fn create(
+        dir: &Path,
+        mut pools: Vec<(String, String)>,
+        mut institutions: Vec<String>,
+        expected: u64,
+    ) -> Result<CaseSpill> {
+        let fail = |e: std::io::Error| Error::Output { path: dir.to_path_buf(), message: e.to_string() };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        pools.sort();
+        pools.dedup();
+        institutions.sort();
+        institutions.dedup();
+        let keys = (pools.len() as u64 * institutions.len() as u64).max(1);
+        assert!(keys < u64::from(u32::MAX), "fewer than 4 billion (pool, institution) keys");
+        let buckets = expected.div_ceil(BUCKET_CASES).clamp(1, 1024).min(keys);
+        let bounds: Vec<u32> = (0..buckets).map(|b| (b * keys / buckets) as u32).collect();
+        let files = (0..bounds.len())
+            .map(|b| Ok(Mutex::new(BufWriter::new(File::create(dir.join(format!("bucket-{b:04}"))).map_err(fail)?))))
+            .collect::<Result<_>>()?;
+        Ok(CaseSpill { dir: dir.to_path_buf(), pools, institutions, bounds, files })
+    }
+
+    /// The rank of (region, fund, institution) in the output order, if the tables know it.
+    pub fn rank(&self, region: &str, fund: &str, institution: &str) -> Option<u32> {
+        let p = self.pools.binary_search_by(|(r, f)| (r.as_str(), f.as_str()).cmp(&(region, fund))).ok()?;
+        let i = self.institutions.binary_search_by(|x| x.as_str().cmp(institution)).ok()?;
+        Some((p * self.institutions.len() + i) as u32)
+    }
+
+    pub fn writer(&self) -> SpillWriter {
+        SpillWriter { buffers: vec![Vec::new(); self.bounds.len()] }
+    }
+
+    /// Appends a case; `Err` names the value that does not fit the record.
+    pub fn push(&self, w: &mut SpillWriter, rank: u32, c: &SpillCase) -> Result<(), String> {
+        let b = self.bounds.partition_point(|first| *first <= rank) - 1;
+        let buf = &mut w.buffers[b];
+        let narrow = |v: Option<i128>, what: &str| -> Result<i64, String> {
+            i64::try_from(v.unwrap_or(0))
+                .map_err(|_| format!("the case's {what} is too large to record (above 9.2 × 10^14)"))
+        };
+        let id = c.case_id.as_bytes();
+        let id_len = u16::try_from(id.len()).map_err(|_| "the case_id is longer than 65,535 bytes".to_string())?;
+        buf.extend_from_slice(&rank.to_le_bytes());
+        buf.extend_from_slice(&(c.year as i16).to_le_bytes());
+        buf.push(TYPES.iter().position(|t| *t == c.scored.kind).expect("a type") as u8);
+        buf.extend_from_slice(&c.level.to_le_bytes());
+        buf.extend_from_slice(&c.group.map_or(0, |g| g + 1).to_le_bytes());
+        buf.extend_from_slice(&narrow(Some(c.scored.score), "score")?.to_le_bytes());
+        buf.extend_from_slice(&narrow(c.scored.avg, "average cost")?.to_le_bytes());
+        buf.extend_from_slice(&narrow(c.scored.ratio, "cost ratio")?.to_le_bytes());
+        buf.extend_from_slice(&id_len.to_le_bytes());
+        buf.extend_from_slice(id);
+        if buf.len() >= FLUSH_BYTES {
+            self.flush_bucket(w, b).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn flush_bucket(&self, w: &mut SpillWriter, b: usize) -> Result<()> {
+        let mut file = self.files[b].lock().expect("no panic while writing");
+        file.write_all(&w.buffers[b]).map_err(|e| Error::Output { path: self.dir.clone(), message: e.to_string() })?;
+        w.buffers[b].clear();
+        Ok(())
+    }
+
+    /// Writes what a worker still buffers.
+    pub fn finish(&self, mut w: SpillWriter) -> Result<()> {
+        (0..w.buffers.len()).try_for_each(|b| self.flush_bucket(&mut w, b))
+    }
+
+    /// Sorts every bucket and writes the cases in output order; removes the spill. Returns the
+    /// number of cases written.
+    pub fn write_sorted(self, catalog: &Catalog, out: &mut TableWriter) -> Result<u64> {
+        let fail = |e: std::io::Error| Error::Output { path: self.dir.clone(), message: e.to_string() };
+        for f in &self.files {
+            f.lock().expect("no panic while writing").flush().map_err(fail)?;
+        }
+        let mut written = 0u64;
+        for b in 0..self.bounds.len() {
+            let mut bytes = Vec::new();
+            File::open(self.dir.join(format!("bucket-{b:04}")))
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(fail)?;
+            // (rank, offset of the record) for each record
+            let mut index = Vec::new();
+            let mut at = 0usize;
+            while at < bytes.len() {
+                index.push((u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")), at as u64));
+                at += RECORD_FIXED + id_len(&bytes, at);
+            }
+            let id = |at: u64| {
+                let at = at as usize;
+                &bytes[at + RECORD_FIXED..at + RECORD_FIXED + id_len(&bytes, at)]
+            };
+            index.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
+            for chunk in index.chunks(WRITE_ROWS) {
+                out.write(&self.table(catalog, &bytes, chunk))?;
+                written += chunk.len() as u64;
+            }
+        }
+        if written == 0 {
+            // the schema still goes out, so that an empty output is a readable table
+            out.write(&self.table(catalog, &[], &[]))?;
+        }
+        drop(self.files);
+        std::fs::remove_dir_all(&self.dir).map_err(fail)?;
+        Ok(written)
+    }
+
+    /// The `cases` table of some records of a bucket.
+    fn table(&self, catalog: &Catalog, bytes: &[u8], rows: &[(u32, u64)]) -> Table {
+        let n = rows.len();
+        let (mut case_id, mut inst, mut region, mut fund, mut year) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut group, mut kind, mut level, mut avg, mut ratio, mut kinds, mut score) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for &(rank, at) in rows {
+            let r = &bytes[at as usize..];
+            let i64_at = |o: usize| i128::from(i64::from_le_bytes(r[o..o + 8].try_into().expect("8 bytes")));
+            let (p, h) = (rank as usize / self.institutions.len(), rank as usize % self.institutions.len());
+            let t = TYPES[r[6] as usize];
+            let lv = u32::from_le_bytes(r[7..11].try_into().expect("4 bytes"));
+            let g = u32::from_le_bytes(r[11..15].try_into().expect("4 bytes"));
+            let outlier_checked = !matches!(t, CaseType::Special | CaseType::AtCost);
+            case_id.push(
+                String::from_utf8_lossy(&r[RECORD_FIXED..RECORD_FIXED + id_len(bytes, at as usize)]).into_owned(),
+            );
+            inst.push(self.institutions[h].clone());
+            region.push(self.pools[p].0.clone());
+            fund.push(self.pools[p].1.clone());
+            year.push(i64::from(i16::from_le_bytes([r[4], r[5]])));
+            let entry = (g > 0).then(|| catalog.group(g - 1));
+            group.push(entry.map(|(code, _)| code.to_string()));
+            kind.push(entry.map(|(_, e)| if e.basic { "basic" } else { "core" }.to_string()));
+            level.push(catalog.level(lv).to_string());
+            score.push(i64_at(15));
+            avg.push(outlier_checked.then(|| i64_at(23)));
+            ratio.push(outlier_checked.then(|| i64_at(31)));
+            kinds.push(t.as_str().to_string());
+        }
+        let mut tab = Table::default();
+        tab.text("case_id", case_id);
+        tab.text("institution_id", inst);
+        tab.text("region", region);
+        tab.text("fund", fund);
+        tab.int("year", year);
+        tab.nullable_text("dip_group", group);
+        tab.nullable_text("kind", kind);
+        tab.text("level", level);
+        tab.nullable_decimal("avg_cost", dianzhi_core::number::SCALE, avg);
+        tab.nullable_decimal("ratio", dianzhi_core::dip::score::RATIO_SCALE, ratio);
+        tab.text("type", kinds);
+        tab.decimal("score", dianzhi_core::number::SCALE, score);
+        tab
+    }
+}
+
+/// Bytes of a record before its case_id: rank 4, year 2, type 1, level 4, group 4, score 8,
+/// avg 8, ratio 8, id length 2.
+const RECORD_FIXED: usize = 41;
+
+fn id_len(bytes: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes([bytes[at + 39], bytes[at + 40]]))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use dianzhi_core::dip::score::Group;
+    use dianzhi_core::number::{Dec, ONE};
+
+    use super::*;
+    use crate::dip::tables::HospitalTerms;
+    use crate::source::Format;
+
+    #[test]
+    fn many_buckets_and_writers_come_out_in_output_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<String> = (0..40).map(|i| format!("H{i:02}")).collect();
+        let terms =
+            |_: &String| HospitalTerms { level: "2".into(), coefficient: Dec::new(1, 0), assessment: Dec::new(1, 0) };
+        let institutions: HashMap<(String, String), HospitalTerms> =
+            ids.iter().map(|id| ((id.clone(), String::new()), terms(id))).collect();
+        let groups = HashMap::from([("G1".to_string(), Group { score: 100 * ONE, basic: false })]);
+        let catalog = Catalog::new(groups, HashMap::new(), institutions);
+        let pools = vec![
+            ("r2".to_string(), "resident".to_string()),
+            ("r1".into(), "employee".into()),
+            ("r1".into(), "resident".into()),
+        ];
+        // about 7 buckets for 120 keys
+        let spill =
+            CaseSpill::create(&dir.path().join("spill"), pools, catalog.institution_ids(), 7 * BUCKET_CASES).unwrap();
+        assert_eq!(spill.bounds.len(), 7);
+        let scored = Scored { kind: CaseType::Normal, score: 12 * ONE, avg: Some(9 * ONE), ratio: Some(1_000_000) };
+        let (mut a, mut b) = (spill.writer(), spill.writer());
+        let mut expected = Vec::new();
+        let mut state = 7u64;
+        for n in 0..3_000u32 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let (pool, inst) = [("r1", "employee"), ("r1", "resident"), ("r2", "resident")][(state >> 40) as usize % 3];
+            let h = &ids[(state >> 20) as usize % ids.len()];
+            let case_id = format!("c{:05}", (state >> 8) % 100_000 * 10 + u64::from(n % 10));
+            let rank = spill.rank(pool, inst, h).unwrap();
+            let case = SpillCase { case_id: &case_id, year: 2026, group: Some(0), level: 0, scored };
+            spill.push(if n % 2 == 0 { &mut a } else { &mut b }, rank, &case).unwrap();
+            expected.push(format!("{case_id},{h},{pool},{inst}"));
+        }
+        spill.finish(a).unwrap();
+        spill.finish(b).unwrap();
+        let path = dir.path().join("cases.csv");
+        let mut w = TableWriter::create(&path, Format::Csv).unwrap();
+        assert_eq!(spill.write_sorted(&catalog, &mut w).unwrap(), 3_000);
+        w.close().unwrap();
+        assert!(!dir.path().join("spill").exists());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let got: Vec<String> =
+            text.lines().skip(1).map(|l| l.split(',').take(4).collect::<Vec<_>>().join(",")).collect();
+        let key = |l: &String| {
+            let c: Vec<String> = l.split(',').map(str::to_string).collect();
+            (c[2].clone(), c[3].clone(), c[1].clone(), c[0].clone())
+        };
+        expected.sort_by_key(key);
+        assert_eq!(got, expected);
+        assert!(text.lines().nth(1).unwrap().ends_with(",2026,G1,core,2,9.0000,1.000000,normal,12.0000"));
+    }
+}
