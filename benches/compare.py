@@ -77,10 +77,10 @@ def run_duckdb_floor(data, threads):
     con.close()
 
 
-def same_values(a, b):
+def same_values(a, b, tables=("point_values", "settlements")):
     """Every column of both tables equal, compared as exact decimals (text)."""
     con = duckdb.connect()
-    for table in ["point_values", "settlements"]:
+    for table in tables:
         cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{a}/{table}.parquet')").fetchall()]
         select = ", ".join(f"CAST({c} AS VARCHAR)" for c in cols)
         q = (f"SELECT count(*) FROM ((SELECT {select} FROM read_parquet('{a}/{table}.parquet') EXCEPT ALL "
@@ -94,8 +94,8 @@ def same_values(a, b):
     return None
 
 
-def same_bytes(a, b):
-    return all((a / t).read_bytes() == (b / t).read_bytes() for t in ["point_values.parquet", "settlements.parquet"])
+def same_bytes(a, b, tables=("point_values", "settlements")):
+    return all((a / f"{t}.parquet").read_bytes() == (b / f"{t}.parquet").read_bytes() for t in tables)
 
 
 def compare(exe, sql, work, rows, args):

@@ -125,7 +125,8 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     let file = format!("cases.{ext}");
-    let mut writer = TableWriter::create(&out.file(&file), args.format)?;
+    // case ids rarely repeat: a dictionary would only cost time
+    let mut writer = TableWriter::create(&out.file(&file), args.format)?.plain(&["case_id"]);
     let written = spill.write_sorted(&catalog, &mut writer)?;
     writer.close()?;
     manifest.output(&file, written as usize, sha256_file(&out.file(&file))?);

@@ -15,9 +15,66 @@ use parquet::file::properties::WriterProperties;
 use crate::error::{Error, Result};
 use crate::source::Format;
 
+/// A text column built without an allocation per value: the texts end to end, where each ends,
+/// and which are null.
+#[derive(Default)]
+pub struct TextColumn {
+    data: String,
+    ends: Vec<i32>,
+    nulls: Vec<bool>,
+    any_null: bool,
+}
+
+impl TextColumn {
+    pub fn with_capacity(rows: usize) -> Self {
+        TextColumn {
+            data: String::new(),
+            ends: Vec::with_capacity(rows),
+            nulls: Vec::with_capacity(rows),
+            any_null: false,
+        }
+    }
+    pub fn push(&mut self, text: &str) {
+        self.data.push_str(text);
+        self.ends.push(i32::try_from(self.data.len()).expect("a column chunk under 2 GiB of text"));
+        self.nulls.push(false);
+    }
+    pub fn push_null(&mut self) {
+        self.ends.push(i32::try_from(self.data.len()).expect("a column chunk under 2 GiB of text"));
+        self.nulls.push(true);
+        self.any_null = true;
+    }
+    pub fn push_option(&mut self, text: Option<&str>) {
+        match text {
+            Some(t) => self.push(t),
+            None => self.push_null(),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        (!self.nulls[i]).then(|| &self.data[start..self.ends[i] as usize])
+    }
+    fn to_array(&self) -> StringArray {
+        let offsets = arrow_buffer::OffsetBuffer::new(std::iter::once(0).chain(self.ends.iter().copied()).collect());
+        let nulls = self.any_null.then(|| arrow_buffer::NullBuffer::from_iter(self.nulls.iter().map(|n| !n)));
+        StringArray::new(offsets, arrow_buffer::Buffer::from(self.data.as_bytes()), nulls)
+    }
+}
+
 /// The values of one output column.
 pub enum Values {
     Text(Vec<String>),
+    /// Text built with a [`TextColumn`]; nullable if `nullable` (fixed per column).
+    Texts {
+        column: TextColumn,
+        nullable: bool,
+    },
     /// Text with nulls (written as null in Parquet, empty in CSV).
     NullableText(Vec<Option<String>>),
     Int(Vec<i64>),
@@ -45,6 +102,10 @@ impl Table {
     pub fn nullable_text(&mut self, name: &'static str, v: Vec<Option<String>>) {
         self.columns.push((name, Values::NullableText(v)));
     }
+    /// A text column from a builder; `nullable` fixes the schema whatever the values.
+    pub fn texts(&mut self, name: &'static str, column: TextColumn, nullable: bool) {
+        self.columns.push((name, Values::Texts { column, nullable }));
+    }
     pub fn int(&mut self, name: &'static str, v: Vec<i64>) {
         self.columns.push((name, Values::Int(v)));
     }
@@ -66,6 +127,7 @@ impl Table {
         self.columns.first().map_or(0, |(_, v)| match v {
             Values::Text(v) => v.len(),
             Values::NullableText(v) => v.len(),
+            Values::Texts { column, .. } => column.len(),
             Values::Int(v) => v.len(),
             Values::Decimal { values, .. } => values.len(),
         })
@@ -88,13 +150,29 @@ pub struct TableWriter {
     file: Option<File>,
     parquet: Option<ArrowWriter<File>>,
     csv: Option<csv::Writer<File>>,
+    /// Columns written without a dictionary (values that rarely repeat, such as case ids).
+    plain: Vec<&'static str>,
 }
 
 impl TableWriter {
     pub fn create(path: &Path, format: Format) -> Result<Self> {
         let file =
             File::create(path).map_err(|e| Error::Output { path: path.to_path_buf(), message: e.to_string() })?;
-        Ok(TableWriter { path: path.to_path_buf(), format, file: Some(file), parquet: None, csv: None })
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            format,
+            file: Some(file),
+            parquet: None,
+            csv: None,
+            plain: Vec::new(),
+        })
+    }
+
+    /// Writes these columns without a dictionary: their values rarely repeat, so a dictionary
+    /// only costs time before the writer gives up on it.
+    pub fn plain(mut self, columns: &[&'static str]) -> Self {
+        self.plain.extend_from_slice(columns);
+        self
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> Error {
@@ -106,10 +184,14 @@ impl TableWriter {
             Format::Parquet => {
                 let batch = to_batch(table).map_err(|e| self.fail(e))?;
                 if self.parquet.is_none() {
-                    let props = WriterProperties::builder()
+                    let mut props = WriterProperties::builder()
                         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                        .build();
+                        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+                    for c in &self.plain {
+                        props =
+                            props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(*c), false);
+                    }
+                    let props = props.build();
                     let file = self.file.take().expect("file kept for the first batch");
                     self.parquet =
                         Some(ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| self.fail(e))?);
@@ -129,6 +211,7 @@ impl TableWriter {
                     result = w.write_record(table.columns.iter().map(|(_, v)| match v {
                         Values::Text(v) => v[i].clone(),
                         Values::NullableText(v) => v[i].clone().unwrap_or_default(),
+                        Values::Texts { column, .. } => column.get(i).unwrap_or_default().to_string(),
                         Values::Int(v) => v[i].to_string(),
                         Values::Decimal { values, scale, .. } => {
                             values[i].map_or(String::new(), |x| format_fixed(x, *scale))
@@ -166,6 +249,9 @@ fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
             Values::Text(v) => (Field::new(*name, DataType::Utf8, false), Arc::new(StringArray::from(v.clone()))),
             Values::NullableText(v) => {
                 (Field::new(*name, DataType::Utf8, true), Arc::new(StringArray::from(v.clone())))
+            }
+            Values::Texts { column, nullable } => {
+                (Field::new(*name, DataType::Utf8, *nullable), Arc::new(column.to_array()))
             }
             Values::Int(v) => (Field::new(*name, DataType::Int64, false), Arc::new(Int64Array::from(v.clone()))),
             Values::Decimal { values, scale, nullable, precision } => {

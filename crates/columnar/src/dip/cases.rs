@@ -168,18 +168,25 @@ impl Problems {
 }
 
 /// (institution, region, fund, month code) as interned ids.
-type LocalKey = (u32, u32, u32, i32);
+type LocalKey = (u32, u32, u32);
+
+/// What a worker knows of one (institution, region, fund): the hospital's terms, the output
+/// rank of its cases, and its sums per discharge month (a year has twelve: a short list).
+struct Slot {
+    terms: Option<u32>,
+    rank: Option<u32>,
+    months: Vec<(i32, CaseSums)>,
+}
 
 /// One worker's state over the units it reads.
 struct Worker {
     texts: Interner,
     /// Per interned text: its group index if looked up (`Some(None)`: not in the catalogue).
     group_of: Vec<Option<Option<u32>>>,
-    terms_of: HashMap<(u32, u32), Option<u32>, foldhash::fast::FixedState>,
-    sums: HashMap<LocalKey, CaseSums, foldhash::fast::FixedState>,
+    /// One lookup per case: its (institution, region, fund) slot.
+    slot_of: HashMap<LocalKey, u32, foldhash::fast::FixedState>,
+    slots: Vec<Slot>,
     hashes: Vec<u64>,
-    /// Output rank per (institution, region, fund) for the spill.
-    rank_of: HashMap<(u32, u32, u32), Option<u32>, foldhash::fast::FixedState>,
     spill: Option<SpillWriter>,
     problems: Problems,
     rows: Vec<u64>,
@@ -212,10 +219,9 @@ pub fn scan_cases(
             let mut w = Worker {
                 texts: Interner::default(),
                 group_of: Vec::new(),
-                terms_of: HashMap::default(),
-                sums: HashMap::default(),
+                slot_of: HashMap::default(),
+                slots: Vec::new(),
                 hashes: Vec::new(),
-                rank_of: HashMap::default(),
                 spill: options.spill.map(CaseSpill::writer),
                 problems: Problems::default(),
                 rows: vec![0; sources.len()],
@@ -243,7 +249,11 @@ pub fn scan_cases(
         }
         hashes.extend_from_slice(&w.hashes);
         let name = |id: u32| w.texts.names[id as usize].to_string();
-        for ((inst, region, fund, code), s) in &w.sums {
+        let months = w
+            .slot_of
+            .iter()
+            .flat_map(|(key, slot)| w.slots[*slot as usize].months.iter().map(move |(code, s)| (key, code, s)));
+        for ((inst, region, fund), code, s) in months {
             let month = Month { year: code.div_euclid(12), month: (code.rem_euclid(12) + 1) as u8 };
             let pool = DipPoolKey { region: name(*region), fund: name(*fund), year: month.year };
             sums.entry((name(*inst), pool, month)).or_default().add(s).map_err(|e| {
@@ -351,12 +361,18 @@ fn scan_unit(
             if options.year.is_some_and(|y| y != month.year) {
                 continue;
             }
-            let (h, f) = (inst[i].expect("checked"), fund[i].expect("checked"));
-            let terms = *w
-                .terms_of
-                .entry((h, f))
-                .or_insert_with(|| catalog.term_id(&w.texts.names[h as usize], &w.texts.names[f as usize]));
-            let Some(terms) = terms else {
+            let (h, r, f) = (inst[i].expect("checked"), region[i].expect("checked"), fund[i].expect("checked"));
+            let slot = *w.slot_of.entry((h, r, f)).or_insert_with(|| {
+                let names = &w.texts.names;
+                let (h, r, f) = (&*names[h as usize], &*names[r as usize], &*names[f as usize]);
+                w.slots.push(Slot {
+                    terms: catalog.term_id(h, f),
+                    rank: options.spill.and_then(|s| s.rank(r, f, h)),
+                    months: Vec::new(),
+                });
+                (w.slots.len() - 1) as u32
+            });
+            let Some(terms) = w.slots[slot as usize].terms else {
                 let key = (w.texts.names[h as usize].to_string(), w.texts.names[f as usize].to_string());
                 w.problems.unlisted.entry(key).or_insert(at(i));
                 continue;
@@ -397,7 +413,14 @@ fn scan_unit(
                 Err(Unscorable::Overflow(e)) => return Err(err(COST, i, e.to_string()).into()),
             };
             let code = month.year * 12 + i32::from(month.month) - 1;
-            let s = w.sums.entry((h, region[i].expect("checked"), f, code)).or_default();
+            let slot = &mut w.slots[slot as usize];
+            let s = match slot.months.iter().position(|(c, _)| *c == code) {
+                Some(m) => &mut slot.months[m].1,
+                None => {
+                    slot.months.push((code, CaseSums::default()));
+                    &mut slot.months.last_mut().expect("pushed").1
+                }
+            };
             s.cases += 1;
             match scored.kind {
                 CaseType::Low => s.low += 1,
@@ -425,14 +448,8 @@ fn scan_unit(
                     .map_err(overflow)?;
             }
             if let (Some(spill), Some(writer)) = (options.spill, w.spill.as_mut()) {
-                let r = region[i].expect("checked");
-                let names = &w.texts.names;
-                let rank = *w
-                    .rank_of
-                    .entry((h, r, f))
-                    .or_insert_with(|| spill.rank(&names[r as usize], &names[f as usize], &names[h as usize]));
                 // a pool without a funds row is refused after the scan: nothing to write
-                if let Some(rank) = rank {
+                if let Some(rank) = slot.rank {
                     let case = SpillCase {
                         case_id,
                         year: month.year,

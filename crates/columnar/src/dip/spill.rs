@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::cases::Catalog;
 use crate::error::{Error, Result};
-use crate::write::{Table, TableWriter};
+use crate::write::{Table, TableWriter, TextColumn};
 
 /// Cases per bucket aimed at (the memory of one bucket's sort is about 100 bytes a case).
 const BUCKET_CASES: u64 = 1 << 20;
@@ -128,35 +128,43 @@ impl CaseSpill {
     }
 
     /// Sorts every bucket and writes the cases in output order; removes the spill. Returns the
-    /// number of cases written.
+    /// number of cases written. The next bucket is read and sorted while one is written.
     pub fn write_sorted(self, catalog: &Catalog, out: &mut TableWriter) -> Result<u64> {
         let fail = |e: std::io::Error| Error::Output { path: self.dir.clone(), message: e.to_string() };
         for f in &self.files {
             f.lock().expect("no panic while writing").flush().map_err(fail)?;
         }
         let mut written = 0u64;
-        for b in 0..self.bounds.len() {
-            let mut bytes = Vec::new();
-            File::open(self.dir.join(format!("bucket-{b:04}")))
-                .and_then(|mut f| f.read_to_end(&mut bytes))
-                .map_err(fail)?;
-            // (rank, offset of the record) for each record
-            let mut index = Vec::new();
-            let mut at = 0usize;
-            while at < bytes.len() {
-                index.push((u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")), at as u64));
-                at += RECORD_FIXED + id_len(&bytes, at);
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Result<Table>>(1);
+            let this = &self;
+            scope.spawn(move || {
+                for b in 0..this.bounds.len() {
+                    let tables = this.sorted_bucket(b).map(|(bytes, index)| {
+                        index.chunks(WRITE_ROWS).map(|rows| this.table(catalog, &bytes, rows)).collect::<Vec<_>>()
+                    });
+                    match tables {
+                        Ok(tables) => {
+                            for t in tables {
+                                if send.send(Ok(t)).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            let _ = send.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            });
+            for table in receive {
+                let table = table?;
+                written += table.rows() as u64;
+                out.write(&table)?;
             }
-            let id = |at: u64| {
-                let at = at as usize;
-                &bytes[at + RECORD_FIXED..at + RECORD_FIXED + id_len(&bytes, at)]
-            };
-            index.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
-            for chunk in index.chunks(WRITE_ROWS) {
-                out.write(&self.table(catalog, &bytes, chunk))?;
-                written += chunk.len() as u64;
-            }
-        }
+            Ok(())
+        })?;
         if written == 0 {
             // the schema still goes out, so that an empty output is a readable table
             out.write(&self.table(catalog, &[], &[]))?;
@@ -166,25 +174,54 @@ impl CaseSpill {
         Ok(written)
     }
 
+    /// A bucket's records and their order: (rank, offset) sorted by rank, then case_id.
+    fn sorted_bucket(&self, b: usize) -> Result<(Vec<u8>, Vec<(u32, u64)>)> {
+        let fail = |e: std::io::Error| Error::Output { path: self.dir.clone(), message: e.to_string() };
+        let mut bytes = Vec::new();
+        File::open(self.dir.join(format!("bucket-{b:04}")))
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(fail)?;
+        let mut index: Vec<Entry> = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            index.push(Entry {
+                rank: u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")),
+                key: 0,
+                at: at as u64,
+            });
+            at += RECORD_FIXED + id_len(&bytes, at);
+        }
+        let id = |at: u64| {
+            let at = at as usize;
+            &bytes[at + RECORD_FIXED..at + RECORD_FIXED + id_len(&bytes, at)]
+        };
+        // by rank first (an integer sort), then each rank's cases by case_id: 16 bytes of each id
+        // past the prefix the rank's ids share, as an integer, decide most comparisons
+        index.par_sort_unstable_by_key(|e| e.rank);
+        index.par_chunk_by_mut(|a, b| a.rank == b.rank).for_each(|group| {
+            let first = id(group[0].at);
+            let shared = group.iter().fold(first.len(), |n, e| n.min(common_prefix(first, id(e.at))));
+            for e in group.iter_mut() {
+                let rest = &id(e.at)[shared..];
+                let mut key = [0u8; 16];
+                let n = rest.len().min(16);
+                key[..n].copy_from_slice(&rest[..n]);
+                e.key = u128::from_be_bytes(key);
+            }
+            group.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| id(a.at).cmp(id(b.at))));
+        });
+        let order = index.into_iter().map(|e| (e.rank, e.at)).collect();
+        Ok((bytes, order))
+    }
+
     /// The `cases` table of some records of a bucket.
     fn table(&self, catalog: &Catalog, bytes: &[u8], rows: &[(u32, u64)]) -> Table {
         let n = rows.len();
-        let (mut case_id, mut inst, mut region, mut fund, mut year) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut group, mut kind, mut level, mut avg, mut ratio, mut kinds, mut score) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
+        let text = || TextColumn::with_capacity(n);
+        let (mut case_id, mut inst, mut region, mut fund, mut group, mut kind, mut level, mut kinds) =
+            (text(), text(), text(), text(), text(), text(), text(), text());
+        let (mut year, mut avg, mut ratio, mut score) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for &(rank, at) in rows {
             let r = &bytes[at as usize..];
             let i64_at = |o: usize| i128::from(i64::from_le_bytes(r[o..o + 8].try_into().expect("8 bytes")));
@@ -193,37 +230,49 @@ impl CaseSpill {
             let lv = u32::from_le_bytes(r[7..11].try_into().expect("4 bytes"));
             let g = u32::from_le_bytes(r[11..15].try_into().expect("4 bytes"));
             let outlier_checked = !matches!(t, CaseType::Special | CaseType::AtCost);
-            case_id.push(
-                String::from_utf8_lossy(&r[RECORD_FIXED..RECORD_FIXED + id_len(bytes, at as usize)]).into_owned(),
-            );
-            inst.push(self.institutions[h].clone());
-            region.push(self.pools[p].0.clone());
-            fund.push(self.pools[p].1.clone());
+            // ids are written from &str: valid UTF-8
+            case_id
+                .push(std::str::from_utf8(&r[RECORD_FIXED..RECORD_FIXED + id_len(bytes, at as usize)]).expect("UTF-8"));
+            inst.push(&self.institutions[h]);
+            region.push(&self.pools[p].0);
+            fund.push(&self.pools[p].1);
             year.push(i64::from(i16::from_le_bytes([r[4], r[5]])));
             let entry = (g > 0).then(|| catalog.group(g - 1));
-            group.push(entry.map(|(code, _)| code.to_string()));
-            kind.push(entry.map(|(_, e)| if e.basic { "basic" } else { "core" }.to_string()));
-            level.push(catalog.level(lv).to_string());
+            group.push_option(entry.map(|(code, _)| code));
+            kind.push_option(entry.map(|(_, e)| if e.basic { "basic" } else { "core" }));
+            level.push(catalog.level(lv));
             score.push(i64_at(15));
             avg.push(outlier_checked.then(|| i64_at(23)));
             ratio.push(outlier_checked.then(|| i64_at(31)));
-            kinds.push(t.as_str().to_string());
+            kinds.push(t.as_str());
         }
         let mut tab = Table::default();
-        tab.text("case_id", case_id);
-        tab.text("institution_id", inst);
-        tab.text("region", region);
-        tab.text("fund", fund);
+        tab.texts("case_id", case_id, false);
+        tab.texts("institution_id", inst, false);
+        tab.texts("region", region, false);
+        tab.texts("fund", fund, false);
         tab.int("year", year);
-        tab.nullable_text("dip_group", group);
-        tab.nullable_text("kind", kind);
-        tab.text("level", level);
+        tab.texts("dip_group", group, true);
+        tab.texts("kind", kind, true);
+        tab.texts("level", level, false);
         tab.nullable_decimal("avg_cost", dianzhi_core::number::SCALE, avg);
         tab.nullable_decimal("ratio", dianzhi_core::dip::score::RATIO_SCALE, ratio);
-        tab.text("type", kinds);
+        tab.texts("type", kinds, false);
         tab.decimal("score", dianzhi_core::number::SCALE, score);
         tab
     }
+}
+
+/// A record's place in its bucket's sort.
+struct Entry {
+    rank: u32,
+    /// Up to 16 bytes of the case_id past the prefix its rank's ids share, big-endian.
+    key: u128,
+    at: u64,
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// Bytes of a record before its case_id: rank 4, year 2, type 1, level 4, group 4, score 8,

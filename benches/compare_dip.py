@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""End-to-end peer comparison for DIP: `dianzhi dip settle` vs. the same settlement in DuckDB SQL.
+
+Generates a province-year with `dianzhi dip generate` (once per size), then runs alternately,
+several times: `dianzhi dip settle` (the release binary, all its outputs: point_values, hospitals
+and the sorted cases table) and benches/peer/dip.sql in DuckDB (the same three tables, exact
+HUGEINT arithmetic). Checks that both hold the same values and that 1 and N threads write the
+same bytes; prints medians, ratios and dianzhi's peak RSS. Needs `pip install duckdb pyarrow`.
+
+    python3 benches/compare_dip.py --cases 10000000,50000000 --runs 3 --dir /tmp/dianzhi-dip-bench
+"""
+
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import duckdb
+
+from compare import ROOT, binary, same_bytes, same_values, timed
+
+TABLES = ("point_values", "hospitals", "cases")
+
+
+def run_dianzhi(exe, data, out, threads):
+    args = [exe, "--threads", str(threads), "dip", "settle", "--cases", str(data / "cases")]
+    for table in ("groups", "averages", "institutions", "funds"):
+        args += [f"--{table}", str(data / f"{table}.parquet")]
+    args += ["--out", str(out), "--force", "--quiet"]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            sys.exit(f"dianzhi failed: {err.read().decode()}")
+    return usage.ru_maxrss / 1024
+
+
+def run_duckdb(sql, data, out, threads):
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    con.execute(sql.format(cases=data / "cases" / "*.parquet", groups=data / "groups.parquet",
+                           averages=data / "averages.parquet", institutions=data / "institutions.parquet",
+                           funds=data / "funds.parquet", out=out))
+    con.close()
+
+
+def compare(exe, sql, work, cases, args):
+    data = work / f"dip-{cases}"
+    if not data.exists():
+        print(f"generating {cases:,} cases in {args.files} files ...", flush=True)
+        t, _ = timed(lambda: subprocess.run([exe, "dip", "generate", "--cases", str(cases), "--seed", str(args.seed),
+                                             "--files", str(args.files), "--out", str(data)], check=True,
+                                            capture_output=True))
+        print(f"generated in {t:.1f} s", flush=True)
+    size = sum(f.stat().st_size for f in (data / "cases").iterdir())
+    times = {"dianzhi dip settle": [], "duckdb dip settle": []}
+    peak = 0.0
+    for i in range(args.runs):
+        t, rss = timed(lambda: run_dianzhi(exe, data, work / "dip-out-dianzhi", args.threads))
+        times["dianzhi dip settle"].append(t)
+        peak = max(peak, rss)
+        t, _ = timed(lambda: run_duckdb(sql, data, work / "dip-out-duckdb", args.threads))
+        times["duckdb dip settle"].append(t)
+        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    mismatch = same_values(work / "dip-out-dianzhi", work / "dip-out-duckdb", TABLES)
+    run_dianzhi(exe, data, work / "dip-out-dianzhi-1", 1)
+    identical = same_bytes(work / "dip-out-dianzhi", work / "dip-out-dianzhi-1", TABLES)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print()
+    print(f"{cases:,} cases, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs")
+    for k, v in med.items():
+        print(f"  {k:22s} median {v:7.2f} s  ({cases / v / 1e6:.1f} M cases/s)")
+    print(f"  dianzhi / duckdb            {med['dianzhi dip settle'] / med['duckdb dip settle']:.2f}x")
+    print(f"  dianzhi peak RSS            {peak:.0f} MiB")
+    print(f"  same values as DuckDB       {'yes' if mismatch is None else 'NO: ' + mismatch}")
+    print(f"  same bytes at 1 and {args.threads} threads {'yes' if identical else 'NO'}", flush=True)
+    if mismatch or not identical:
+        sys.exit(1)
+    return med["dianzhi dip settle"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", default="10000000", help="cases; several sizes comma-separated")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--files", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one, removed after)")
+    args = ap.parse_args()
+    exe = binary()
+    work = pathlib.Path(args.dir or tempfile.mkdtemp(prefix="dianzhi-dip-bench-"))
+    sql = (ROOT / "benches" / "peer" / "dip.sql").read_text()
+    sizes = [int(c) for c in args.cases.split(",")]
+    medians = [compare(exe, sql, work, cases, args) for cases in sizes]
+    for cases, t in zip(sizes[1:], medians[1:]):
+        print(f"dianzhi {cases:,} cases / {sizes[0]:,} cases: {t / medians[0]:.2f}x the time "
+              f"for {cases / sizes[0]:.1f}x the cases")
+    if args.dir is None:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
