@@ -29,7 +29,8 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
     let out = OutDir::prepare(&args.out, args.force, |_| false)?;
     let mut progress = Progress::new(true);
     let unit = args.config.money.unit;
-    if !unit.is_multiple(args.config.interim.truncate_to.rescale_exact(4).unwrap_or(1)) {
+    let truncate_to = dianzhi_core::number::Dec::from(args.config.interim.truncate_to);
+    if !unit.is_multiple(truncate_to.rescale_exact(4).unwrap_or(1)) {
         return Err(Failure::input(format!(
             "interim.truncate_to \"{}\" must be a multiple of money.unit \"{}\"",
             args.config.interim.truncate_to,

@@ -322,6 +322,13 @@ fn bad_cases_are_named_by_file_row_and_value() {
         &[],
         &["line 3, column 'institution_id'", "empty institution_id"],
     );
+    refused(
+        dir.path(),
+        &t,
+        &format!("{ok}b,H1,r1,employee,2026-01,G1,12345678901234567890123456789,9,,\n"),
+        &[],
+        &["line 3, column 'total_cost'", "is too large: a decimal has at most 28 significant digits"],
+    );
     // one special case in two is over the default quota of 5‰
     refused(
         dir.path(),
@@ -374,6 +381,8 @@ fn bad_tables_and_config_are_named() {
         ("[dip.score]\nscale = 5\n", "dip.score.scale"),
         ("[dip.outliers]\nlow = 0.5\n", "not a binary float"),
         ("[dip]\nunknown = 1\n", "unknown field"),
+        ("[fixed_value]\ndrug = \"1_000\"\n", "'1_000' is not a plain decimal number"),
+        ("[dip.special]\nquota = \"5e-3\"\n", "'5e-3' is not a plain decimal number"),
     ] {
         let c = write(dir.path(), "bad.toml", config);
         refused(dir.path(), &t, ok, &["--config", s(&c)], &["bad.toml", needle]);

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use dianzhi_columnar::write::{Table, TableWriter};
 use dianzhi_columnar::Format;
 use dianzhi_core::dip::score::{CaseType, Group, Scorer};
-use dianzhi_core::number::{Dec, ONE};
+use dianzhi_core::number::{Decimal, ONE};
 use dianzhi_core::Config;
 use rayon::prelude::*;
 
@@ -196,7 +196,7 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
                             special,
                             (!ungrouped).then_some(*group),
                             aux.unwrap_or(ONE),
-                            Dec::new(coefficient, 4),
+                            Decimal::from_i128_with_scale(coefficient, 4),
                             cost,
                             Some(avg),
                         )

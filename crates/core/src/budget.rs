@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::config::MoneyConfig;
-use crate::number::{div_to_scale, mul, pow10, sub, Dec, Overflow, Rounding, SCALE};
+use crate::number::{decimal_text, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow, Rounding, SCALE};
 use crate::period::Quarter;
 use crate::settlement::largest_remainder;
 
@@ -40,10 +40,14 @@ pub struct BudgetSpec {
 pub struct SectorSpec {
     pub name: String,
     /// Corrected prior-year general-service budget.
-    pub base: Dec,
-    pub insured_population_growth: Dec,
-    pub population_structure_change: Dec,
-    pub cost_index_change: Dec,
+    #[serde(with = "decimal_text")]
+    pub base: Decimal,
+    #[serde(with = "decimal_text")]
+    pub insured_population_growth: Decimal,
+    #[serde(with = "decimal_text")]
+    pub population_structure_change: Decimal,
+    #[serde(with = "decimal_text")]
+    pub cost_index_change: Decimal,
     #[serde(default)]
     pub composition: Composition,
     #[serde(default)]
@@ -53,7 +57,8 @@ pub struct SectorSpec {
     #[serde(default)]
     pub carve_outs: Vec<Amount>,
     pub regions: RegionSpec,
-    pub quarters: BTreeMap<String, Dec>,
+    #[serde(with = "decimal_text::map")]
+    pub quarters: BTreeMap<String, Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -68,28 +73,30 @@ pub enum Composition {
 #[serde(deny_unknown_fields)]
 pub struct Negotiated {
     pub item: String,
-    pub rate: Dec,
+    #[serde(with = "decimal_text")]
+    pub rate: Decimal,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Amount {
     pub name: String,
-    pub amount: Dec,
+    #[serde(with = "decimal_text")]
+    pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionSpec {
     /// Fixed shares, taken first.
-    #[serde(default)]
-    pub fixed: BTreeMap<String, Dec>,
+    #[serde(default, with = "decimal_text::map")]
+    pub fixed: BTreeMap<String, Decimal>,
     /// Weight of each parameter; must sum to 1.
-    #[serde(default)]
-    pub weights: BTreeMap<String, Dec>,
+    #[serde(default, with = "decimal_text::map")]
+    pub weights: BTreeMap<String, Decimal>,
     /// Per parameter, its value in each region that has no fixed share.
-    #[serde(default)]
-    pub parameters: BTreeMap<String, BTreeMap<String, Dec>>,
+    #[serde(default, deserialize_with = "decimal_text::nested_map::deserialize")]
+    pub parameters: BTreeMap<String, BTreeMap<String, Decimal>>,
 }
 
 /// A spec error, naming the key at fault.
@@ -129,12 +136,11 @@ pub struct PoolBudget {
 
 pub fn non_negotiated_rate(s: &SectorSpec) -> Result<Dec, Overflow> {
     let one = Dec::new(1, 0);
-    let structure_and_cost = s.population_structure_change.plus(s.cost_index_change)?;
+    let structure_and_cost = Dec::from(s.population_structure_change).plus(s.cost_index_change.into())?;
+    let population = Dec::from(s.insured_population_growth);
     match s.composition {
-        Composition::Additive => structure_and_cost.plus(s.insured_population_growth),
-        Composition::Multiplicative => {
-            one.plus(structure_and_cost)?.times(one.plus(s.insured_population_growth)?)?.minus(one)
-        }
+        Composition::Additive => structure_and_cost.plus(population),
+        Composition::Multiplicative => one.plus(structure_and_cost)?.times(one.plus(population)?)?.minus(one),
     }
 }
 
@@ -168,7 +174,8 @@ pub fn build(spec: &BudgetSpec) -> Result<(Vec<Growth>, Vec<PoolBudget>), SpecEr
 }
 
 /// An amount from the spec in internal fixed point: ≥ 0 and a multiple of the money unit.
-fn money(value: Dec, key: &str, m: &MoneyConfig) -> Result<i128, SpecError> {
+fn money(value: Decimal, key: &str, m: &MoneyConfig) -> Result<i128, SpecError> {
+    let value = Dec::from(value);
     let fixed = value.rescale_exact(SCALE).filter(|v| m.unit.is_multiple(*v)).ok_or_else(|| {
         SpecError(format!("{key} = \"{value}\" is not a multiple of the money unit {}", m.unit.as_dec()))
     })?;
@@ -181,7 +188,7 @@ fn money(value: Dec, key: &str, m: &MoneyConfig) -> Result<i128, SpecError> {
 fn sector_growth(s: &SectorSpec, m: &MoneyConfig, at: &dyn Fn(&str) -> String) -> Result<Growth, SpecError> {
     let base = money(s.base, &at("base"), m)?;
     let non_negotiated = non_negotiated_rate(s)?;
-    let negotiated = s.negotiated.iter().try_fold(Dec::ZERO, |sum, n| sum.plus(n.rate))?;
+    let negotiated = s.negotiated.iter().try_fold(Dec::ZERO, |sum, n| sum.plus(n.rate.into()))?;
     let general_rate = non_negotiated.plus(negotiated)?;
     let factor = Dec::new(1, 0).plus(general_rate)?;
     if factor.is_negative() {
@@ -218,7 +225,8 @@ fn sector_growth(s: &SectorSpec, m: &MoneyConfig, at: &dyn Fn(&str) -> String) -
 /// Each region's share at [`SHARE_SCALE`] decimals, by region name.
 pub fn region_shares(r: &RegionSpec, at: &dyn Fn(&str) -> String) -> Result<BTreeMap<String, i128>, SpecError> {
     let one = pow10(SHARE_SCALE)?;
-    let share_of = |v: Dec, key: String| -> Result<i128, SpecError> {
+    let share_of = |v: Decimal, key: String| -> Result<i128, SpecError> {
+        let v = Dec::from(v);
         if v.is_negative() || v.scale > SHARE_SCALE || v.cmp_exact(Dec::new(1, 0))? == Ordering::Greater {
             return Err(SpecError(format!(
                 "{key} = \"{v}\" must be between 0 and 1 with at most {SHARE_SCALE} decimals"
@@ -289,7 +297,7 @@ pub fn region_shares(r: &RegionSpec, at: &dyn Fn(&str) -> String) -> Result<BTre
     let mut weight_total = Dec::ZERO;
     for (k, w) in &r.weights {
         share_of(*w, at(&format!("regions.weights.{k}")))?;
-        weight_total = weight_total.plus(*w)?;
+        weight_total = weight_total.plus((*w).into())?;
     }
     if weight_total.cmp_exact(Dec::new(1, 0))? != Ordering::Equal {
         return Err(SpecError(format!("{}: weights sum to {weight_total}, not 1", at("regions.weights"))));
@@ -299,9 +307,9 @@ pub fn region_shares(r: &RegionSpec, at: &dyn Fn(&str) -> String) -> Result<BTre
     for region in floating_regions {
         let mut share = 0i128;
         for (param, values) in &r.parameters {
-            let w = r.weights[param];
-            let total = values.values().try_fold(Dec::ZERO, |s, v| s.plus(*v))?;
-            let v = values[region];
+            let w = Dec::from(r.weights[param]);
+            let total = values.values().try_fold(Dec::ZERO, |s, v| s.plus((*v).into()))?;
+            let v = Dec::from(values[region]);
             if v.is_negative() || !total.is_positive() {
                 return Err(SpecError(format!(
                     "{}: values must be ≥ 0 and not all 0",
@@ -319,10 +327,14 @@ pub fn region_shares(r: &RegionSpec, at: &dyn Fn(&str) -> String) -> Result<BTre
     Ok(shares)
 }
 
-fn quarter_shares(q: &BTreeMap<String, Dec>, at: &dyn Fn(&str) -> String) -> Result<BTreeMap<String, i128>, SpecError> {
+fn quarter_shares(
+    q: &BTreeMap<String, Decimal>,
+    at: &dyn Fn(&str) -> String,
+) -> Result<BTreeMap<String, i128>, SpecError> {
     let mut out = BTreeMap::new();
     let mut total = Dec::ZERO;
     for (k, v) in q {
+        let v = &Dec::from(*v);
         if !["Q1", "Q2", "Q3", "Q4"].contains(&k.as_str()) {
             return Err(SpecError(format!("{}: unknown quarter {k}; use Q1, Q2, Q3, Q4", at("quarters"))));
         }
@@ -379,11 +391,11 @@ mod tests {
     #[test]
     fn shares_that_do_not_add_up_are_errors() {
         let mut r = RegionSpec::default();
-        r.fixed.insert("east".into(), d("0.6"));
-        r.fixed.insert("west".into(), d("0.6"));
+        r.fixed.insert("east".into(), Decimal::new(6, 1));
+        r.fixed.insert("west".into(), Decimal::new(6, 1));
         let at = |k: &str| k.to_string();
         assert!(region_shares(&r, &at).unwrap_err().0.contains("more than 1"));
-        r.fixed.insert("west".into(), d("0.3"));
+        r.fixed.insert("west".into(), Decimal::new(3, 1));
         assert!(region_shares(&r, &at).unwrap_err().0.contains("must sum to 1"));
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::number::{Dec, MoneyUnit, Rounding};
+use crate::number::{decimal_text, Dec, Decimal, MoneyUnit, Rounding};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -75,14 +75,16 @@ pub enum ReconcileMode {
 #[serde(deny_unknown_fields, default)]
 pub struct FixedValueConfig {
     /// Money per drug point.
-    pub drug: Dec,
+    #[serde(with = "decimal_text")]
+    pub drug: Decimal,
     /// Money per protected-item point.
-    pub protected: Dec,
+    #[serde(with = "decimal_text")]
+    pub protected: Decimal,
 }
 
 impl Default for FixedValueConfig {
     fn default() -> Self {
-        FixedValueConfig { drug: Dec::new(1, 0), protected: Dec::new(1, 0) }
+        FixedValueConfig { drug: Decimal::ONE, protected: Decimal::ONE }
     }
 }
 
@@ -105,22 +107,27 @@ pub enum OnInfeasible {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InterimConfig {
-    pub new_provider_ratio: Dec,
-    pub point_value_cap: Dec,
-    pub truncate_to: Dec,
+    #[serde(with = "decimal_text")]
+    pub new_provider_ratio: Decimal,
+    #[serde(with = "decimal_text")]
+    pub point_value_cap: Decimal,
+    #[serde(with = "decimal_text")]
+    pub truncate_to: Decimal,
     pub bands: Vec<Band>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
-    pub max_rate: Dec,
-    pub ratio: Dec,
+    #[serde(with = "decimal_text")]
+    pub max_rate: Decimal,
+    #[serde(with = "decimal_text")]
+    pub ratio: Decimal,
 }
 
 impl Default for InterimConfig {
     fn default() -> Self {
-        let d = |m, s| Dec::new(m, s);
+        let d = |m, s| Decimal::new(m, s);
         InterimConfig {
             new_provider_ratio: d(85, 2),
             point_value_cap: d(1, 0),
@@ -146,22 +153,24 @@ impl Config {
         for (key, v) in
             [("fixed_value.drug", self.fixed_value.drug), ("fixed_value.protected", self.fixed_value.protected)]
         {
+            let v = Dec::from(v);
             if v.is_negative() || v.scale > 12 {
                 return Err(format!("{key} = \"{v}\" must be ≥ 0 with at most 12 decimals"));
             }
         }
         let i = &self.interim;
-        let unit_ratio = |key: &str, v: Dec| -> Result<(), String> {
+        let unit_ratio = |key: &str, v: Decimal| -> Result<(), String> {
+            let v = Dec::from(v);
             if v.is_negative() || v.rescale_exact(12).is_none_or(|m| m > 10i128.pow(12)) {
                 return Err(format!("{key} = \"{v}\" must be between 0 and 1 with at most 12 decimals"));
             }
             Ok(())
         };
         unit_ratio("interim.new_provider_ratio", i.new_provider_ratio)?;
-        if i.point_value_cap.is_negative() || i.point_value_cap.scale > 12 {
+        if i.point_value_cap.is_sign_negative() || i.point_value_cap.scale() > 12 {
             return Err(format!("interim.point_value_cap = \"{}\" must be ≥ 0", i.point_value_cap));
         }
-        if i.truncate_to.rescale_exact(crate::number::SCALE).is_none_or(|m| m <= 0) {
+        if Dec::from(i.truncate_to).rescale_exact(crate::number::SCALE).is_none_or(|m| m <= 0) {
             return Err(format!(
                 "interim.truncate_to = \"{}\" must be a positive amount with at most 4 decimals",
                 i.truncate_to
@@ -171,18 +180,19 @@ impl Config {
             return Err("interim.bands is empty: give at least one { max_rate, ratio }".into());
         }
         let mut previous: Option<Dec> = None;
-        for (n, b) in i.bands.iter().enumerate() {
-            unit_ratio(&format!("interim.bands[{n}].max_rate"), b.max_rate)?;
-            unit_ratio(&format!("interim.bands[{n}].ratio"), b.ratio)?;
+        let bands: Vec<(Decimal, Decimal)> = i.bands.iter().map(|b| (b.max_rate, b.ratio)).collect();
+        for (n, (max_rate, ratio)) in bands.into_iter().enumerate() {
+            unit_ratio(&format!("interim.bands[{n}].max_rate"), max_rate)?;
+            unit_ratio(&format!("interim.bands[{n}].ratio"), ratio)?;
+            let max_rate = Dec::from(max_rate);
             if let Some(p) = previous {
-                if b.max_rate.rescale_exact(12) <= p.rescale_exact(12) {
+                if max_rate.rescale_exact(12) <= p.rescale_exact(12) {
                     return Err(format!(
-                        "interim.bands must have increasing max_rate: bands[{n}].max_rate = \"{}\" is not above \"{p}\"",
-                        b.max_rate
+                        "interim.bands must have increasing max_rate: bands[{n}].max_rate = \"{max_rate}\" is not above \"{p}\""
                     ));
                 }
             }
-            previous = Some(b.max_rate);
+            previous = Some(max_rate);
         }
         if previous.and_then(|p| p.rescale_exact(12)) != Some(10i128.pow(12)) {
             return Err(
@@ -197,11 +207,11 @@ impl Config {
 mod unit_text {
     use super::*;
     pub fn serialize<S: serde::Serializer>(u: &MoneyUnit, s: S) -> Result<S::Ok, S::Error> {
-        u.as_dec().serialize(s)
+        decimal_text::serialize(&u.as_decimal(), s)
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<MoneyUnit, D::Error> {
-        let dec = Dec::deserialize(d)?;
-        MoneyUnit::from_dec(dec).ok_or_else(|| {
+        let dec = decimal_text::deserialize(d)?;
+        MoneyUnit::from_decimal(dec).ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "money.unit \"{dec}\" must be positive with at most 4 decimals, e.g. \"1\" or \"0.01\""
             ))

@@ -139,12 +139,12 @@ pub fn interim_payment(
     } else {
         None
     };
-    let ratio = if history.months < 3 { c.new_provider_ratio } else { band_ratio(history, config)? };
-    let point_value =
-        if c.point_value_cap.cmp_exact(estimate)? == Ordering::Less { c.point_value_cap } else { estimate };
+    let ratio = if history.months < 3 { Dec::from(c.new_provider_ratio) } else { band_ratio(history, config)? };
+    let cap = Dec::from(c.point_value_cap);
+    let point_value = if cap.cmp_exact(estimate)? == Ordering::Less { cap } else { estimate };
 
     // gross in internal fixed point over 10^scale, then × ratio, − copayment, truncated
-    let (fd, fp) = (config.fixed_value.drug, config.fixed_value.protected);
+    let (fd, fp) = (Dec::from(config.fixed_value.drug), Dec::from(config.fixed_value.protected));
     let scale = point_value.scale.max(fd.scale).max(fp.scale);
     let term = |points: i128, d: Dec| -> Result<i128, Overflow> {
         mul(mul(points, d.mantissa, "interim gross")?, pow10(scale - d.scale)?, "interim gross")
@@ -157,7 +157,7 @@ pub fn interim_payment(
     )?;
     let den = mul(pow10(scale)?, pow10(ratio.scale)?, "interim")?;
     let net = sub(mul(gross, ratio.mantissa, "interim")?, mul(month.copayment, den, "interim")?, "interim")?;
-    let step = c.truncate_to.rescale_exact(SCALE).expect("validated truncate_to");
+    let step = Dec::from(c.truncate_to).rescale_exact(SCALE).expect("validated truncate_to");
     let interim_paid = if net <= 0 { 0 } else { mul(net / mul(den, step, "interim")?, step, "interim")? };
     Ok(InterimPayment { ratio, point_value, deduction_rate, history_months: history.months, interim_paid })
 }
@@ -166,16 +166,17 @@ pub fn interim_payment(
 fn band_ratio(h: &History, config: &Config) -> Result<Dec, Overflow> {
     let bands = &config.interim.bands;
     for b in bands {
+        let (max_rate, ratio) = (Dec::from(b.max_rate), Dec::from(b.ratio));
         // deducted / claimed ≤ m / 10^s  ⇔  deducted × 10^s ≤ m × claimed  (claimed > 0)
         let within = h.claimed <= 0
-            || mul(h.deducted, pow10(b.max_rate.scale)?, "deduction rate")?
-                <= mul(b.max_rate.mantissa, h.claimed, "deduction rate")?;
+            || mul(h.deducted, pow10(max_rate.scale)?, "deduction rate")?
+                <= mul(max_rate.mantissa, h.claimed, "deduction rate")?;
         if within {
-            return Ok(b.ratio);
+            return Ok(ratio);
         }
     }
     // validated: the last band's max_rate is 1, and deductions never exceed claims
-    Ok(bands.last().expect("validated bands").ratio)
+    Ok(bands.last().expect("validated bands").ratio.into())
 }
 
 #[cfg(test)]

@@ -3,10 +3,16 @@
 //! Points and money are both held as `i128` counts of 1/10,000 (scale 4): points have at most
 //! 4 decimals by contract, and every supported currency unit (1, 0.1, 0.01, …) is a whole
 //! number of 1/10,000. Every operation that can overflow is checked.
+//!
+//! The decimals people write — config values, rates, factors, coefficients — are read with one
+//! strict parser ([`parse_decimal`]) into `rust_decimal::Decimal`, which holds them as written.
+//! Its arithmetic rounds silently past 28 digits, so every product and sum that is paid is taken
+//! in [`Dec`]: the same mantissa and scale in 128 bits, checked.
 
 use std::fmt;
 use std::str::FromStr;
 
+pub use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Decimals of the internal fixed point shared by points and money.
@@ -153,10 +159,143 @@ pub struct Dec {
     pub scale: u32,
 }
 
-/// Why a text is not a plain decimal.
+/// Why a text is not a decimal the engine takes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a plain decimal number (expected digits with an optional sign and decimal point, e.g. 1234.5)")]
-pub struct NotDecimal(pub String);
+pub enum NotDecimal {
+    #[error("'{0}' is not a plain decimal number (expected digits with an optional sign and decimal point, e.g. 1234.5; no exponent, no separators)")]
+    Syntax(String),
+    #[error("'{0}' is too large: a decimal has at most {MAX_DIGITS} significant digits here")]
+    TooLarge(String),
+}
+
+/// Significant digits a written decimal may have (what `rust_decimal` holds exactly).
+pub const MAX_DIGITS: usize = 28;
+
+/// Parses `[+-]digits[.digits]` (also `.5` and `5.`), surrounding blanks ignored; no exponent,
+/// no underscores or separators, at most [`MAX_DIGITS`] significant digits. The scale is kept
+/// as written ("1.50" has two decimals).
+pub fn parse_decimal(text: &str) -> Result<Decimal, NotDecimal> {
+    let s = text.trim();
+    let syntax = || NotDecimal::Syntax(text.to_string());
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(syntax());
+    }
+    let int = int.trim_start_matches('0');
+    if int.len() + frac.len() > MAX_DIGITS {
+        return Err(NotDecimal::TooLarge(text.to_string()));
+    }
+    let mantissa = int.bytes().chain(frac.bytes()).fold(0i128, |m, b| m * 10 + i128::from(b - b'0'));
+    let scale = frac.len() as u32;
+    Decimal::try_from_i128_with_scale(if negative { -mantissa } else { mantissa }, scale)
+        .map_err(|_| NotDecimal::TooLarge(text.to_string()))
+}
+
+/// Serde for the decimals of config files: written as strings ("0.95") so that no binary float
+/// ever holds them; bare integers are accepted; a bare float is refused.
+pub mod decimal_text {
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use super::{parse_decimal, Decimal};
+
+    /// A decimal as config files write it.
+    struct Strict(Decimal);
+
+    impl<'de> serde::Deserialize<'de> for Strict {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl serde::de::Visitor<'_> for V {
+                type Value = Strict;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    // a bare float (`drug = 0.9`) is refused by serde with this text
+                    f.write_str("a decimal written as a string (e.g. \"0.95\"), not a binary float")
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Strict, E> {
+                    parse_decimal(v).map(Strict).map_err(E::custom)
+                }
+                fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Strict, E> {
+                    Ok(Strict(Decimal::from(v)))
+                }
+                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Strict, E> {
+                    Ok(Strict(Decimal::from(v)))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    pub fn serialize<S: serde::Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        <Strict as serde::Deserialize>::deserialize(d).map(|s| s.0)
+    }
+
+    /// A decimal that may be left out by writing "".
+    pub mod optional {
+        use super::*;
+
+        pub fn serialize<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&v.map(|d| d.to_string()).unwrap_or_default())
+        }
+
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+            struct V;
+            impl serde::de::Visitor<'_> for V {
+                type Value = Option<Decimal>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a decimal written as a string (e.g. \"5\"), or \"\" for none")
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<Decimal>, E> {
+                    if v.trim().is_empty() {
+                        return Ok(None);
+                    }
+                    parse_decimal(v).map(Some).map_err(E::custom)
+                }
+                fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<Decimal>, E> {
+                    Ok(Some(Decimal::from(v)))
+                }
+                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<Decimal>, E> {
+                    Ok(Some(Decimal::from(v)))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// Decimals keyed by name (regional shares, parameter values).
+    pub mod map {
+        use super::*;
+
+        pub fn serialize<S: serde::Serializer>(v: &BTreeMap<String, Decimal>, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(v.iter().map(|(k, d)| (k, d.to_string())))
+        }
+
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
+            let m: BTreeMap<String, Strict> = serde::Deserialize::deserialize(d)?;
+            Ok(m.into_iter().map(|(k, v)| (k, v.0)).collect())
+        }
+    }
+
+    /// Maps of decimals keyed by name (a parameter's value per region).
+    pub mod nested_map {
+        use super::*;
+
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<BTreeMap<String, BTreeMap<String, Decimal>>, D::Error> {
+            let m: BTreeMap<String, BTreeMap<String, Strict>> = serde::Deserialize::deserialize(d)?;
+            Ok(m.into_iter().map(|(k, inner)| (k, inner.into_iter().map(|(r, v)| (r, v.0)).collect())).collect())
+        }
+    }
+}
 
 impl Dec {
     pub const ZERO: Dec = Dec { mantissa: 0, scale: 0 };
@@ -234,71 +373,24 @@ impl Dec {
     }
 }
 
+impl From<Decimal> for Dec {
+    fn from(d: Decimal) -> Self {
+        Dec { mantissa: d.mantissa(), scale: d.scale() }
+    }
+}
+
 impl FromStr for Dec {
     type Err = NotDecimal;
 
-    /// Accepts `[+-]digits[.digits]` (also `.5`, `5.`); no exponents, no separators.
+    /// Through [`parse_decimal`], the one parser of written decimals.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || NotDecimal(text.to_string());
-        let s = text.trim();
-        let (negative, body) = match s.as_bytes().first() {
-            Some(b'-') => (true, &s[1..]),
-            Some(b'+') => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let (int, frac) = match body.split_once('.') {
-            Some((i, f)) => (i, f),
-            None => (body, ""),
-        };
-        if int.is_empty() && frac.is_empty() {
-            return Err(bad());
-        }
-        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let scale = u32::try_from(frac.len()).map_err(|_| bad())?;
-        let mut mantissa: i128 = 0;
-        for b in int.bytes().chain(frac.bytes()) {
-            mantissa = mantissa.checked_mul(10).and_then(|m| m.checked_add(i128::from(b - b'0'))).ok_or_else(bad)?;
-        }
-        Ok(Dec { mantissa: if negative { -mantissa } else { mantissa }, scale })
+        parse_decimal(text).map(Dec::from)
     }
 }
 
 impl fmt::Display for Dec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&format_fixed(self.mantissa, self.scale))
-    }
-}
-
-impl Serialize for Dec {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Dec {
-    /// Decimals in config files are strings ("0.95") so that no float ever holds them;
-    /// bare integers are accepted too.
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Dec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                // a bare float (`drug = 0.9`) is refused by serde with this text
-                f.write_str("a decimal written as a string (e.g. \"0.95\"), not a binary float")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
-                v.parse().map_err(E::custom)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
-                Ok(Dec::new(i128::from(v), 0))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
-                Ok(Dec::new(i128::from(v), 0))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -315,6 +407,11 @@ impl MoneyUnit {
     pub const WHOLE: MoneyUnit = MoneyUnit { fixed: ONE, decimals: 0 };
 
     /// A positive unit with at most 4 decimals.
+    pub fn from_decimal(d: Decimal) -> Option<Self> {
+        Self::from_dec(Dec::from(d))
+    }
+
+    /// A positive unit with at most 4 decimals.
     pub fn from_dec(d: Dec) -> Option<Self> {
         let d = d.normalized();
         let fixed = d.rescale_exact(SCALE)?;
@@ -323,6 +420,10 @@ impl MoneyUnit {
 
     pub fn as_dec(self) -> Dec {
         Dec::new(self.fixed, SCALE).normalized()
+    }
+
+    pub fn as_decimal(self) -> Decimal {
+        Decimal::from_i128_with_scale(self.fixed, SCALE).normalize()
     }
 
     /// Rounds the exact amount `num / den` (in internal fixed point) to a multiple of the unit.
@@ -384,9 +485,19 @@ mod tests {
         assert_eq!(d.to_string(), "-0.00353");
         assert_eq!("12".parse::<Dec>().unwrap(), Dec::new(12, 0));
         assert_eq!(".5".parse::<Dec>().unwrap(), Dec::new(5, 1));
-        for bad in ["", "-", ".", "1e3", "1,000", "1.2.3", "abc", "NaN"] {
-            assert!(bad.parse::<Dec>().is_err(), "{bad}");
+        for bad in ["", "-", ".", "1e3", "1,000", "1_000", "1.2.3", "abc", "NaN", "0x10", "1 000", "--1"] {
+            assert!(matches!(bad.parse::<Dec>(), Err(NotDecimal::Syntax(_))), "{bad}");
         }
+        // 28 significant digits are taken, 29 are too large; leading zeros do not count
+        assert!(parse_decimal("1234567890123456789012345678").is_ok());
+        assert!(parse_decimal("0000.1234567890123456789012345678").is_ok());
+        let e = parse_decimal("12345678901234567890123456789").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "'12345678901234567890123456789' is too large: a decimal has at most 28 significant digits here"
+        );
+        assert_eq!(parse_decimal("1.50").unwrap().scale(), 2);
+        assert_eq!(parse_decimal("+.5").unwrap(), Decimal::new(5, 1));
         assert_eq!(format_fixed(5, 3), "0.005");
         assert_eq!(format_fixed(-12345, 2), "-123.45");
         assert_eq!(format_fixed(7, 0), "7");

@@ -10,7 +10,7 @@
 //! ```
 
 use crate::config::{Config, PayWith, ReconcileMode};
-use crate::number::{add, mul, pow10, sub, Overflow};
+use crate::number::{add, mul, pow10, sub, Dec, Overflow};
 use crate::point_value::{point_value, FloatingValue, PointValue, PoolTotals};
 use crate::pool::{ClaimSums, PoolInput};
 
@@ -43,7 +43,7 @@ pub struct SettledPool {
 
 /// `drug × fixed_value.drug + protected × fixed_value.protected`, rounded once to the unit.
 pub fn fixed_amount(sums: &ClaimSums, config: &Config) -> Result<i128, Overflow> {
-    let (d, p) = (config.fixed_value.drug, config.fixed_value.protected);
+    let (d, p) = (Dec::from(config.fixed_value.drug), Dec::from(config.fixed_value.protected));
     let scale = d.scale.max(p.scale);
     let num = add(
         mul(mul(sums.drug, d.mantissa, "drug amount")?, pow10(scale - d.scale)?, "drug amount")?,

@@ -4,7 +4,7 @@ use dianzhi_core::config::{PayWith, ReconcileMode};
 use dianzhi_core::dip::clearing::{clear_pool, CaseSums, DipPool, DipPoolKey, FundRow, Hospital, HospitalCases};
 use dianzhi_core::dip::config::{Basis, OverspendBand, SurplusBand};
 use dianzhi_core::dip::score::{CaseType, Group, Scorer};
-use dianzhi_core::number::{Dec, MoneyUnit, Rounding, ONE};
+use dianzhi_core::number::{Decimal, MoneyUnit, Rounding, ONE};
 use dianzhi_core::Config;
 use proptest::prelude::*;
 
@@ -40,7 +40,7 @@ proptest! {
     ) {
         let s = Scorer::new(&config);
         let group = Group { score, basic: false };
-        let k = Dec::new(k, 2);
+        let k = Decimal::new(k as i64, 2);
         let a = s.case(None, Some(group), aux, k, cost, Some(avg)).unwrap();
         let b = s.case(None, Some(group), aux, k, cost + more, Some(avg)).unwrap();
         let across_low = a.kind == CaseType::Low && b.kind != CaseType::Low;
@@ -54,8 +54,8 @@ fn hospital(i: usize, score: i128, items: i128, at_cost: i128, assessment: i128,
             institution_id: format!("H{:03}", (i * 7919) % 1000),
             pool: DipPoolKey { region: "r".into(), fund: "employee".into(), year: 2026 },
             level: "2".into(),
-            coefficient: Dec::new(1, 0),
-            assessment: Dec::new(assessment, 2),
+            coefficient: Decimal::new(1, 0),
+            assessment: Decimal::new(assessment as i64, 2),
             sums: CaseSums {
                 cases: 10,
                 at_cost: u64::from(at_cost > 0),
@@ -89,7 +89,7 @@ fn pool() -> impl Strategy<Value = DipPool> {
                 key: DipPoolKey { region: "r".into(), fund: "employee".into(), year: 2026 },
                 budget,
                 reserve: 1_000 * ONE,
-                payment_ratio: Dec::new(ratio.min(100), 2),
+                payment_ratio: Decimal::new(ratio.min(100) as i64, 2),
             },
             hospitals,
         }
@@ -106,19 +106,19 @@ fn clearing_config() -> impl Strategy<Value = Config> {
     )
         .prop_map(|(rounding, mode, pay_with, basis, scale)| {
             let mut c = Config::default();
-            c.money.unit = MoneyUnit::from_dec(Dec::new(1, 2)).unwrap();
+            c.money.unit = MoneyUnit::from_decimal(Decimal::new(1, 2)).unwrap();
             c.money.rounding = rounding;
             c.reconcile.mode = mode;
             c.point_value.pay_with = pay_with;
             c.point_value.scale = scale;
             c.dip.point_value.basis = basis;
             c.dip.clearing.surplus = vec![
-                SurplusBand { up_to: Dec::new(1, 1), keep: Dec::new(1, 0) },
-                SurplusBand { up_to: Dec::new(1, 0), keep: Dec::new(6, 1) },
+                SurplusBand { up_to: Decimal::new(1, 1), keep: Decimal::new(1, 0) },
+                SurplusBand { up_to: Decimal::new(1, 0), keep: Decimal::new(6, 1) },
             ];
             c.dip.clearing.overspend = vec![
-                OverspendBand { up_to: Dec::new(1, 1), fund_share: Dec::new(7, 1) },
-                OverspendBand { up_to: Dec::new(2, 1), fund_share: Dec::new(5, 1) },
+                OverspendBand { up_to: Decimal::new(1, 1), fund_share: Decimal::new(7, 1) },
+                OverspendBand { up_to: Decimal::new(2, 1), fund_share: Decimal::new(5, 1) },
             ];
             c
         })

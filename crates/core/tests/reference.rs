@@ -1,7 +1,7 @@
 //! The published 2011 figures of data/reference/ (seed 004), reproduced by the core.
 
 use dianzhi_core::budget::{non_negotiated_rate, Composition, RegionSpec, SectorSpec};
-use dianzhi_core::number::{Dec, Rounding, ONE};
+use dianzhi_core::number::{Dec, Decimal, Rounding, ONE};
 use dianzhi_core::point_value::{point_value, PoolTotals, Status};
 use dianzhi_core::Config;
 
@@ -13,9 +13,10 @@ fn d(s: &str) -> Dec {
     s.parse().unwrap()
 }
 
-/// Percent text → decimal fraction.
-fn fraction(percent: &str) -> Dec {
-    d(percent).times(d("0.01")).unwrap()
+/// Percent text → decimal fraction, as a person would write it in a spec.
+fn fraction(percent: &str) -> Decimal {
+    let f = d(percent).times(d("0.01")).unwrap();
+    Decimal::from_i128_with_scale(f.mantissa, f.scale)
 }
 
 #[test]
@@ -32,7 +33,7 @@ fn non_negotiated_growth_2011_from_its_components() {
     for col in 1..rows[0].len() {
         let spec = SectorSpec {
             name: rows[0][col].to_string(),
-            base: Dec::ZERO,
+            base: Decimal::ZERO,
             insured_population_growth: fraction(ipg[col]),
             population_structure_change: fraction(psc[col]),
             cost_index_change: fraction(cic[col]),

@@ -1,15 +1,15 @@
 //! The `dip settle` output tables (CONTRACT §6, Outputs).
 
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
-use dianzhi_core::number::{Dec, SCALE};
+use dianzhi_core::number::{Dec, Decimal, SCALE};
 use dianzhi_core::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
 
 use crate::write::Table;
 
 /// A decimal written by a person (a ratio, a coefficient: at most 4 decimals) at 4 decimals.
-fn at4(d: Dec) -> i128 {
-    d.rescale_exact(SCALE).expect("read with at most 4 decimals")
+fn at4(d: Decimal) -> i128 {
+    Dec::from(d).rescale_exact(SCALE).expect("read with at most 4 decimals")
 }
 
 /// `point_values`: one row per pool, in pool order.

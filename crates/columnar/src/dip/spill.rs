@@ -288,7 +288,7 @@ mod tests {
     use std::collections::HashMap;
 
     use dianzhi_core::dip::score::Group;
-    use dianzhi_core::number::{Dec, ONE};
+    use dianzhi_core::number::{Decimal, ONE};
 
     use super::*;
     use crate::dip::tables::HospitalTerms;
@@ -299,7 +299,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ids: Vec<String> = (0..40).map(|i| format!("H{i:02}")).collect();
         let terms =
-            |_: &String| HospitalTerms { level: "2".into(), coefficient: Dec::new(1, 0), assessment: Dec::new(1, 0) };
+            |_: &String| HospitalTerms { level: "2".into(), coefficient: Decimal::ONE, assessment: Decimal::ONE };
         let institutions: HashMap<(String, String), HospitalTerms> =
             ids.iter().map(|id| ((id.clone(), String::new()), terms(id))).collect();
         let groups = HashMap::from([("G1".to_string(), Group { score: 100 * ONE, basic: false })]);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use dianzhi_core::dip::clearing::{DipPoolKey, FundRow, PaymentRow};
 use dianzhi_core::dip::score::Group;
-use dianzhi_core::number::{show, Dec, MoneyUnit, ONE, SCALE};
+use dianzhi_core::number::{show, Decimal, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Month;
 
 use crate::column::{optional, required, Kind, Spec};
@@ -98,8 +98,8 @@ pub fn read_averages(source: &Source) -> Result<(HashMap<(String, String), i128>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HospitalTerms {
     pub level: String,
-    pub coefficient: Dec,
-    pub assessment: Dec,
+    pub coefficient: Decimal,
+    pub assessment: Decimal,
 }
 
 /// Institutions: `(institution_id, fund)` → terms, with fund "" for a row without a fund (it
@@ -118,7 +118,7 @@ pub fn read_institutions(source: &Source) -> Result<(HashMap<(String, String), H
         let fund = r.texts.pop().expect("fund");
         let level = r.texts.pop().expect("level");
         let id = r.texts.pop().expect("institution_id");
-        let assessment = if r.given[1] { fixed_dec(r.numbers[1]) } else { Dec::new(1, 0) };
+        let assessment = if r.given[1] { fixed_dec(r.numbers[1]) } else { Decimal::ONE };
         let key = (id, fund);
         if let Some(first) = at.insert(key.clone(), r.at) {
             let fund = if key.1.is_empty() { "without a fund".to_string() } else { format!("fund {}", key.1) };
@@ -193,7 +193,7 @@ pub fn read_payments(source: &Source, unit: MoneyUnit) -> Result<(Vec<(PaymentRo
 pub struct PublishedValue {
     /// Internal fixed point.
     pub point_value: i128,
-    pub payment_ratio: Option<Dec>,
+    pub payment_ratio: Option<Decimal>,
 }
 
 pub fn read_point_values(source: &Source) -> Result<(BTreeMap<(String, String), PublishedValue>, u64)> {
@@ -217,8 +217,9 @@ pub fn read_point_values(source: &Source) -> Result<(BTreeMap<(String, String), 
     Ok((out, count))
 }
 
-fn fixed_dec(v: i128) -> Dec {
-    Dec::new(v, SCALE).normalized()
+/// A ratio or coefficient read at 4 decimals, as the decimal it was written as.
+fn fixed_dec(v: i128) -> Decimal {
+    Decimal::from_i128_with_scale(v, SCALE).normalize()
 }
 
 fn year(source: &Source, r: &Row, text: usize, column: &str) -> Result<i32, InputError> {

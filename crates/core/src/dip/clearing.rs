@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::clearing::{list, Offenders};
 use crate::config::{Config, OnInfeasible};
 use crate::dip::config::{AssessmentMode, Basis};
-use crate::number::{add, div_to_scale, mul, pow10, show, sub, Dec, Overflow};
+use crate::number::{add, div_to_scale, mul, pow10, show, sub, Dec, Decimal, Overflow};
 use crate::point_value::{PoolTotals, Status};
 use crate::settlement::{solve_pool, Share, Solved};
 
@@ -44,7 +44,7 @@ pub struct FundRow {
     pub budget: i128,
     pub reserve: i128,
     /// ρ in (0, 1].
-    pub payment_ratio: Dec,
+    pub payment_ratio: Decimal,
 }
 
 /// One hospital's cases in one pool, summed (counts, scores and money in internal fixed point).
@@ -90,8 +90,8 @@ pub struct HospitalCases {
     pub institution_id: String,
     pub pool: DipPoolKey,
     pub level: String,
-    pub coefficient: Dec,
-    pub assessment: Dec,
+    pub coefficient: Decimal,
+    pub assessment: Decimal,
     pub sums: CaseSums,
 }
 
@@ -237,7 +237,7 @@ pub struct ClearedPool {
 /// Clears every pool (in parallel). Fails naming the pools over the special quota, and the
 /// infeasible ones unless `on_infeasible = "zero"`.
 pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, DipError> {
-    let quota = config.dip.special.quota;
+    let quota = Dec::from(config.dip.special.quota);
     let mut over = Offenders::default();
     for p in pools {
         let (cases, special) =
@@ -292,7 +292,7 @@ pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overfl
         .collect::<Result<_, Overflow>>()?;
     let payment_ratio = match config.dip.point_value.basis {
         Basis::Fund => Dec::new(1, 0),
-        Basis::TotalCost => pool.fund.payment_ratio,
+        Basis::TotalCost => pool.fund.payment_ratio.into(),
     };
     let base = PoolTotals {
         budget: pool.fund.budget,
@@ -331,11 +331,11 @@ fn clear_hospital(h: &Hospital, p: i128, pool: &CaseSums, config: &Config) -> Re
     let (unit, rounding) = (config.money.unit, config.money.rounding);
     let c = &config.dip.clearing;
     let s = &h.cases.sums;
-    let a = h.cases.assessment;
+    let a = Dec::from(h.cases.assessment);
     let items = s.items;
     let (mut kept, mut shared) = (0, 0);
     let entitlement = if p > items {
-        let bands: Vec<(Dec, Dec)> = c.surplus.iter().map(|b| (b.up_to, b.keep)).collect();
+        let bands: Vec<(Dec, Dec)> = c.surplus.iter().map(|b| (b.up_to.into(), b.keep.into())).collect();
         let (mut num, mut den) = corridor(p, p - items, &bands)?;
         if c.assessment == AssessmentMode::Surplus {
             num = mul(num, a.mantissa, "kept × assessment")?;
@@ -344,7 +344,7 @@ fn clear_hospital(h: &Hospital, p: i128, pool: &CaseSums, config: &Config) -> Re
         kept = unit.round(num, den, rounding)?;
         add(items, kept, "entitlement")?
     } else if items > p {
-        let bands: Vec<(Dec, Dec)> = c.overspend.iter().map(|b| (b.up_to, b.fund_share)).collect();
+        let bands: Vec<(Dec, Dec)> = c.overspend.iter().map(|b| (b.up_to.into(), b.fund_share.into())).collect();
         let (num, den) = corridor(p, items - p, &bands)?;
         shared = unit.round(num, den, rounding)?;
         add(p, shared, "entitlement")?
@@ -413,8 +413,8 @@ mod tests {
     use crate::dip::config::{OverspendBand, SurplusBand};
     use crate::number::{MoneyUnit, ONE};
 
-    fn d(s: &str) -> Dec {
-        s.parse().unwrap()
+    fn d(s: &str) -> Decimal {
+        crate::number::parse_decimal(s).unwrap()
     }
 
     fn key() -> DipPoolKey {
@@ -438,7 +438,7 @@ mod tests {
 
     fn fen() -> Config {
         let mut c = Config::default();
-        c.money.unit = MoneyUnit::from_dec(d("0.01")).unwrap();
+        c.money.unit = MoneyUnit::from_decimal(d("0.01")).unwrap();
         c
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::number::Dec;
+use crate::number::{decimal_text, Dec, Decimal};
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -21,13 +21,14 @@ pub struct ScoreConfig {
     /// Decimals of a case score (0–4), rounded once with money.rounding.
     pub scale: u32,
     /// Replaces the level coefficient for groups of kind `basic` (基层病种).
-    pub basic_factor: Dec,
+    #[serde(with = "decimal_text")]
+    pub basic_factor: Decimal,
     pub ungrouped: Ungrouped,
 }
 
 impl Default for ScoreConfig {
     fn default() -> Self {
-        ScoreConfig { scale: 4, basic_factor: Dec::new(1, 0), ungrouped: Ungrouped::AtCost }
+        ScoreConfig { scale: 4, basic_factor: Decimal::ONE, ungrouped: Ungrouped::AtCost }
     }
 }
 
@@ -45,24 +46,26 @@ pub enum Ungrouped {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutlierConfig {
-    pub low: Dec,
+    #[serde(with = "decimal_text")]
+    pub low: Decimal,
     /// "以下" includes the bound: r = low is a low case.
     pub low_inclusive: bool,
-    pub high: Dec,
+    #[serde(with = "decimal_text")]
+    pub high: Decimal,
     pub high_inclusive: bool,
     /// r strictly above is extreme (scored as high, flagged for review); "" disables.
-    #[serde(with = "optional_dec")]
-    pub extreme: Option<Dec>,
+    #[serde(with = "decimal_text::optional")]
+    pub extreme: Option<Decimal>,
 }
 
 impl Default for OutlierConfig {
     fn default() -> Self {
         OutlierConfig {
-            low: Dec::new(5, 1),
+            low: Decimal::new(5, 1),
             low_inclusive: true,
-            high: Dec::new(2, 0),
+            high: Decimal::TWO,
             high_inclusive: true,
-            extreme: Some(Dec::new(5, 0)),
+            extreme: Some(Decimal::new(5, 0)),
         }
     }
 }
@@ -87,12 +90,13 @@ pub enum Basis {
 #[serde(deny_unknown_fields, default)]
 pub struct SpecialConfig {
     /// Special cases (特例单议) may be at most quota × the pool's cases (千分之五).
-    pub quota: Dec,
+    #[serde(with = "decimal_text")]
+    pub quota: Decimal,
 }
 
 impl Default for SpecialConfig {
     fn default() -> Self {
-        SpecialConfig { quota: Dec::new(5, 3) }
+        SpecialConfig { quota: Decimal::new(5, 3) }
     }
 }
 
@@ -109,8 +113,8 @@ pub struct ClearingConfig {
 impl Default for ClearingConfig {
     fn default() -> Self {
         ClearingConfig {
-            surplus: vec![SurplusBand { up_to: Dec::new(1, 0), keep: Dec::new(1, 0) }],
-            overspend: vec![OverspendBand { up_to: Dec::new(1, 0), fund_share: Dec::new(0, 0) }],
+            surplus: vec![SurplusBand { up_to: Decimal::ONE, keep: Decimal::ONE }],
+            overspend: vec![OverspendBand { up_to: Decimal::ONE, fund_share: Decimal::ZERO }],
             assessment: AssessmentMode::Withheld,
         }
     }
@@ -119,15 +123,19 @@ impl Default for ClearingConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurplusBand {
-    pub up_to: Dec,
-    pub keep: Dec,
+    #[serde(with = "decimal_text")]
+    pub up_to: Decimal,
+    #[serde(with = "decimal_text")]
+    pub keep: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverspendBand {
-    pub up_to: Dec,
-    pub fund_share: Dec,
+    #[serde(with = "decimal_text")]
+    pub up_to: Decimal,
+    #[serde(with = "decimal_text")]
+    pub fund_share: Decimal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -147,14 +155,16 @@ pub enum AssessmentMode {
 pub struct PresettleConfig {
     pub basis: PresettleBasis,
     /// Share of the basis paid monthly before withholding.
-    pub advance_ratio: Dec,
+    #[serde(with = "decimal_text")]
+    pub advance_ratio: Decimal,
     /// Quality reserve (质量保证金) withheld from each monthly payment; at most 0.05.
-    pub withhold_rate: Dec,
+    #[serde(with = "decimal_text")]
+    pub withhold_rate: Decimal,
 }
 
 impl Default for PresettleConfig {
     fn default() -> Self {
-        PresettleConfig { basis: PresettleBasis::Items, advance_ratio: Dec::new(1, 0), withhold_rate: Dec::new(5, 2) }
+        PresettleConfig { basis: PresettleBasis::Items, advance_ratio: Decimal::ONE, withhold_rate: Decimal::new(5, 2) }
     }
 }
 
@@ -175,6 +185,7 @@ impl DipConfig {
     /// Ranges and orderings serde cannot check; names the key at fault.
     pub fn validate(&self) -> Result<(), String> {
         let one = Dec::new(1, 0);
+        let cmp = |a: Dec, b: Dec| a.cmp_exact(b).map_err(|e| e.to_string());
         let at_most = |key: &str, v: Dec, decimals: u32| -> Result<(), String> {
             if v.normalized().scale > decimals {
                 return Err(format!("{key} = \"{v}\" has more than {decimals} decimals"));
@@ -190,7 +201,7 @@ impl DipConfig {
         };
         let share = |key: &str, v: Dec| -> Result<(), String> {
             at_most(key, v, FACTOR_DECIMALS)?;
-            if v.is_negative() || v.cmp_exact(one).map_err(|e| e.to_string())?.is_gt() {
+            if v.is_negative() || cmp(v, one)?.is_gt() {
                 return Err(format!("{key} = \"{v}\" must be between 0 and 1"));
             }
             Ok(())
@@ -198,42 +209,40 @@ impl DipConfig {
         if self.score.scale > 4 {
             return Err(format!("dip.score.scale = {} is out of range: scores have 0 to 4 decimals", self.score.scale));
         }
-        positive("dip.score.basic_factor", self.score.basic_factor)?;
+        positive("dip.score.basic_factor", self.score.basic_factor.into())?;
         let o = &self.outliers;
-        at_most("dip.outliers.low", o.low, FACTOR_DECIMALS)?;
-        if o.low.is_negative() {
-            return Err(format!("dip.outliers.low = \"{}\" must be ≥ 0", o.low));
+        let (low, high) = (Dec::from(o.low), Dec::from(o.high));
+        at_most("dip.outliers.low", low, FACTOR_DECIMALS)?;
+        if low.is_negative() {
+            return Err(format!("dip.outliers.low = \"{low}\" must be ≥ 0"));
         }
-        positive("dip.outliers.high", o.high)?;
-        if o.high.cmp_exact(o.low).map_err(|e| e.to_string())?.is_le() {
-            return Err(format!("dip.outliers.high = \"{}\" must be above dip.outliers.low = \"{}\"", o.high, o.low));
+        positive("dip.outliers.high", high)?;
+        if cmp(high, low)?.is_le() {
+            return Err(format!("dip.outliers.high = \"{high}\" must be above dip.outliers.low = \"{low}\""));
         }
-        if let Some(x) = o.extreme {
+        if let Some(x) = o.extreme.map(Dec::from) {
             positive("dip.outliers.extreme", x)?;
-            if x.cmp_exact(o.high).map_err(|e| e.to_string())?.is_le() {
+            if cmp(x, high)?.is_le() {
                 return Err(format!(
-                    "dip.outliers.extreme = \"{x}\" must be above dip.outliers.high = \"{}\" (or \"\" to disable)",
-                    o.high
+                    "dip.outliers.extreme = \"{x}\" must be above dip.outliers.high = \"{high}\" (or \"\" to disable)"
                 ));
             }
         }
-        share("dip.special.quota", self.special.quota)?;
+        share("dip.special.quota", self.special.quota.into())?;
         let c = &self.clearing;
         bands("dip.clearing.surplus", c.surplus.iter().map(|b| (b.up_to, b.keep)), "keep", &share)?;
         bands("dip.clearing.overspend", c.overspend.iter().map(|b| (b.up_to, b.fund_share)), "fund_share", &share)?;
         let p = &self.presettle;
-        share("dip.presettle.advance_ratio", p.advance_ratio)?;
-        if !p.advance_ratio.is_positive() {
-            return Err(format!("dip.presettle.advance_ratio = \"{}\" must be > 0", p.advance_ratio));
+        let (advance, withhold) = (Dec::from(p.advance_ratio), Dec::from(p.withhold_rate));
+        share("dip.presettle.advance_ratio", advance)?;
+        if !advance.is_positive() {
+            return Err(format!("dip.presettle.advance_ratio = \"{advance}\" must be > 0"));
         }
-        at_most("dip.presettle.withhold_rate", p.withhold_rate, FACTOR_DECIMALS)?;
-        if p.withhold_rate.is_negative()
-            || p.withhold_rate.cmp_exact(Dec::new(5, 2)).map_err(|e| e.to_string())?.is_gt()
-        {
+        at_most("dip.presettle.withhold_rate", withhold, FACTOR_DECIMALS)?;
+        if withhold.is_negative() || cmp(withhold, Dec::new(5, 2))?.is_gt() {
             return Err(format!(
-                "dip.presettle.withhold_rate = \"{}\" is out of range: the national rule caps the quality reserve \
-                 withheld from monthly payments at 5% (0.05)",
-                p.withhold_rate
+                "dip.presettle.withhold_rate = \"{withhold}\" is out of range: the national rule caps the quality \
+                 reserve withheld from monthly payments at 5% (0.05)"
             ));
         }
         Ok(())
@@ -243,12 +252,13 @@ impl DipConfig {
 /// Bands with `up_to` rising above 0, each share in [0, 1].
 fn bands(
     key: &str,
-    bands: impl Iterator<Item = (Dec, Dec)>,
+    bands: impl Iterator<Item = (Decimal, Decimal)>,
     share_name: &str,
     share: &dyn Fn(&str, Dec) -> Result<(), String>,
 ) -> Result<(), String> {
     let mut previous = Dec::ZERO;
     for (n, (up_to, s)) in bands.enumerate() {
+        let (up_to, s) = (Dec::from(up_to), Dec::from(s));
         if up_to.normalized().scale > FACTOR_DECIMALS {
             return Err(format!("{key}[{n}].up_to = \"{up_to}\" has more than {FACTOR_DECIMALS} decimals"));
         }
@@ -261,34 +271,4 @@ fn bands(
         previous = up_to;
     }
     Ok(())
-}
-
-/// An optional decimal written as a string; "" is none.
-mod optional_dec {
-    use super::*;
-    pub fn serialize<S: serde::Serializer>(v: &Option<Dec>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(d) => d.serialize(s),
-            None => s.serialize_str(""),
-        }
-    }
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Dec>, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Option<Dec>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a decimal written as a string (e.g. \"5\"), or \"\" for none")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<Dec>, E> {
-                if v.trim().is_empty() {
-                    return Ok(None);
-                }
-                v.parse().map(Some).map_err(E::custom)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<Dec>, E> {
-                Ok(Some(Dec::new(i128::from(v), 0)))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }

@@ -15,7 +15,7 @@
 use std::cmp::Ordering;
 
 use crate::config::Config;
-use crate::number::{div_round, mul, pow10, Dec, Overflow, Rounding, SCALE};
+use crate::number::{div_round, mul, pow10, Dec, Decimal, Overflow, Rounding, SCALE};
 
 /// Decimals of the ratio r in the cases output (CONTRACT §6: 6 decimals, half_even).
 pub const RATIO_SCALE: u32 = 6;
@@ -70,12 +70,12 @@ impl Scorer {
     pub fn new(config: &Config) -> Self {
         let (o, s) = (&config.dip.outliers, &config.dip.score);
         Scorer {
-            low: o.low.normalized(),
+            low: Dec::from(o.low).normalized(),
             low_inclusive: o.low_inclusive,
-            high: o.high.normalized(),
+            high: Dec::from(o.high).normalized(),
             high_inclusive: o.high_inclusive,
-            extreme: o.extreme.map(Dec::normalized),
-            basic_factor: s.basic_factor.normalized(),
+            extreme: o.extreme.map(|x| Dec::from(x).normalized()),
+            basic_factor: Dec::from(s.basic_factor).normalized(),
             scale: s.scale,
             rounding: config.money.rounding,
             ungrouped_at_cost: s.ungrouped == crate::dip::config::Ungrouped::AtCost,
@@ -112,11 +112,11 @@ impl Scorer {
         kind: CaseType,
         group: Group,
         aux: i128,
-        coefficient: Dec,
+        coefficient: Decimal,
         cost: i128,
         avg: i128,
     ) -> Result<i128, Overflow> {
-        let k = if group.basic { self.basic_factor } else { coefficient };
+        let k = if group.basic { self.basic_factor } else { Dec::from(coefficient) };
         // score × aux are at 4 decimals each, k at k.scale: base = num / 10^(8 + k.scale)
         let num = mul(mul(group.score, aux, "a case score")?, k.mantissa, "a case score")?;
         let den = pow10(2 * SCALE + k.scale)?;
@@ -168,7 +168,7 @@ impl Scorer {
         special: Option<i128>,
         group: Option<Group>,
         aux: i128,
-        coefficient: Dec,
+        coefficient: Decimal,
         cost: i128,
         avg: Option<i128>,
     ) -> Result<Scored, Unscorable> {
@@ -211,7 +211,7 @@ mod tests {
     fn hand_checked_scores_of_every_outlier_type() {
         let s = scorer(true, true);
         let group = Group { score: 800 * ONE, basic: false };
-        let k = Dec::new(105, 2);
+        let k = Decimal::new(105, 2);
         let avg = 9_000 * ONE;
         let cases = [
             (3_600, CaseType::Low, 369_6000),
@@ -254,11 +254,11 @@ mod tests {
     fn basic_groups_take_the_basic_factor_not_the_level_coefficient() {
         let s = scorer(true, true);
         let basic = Group { score: 500 * ONE, basic: true };
-        assert_eq!(s.score(CaseType::Normal, basic, ONE, Dec::new(13, 1), 0, ONE).unwrap(), 500 * ONE);
+        assert_eq!(s.score(CaseType::Normal, basic, ONE, Decimal::new(13, 1), 0, ONE).unwrap(), 500 * ONE);
         let mut config = Config::default();
-        config.dip.score.basic_factor = Dec::new(9, 1);
+        config.dip.score.basic_factor = Decimal::new(9, 1);
         let s = Scorer::new(&config);
-        assert_eq!(s.score(CaseType::Normal, basic, ONE, Dec::new(13, 1), 0, ONE).unwrap(), 450 * ONE);
+        assert_eq!(s.score(CaseType::Normal, basic, ONE, Decimal::new(13, 1), 0, ONE).unwrap(), 450 * ONE);
     }
 
     #[test]
@@ -266,11 +266,11 @@ mod tests {
         // 333.3333 × 1 × 1 × r (1/3): 111.11111 → 111.1111 at 4 decimals, 111 at 0
         let group = Group { score: 333_3333, basic: false };
         let s = scorer(true, true);
-        assert_eq!(s.score(CaseType::Low, group, ONE, Dec::new(1, 0), ONE, 3 * ONE).unwrap(), 111_1111);
+        assert_eq!(s.score(CaseType::Low, group, ONE, Decimal::ONE, ONE, 3 * ONE).unwrap(), 111_1111);
         let mut config = Config::default();
         config.dip.score.scale = 0;
         let s = Scorer::new(&config);
-        assert_eq!(s.score(CaseType::Low, group, ONE, Dec::new(1, 0), ONE, 3 * ONE).unwrap(), 111 * ONE);
+        assert_eq!(s.score(CaseType::Low, group, ONE, Decimal::ONE, ONE, 3 * ONE).unwrap(), 111 * ONE);
         assert_eq!(ratio(ONE, 3 * ONE).unwrap(), 333_333);
         assert_eq!(ratio(2 * ONE, 3 * ONE).unwrap(), 666_667);
     }
@@ -279,7 +279,7 @@ mod tests {
     fn special_and_at_cost_cases() {
         let s = scorer(true, true);
         let g = Group { score: 800 * ONE, basic: false };
-        let k = Dec::new(1, 0);
+        let k = Decimal::ONE;
         let special = s.case(Some(1_234_5678), Some(g), ONE, k, ONE, None).unwrap();
         assert_eq!((special.kind, special.score, special.ratio), (CaseType::Special, 1_234_5678, None));
         let ungrouped = s.case(None, None, ONE, k, ONE, None).unwrap();
