@@ -40,18 +40,26 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
-def run_dianzhi(exe, data, out, threads):
-    args = [exe, "--threads", str(threads), "settle", "--claims", str(data / "claims"),
-            "--budgets", str(data / "budgets.parquet"), "--interim", str(data / "interim.parquet"),
-            "--out", str(out), "--force", "--quiet"]
+def run_measured(args):
+    """Runs a command; returns its peak RSS in MiB. The peak is taken by /usr/bin/time, whose
+    child starts from time's small address space: a child forked straight from this process
+    would report this process's own high-water mark (DuckDB's memory included), since Linux
+    carries it across fork and exec into ru_maxrss."""
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # this run's own peak RSS, not generate's or cargo's
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            err.seek(0)
-            sys.exit(f"dianzhi failed: {err.read().decode()}")
-    return usage.ru_maxrss / 1024  # KiB → MiB
+        timer = ["/usr/bin/time", "-f", "peak-kib %M"] if os.path.exists("/usr/bin/time") else []
+        proc = subprocess.run(timer + args, stdout=subprocess.DEVNULL, stderr=err)
+        err.seek(0)
+        text = err.read().decode()
+    if proc.returncode != 0:
+        sys.exit(f"{args[0]} failed: {text}")
+    peaks = [int(l.split()[1]) for l in text.splitlines() if l.startswith("peak-kib ")]
+    return peaks[-1] / 1024 if peaks else float("nan")
+
+
+def run_dianzhi(exe, data, out, threads):
+    return run_measured([exe, "--threads", str(threads), "settle", "--claims", str(data / "claims"),
+                         "--budgets", str(data / "budgets.parquet"), "--interim", str(data / "interim.parquet"),
+                         "--out", str(out), "--force", "--quiet"])
 
 
 def run_duckdb_settle(sql, data, out, threads):

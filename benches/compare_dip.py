@@ -21,7 +21,7 @@ import tempfile
 
 import duckdb
 
-from compare import ROOT, binary, same_bytes, same_values, timed
+from compare import ROOT, binary, run_measured, same_bytes, same_values, timed
 
 TABLES = ("point_values", "hospitals", "cases")
 
@@ -30,20 +30,14 @@ def run_dianzhi(exe, data, out, threads):
     args = [exe, "--threads", str(threads), "dip", "settle", "--cases", str(data / "cases")]
     for table in ("groups", "averages", "institutions", "funds"):
         args += [f"--{table}", str(data / f"{table}.parquet")]
-    args += ["--out", str(out), "--force", "--quiet"]
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            err.seek(0)
-            sys.exit(f"dianzhi failed: {err.read().decode()}")
-    return usage.ru_maxrss / 1024
+    return run_measured(args + ["--out", str(out), "--force", "--quiet"])
 
 
 def run_duckdb(sql, data, out, threads):
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
+    con.execute(f"SET temp_directory = '{out.parent / 'duckdb-tmp'}'")  # not the working directory
     con.execute(sql.format(cases=data / "cases" / "*.parquet", groups=data / "groups.parquet",
                            averages=data / "averages.parquet", institutions=data / "institutions.parquet",
                            funds=data / "funds.parquet", out=out))

@@ -199,6 +199,47 @@ enum DipCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// One month's payments during the year (advance, quality reserve withheld) and the
+    /// budget-execution warnings.
+    Presettle {
+        /// Discharged cases (the month's and, for the execution figures, the year's before it).
+        #[arg(long, required = true, num_args = 1..)]
+        cases: Vec<PathBuf>,
+        /// Group catalogue: dip_group, score, kind.
+        #[arg(long)]
+        groups: PathBuf,
+        /// Average cost per group and level: dip_group, level, avg_cost.
+        #[arg(long)]
+        averages: PathBuf,
+        /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
+        #[arg(long)]
+        institutions: PathBuf,
+        /// The month to pay (YYYY-MM).
+        #[arg(long, value_parser = parse_month)]
+        month: Month,
+        /// Published point values: region, fund, point_value[, payment_ratio] (basis "scores",
+        /// and the hospitals' execution figures).
+        #[arg(long)]
+        point_values: Option<PathBuf>,
+        /// Payments of the months before --month (earlier presettle outputs), for the execution.
+        #[arg(long, num_args = 1..)]
+        payments: Vec<PathBuf>,
+        /// Funds per pool (the budgets the execution is measured against).
+        #[arg(long)]
+        funds: Option<PathBuf>,
+        /// Policy config (TOML); money.unit defaults to 0.01 here.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: OutFormat,
+        #[arg(long)]
+        force: bool,
+        /// No progress and no warnings on stderr.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
     /// deterministic per seed.
     Generate {
@@ -332,6 +373,41 @@ fn run(cli: Cli) -> Result<()> {
                     done.cases,
                     done.out.display()
                 ));
+            }
+            DipCommand::Presettle {
+                cases,
+                groups,
+                averages,
+                institutions,
+                month,
+                point_values,
+                payments,
+                funds,
+                config,
+                out,
+                format,
+                force,
+                quiet,
+            } => {
+                let args = dip::presettle::PresettleArgs {
+                    cases,
+                    lookups: dip::Lookups { groups, averages, institutions },
+                    month,
+                    point_values,
+                    payments,
+                    funds,
+                    config: dip::load_config(config.as_deref())?,
+                    config_path: config,
+                    out,
+                    format: format.into(),
+                    force,
+                    quiet,
+                };
+                let done = dip::presettle::run(&args)?;
+                if !quiet {
+                    eprint!("{}", dip::presettle::warnings(&done, &args.config));
+                }
+                report::say(&format!("{} payments for {month} → {}\n", done.payments, done.out.display()));
             }
             DipCommand::Generate { cases, seed, out, files, hospitals, regions, groups, year, format, force } => {
                 let args = dip::generate::DipGenArgs {

@@ -1,6 +1,8 @@
-//! The DIP commands (CONTRACT §6): `dip settle`, `dip generate`, and what they share.
+//! The DIP commands (CONTRACT §6): `dip settle`, `dip presettle`, `dip generate`, and what
+//! they share.
 
 pub mod generate;
+pub mod presettle;
 pub mod settle;
 
 use std::path::{Path, PathBuf};

@@ -58,8 +58,8 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
     let mut payments = Vec::new();
     for s in &payment_src {
-        let (rows, n) = tables::read_payments(s, unit)?;
-        payments.extend(rows.into_iter().map(|(p, _)| p));
+        let (rows, n) = tables::read_payments(s, unit, None)?;
+        payments.extend(rows);
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
     }
 

@@ -9,6 +9,7 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey};
+use dianzhi_core::dip::presettle::MonthCases;
 use dianzhi_core::dip::score::{CaseType, Group, Scorer, Unscorable};
 use dianzhi_core::number::{show, MoneyUnit, ONE};
 use dianzhi_core::period::Month;
@@ -126,18 +127,9 @@ pub struct ScanOptions<'a> {
     pub spill: Option<&'a CaseSpill>,
 }
 
-/// A hospital's cases in a pool in one discharge month.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonthSums {
-    pub institution_id: String,
-    pub pool: DipPoolKey,
-    pub month: Month,
-    pub sums: CaseSums,
-}
-
 pub struct CaseScan {
     /// Sorted by institution, pool, month.
-    pub sums: Vec<MonthSums>,
+    pub sums: Vec<MonthCases>,
     pub files: Vec<FileRows>,
     pub rows: u64,
 }
@@ -269,7 +261,7 @@ pub fn scan_cases(
     check_unique_ids(sources, hashes)?;
     let sums = sums
         .into_iter()
-        .map(|((institution_id, pool, month), sums)| MonthSums { institution_id, pool, month, sums })
+        .map(|((institution_id, pool, month), sums)| MonthCases { institution_id, pool, month, sums })
         .collect();
     let rows = files.iter().map(|f| f.rows).sum();
     Ok(CaseScan { sums, files, rows })

@@ -1,6 +1,7 @@
 //! The `dip settle` output tables (CONTRACT §6, Outputs).
 
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
+use dianzhi_core::dip::presettle::{HospitalExecution, Payment, PoolExecution, SHARE_SCALE};
 use dianzhi_core::number::{Dec, Decimal, SCALE};
 use dianzhi_core::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
@@ -82,5 +83,59 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     t.decimal("paid", unit.decimals, money(&|h, _| h.paid));
     t.decimal("due", unit.decimals, money(&|_, c| c.due));
     t.decimal("adjustment", unit.decimals, money(&|_, c| c.adjustment));
+    t
+}
+
+/// `payments` (presettle): one row per (hospital, pool) paid for the month, sorted by region,
+/// fund, institution_id, month.
+pub fn payments(rows: &[Payment], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let money = |f: &dyn Fn(&Payment) -> i128| rows.iter().map(|p| unit.to_output(f(p))).collect();
+    let mut t = Table::default();
+    t.text("institution_id", rows.iter().map(|p| p.institution_id.clone()).collect());
+    t.text("region", rows.iter().map(|p| p.pool.region.clone()).collect());
+    t.text("fund", rows.iter().map(|p| p.pool.fund.clone()).collect());
+    t.int("year", rows.iter().map(|p| i64::from(p.pool.year)).collect());
+    t.text("month", rows.iter().map(|p| p.month.to_string()).collect());
+    t.int("cases", rows.iter().map(|p| p.cases as i64).collect());
+    t.decimal("basis", unit.decimals, money(&|p| p.basis));
+    t.decimal("gross", unit.decimals, money(&|p| p.gross));
+    t.decimal("withheld", unit.decimals, money(&|p| p.withheld));
+    t.decimal("paid", unit.decimals, money(&|p| p.paid));
+    t
+}
+
+/// `execution_pools`: one row per pool paid so far this year.
+pub fn execution_pools(rows: &[PoolExecution], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let mut t = Table::default();
+    t.text("region", rows.iter().map(|p| p.pool.region.clone()).collect());
+    t.text("fund", rows.iter().map(|p| p.pool.fund.clone()).collect());
+    t.int("year", rows.iter().map(|p| i64::from(p.pool.year)).collect());
+    t.text("month", rows.iter().map(|p| p.month.to_string()).collect());
+    t.nullable_decimal("budget", unit.decimals, rows.iter().map(|p| p.budget.map(|b| unit.to_output(b))).collect());
+    t.decimal("paid_to_date", unit.decimals, rows.iter().map(|p| unit.to_output(p.paid_to_date)).collect());
+    t.decimal("withheld_to_date", unit.decimals, rows.iter().map(|p| unit.to_output(p.withheld_to_date)).collect());
+    t.nullable_decimal("share", SHARE_SCALE, rows.iter().map(|p| p.share).collect());
+    t.text("flag", rows.iter().map(|p| p.flag.to_string()).collect());
+    t
+}
+
+/// `execution_hospitals`: one row per hospital and pool with cases so far this year.
+pub fn execution_hospitals(rows: &[HospitalExecution], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let mut t = Table::default();
+    t.text("institution_id", rows.iter().map(|h| h.institution_id.clone()).collect());
+    t.text("region", rows.iter().map(|h| h.pool.region.clone()).collect());
+    t.text("fund", rows.iter().map(|h| h.pool.fund.clone()).collect());
+    t.int("year", rows.iter().map(|h| i64::from(h.pool.year)).collect());
+    t.decimal("item_to_date", unit.decimals, rows.iter().map(|h| unit.to_output(h.item_to_date)).collect());
+    t.nullable_decimal(
+        "score_value_to_date",
+        unit.decimals,
+        rows.iter().map(|h| h.score_value_to_date.map(|v| unit.to_output(v))).collect(),
+    );
+    t.nullable_decimal("ratio", SHARE_SCALE, rows.iter().map(|h| h.ratio).collect());
+    t.text("flag", rows.iter().map(|h| h.flag.to_string()).collect());
     t
 }

@@ -140,13 +140,11 @@ impl CaseSpill {
             let this = &self;
             scope.spawn(move || {
                 for b in 0..this.bounds.len() {
-                    let tables = this.sorted_bucket(b).map(|(bytes, index)| {
-                        index.chunks(WRITE_ROWS).map(|rows| this.table(catalog, &bytes, rows)).collect::<Vec<_>>()
-                    });
-                    match tables {
-                        Ok(tables) => {
-                            for t in tables {
-                                if send.send(Ok(t)).is_err() {
+                    match this.sorted_bucket(b) {
+                        Ok((bytes, index)) => {
+                            // one table at a time: memory is the bucket and a table or two
+                            for rows in index.chunks(WRITE_ROWS) {
+                                if send.send(Ok(this.table(catalog, &bytes, rows))).is_err() {
                                     return;
                                 }
                             }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use dianzhi_core::dip::clearing::{DipPoolKey, FundRow, PaymentRow};
+use dianzhi_core::dip::presettle::{PublishedValue, PublishedValues};
 use dianzhi_core::dip::score::Group;
 use dianzhi_core::number::{show, Decimal, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Month;
@@ -159,9 +160,9 @@ pub fn read_funds(source: &Source, unit: MoneyUnit) -> Result<(Vec<FundRow>, u64
     Ok((out, count))
 }
 
-/// Payment rows (the output of `dip presettle`); rows for one key are summed later. `month`
-/// is returned with each row, for the year check.
-pub fn read_payments(source: &Source, unit: MoneyUnit) -> Result<(Vec<(PaymentRow, Month)>, u64)> {
+/// Payment rows (the output of `dip presettle`); rows for one key are summed later. With
+/// `before`, every row must be of an earlier month (the months already paid).
+pub fn read_payments(source: &Source, unit: MoneyUnit, before: Option<Month>) -> Result<(Vec<PaymentRow>, u64)> {
     let (rows, count) = read_rows(source, &PAYMENTS, unit, true)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -179,24 +180,24 @@ pub fn read_payments(source: &Source, unit: MoneyUnit) -> Result<(Vec<(PaymentRo
                 )
                 .into());
         }
+        if let Some(m) = before.filter(|m| month >= *m) {
+            return Err(r
+                .at
+                .error(
+                    source,
+                    "month",
+                    format!("{month} is not before --month {m}; give the payments of the months already paid"),
+                )
+                .into());
+        }
         let pool = DipPoolKey { region: r.texts[1].clone(), fund: r.texts[2].clone(), year };
-        out.push((
-            PaymentRow { institution_id: r.texts[0].clone(), pool, paid: r.numbers[0], withheld: r.numbers[1] },
-            month,
-        ));
+        out.push(PaymentRow { institution_id: r.texts[0].clone(), pool, paid: r.numbers[0], withheld: r.numbers[1] });
     }
     Ok((out, count))
 }
 
-/// A published point value per (region, fund), with its payment ratio if given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublishedValue {
-    /// Internal fixed point.
-    pub point_value: i128,
-    pub payment_ratio: Option<Decimal>,
-}
-
-pub fn read_point_values(source: &Source) -> Result<(BTreeMap<(String, String), PublishedValue>, u64)> {
+/// Published point values per (region, fund), with the payment ratio if given.
+pub fn read_point_values(source: &Source) -> Result<(PublishedValues, u64)> {
     let (rows, count) = read_rows(source, &POINT_VALUES, MoneyUnit::WHOLE, true)?;
     let mut out = BTreeMap::new();
     let mut at: HashMap<(String, String), RowAt> = HashMap::new();

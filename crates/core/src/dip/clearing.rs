@@ -513,6 +513,25 @@ mod tests {
         }
     }
 
+    /// Band edges exactly at 5% and 10%, and a band sum of odd cents rounded once.
+    #[test]
+    fn band_edges_and_one_rounding_of_the_band_sum() {
+        let mut config = fen();
+        config.dip.clearing.overspend = vec![
+            OverspendBand { up_to: d("0.05"), fund_share: d("0.6") },
+            OverspendBand { up_to: d("0.1"), fund_share: d("0.5") },
+        ];
+        let p = 1_000_000 * ONE;
+        for (items, shared) in [(1_050_000, 30_000), (1_100_000, 55_000), (1_200_000, 55_000)] {
+            let h = hospital("H", 0, items, "1");
+            assert_eq!(clear_hospital(&h, p, &h.cases.sums, &config).unwrap().shared, shared * ONE, "items {items}");
+        }
+        // P = 100.01, A = 105.02: 5.0005 × 0.6 + 0.0095 × 0.5 = 3.00505 → 3.01 once (3.00 + 0.00 per band)
+        let mut h = hospital("H", 0, 0, "1");
+        h.cases.sums.items = 105_0200;
+        assert_eq!(clear_hospital(&h, 100_0100, &h.cases.sums, &config).unwrap().shared, 3_0100);
+    }
+
     #[test]
     fn assessment_modes() {
         let mut config = fen();

@@ -13,6 +13,7 @@
 
 pub mod clearing;
 pub mod config;
+pub mod presettle;
 pub mod score;
 
 pub use config::DipConfig;

@@ -1,0 +1,342 @@
+//! Monthly pre-settlement during the year and the budget-execution watch (CONTRACT §6,
+//! `dip presettle`).
+//!
+//! ```text
+//! basis    = Σ fund_paid of the month's cases               (items; at-cost cases included)
+//!          = round(Σ score × pv [× ρ])                        (scores; at-cost cases count 0)
+//! gross    = round(basis × advance_ratio)
+//! withheld = round(gross × withhold_rate)                     (质量保证金, ≤ 5%)
+//! paid     = gross − withheld
+//! ```
+//! Execution: per pool, the year's paid + withheld so far against the budget (yellow at 80%,
+//! red at 100%); per hospital, its item cost so far against its scores at the published value
+//! (over when above 100%: an overspend on its way).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::clearing::{list, Offenders};
+use crate::config::Config;
+use crate::dip::clearing::{CaseSums, DipPoolKey, FundRow, PaymentRow};
+use crate::dip::config::{Basis, PresettleBasis};
+use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow, SCALE};
+use crate::period::Month;
+
+/// Decimals of the execution shares and ratios.
+pub const SHARE_SCALE: u32 = 4;
+
+/// A hospital's cases in a pool discharged in one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthCases {
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub month: Month,
+    pub sums: CaseSums,
+}
+
+/// A published point value of a (region, fund).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishedValue {
+    /// Internal fixed point.
+    pub point_value: i128,
+    pub payment_ratio: Option<Decimal>,
+}
+
+pub type PublishedValues = BTreeMap<(String, String), PublishedValue>;
+
+/// One month's payment to a hospital in a pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub month: Month,
+    pub cases: u64,
+    pub basis: i128,
+    pub gross: i128,
+    pub withheld: i128,
+    pub paid: i128,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PresettleError {
+    #[error("no published point value for {count} pool(s) (needed with [dip.presettle] basis = \"scores\"):\n{}\ngive --point-values with a row (region, fund, point_value) for each", list(.pools, *.count))]
+    NoPointValue { pools: Vec<String>, count: usize },
+    #[error("no payment_ratio for {count} pool(s) in --point-values, needed with [dip.point_value] basis = \"total_cost\":\n{}\nadd the payment_ratio column", list(.pools, *.count))]
+    NoPaymentRatio { pools: Vec<String>, count: usize },
+    #[error(transparent)]
+    Overflow(#[from] Overflow),
+}
+
+/// `Σ score × pv [× ρ]` of `score` in a pool, rounded to the unit; `None` without a value.
+fn score_value(
+    score: i128,
+    pool: &DipPoolKey,
+    values: &PublishedValues,
+    config: &Config,
+) -> Result<Option<i128>, PresettleError> {
+    let Some(v) = values.get(&(pool.region.clone(), pool.fund.clone())) else { return Ok(None) };
+    let ratio = match config.dip.point_value.basis {
+        Basis::Fund => Dec::new(1, 0),
+        Basis::TotalCost => match v.payment_ratio {
+            Some(r) => Dec::from(r),
+            None => return Err(PresettleError::NoPaymentRatio { pools: vec![pool.to_string()], count: 1 }),
+        },
+    };
+    // score and pv at 4 decimals each, ρ at its scale
+    let num = mul(mul(score, v.point_value, "score value")?, ratio.mantissa, "score value")?;
+    let den = mul(pow10(SCALE)?, pow10(ratio.scale)?, "score value")?;
+    Ok(Some(config.money.unit.round(num, den, config.money.rounding)?))
+}
+
+/// The payments of `month`: one per (hospital, pool) with cases discharged in it, sorted by
+/// region, fund, institution_id.
+pub fn presettle(
+    cases: &[MonthCases],
+    month: Month,
+    values: &PublishedValues,
+    config: &Config,
+) -> Result<Vec<Payment>, PresettleError> {
+    let p = &config.dip.presettle;
+    let (unit, rounding) = (config.money.unit, config.money.rounding);
+    let (advance, withhold) = (Dec::from(p.advance_ratio), Dec::from(p.withhold_rate));
+    let mut missing = Offenders::default();
+    let mut missing_pools = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in cases.iter().filter(|c| c.month == month) {
+        let basis = match p.basis {
+            PresettleBasis::Items => add(c.sums.items, c.sums.at_cost_amount, "basis")?,
+            PresettleBasis::Scores => match score_value(c.sums.score, &c.pool, values, config) {
+                Ok(Some(v)) => v,
+                Ok(None) => {
+                    if missing_pools.insert(c.pool.clone()) {
+                        missing.push(|| format!("region={} fund={}", c.pool.region, c.pool.fund));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let gross = unit.round(mul(basis, advance.mantissa, "gross")?, pow10(advance.scale)?, rounding)?;
+        let withheld = unit.round(mul(gross, withhold.mantissa, "withheld")?, pow10(withhold.scale)?, rounding)?;
+        out.push(Payment {
+            institution_id: c.institution_id.clone(),
+            pool: c.pool.clone(),
+            month,
+            cases: c.sums.cases,
+            basis,
+            gross,
+            withheld,
+            paid: sub(gross, withheld, "paid")?,
+        });
+    }
+    if missing.count > 0 {
+        return Err(PresettleError::NoPointValue { pools: missing.items, count: missing.count });
+    }
+    out.sort_by(|a, b| {
+        (&a.pool.region, &a.pool.fund, &a.institution_id, a.month).cmp(&(
+            &b.pool.region,
+            &b.pool.fund,
+            &b.institution_id,
+            b.month,
+        ))
+    });
+    Ok(out)
+}
+
+/// A pool's budget execution up to and including the month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolExecution {
+    pub pool: DipPoolKey,
+    pub month: Month,
+    pub budget: Option<i128>,
+    pub paid_to_date: i128,
+    pub withheld_to_date: i128,
+    /// (paid + withheld) / budget at [`SHARE_SCALE`] decimals; `None` without a budget.
+    pub share: Option<i128>,
+    /// "", "yellow" (≥ 80%) or "red" (≥ 100%).
+    pub flag: &'static str,
+}
+
+/// A hospital's item cost so far against its scores at the published value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HospitalExecution {
+    pub institution_id: String,
+    pub pool: DipPoolKey,
+    pub item_to_date: i128,
+    pub score_value_to_date: Option<i128>,
+    /// item / score value at [`SHARE_SCALE`] decimals.
+    pub ratio: Option<i128>,
+    /// "over" when the ratio is above 1.
+    pub flag: &'static str,
+}
+
+/// Budget execution after `month`'s payments: `earlier` are the year's payments of months
+/// before it; `cases` hold the year's months (those after `month` are ignored).
+pub fn execution(
+    cases: &[MonthCases],
+    month: Month,
+    this_month: &[Payment],
+    earlier: &[PaymentRow],
+    funds: &[FundRow],
+    values: Option<&PublishedValues>,
+    config: &Config,
+) -> Result<(Vec<PoolExecution>, Vec<HospitalExecution>), PresettleError> {
+    let year = month.year;
+    let mut pools: BTreeMap<DipPoolKey, (i128, i128)> = BTreeMap::new();
+    for p in earlier.iter().filter(|p| p.pool.year == year) {
+        let e = pools.entry(p.pool.clone()).or_default();
+        e.0 = add(e.0, p.paid, "paid to date")?;
+        e.1 = add(e.1, p.withheld, "withheld to date")?;
+    }
+    for p in this_month {
+        let e = pools.entry(p.pool.clone()).or_default();
+        e.0 = add(e.0, p.paid, "paid to date")?;
+        e.1 = add(e.1, p.withheld, "withheld to date")?;
+    }
+    let budgets: BTreeMap<&DipPoolKey, i128> = funds.iter().map(|f| (&f.key, f.budget)).collect();
+    let rounding = config.money.rounding;
+    let mut pool_rows = Vec::with_capacity(pools.len());
+    for (pool, (paid, withheld)) in pools {
+        let budget = budgets.get(&pool).copied();
+        let used = add(paid, withheld, "paid + withheld")?;
+        let share = match budget {
+            Some(b) if b > 0 => Some(div_to_scale(used, b, SHARE_SCALE, rounding)?),
+            _ => None,
+        };
+        // compare exactly, not the rounded share: used ≥ 0.8 × budget, used ≥ budget
+        let flag = match budget {
+            Some(b) if used >= b => "red",
+            Some(b) if mul(used, 10, "share")? >= mul(b, 8, "share")? => "yellow",
+            _ => "",
+        };
+        pool_rows.push(PoolExecution {
+            pool,
+            month,
+            budget,
+            paid_to_date: paid,
+            withheld_to_date: withheld,
+            share,
+            flag,
+        });
+    }
+
+    let mut hospitals: BTreeMap<(DipPoolKey, &str), (i128, i128)> = BTreeMap::new();
+    for c in cases.iter().filter(|c| c.month.year == year && c.month <= month) {
+        let e = hospitals.entry((c.pool.clone(), c.institution_id.as_str())).or_default();
+        e.0 = add(e.0, add(c.sums.items, c.sums.at_cost_amount, "items")?, "item to date")?;
+        e.1 = add(e.1, c.sums.score, "score to date")?;
+    }
+    let mut hospital_rows = Vec::with_capacity(hospitals.len());
+    for ((pool, id), (items, score)) in hospitals {
+        let value = match values {
+            Some(v) => score_value(score, &pool, v, config)?,
+            None => None,
+        };
+        let ratio = match value {
+            Some(v) if v > 0 => Some(div_to_scale(items, v, SHARE_SCALE, rounding)?),
+            _ => None,
+        };
+        let flag = match value {
+            Some(v) if items > v => "over",
+            _ => "",
+        };
+        hospital_rows.push(HospitalExecution {
+            institution_id: id.to_string(),
+            pool,
+            item_to_date: items,
+            score_value_to_date: value,
+            ratio,
+            flag,
+        });
+    }
+    Ok((pool_rows, hospital_rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::{parse_decimal, MoneyUnit, ONE};
+
+    fn pool() -> DipPoolKey {
+        DipPoolKey { region: "r1".into(), fund: "employee".into(), year: 2026 }
+    }
+
+    fn fen() -> Config {
+        let mut c = Config::default();
+        c.money.unit = MoneyUnit::from_decimal(parse_decimal("0.01").unwrap()).unwrap();
+        c
+    }
+
+    fn month_cases(m: u8, items: i128, score: i128) -> MonthCases {
+        MonthCases {
+            institution_id: "H1".into(),
+            pool: pool(),
+            month: Month::new(2026, m).unwrap(),
+            sums: CaseSums {
+                cases: 3,
+                items: items * ONE,
+                score: score * ONE,
+                at_cost_amount: 1_0000,
+                ..CaseSums::default()
+            },
+        }
+    }
+
+    #[test]
+    fn items_basis_advance_and_withholding_round_once_each() {
+        let mut config = fen();
+        config.dip.presettle.advance_ratio = parse_decimal("0.95").unwrap();
+        // items 1,000.01 + at cost 1.00 = 1,001.01; × 0.95 = 950.9595 → 950.96; × 5% = 47.548 → 47.55
+        let cases =
+            [MonthCases { sums: CaseSums { items: 1_000_0100, ..month_cases(3, 0, 0).sums }, ..month_cases(3, 0, 0) }];
+        let p = &presettle(&cases, Month::new(2026, 3).unwrap(), &PublishedValues::new(), &config).unwrap()[0];
+        assert_eq!((p.basis, p.gross, p.withheld, p.paid), (1_001_0100, 950_9600, 47_5500, 903_4100));
+    }
+
+    #[test]
+    fn scores_basis_needs_a_published_value_and_a_ratio_on_the_total_cost_basis() {
+        let mut config = fen();
+        config.dip.presettle.basis = PresettleBasis::Scores;
+        let cases = [month_cases(3, 0, 1_000)];
+        let march = Month::new(2026, 3).unwrap();
+        let err = presettle(&cases, march, &PublishedValues::new(), &config).unwrap_err();
+        assert!(err.to_string().contains("region=r1 fund=employee"), "{err}");
+        let mut values = PublishedValues::new();
+        values.insert(("r1".into(), "employee".into()), PublishedValue { point_value: 10_3906, payment_ratio: None });
+        // 1,000 × 10.3906 = 10,390.60; 5% withheld 519.53
+        let p = &presettle(&cases, march, &values, &config).unwrap()[0];
+        assert_eq!((p.basis, p.withheld), (10_390_6000, 519_5300));
+        config.dip.point_value.basis = Basis::TotalCost;
+        assert!(presettle(&cases, march, &values, &config).unwrap_err().to_string().contains("payment_ratio"));
+        values.get_mut(&("r1".into(), "employee".into())).unwrap().payment_ratio = Some(parse_decimal("0.72").unwrap());
+        // × 0.72 = 7,481.232 → 7,481.23
+        assert_eq!(presettle(&cases, march, &values, &config).unwrap()[0].basis, 7_481_2300);
+    }
+
+    #[test]
+    fn execution_flags_pools_at_80_and_100_percent_and_hospitals_over_their_scores() {
+        let config = fen();
+        let march = Month::new(2026, 3).unwrap();
+        let cases =
+            [month_cases(1, 400, 100), month_cases(2, 300, 100), month_cases(3, 500, 100), month_cases(4, 9_999, 1)];
+        let payments = presettle(&cases, march, &PublishedValues::new(), &config).unwrap();
+        let earlier: Vec<PaymentRow> = [(1, 700_0000), (2, 100_0000)]
+            .iter()
+            .map(|(_, paid)| PaymentRow { institution_id: "H1".into(), pool: pool(), paid: *paid, withheld: 0 })
+            .collect();
+        // paid so far 800 + this month's 501 less 5% withheld: 475.95 → 1,275.95 + 25.05 withheld = 1,301
+        let funds =
+            |budget: i128| vec![FundRow { key: pool(), budget: budget * ONE, reserve: 0, payment_ratio: Decimal::ONE }];
+        for (budget, flag) in [(1_302, "yellow"), (1_301, "red"), (1_626, "yellow"), (1_627, "")] {
+            let (p, _) = execution(&cases, march, &payments, &earlier, &funds(budget), None, &config).unwrap();
+            assert_eq!(p[0].flag, flag, "budget {budget}");
+        }
+        let mut values = PublishedValues::new();
+        values.insert(("r1".into(), "employee".into()), PublishedValue { point_value: 4 * ONE, payment_ratio: None });
+        // items to date 1,203 (with 1 at cost each month) against 300 scores × 4 = 1,200: over
+        let (_, h) = execution(&cases, march, &payments, &earlier, &funds(5_000), Some(&values), &config).unwrap();
+        assert_eq!(
+            (h[0].item_to_date, h[0].score_value_to_date, h[0].ratio, h[0].flag),
+            (1_203 * ONE, Some(1_200 * ONE), Some(1_0025), "over")
+        );
+    }
+}

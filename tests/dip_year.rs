@@ -1,0 +1,201 @@
+//! The DIP year on the demo data: twelve monthly pre-settlements, then the year-end clearing
+//! against what was paid (CONTRACT §6 `dip presettle`, `--payments`, steps 7–8).
+
+mod common;
+use common::*;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn demo(file: &str) -> String {
+    format!("{}/data/demo/dip/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn lookups() -> Vec<String> {
+    let mut args = Vec::new();
+    for (flag, file) in
+        [("--groups", "groups.csv"), ("--averages", "averages.csv"), ("--institutions", "institutions.csv")]
+    {
+        args.push(flag.to_string());
+        args.push(demo(file));
+    }
+    args
+}
+
+fn run(args: &[String]) -> std::process::Output {
+    dianzhi(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn presettle(dir: &Path, month: u8, earlier: &[PathBuf], extra: &[&str]) -> (std::process::Output, PathBuf) {
+    let out = dir.join(format!("pay-{month:02}"));
+    let mut args: Vec<String> =
+        ["dip", "presettle", "--cases", &demo("cases.csv")].iter().map(|s| s.to_string()).collect();
+    args.extend(lookups());
+    args.extend(["--month".into(), format!("2026-{month:02}"), "--funds".into(), demo("funds.csv")]);
+    if !extra.contains(&"--config") {
+        args.extend(["--config".into(), demo("dip.toml")]);
+    }
+    args.extend(["--out".into(), s(&out).into(), "--format".into(), "csv".into()]);
+    if !earlier.is_empty() {
+        args.push("--payments".into());
+        args.extend(earlier.iter().map(|p| s(p).to_string()));
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    (run(&args), out)
+}
+
+fn money(v: &str) -> i128 {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    let sign = if int.starts_with('-') { -1 } else { 1 };
+    let int: i128 = int.trim_start_matches('-').parse().unwrap();
+    sign * (int * 100 + frac.parse::<i128>().unwrap_or(0))
+}
+
+#[test]
+fn a_year_of_monthly_payments_cleared_at_year_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut shares = Vec::new();
+    for m in 1..=12u8 {
+        let (o, out) = presettle(dir.path(), m, &files, &["--quiet"]);
+        assert_ok(&o);
+        let pay = table(&out.join("payments.csv"));
+        assert!(!pay.is_empty(), "month {m} pays someone");
+        for p in &pay {
+            assert_eq!(p["month"], format!("2026-{m:02}"));
+            // items basis, advance 1, 5% withheld: each amount rounded once to the fen
+            let (basis, gross, withheld, paid) =
+                (money(&p["basis"]), money(&p["gross"]), money(&p["withheld"]), money(&p["paid"]));
+            assert_eq!(gross, basis);
+            assert_eq!(withheld, (gross * 5 + 50) / 100);
+            assert_eq!(paid, gross - withheld);
+        }
+        let pools = table(&out.join("execution_pools.csv"));
+        shares.push(pools.iter().map(|p| p["share"].clone()).collect::<Vec<_>>());
+        files.push(out.join("payments.csv"));
+    }
+    // the year's execution only grows, and ends near the item costs' share of the budget
+    for w in shares.windows(2) {
+        for (a, b) in w[0].iter().zip(&w[1]) {
+            assert!(a.parse::<f64>().unwrap() <= b.parse::<f64>().unwrap());
+        }
+    }
+
+    // the clearing: every hospital's paid and withheld are its twelve months', adjustment = due − paid
+    let mut paid: BTreeMap<(String, String, String), (i128, i128)> = BTreeMap::new();
+    for f in &files {
+        for p in table(f) {
+            let e = paid.entry((p["institution_id"].clone(), p["region"].clone(), p["fund"].clone())).or_default();
+            e.0 += money(&p["paid"]);
+            e.1 += money(&p["withheld"]);
+        }
+    }
+    let out = dir.path().join("cleared");
+    let mut args: Vec<String> =
+        ["dip", "settle", "--cases", &demo("cases.csv")].iter().map(|s| s.to_string()).collect();
+    args.extend(lookups());
+    args.extend(["--funds".into(), demo("funds.csv"), "--config".into(), demo("dip.toml")]);
+    args.extend([
+        "--out".into(),
+        s(&out).into(),
+        "--format".into(),
+        "csv".into(),
+        "--quiet".into(),
+        "--payments".into(),
+    ]);
+    args.extend(files.iter().map(|p| s(p).to_string()));
+    assert_ok(&run(&args));
+    let hospitals = table(&out.join("hospitals.csv"));
+    assert_eq!(hospitals.len(), paid.len());
+    let (mut kept, mut shared) = (0, 0);
+    for h in &hospitals {
+        let (p, w) = paid[&(h["institution_id"].clone(), h["region"].clone(), h["fund"].clone())];
+        assert_eq!((money(&h["paid"]), money(&h["withheld"])), (p, w));
+        assert_eq!(money(&h["adjustment"]), money(&h["due"]) - p);
+        let entitlement = money(&h["entitlement"]);
+        let (dip, items) = (money(&h["dip_amount"]), money(&h["item_amount"]));
+        assert!(entitlement >= dip.min(items) && entitlement <= dip.max(items));
+        kept += i128::from(money(&h["kept"]) > 0);
+        shared += i128::from(money(&h["shared"]) > 0);
+    }
+    // the demo year has hospitals on both sides of the corridor
+    assert!(kept > 5 && shared > 5, "kept {kept}, shared {shared}");
+}
+
+#[test]
+fn presettle_refusals_name_what_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, first) = presettle(dir.path(), 1, &[], &["--quiet"]);
+    assert_ok(&o);
+    // a payment of March given to the run of February
+    let (o, out) = presettle(dir.path(), 2, &[], &["--quiet"]);
+    assert_ok(&o);
+    let (o, out3) = presettle(dir.path(), 3, &[first.join("payments.csv"), out.join("payments.csv")], &["--quiet"]);
+    assert_ok(&o);
+    let refused = dir.path().join("refused");
+    let (o, bad) = presettle(&refused, 2, &[out3.join("payments.csv")], &[]);
+    assert_rejected(&o, &bad, &["payments.csv, line 2, column 'month'", "2026-03 is not before --month 2026-02"]);
+    // a payment month outside its year
+    let odd = write(
+        dir.path(),
+        "odd.csv",
+        "institution_id,region,fund,year,month,paid,withheld\nH0100000,济南,employee,2026,2025-12,1.00,0.00\n",
+    );
+    let (o, bad) = presettle(&refused, 2, &[odd], &[]);
+    assert_rejected(&o, &bad, &["odd.csv, line 2, column 'month'", "2025-12 is outside the payment's year 2026"]);
+    // scores basis without published values
+    let scores = write(dir.path(), "scores.toml", "[dip.presettle]\nbasis = \"scores\"\n");
+    let (o, bad) = presettle(&refused, 4, &[], &["--config", s(&scores)]);
+    assert_rejected(&o, &bad, &["no published point value", "region=济南 fund=employee"]);
+    let rate = write(dir.path(), "rate.toml", "[dip.presettle]\nwithhold_rate = \"0.08\"\n");
+    let (o, bad) = presettle(&refused, 4, &[], &["--config", s(&rate)]);
+    assert_rejected(&o, &bad, &["withhold_rate = \"0.08\"", "national rule caps the quality reserve"]);
+}
+
+#[test]
+fn settle_refuses_payments_of_a_hospital_without_cases_and_negative_assessments() {
+    let dir = tempfile::tempdir().unwrap();
+    let orphan = write(
+        dir.path(),
+        "orphan.csv",
+        "institution_id,region,fund,year,month,paid,withheld\nNOBODY,济南,employee,2026,2026-05,1.00,0.00\n",
+    );
+    let out = dir.path().join("out");
+    let mut args: Vec<String> =
+        ["dip", "settle", "--cases", &demo("cases.csv")].iter().map(|s| s.to_string()).collect();
+    args.extend(lookups());
+    args.extend([
+        "--funds".into(),
+        demo("funds.csv"),
+        "--out".into(),
+        s(&out).into(),
+        "--payments".into(),
+        s(&orphan).into(),
+    ]);
+    assert_rejected(
+        &run(&args),
+        &out,
+        &["payment row(s) for a hospital without cases", "institution NOBODY in region=济南 fund=employee year=2026"],
+    );
+    let inst = write(
+        dir.path(),
+        "inst.csv",
+        &std::fs::read_to_string(demo("institutions.csv")).unwrap().replacen(
+            "\nH0100000,2,0.98,,",
+            "\nH0100000,2,0.98,,-0.5",
+            1,
+        ),
+    );
+    let mut args: Vec<String> =
+        ["dip", "settle", "--cases", &demo("cases.csv")].iter().map(|s| s.to_string()).collect();
+    args.extend([
+        "--groups".into(),
+        demo("groups.csv"),
+        "--averages".into(),
+        demo("averages.csv"),
+        "--institutions".into(),
+        s(&inst).into(),
+    ]);
+    args.extend(["--funds".into(), demo("funds.csv"), "--out".into(), s(&out).into()]);
+    assert_rejected(&run(&args), &out, &["inst.csv, line 2, column 'assessment'", "-0.5 is negative"]);
+}
