@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use dianzhi_columnar::Format;
 use dianzhi_core::Config;
 
+use crate::dip::presettle::PresettleArgs;
 use crate::dip::settle::DipSettleArgs;
 use crate::dip::Lookups;
 use crate::failure::{Failure, Result};
-use crate::report::{dip_point_value_table, point_value_table, say};
+use crate::report::{clearing_table, dip_point_value_table, point_value_table, say};
 use crate::settle::{self, SettleArgs};
 
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
@@ -65,12 +66,36 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         dip.push(put(&format!("dip-{name}"), text)?);
     }
     let config_path = dip[5].clone();
+    let config = crate::dip::load_config(Some(&config_path))?;
+    let lookups = || Lookups { groups: dip[1].clone(), averages: dip[2].clone(), institutions: dip[3].clone() };
+    // the year: each month pre-settled (items paid, 5% withheld), then cleared at year end
+    let mut payments = Vec::new();
+    for month in 1..=12u8 {
+        let month = dianzhi_core::period::Month::new(2026, month).expect("a month");
+        let args = PresettleArgs {
+            cases: vec![dip[0].clone()],
+            lookups: lookups(),
+            month,
+            point_values: None,
+            payments: payments.clone(),
+            funds: Some(dip[4].clone()),
+            config: config.clone(),
+            config_path: Some(config_path.clone()),
+            out: done.out.join("dip-payments").join(month.to_string()),
+            format,
+            force: true,
+            quiet: true,
+        };
+        let paid = crate::dip::presettle::run(&args)?;
+        let ext = if format == Format::Csv { "csv" } else { "parquet" };
+        payments.push(paid.out.join(format!("payments.{ext}")));
+    }
     let args = DipSettleArgs {
         cases: vec![dip[0].clone()],
-        lookups: Lookups { groups: dip[1].clone(), averages: dip[2].clone(), institutions: dip[3].clone() },
+        lookups: lookups(),
         funds: dip[4].clone(),
-        payments: Vec::new(),
-        config: crate::dip::load_config(Some(&config_path))?,
+        payments,
+        config,
         config_path: Some(config_path),
         out: done.out.join("dip"),
         format,
@@ -79,11 +104,14 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         quiet: true,
     };
     let dip = crate::dip::settle::settle(&args, |_| true)?;
-    say("\nDIP: one year of inpatient cases, point value per region × fund (yuan per point)\n\n");
+    say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
     say(&dip_point_value_table(&dip.pools, &dip.cleared, &args.config));
+    say("\nYear-end clearing against twelve monthly payments (seed 000's corridor: 70% of a surplus kept,\n\
+         70%/50% of an overspend up to 10%/20% borne by the fund; withholding released by the assessment)\n\n");
+    say(&clearing_table(&dip.pools, &dip.cleared, &args.config));
     let hospitals: usize = dip.pools.iter().map(|p| p.hospitals.len()).sum();
     say(&format!(
-        "\nscored {} bundled cases, cleared {} pools and {} hospital rows → {}\n",
+        "\nscored {} bundled cases, pre-settled 12 months, cleared {} pools and {} hospital rows → {}\n",
         dip.cases,
         dip.pools.len(),
         hospitals,

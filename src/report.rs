@@ -71,6 +71,45 @@ pub fn dip_point_value_table(pools: &[DipPool], cleared: &[ClearedPool], config:
     text_table(&header, rows, 2..10)
 }
 
+/// The year-end clearing of a DIP year: per pool, the hospitals with a surplus and what they
+/// keep, those with an overspend and what the fund shares, what was withheld and what is paid
+/// or recovered.
+pub fn clearing_table(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> String {
+    let unit = config.money.unit;
+    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
+    let header = [
+        "region",
+        "fund",
+        "surplus",
+        "kept",
+        "overspend",
+        "shared",
+        "withheld",
+        "assessment<1",
+        "to pay",
+        "to recover",
+    ];
+    let rows = pools.iter().zip(cleared).map(|(p, c)| {
+        let both = || p.hospitals.iter().zip(&c.hospitals);
+        let count = |f: &dyn Fn(&dianzhi_core::dip::clearing::ClearedHospital) -> bool| {
+            c.hospitals.iter().filter(|h| f(h)).count().to_string()
+        };
+        vec![
+            p.fund.key.region.clone(),
+            p.fund.key.fund.clone(),
+            count(&|h| h.balance > 0),
+            money(c.hospitals.iter().map(|h| h.kept).sum()),
+            count(&|h| h.balance < 0),
+            money(c.hospitals.iter().map(|h| h.shared).sum()),
+            money(p.hospitals.iter().map(|h| h.withheld).sum()),
+            both().filter(|(h, _)| h.cases.assessment < dianzhi_core::number::Decimal::ONE).count().to_string(),
+            money(c.hospitals.iter().map(|h| h.adjustment.max(0)).sum()),
+            money(c.hospitals.iter().map(|h| h.adjustment.min(0)).sum()),
+        ]
+    });
+    text_table(&header, rows, 2..10)
+}
+
 /// Columns padded to their widest cell (counted in characters, so Chinese labels line up as
 /// well as a terminal allows); columns in `numbers` right-aligned.
 fn text_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>, numbers: std::ops::Range<usize>) -> String {

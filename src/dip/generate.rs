@@ -5,7 +5,8 @@
 //! three levels with level-dependent costs and coefficients and heavy-tailed volumes; costs
 //! spread around the group's average so that a few percent of cases are low or high outliers and
 //! about 0.1% extreme; special cases stay under the 5‰ quota; some cases are ungrouped. Funds are
-//! then set from the scored cases so that point values land between 9 and 13 yuan per point.
+//! then set near what the fund paid item by item (94–104%), so that point values land around 8–13
+//! yuan a point and hospitals end on both sides of the corridor.
 //! Integer arithmetic only: the same seed gives the same bytes.
 
 use std::collections::BTreeMap;
@@ -77,8 +78,8 @@ fn catalogue(groups: usize, seed: u64) -> Catalogue {
         }
         let basic = g % basic_every == 7;
         out.groups.push((format!("D{g:05}"), Group { score, basic }));
-        // about 10 yuan a point at level 2; level 1 cheaper, level 3 dearer
-        let level_cost = [75u64, 100, 130].map(|f| {
+        // about 12 yuan a point at level 2; level 1 cheaper, level 3 dearer
+        let level_cost = [90u64, 120, 156].map(|f| {
             let per_point = f * rng.range(90, 110); // yuan per point × 1000
                                                     // score (4 decimals) × yuan/point: to the fen
             score * i128::from(per_point) / 1_000 / 100 * 100
@@ -122,8 +123,8 @@ fn hospitals(n: usize, regions: usize, seed: u64) -> (Vec<Hospital>, Vec<u64>) {
     (out, weights)
 }
 
-/// Per pool (region, fund): Σ score, Σ at-cost fund_paid.
-type PoolSums = BTreeMap<(usize, usize), (i128, i128)>;
+/// Per pool (region, fund): Σ score, Σ at-cost fund_paid, Σ fund_paid of scored cases.
+type PoolSums = BTreeMap<(usize, usize), (i128, i128, i128)>;
 
 const BATCH: usize = 64 * 1024;
 
@@ -206,6 +207,7 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
                         pool.1 += paid;
                     } else {
                         pool.0 += scored.score;
+                        pool.2 += paid;
                     }
                     let month = rng.range(1, 12);
                     batch.push(
@@ -229,10 +231,11 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
 
     let mut sums = PoolSums::new();
     for part in per_file {
-        for (k, (s, a)) in part {
+        for (k, (s, a, i)) in part {
             let e = sums.entry(k).or_default();
             e.0 += s;
             e.1 += a;
+            e.2 += i;
         }
     }
     let write = |name: &str, table: Table| -> Result<()> {
@@ -342,14 +345,13 @@ fn institutions_table(hosps: &[Hospital]) -> Table {
     t
 }
 
-/// Per pool: money = Σ score × a point value of 9–13 yuan; budget = money + at-cost + a 3% reserve.
+/// Per pool: money = 94–104% of what the fund paid for the scored cases item by item (so that
+/// some hospitals end in surplus and some in overspend); budget = money + at-cost + a 3% reserve.
 fn funds_table(sums: &PoolSums, year: i32, seed: u64) -> Table {
     let mut rng = Rng::new(seed, u64::MAX - 12);
     let (mut region, mut fund, mut budget, mut ratio, mut reserve) = (vec![], vec![], vec![], vec![], vec![]);
-    for ((r, f), (score, at_cost)) in sums {
-        let value = i128::from(rng.range(900, 1_300)); // fen per point
-                                                       // score (4 decimals) × fen per point, to the fen
-        let money = score * value / 100 / 100 * 100;
+    for ((r, f), (_, at_cost, items)) in sums {
+        let money = items * i128::from(rng.range(94, 104)) / 100 / 100 * 100;
         let before_reserve = money + at_cost;
         let b = (before_reserve * 100 / 97) / 100 * 100;
         region.push(REGIONS[*r].to_string());
