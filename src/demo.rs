@@ -31,6 +31,7 @@ const DIP: [(&str, &str); 6] = [
 pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     // the inputs are written to a fresh temporary directory, removed when it drops
     let inputs = tempfile::Builder::new().prefix("dianzhi-demo-inputs-").tempdir().map_err(Failure::other)?;
+    crate::signals::register(inputs.path());
     let put = |name: &str, text: &str| -> Result<PathBuf> {
         let p = inputs.path().join(name);
         std::fs::write(&p, text).map_err(Failure::other)?;
@@ -117,5 +118,6 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         hospitals,
         dip.out.display()
     ));
+    crate::signals::unregister(inputs.path());
     Ok(())
 }

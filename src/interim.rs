@@ -38,7 +38,7 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
         )));
     }
     progress.phase("read estimates and claims");
-    let estimates_src = resolve(std::slice::from_ref(&args.estimates))?.remove(0);
+    let estimates_src = crate::single_file(&args.estimates, "estimates")?;
     let (estimates, estimate_rows) = tables::read_estimates(&estimates_src)?;
     let sources = resolve(&args.claims)?;
     let (months, files) = claims::scan_months(&sources, unit)?;

@@ -11,6 +11,7 @@ mod outdir;
 mod progress;
 mod report;
 mod settle;
+mod signals;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -278,6 +279,19 @@ fn parse_quarter(s: &str) -> std::result::Result<Quarter, String> {
     s.parse().map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
 }
 
+/// An input that is one table: a file, or a directory or glob with exactly one file.
+pub fn single_file(path: &Path, what: &str) -> Result<dianzhi_columnar::Source> {
+    let mut s = dianzhi_columnar::resolve(&[path.to_path_buf()])?;
+    if s.len() != 1 {
+        return Err(Failure::input(format!(
+            "{}: expected one {what} file, found {}; name the file",
+            path.display(),
+            s.len()
+        )));
+    }
+    Ok(s.remove(0))
+}
+
 /// Reads a TOML config; unknown keys and bad values are errors naming the key.
 pub fn load_config(path: Option<&Path>) -> Result<Config> {
     let Some(path) = path else {
@@ -444,6 +458,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    signals::install();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {

@@ -1,15 +1,34 @@
-//! All-or-nothing output: files are written to a hidden sibling directory and moved into
-//! `--out` only when the whole run succeeded. On failure the temporary directory is removed.
+//! All-or-nothing output. Files are written to a staging directory beside `--out`, unique to the
+//! run, and swapped into place only when the whole run succeeded.
+//!
+//! - The staging directory `.NAME.dianzhi-tmp-XXXXXX` holds a `.lock` file the run keeps locked
+//!   for its lifetime. A later run on the same `--out` removes the staging directories whose lock
+//!   it can take: their run is gone (killed with SIGKILL, crashed, the machine restarted).
+//! - On SIGINT/SIGTERM the run removes its staging directories and exits 130/143 ([`signals`]).
+//! - Commit: every file and the directory are fsynced; then, holding a lock on the parent
+//!   directory (so that concurrent runs on one `--out` commit one after the other), the old
+//!   output is renamed aside, the new one in, the parent fsynced, the old one removed. A crash
+//!   between the two renames leaves both on disk, never neither.
 
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use crate::failure::{Failure, Result};
 
+/// The lock file inside a staging directory.
+const LOCK: &str = ".lock";
+
 pub struct OutDir {
     target: PathBuf,
+    parent: PathBuf,
     staging: PathBuf,
+    /// Held locked while the run lives; unlocked when it drops.
+    _lock: File,
     done: bool,
+}
+
+fn other(what: &str, path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure::other(format!("cannot {what} {}: {e}", path.display()))
 }
 
 impl OutDir {
@@ -36,13 +55,18 @@ impl OutDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| Failure::other(format!("cannot create {}: {e}", parent.display())))?;
-        let staging = parent.join(format!(".{name}.dianzhi-tmp-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(Failure::other)?;
-        }
-        fs::create_dir(&staging).map_err(|e| Failure::other(format!("cannot create {}: {e}", staging.display())))?;
-        Ok(OutDir { target: target.to_path_buf(), staging, done: false })
+        fs::create_dir_all(&parent).map_err(|e| other("create", &parent, e))?;
+        let staging = tempfile::Builder::new()
+            .prefix(&staging_prefix(&name))
+            .tempdir_in(&parent)
+            .map_err(|e| other("create a staging directory in", &parent, e))?
+            .keep();
+        crate::signals::register(&staging);
+        let lock = File::create(staging.join(LOCK)).map_err(|e| other("create", &staging, e))?;
+        lock.lock().map_err(|e| other("lock", &staging, e))?;
+        let out = OutDir { target: target.to_path_buf(), parent, staging, _lock: lock, done: false };
+        out.remove_stale(&name)?;
+        Ok(out)
     }
 
     /// Where to write a file of the output.
@@ -50,23 +74,87 @@ impl OutDir {
         self.staging.join(name)
     }
 
+    /// Removes the staging directories of runs on the same `--out` that are gone.
+    fn remove_stale(&self, name: &str) -> Result<()> {
+        let _parent = self.lock_parent()?;
+        let prefix = staging_prefix(name);
+        for entry in fs::read_dir(&self.parent).map_err(|e| other("list", &self.parent, e))?.flatten() {
+            let path = entry.path();
+            let stale = entry.file_name().to_string_lossy().starts_with(&prefix)
+                && path != self.staging
+                && path.is_dir()
+                && match File::open(path.join(LOCK)) {
+                    // its run holds the lock while it lives
+                    Ok(lock) => lock.try_lock().is_ok(),
+                    // no lock file: an output set aside by a commit that did not finish
+                    Err(_) => true,
+                };
+            if stale {
+                let _ = fs::remove_dir_all(&path);
+            }
+        }
+        Ok(())
+    }
+
+    /// An exclusive lock on the parent directory: commits and clean-ups take turns.
+    fn lock_parent(&self) -> Result<File> {
+        let dir = File::open(&self.parent).map_err(|e| other("open", &self.parent, e))?;
+        dir.lock().map_err(|e| other("lock", &self.parent, e))?;
+        Ok(dir)
+    }
+
     /// Moves the finished output into place, replacing what was there.
     pub fn commit(mut self) -> Result<PathBuf> {
-        if self.target.exists() {
-            fs::remove_dir_all(&self.target)
-                .map_err(|e| Failure::other(format!("cannot replace {}: {e}", self.target.display())))?;
-        }
-        fs::rename(&self.staging, &self.target)
-            .map_err(|e| Failure::other(format!("cannot move the output into {}: {e}", self.target.display())))?;
+        sync_tree(&self.staging)?;
+        let parent = self.lock_parent()?;
+        fs::remove_file(self.staging.join(LOCK)).map_err(|e| other("remove the lock of", &self.staging, e))?;
+        let name = self.target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
+        let aside = if self.target.exists() {
+            // an empty directory with a unique name, which the old output replaces
+            let aside = tempfile::Builder::new()
+                .prefix(&staging_prefix(&name))
+                .tempdir_in(&self.parent)
+                .map_err(|e| other("create a directory in", &self.parent, e))?
+                .keep();
+            fs::rename(&self.target, &aside).map_err(|e| other("set aside", &self.target, e))?;
+            Some(aside)
+        } else {
+            None
+        };
+        fs::rename(&self.staging, &self.target).map_err(|e| other("move the output into", &self.target, e))?;
+        parent.sync_all().map_err(|e| other("sync", &self.parent, e))?;
         self.done = true;
+        crate::signals::unregister(&self.staging);
+        if let Some(aside) = aside {
+            let _ = fs::remove_dir_all(aside);
+        }
         Ok(self.target.clone())
     }
+}
+
+/// `.NAME.dianzhi-tmp-`: the prefix of a run's staging directory for `--out NAME`.
+fn staging_prefix(name: &str) -> String {
+    format!(".{name}.dianzhi-tmp-")
+}
+
+/// fsyncs every file below `dir`, then each directory.
+fn sync_tree(dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir).map_err(|e| other("list", dir, e))?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            File::open(&path).and_then(|f| f.sync_all()).map_err(|e| other("sync", &path, e))?;
+        }
+    }
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| other("sync", dir, e))
 }
 
 impl Drop for OutDir {
     fn drop(&mut self) {
         if !self.done {
             let _ = fs::remove_dir_all(&self.staging);
+            crate::signals::unregister(&self.staging);
         }
     }
 }

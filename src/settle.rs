@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use dianzhi_columnar::claims;
-use dianzhi_columnar::source::{resolve, Format, Source};
+use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::{outputs, tables, write};
 use dianzhi_core::clearing::{assemble, clear};
 use dianzhi_core::number::{format_fixed, SCALE};
@@ -15,7 +15,7 @@ use dianzhi_core::settlement::SettledPool;
 use dianzhi_core::Config;
 use serde_json::json;
 
-use crate::failure::{Failure, Result};
+use crate::failure::Result;
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
@@ -47,7 +47,7 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     let unit = config.money.unit;
 
     progress.phase("read budgets and interim");
-    let budgets_src = single(&args.budgets)?;
+    let budgets_src = crate::single_file(&args.budgets, "budgets")?;
     let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
     // interim payments may come as several files, e.g. one per month
     let interim_src = if args.interim.is_empty() { Vec::new() } else { resolve(&args.interim)? };
@@ -107,15 +107,6 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
     Ok(Settled { pools, settled, out })
-}
-
-/// `--budgets` takes one file.
-fn single(path: &Path) -> Result<Source> {
-    let mut s = resolve(&[path.to_path_buf()])?;
-    if s.len() != 1 {
-        return Err(Failure::input(format!("{}: expected one budgets file, found {}", path.display(), s.len())));
-    }
-    Ok(s.remove(0))
 }
 
 fn counts(claim_rows: u64, pools: &[PoolInput], settled: &[SettledPool]) -> serde_json::Value {

@@ -303,3 +303,83 @@ fn parquet_bad_cells_are_named_by_row_across_row_groups() {
         }
     }
 }
+
+#[test]
+fn a_column_given_twice_is_refused_naming_both_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = "institution_id,sector,region,service_month,claimed_points,drug_points,claimed_points\nA,dental,east,2026-01,10,0,99\n";
+    let budgets = "sector,region,quarter,budget\ndental,east,2026Q1,100\n";
+    let o = settle(dir.path(), claims, budgets, &[]);
+    assert_rejected(&o, &dir.path().join("out"), &["column 'claimed_points'", "appears 2 times (columns 5 and 7)"]);
+
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let int = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
+    let schema = arrow_schema::Schema::new(
+        ["institution_id", "sector", "region", "service_month", "claimed_points", "drug_points", "drug_points"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                arrow_schema::Field::new(
+                    *n,
+                    if i < 4 { arrow_schema::DataType::Utf8 } else { arrow_schema::DataType::Int64 },
+                    false,
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let batch = RecordBatch::try_new(
+        Arc::new(schema),
+        vec![text("A"), text("dental"), text("east"), text("2026-01"), int(10), int(0), int(5)],
+    )
+    .unwrap();
+    let pq = dir.path().join("twice.parquet");
+    write_parquet(&pq, &batch, None);
+    let b = write(dir.path(), "b.csv", budgets);
+    let out = dir.path().join("out2");
+    let o = dianzhi(&["settle", "--claims", s(&pq), "--budgets", s(&b), "--out", s(&out)]);
+    assert_rejected(&o, &out, &["twice.parquet, column 'drug_points'", "appears 2 times (columns 6 and 7)"]);
+}
+
+#[test]
+fn numbers_beyond_the_engine_are_called_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = settle(
+        dir.path(),
+        &row("A,dental,east,2026-01,,123456789012345678901234567890,0,0,0,0"),
+        "sector,region,quarter,budget\ndental,east,2026Q1,100\n",
+        &[],
+    );
+    assert_rejected(&o, &dir.path().join("out"), &["column 'claimed_points'", "is too large"]);
+}
+
+#[test]
+fn literal_paths_with_glob_characters_and_one_file_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = write(dir.path(), "claims[1].csv", &format!("{HEADER}\nA,dental,east,2026-01,,100,0,0,0,0\n"));
+    let budgets = write(dir.path(), "budgets.csv", "sector,region,quarter,budget\ndental,east,2026Q1,100\n");
+    let out = dir.path().join("out");
+    assert_ok(&dianzhi(&["settle", "--claims", s(&claims), "--budgets", s(&budgets), "--out", s(&out), "--quiet"]));
+    // a directory of two estimates files is refused, not read in part
+    let est = dir.path().join("est");
+    write(&est, "a.csv", "sector,region,estimated_point_value\ndental,east,0.9\n");
+    write(&est, "b.csv", "sector,region,estimated_point_value\ndental,west,0.9\n");
+    let out = dir.path().join("interim");
+    let o =
+        dianzhi(&["interim", "--claims", s(&claims), "--estimates", s(&est), "--month", "2026-01", "--out", s(&out)]);
+    assert_rejected(&o, &out, &["expected one estimates file, found 2"]);
+}
+
+#[test]
+fn service_month_as_date_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = settle(
+        dir.path(),
+        &format!("{HEADER}\nA,dental,east,2025-01-15,,100,0,0,0,0\n"),
+        "sector,region,quarter,budget\ndental,east,2025Q1,50\n",
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(table(&dir.path().join("out/point_values.csv"))[0]["fpv"], "0.5000");
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::dip::cases::Catalog;
 use dianzhi_columnar::dip::tables;
-use dianzhi_columnar::source::{resolve, Source};
+use dianzhi_columnar::source::Source;
 use dianzhi_core::number::MoneyUnit;
 use dianzhi_core::Config;
 
@@ -57,9 +57,5 @@ pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
 
 /// A lookup table is one file.
 pub fn single(path: &Path, what: &str) -> Result<Source> {
-    let mut s = resolve(&[path.to_path_buf()])?;
-    if s.len() != 1 {
-        return Err(Failure::input(format!("{}: expected one {what} file, found {}", path.display(), s.len())));
-    }
-    Ok(s.remove(0))
+    crate::single_file(path, what)
 }

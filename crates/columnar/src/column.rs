@@ -193,6 +193,21 @@ fn bind(path: &Path, schema: &Schema, specs: &[Spec], csv: bool) -> Result<Vec<O
     specs
         .iter()
         .map(|spec| {
+            // a column given twice is ambiguous: which one holds the values?
+            let at: Vec<usize> =
+                schema.fields().iter().enumerate().filter(|(_, f)| f.name() == spec.name).map(|(i, _)| i + 1).collect();
+            if at.len() > 1 {
+                let at: Vec<String> = at.iter().map(ToString::to_string).collect();
+                return Err(InputError::column(
+                    path,
+                    spec.name,
+                    format!(
+                        "the column appears {} times (columns {}); keep one and remove or rename the others",
+                        at.len(),
+                        at.join(" and ")
+                    ),
+                ));
+            }
             let Some((i, field)) = schema.column_with_name(spec.name) else {
                 if spec.required {
                     let present: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
@@ -516,9 +531,16 @@ pub fn fixed_values<'a>(array: &'a dyn Array, out: &'a mut Vec<i128>) -> Result<
             return Ok(());
         }
         for (i, m) in values.enumerate() {
-            let v = Dec::new(m, scale)
-                .rescale_exact(SCALE)
-                .ok_or_else(|| (i, format!("{} has more than 4 decimals (or overflows)", Dec::new(m, scale))))?;
+            let d = Dec::new(m, scale);
+            let v = d.rescale_exact(SCALE).ok_or_else(|| {
+                // fewer decimals can only fail by overflowing; more only by losing digits
+                let why = if scale > SCALE {
+                    "has more than 4 decimals".to_string()
+                } else {
+                    format!("is too large: the engine holds at most {} digits before the decimal point", 38 - SCALE)
+                };
+                (i, format!("{d} {why}"))
+            })?;
             out.push(v);
         }
         Ok(())

@@ -33,10 +33,10 @@ impl Source {
     }
 }
 
-/// Expands each argument: a file is taken as is (its extension must be .parquet or .csv),
-/// a directory gives every `*.parquet` / `*.csv` directly inside it, anything with `*?[`
-/// is a glob. The result is sorted and de-duplicated, so file order never depends on the
-/// file system.
+/// Expands each argument: a path that exists is taken literally (a file must be .parquet or
+/// .csv; a directory gives every `*.parquet` / `*.csv` directly inside it); otherwise an argument
+/// with `*?[` is a glob. The result is sorted and de-duplicated, so file order never depends on
+/// the file system.
 pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
     let mut out = Vec::new();
     for arg in args {
@@ -54,6 +54,14 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
             if out.len() == before {
                 return Err(InputError::file(arg, "the directory holds no *.parquet or *.csv file"));
             }
+        } else if arg.exists() {
+            if Format::of(arg).is_none() {
+                return Err(InputError::file(
+                    arg,
+                    "unknown file type: name Parquet files *.parquet and CSV files *.csv",
+                ));
+            }
+            out.push(Source { path: arg.clone() });
         } else if text.contains(['*', '?', '[']) {
             let paths =
                 glob::glob(&text).map_err(|e| InputError::file(arg, format!("not a valid glob pattern: {e}")))?;
@@ -67,12 +75,8 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
             if out.len() == before {
                 return Err(InputError::file(arg, "the glob matches no *.parquet or *.csv file"));
             }
-        } else if !arg.exists() {
-            return Err(InputError::file(arg, "no such file or directory"));
-        } else if Format::of(arg).is_none() {
-            return Err(InputError::file(arg, "unknown file type: name Parquet files *.parquet and CSV files *.csv"));
         } else {
-            out.push(Source { path: arg.clone() });
+            return Err(InputError::file(arg, "no such file or directory"));
         }
     }
     out.sort();

@@ -1,0 +1,32 @@
+//! Ctrl-C and `kill`: a run interrupted by SIGINT or SIGTERM removes the directories it was
+//! writing (staging outputs, the demo's inputs) and exits 130 or 143, as shells expect.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The directories to remove if the run is interrupted.
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Starts the thread that waits for SIGINT and SIGTERM.
+pub fn install() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+            for dir in live.iter() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            eprintln!("\ninterrupted: nothing was written");
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+pub fn register(dir: &Path) {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(dir.to_path_buf());
+}
+
+pub fn unregister(dir: &Path) {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|d| d != dir);
+}

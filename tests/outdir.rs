@@ -1,0 +1,126 @@
+//! The output directory under crashes, signals and concurrent runs (all-or-nothing, nothing
+//! left behind).
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn inputs(dir: &Path) -> (String, String) {
+    let c = write(
+        dir,
+        "claims.csv",
+        &format!("{HEADER}\nA,dental,east,2026-01,,100,0,0,0,0\nB,dental,east,2026-02,,300,0,0,0,0\n"),
+    );
+    let b = write(dir, "budgets.csv", "sector,region,quarter,budget\ndental,east,2026Q1,200\n");
+    (s(&c).to_string(), s(&b).to_string())
+}
+
+fn staging_left(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("dianzhi-tmp"))
+        .collect()
+}
+
+#[test]
+fn stale_staging_of_a_dead_run_is_removed_and_a_live_one_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, b) = inputs(dir.path());
+    // a run killed with SIGKILL left this behind; its lock is free
+    let dead = dir.path().join(".out.dianzhi-tmp-DEAD01");
+    write(&dead, "point_values.csv", "half written");
+    write(&dead, ".lock", "");
+    // a run still writing holds its lock
+    let live = dir.path().join(".out.dianzhi-tmp-LIVE01");
+    let lock = std::fs::File::open(write(&live, ".lock", "")).unwrap();
+    lock.lock().unwrap();
+    let out = dir.path().join("out");
+    assert_ok(&dianzhi(&["settle", "--claims", &c, "--budgets", &b, "--out", s(&out), "--format", "csv", "--quiet"]));
+    assert!(!dead.exists(), "the dead run's staging directory is removed");
+    assert!(live.exists(), "a live run's staging directory is kept");
+    drop(lock);
+    assert_eq!(staging_left(dir.path()), vec![".out.dianzhi-tmp-LIVE01".to_string()]);
+    // replacing an output leaves the new one and nothing aside
+    assert_ok(&dianzhi(&[
+        "settle",
+        "--claims",
+        &c,
+        "--budgets",
+        &b,
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--quiet",
+        "--force",
+    ]));
+    assert!(staging_left(dir.path()).is_empty());
+    assert!(out.join("manifest.json").is_file());
+}
+
+#[test]
+fn concurrent_runs_to_one_output_end_with_one_complete_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, b) = inputs(dir.path());
+    let out = dir.path().join("out");
+    let runs: Vec<_> = (0..6)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_dianzhi"))
+                .args([
+                    "settle",
+                    "--claims",
+                    &c,
+                    "--budgets",
+                    &b,
+                    "--out",
+                    s(&out),
+                    "--format",
+                    "csv",
+                    "--quiet",
+                    "--force",
+                ])
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for r in runs {
+        let o = r.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(staging_left(dir.path()).is_empty(), "{:?}", staging_left(dir.path()));
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    assert_eq!(names, vec!["manifest.json", "point_values.csv", "settlements.csv"]);
+    assert_eq!(table(&out.join("point_values.csv"))[0]["fpv"], "0.5000");
+}
+
+#[test]
+fn sigterm_and_sigint_remove_the_staging_directory() {
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("gen");
+        // a run long enough to be interrupted while it writes
+        let child = Command::new(env!("CARGO_BIN_EXE_dianzhi"))
+            .args(["generate", "--rows", "200000000", "--seed", "1", "--out", s(&out)])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // wait until it has started writing
+        let started = std::time::Instant::now();
+        while staging_left(dir.path()).is_empty() && started.elapsed().as_secs() < 30 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap().success());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(staging_left(dir.path()).is_empty(), "{signal}: {:?}", staging_left(dir.path()));
+        assert!(!out.exists());
+    }
+}
