@@ -29,16 +29,22 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(
     name = "dianzhi",
-    version,
+    version = VERSION,
     about = "Settle health-insurance global budgets by the regional point-value method (点值)"
 )]
 struct Cli {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
+    /// Worker threads (default and 0: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N", display_order = 900)]
     threads: Option<usize>,
+    /// No progress, summaries or warnings; errors only.
+    #[arg(long, short, global = true, display_order = 901)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The version, with the git commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("DIANZHI_COMMIT"), ")");
 
 #[derive(Clone, Copy, ValueEnum)]
 enum OutFormat {
@@ -60,71 +66,77 @@ enum Command {
     /// Quarterly clearing: each pool's floating point value and every provider's settlement.
     Settle {
         /// Claims files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
         claims: Vec<PathBuf>,
         /// Budgets table: sector, region, quarter, budget[, charges].
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         budgets: PathBuf,
         /// Interim payments: institution_id, sector, region, quarter, interim_paid. Files,
         /// directories or globs (e.g. one file per month); rows for one key are summed.
-        #[arg(long, num_args = 1..)]
+        #[arg(long, num_args = 1.., value_name = "PATH")]
         interim: Vec<PathBuf>,
         /// Policy config (TOML); every key optional.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
         /// Settle only these quarters (YYYYQn); repeatable. Default: every budgeted pool.
-        #[arg(long = "quarter", value_parser = parse_quarter)]
+        #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
         quarters: Vec<Quarter>,
         /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
-        /// No progress on stderr.
-        #[arg(long)]
-        quiet: bool,
     },
     /// The year's budget: growth per sector and the exact split into regional, quarterly pools.
     Budget {
         /// Budget spec (TOML, see data/examples/budget.toml).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         spec: PathBuf,
-        #[arg(long)]
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
+        /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
     },
     /// Monthly interim payments from claims, review history and estimated point values.
     Interim {
         /// Claims of the month to pay and of the reviewed months before it.
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
         claims: Vec<PathBuf>,
         /// Estimated point values: sector, region, estimated_point_value.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         estimates: PathBuf,
         /// The month to pay (YYYY-MM).
-        #[arg(long, value_parser = parse_month)]
+        #[arg(long, value_parser = parse_month, value_name = "YYYY-MM")]
         month: Month,
-        #[arg(long)]
+        /// Policy config (TOML); every key optional (`dianzhi config --show` lists them).
+        #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        #[arg(long)]
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
+        /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
     },
     /// Runs a whole quarterly clearing on the bundled demo dataset and prints the point values.
     Demo {
         /// Output directory (a previous demo output there is replaced).
-        #[arg(long, default_value = "dianzhi-demo")]
+        #[arg(long, default_value = "dianzhi-demo", value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, value_enum, default_value = "csv")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "csv", value_name = "FORMAT")]
         format: OutFormat,
         /// Replace a non-empty output directory that is not a previous dianzhi output.
         #[arg(long)]
@@ -136,25 +148,43 @@ enum Command {
         #[command(subcommand)]
         command: DipCommand,
     },
+    /// The policy config: `--show` prints the effective config with every default (TOML), so a
+    /// bureau can archive the exact policy it ran.
+    Config {
+        /// Print the effective config.
+        #[arg(long)]
+        show: bool,
+        /// A config file merged over the defaults.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The defaults of the DIP commands (money in fen, 0.01).
+        #[arg(long)]
+        dip: bool,
+    },
     /// Writes a synthetic quarter (claims, budgets, interim payments), deterministic per seed.
     Generate {
         /// Claim rows in all.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         rows: u64,
-        #[arg(long, default_value_t = 1)]
+        /// Seed: the same seed writes the same bytes.
+        #[arg(long, default_value_t = 1, value_name = "SEED")]
         seed: u64,
-        #[arg(long)]
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Claims files to split the rows into.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_name = "N")]
         files: usize,
-        #[arg(long, default_value_t = 25_000)]
+        /// Institutions to spread the claims over.
+        #[arg(long, default_value_t = 25_000, value_name = "N")]
         institutions: usize,
         /// The quarter of the claims (late approvals come from the quarter before).
-        #[arg(long, default_value = "2026Q1", value_parser = parse_quarter)]
+        #[arg(long, default_value = "2026Q1", value_parser = parse_quarter, value_name = "YYYYQn")]
         quarter: Quarter,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
+        /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
     },
@@ -165,107 +195,111 @@ enum DipCommand {
     /// Year-end settlement: every case scored, each pool's point value, every hospital cleared.
     Settle {
         /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
         cases: Vec<PathBuf>,
         /// Group catalogue: dip_group, score, kind (core | basic).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         groups: PathBuf,
         /// Last year's average cost per group and hospital level: dip_group, level, avg_cost.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         averages: PathBuf,
         /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         institutions: PathBuf,
         /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         funds: PathBuf,
         /// Monthly payments already made (the output of `dip presettle`); rows are summed.
-        #[arg(long, num_args = 1..)]
+        #[arg(long, num_args = 1.., value_name = "PATH")]
         payments: Vec<PathBuf>,
         /// Policy config (TOML); every key optional; money.unit defaults to 0.01 here.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
         /// Settle only this year (cases, funds rows and payments). Default: every year in the cases.
-        #[arg(long)]
+        #[arg(long, value_name = "YYYY")]
         year: Option<i32>,
         /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
-        /// No progress on stderr.
-        #[arg(long)]
-        quiet: bool,
     },
     /// One month's payments during the year (advance, quality reserve withheld) and the
     /// budget-execution warnings.
     Presettle {
         /// Discharged cases (the month's and, for the execution figures, the year's before it).
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
         cases: Vec<PathBuf>,
         /// Group catalogue: dip_group, score, kind.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         groups: PathBuf,
         /// Average cost per group and level: dip_group, level, avg_cost.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         averages: PathBuf,
         /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         institutions: PathBuf,
         /// The month to pay (YYYY-MM).
-        #[arg(long, value_parser = parse_month)]
+        #[arg(long, value_parser = parse_month, value_name = "YYYY-MM")]
         month: Month,
         /// Published point values: region, fund, point_value[, payment_ratio] (basis "scores",
         /// and the hospitals' execution figures).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         point_values: Option<PathBuf>,
         /// Payments of the months before --month (earlier presettle outputs), for the execution.
-        #[arg(long, num_args = 1..)]
+        #[arg(long, num_args = 1.., value_name = "PATH")]
         payments: Vec<PathBuf>,
         /// Funds per pool (the budgets the execution is measured against).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         funds: Option<PathBuf>,
         /// Policy config (TOML); money.unit defaults to 0.01 here.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        #[arg(long)]
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
+        /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
-        /// No progress and no warnings on stderr.
-        #[arg(long)]
-        quiet: bool,
     },
     /// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
     /// deterministic per seed.
     Generate {
         /// Discharged cases in all.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         cases: u64,
-        #[arg(long, default_value_t = 1)]
+        /// Seed: the same seed writes the same bytes.
+        #[arg(long, default_value_t = 1, value_name = "SEED")]
         seed: u64,
-        #[arg(long)]
+        /// Output directory (created; an existing non-empty one needs --force).
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Case files to split the cases into.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_name = "N")]
         files: usize,
-        #[arg(long, default_value_t = 1_500)]
+        /// Hospitals to spread the cases over.
+        #[arg(long, default_value_t = 1_500, value_name = "N")]
         hospitals: usize,
         /// Pooling regions (1–16).
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 16, value_name = "N")]
         regions: usize,
         /// Groups in the catalogue.
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, default_value_t = 10_000, value_name = "N")]
         groups: usize,
-        #[arg(long, default_value_t = 2026)]
+        /// The year of the cases.
+        #[arg(long, default_value_t = 2026, value_name = "YYYY")]
         year: i32,
-        #[arg(long, value_enum, default_value = "parquet")]
+        /// Format of the output tables.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
         format: OutFormat,
+        /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
     },
@@ -306,11 +340,13 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    if let Some(n) = cli.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().map_err(Failure::other)?;
+    report::set_quiet(cli.quiet);
+    let quiet = cli.quiet;
+    if let Some(n) = cli.threads.filter(|n| *n > 0) {
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
     match cli.command {
-        Command::Settle { claims, budgets, interim, config, out, format, quarters, force, quiet } => {
+        Command::Settle { claims, budgets, interim, config, out, format, quarters, force } => {
             let args = settle::SettleArgs {
                 claims,
                 budgets,
@@ -363,7 +399,6 @@ fn run(cli: Cli) -> Result<()> {
                 format,
                 year,
                 force,
-                quiet,
             } => {
                 let args = dip::settle::DipSettleArgs {
                     cases,
@@ -401,7 +436,6 @@ fn run(cli: Cli) -> Result<()> {
                 out,
                 format,
                 force,
-                quiet,
             } => {
                 let args = dip::presettle::PresettleArgs {
                     cases,
@@ -443,6 +477,20 @@ fn run(cli: Cli) -> Result<()> {
                 ));
             }
         },
+        Command::Config { show, config, dip } => {
+            if !show {
+                return Err(Failure::input(
+                    "nothing to do: `dianzhi config --show [--config FILE] [--dip]` prints the effective config",
+                ));
+            }
+            let effective = if dip { dip::load_config(config.as_deref())? } else { load_config(config.as_deref())? };
+            let text = toml::to_string(&effective).map_err(Failure::other)?;
+            report::print(&format!(
+                "# dianzhi {VERSION}: the effective {}config{}; every key shown, defaults included\n{text}",
+                if dip { "DIP " } else { "" },
+                config.map_or(String::new(), |p| format!(" of {}", p.display()))
+            ));
+        }
         Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
         Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {
             let args =
@@ -465,5 +513,34 @@ fn main() -> ExitCode {
             eprintln!("error: {f}");
             ExitCode::from(f.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is, and names its value.
+    #[test]
+    fn every_argument_has_help_and_a_value_name() {
+        fn check(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{path} --{id} has no help text");
+                let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+                if takes_value {
+                    assert!(arg.get_value_names().is_some(), "{path} --{id} has no value name");
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let mut cli = super::Cli::command();
+        cli.build();
+        check(&cli, "dianzhi");
     }
 }

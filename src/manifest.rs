@@ -19,7 +19,10 @@ pub struct Manifest {
 impl Manifest {
     pub fn new(command: &str, config: &Config) -> Self {
         let mut doc = Map::new();
-        doc.insert("program".into(), json!({ "name": "dianzhi", "version": env!("CARGO_PKG_VERSION") }));
+        doc.insert(
+            "program".into(),
+            json!({ "name": "dianzhi", "version": env!("CARGO_PKG_VERSION"), "commit": env!("DIANZHI_COMMIT") }),
+        );
         doc.insert("command".into(), json!(command));
         doc.insert("config".into(), serde_json::to_value(config).expect("config serialises"));
         Manifest { doc, inputs: Vec::new(), outputs: Vec::new() }

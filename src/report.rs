@@ -6,8 +6,22 @@ use dianzhi_core::pool::PoolInput;
 use dianzhi_core::settlement::SettledPool;
 use dianzhi_core::Config;
 
-/// Prints to stdout; a closed pipe (`dianzhi demo | head`) is not an error.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--quiet`: summaries are not printed.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints a summary to stdout, unless `--quiet`.
 pub fn say(text: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        print(text);
+    }
+}
+
+/// Prints a command's own output to stdout; a closed pipe (`dianzhi demo | head`) is not an error.
+pub fn print(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().write_all(text.as_bytes());
 }

@@ -388,3 +388,53 @@ fn bad_tables_and_config_are_named() {
         refused(dir.path(), &t, ok, &["--config", s(&c)], &["bad.toml", needle]);
     }
 }
+
+/// Cases in Parquet with DECIMAL(38, 4) money and no nulls (the reader hands out the column's own
+/// values then) score like the same cases in CSV.
+#[test]
+fn parquet_cases_with_decimal_38_4_columns() {
+    use arrow_array::{ArrayRef, Decimal128Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let t = small(dir.path(), FUNDS);
+    let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    let money =
+        |v: &[i128]| Arc::new(Decimal128Array::from(v.to_vec()).with_precision_and_scale(38, 4).unwrap()) as ArrayRef;
+    let batch = RecordBatch::try_from_iter([
+        ("case_id", text(&["a", "b"])),
+        ("institution_id", text(&["H1", "H2"])),
+        ("region", text(&["r1", "r1"])),
+        ("fund", text(&["employee", "employee"])),
+        ("discharge_month", text(&["2026-01", "2026-02"])),
+        ("dip_group", text(&["G1", "G2"])),
+        ("total_cost", money(&[400_0000, 2_000_0000])),
+        ("fund_paid", money(&[300_0000, 1_500_0000])),
+    ])
+    .unwrap();
+    let pq = dir.path().join("cases.parquet");
+    write_parquet(&pq, &batch, None);
+    let out = dir.path().join("out");
+    let o = dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&pq),
+        "--groups",
+        s(&t.groups),
+        "--averages",
+        s(&t.averages),
+        "--institutions",
+        s(&t.institutions),
+        "--funds",
+        s(&t.funds),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+    ]);
+    assert_ok(&o);
+    let rows = table(&out.join("cases.csv"));
+    // a: 100 × 1.2 × 400 / 1000 (low); b: 200 × 1 (normal)
+    assert_eq!((rows[0]["type"].as_str(), rows[0]["score"].as_str()), ("low", "48.0000"));
+    assert_eq!((rows[1]["type"].as_str(), rows[1]["score"].as_str()), ("normal", "200.0000"));
+}

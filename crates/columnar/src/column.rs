@@ -103,6 +103,36 @@ pub struct Unit {
     projection: Vec<usize>,
 }
 
+thread_local! {
+    /// Whether this thread is inside [`guarded`]: its panics are reported as a corrupt file.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a call into the Parquet reader, turning a panic of the reader (it has some on corrupt
+/// metadata and pages) into a refusal of the file, without the panic's message on stderr.
+pub fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, InputError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.with(|g| g.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    outcome.map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        InputError::file(path, format!("not a readable Parquet file: it is corrupt ({why}); export it again"))
+    })
+}
+
 /// Opens a file, checks its schema against `specs`, and splits it into units.
 pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), InputError> {
     let path = &source.path;
@@ -111,7 +141,8 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
             let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
             let unreadable =
                 |e: parquet::errors::ParquetError| InputError::file(path, format!("not a readable Parquet file: {e}"));
-            let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(unreadable)?;
+            let meta =
+                guarded(path, || ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()))?.map_err(unreadable)?;
             let schema = meta.schema().clone();
             let found = bind(path, &schema, specs, false)?;
             // read text columns as dictionaries: Parquet stores them dictionary-encoded, so each
@@ -142,7 +173,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                 })
                 .collect();
             let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(hinted)));
-            let meta = ArrowReaderMetadata::load(&file, options).map_err(unreadable)?;
+            let meta = guarded(path, || ArrowReaderMetadata::load(&file, options))?.map_err(unreadable)?;
             // project only the columns we need, in file order; remap spec → batch column
             let mut projection: Vec<usize> = found.iter().flatten().copied().collect();
             projection.sort_unstable();
@@ -281,14 +312,16 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
     if let (Some(meta), Some(rg)) = (&unit.meta, unit.row_group) {
         let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
         let mask = ProjectionMask::roots(meta.parquet_schema(), unit.projection.iter().copied());
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-            .with_row_groups(vec![rg])
-            .with_projection(mask)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| decode(&e))?;
+        let build = || {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                .with_row_groups(vec![rg])
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+        };
+        let mut reader = guarded(path, build)?.map_err(|e| decode(&e))?;
         let mut next = unit.first_row;
-        for batch in reader {
+        while let Some(batch) = guarded(path, || reader.next())? {
             let data = batch.map_err(|e| decode(&e))?;
             let n = data.num_rows() as u64;
             each(&Batch { data, rows: RowNumbers::From(next) })?;

@@ -284,6 +284,7 @@ fn scan_unit(
     let (mut inst, mut region, mut fund, mut group) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut months = Vec::new();
     let mut numbers: [Vec<i128>; 4] = Default::default();
+    let mut scratch = Vec::new();
     column::read_unit(unit, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
@@ -310,7 +311,10 @@ fn scan_unit(
                             return Err(err(k, i, format!("empty {name}; give an amount (0 if none)")).into());
                         }
                     }
-                    column::fixed_values(a, &mut numbers[n]).map_err(|(i, m)| err(k, i, m))?;
+                    // the column's own values (DECIMAL(_, 4) without nulls) or converted ones
+                    let values = column::fixed_values(a, &mut scratch).map_err(|(i, m)| err(k, i, m))?;
+                    numbers[n].clear();
+                    numbers[n].extend_from_slice(values);
                 }
                 None => {
                     numbers[n].clear();

@@ -1,0 +1,173 @@
+//! Fuzzing the readers: valid CSV and Parquet claims, budgets and DIP cases, mutated byte by
+//! byte (flips, insertions, deletions, truncation), must be read or refused as bad input —
+//! never a panic, never an output error. `DIANZHI_FUZZ_CASES=100000 cargo test -p
+//! dianzhi-columnar --test fuzz --release` runs a long campaign; CI runs a short one.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
+use dianzhi_columnar::dip::tables::HospitalTerms;
+use dianzhi_columnar::write::{Table, TableWriter};
+use dianzhi_columnar::{claims, tables, Error, Format, Source};
+use dianzhi_core::dip::score::{Group, Scorer};
+use dianzhi_core::number::{Decimal, MoneyUnit, ONE};
+use dianzhi_core::Config;
+use proptest::prelude::*;
+
+fn cases() -> u32 {
+    std::env::var("DIANZHI_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
+const CLAIMS: &str = "institution_id,sector,region,service_month,settle_quarter,claimed_points,drug_points,protected_points,deducted_points,copayment
+A,dental,east,2026-01,,100.5,10,0,0,50
+B,dental,east,2026-02-15,2026Q1,300,0,1.25,2,0
+A,hospital,north,2026-03,,-20,0,0,0,0
+";
+const BUDGETS: &str = "sector,region,quarter,budget,charges\ndental,east,2026Q1,1000,10\nhospital,north,2026Q1,50,0\n";
+const CASES: &str =
+    "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid,aux_factor,special_score
+c1,H1,r1,employee,2026-01,G1,900.50,800,,
+c2,H1,r1,employee,2026-02,,100,90,1.1,
+c3,H1,r1,resident,2026-03-31,G1,5000,4000,,12.5
+";
+
+/// One mutation of a byte string.
+#[derive(Debug, Clone)]
+enum Edit {
+    Flip(usize, u8),
+    Insert(usize, u8),
+    Delete(usize),
+    Truncate(usize),
+}
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    let one = prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
+        (any::<usize>(), prop::sample::select(b",\n\r\".-0123456789eE \x00\xff".to_vec()))
+            .prop_map(|(i, b)| Edit::Insert(i, b)),
+        any::<usize>().prop_map(Edit::Delete),
+        any::<usize>().prop_map(Edit::Truncate),
+    ];
+    prop::collection::vec(one, 1..6)
+}
+
+fn mutate(bytes: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    for e in edits {
+        if b.is_empty() {
+            break;
+        }
+        match *e {
+            Edit::Flip(i, v) => {
+                let n = b.len();
+                b[i % n] ^= v | 1;
+            }
+            Edit::Insert(i, v) => b.insert(i % (b.len() + 1), v),
+            Edit::Delete(i) => {
+                let n = b.len();
+                b.remove(i % n);
+            }
+            Edit::Truncate(i) => b.truncate(i % b.len()),
+        }
+    }
+    b
+}
+
+/// A valid Parquet file of the CSV text (texts as text, numbers as DECIMAL(38, 4)).
+fn parquet_of(csv: &str, numbers: &[&str], dir: &Path, name: &str) -> Vec<u8> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let mut t = Table::default();
+    for (c, h) in header.iter().enumerate() {
+        let h: &'static str = Box::leak(h.to_string().into_boxed_str());
+        if numbers.contains(&h) {
+            let v = rows
+                .iter()
+                .map(|r| {
+                    (!r[c].is_empty())
+                        .then(|| r[c].parse::<dianzhi_core::number::Dec>().unwrap().rescale_exact(4).unwrap())
+                })
+                .collect();
+            t.nullable_decimal(h, 4, v);
+        } else {
+            t.nullable_text(h, rows.iter().map(|r| (!r[c].is_empty()).then(|| r[c].to_string())).collect());
+        }
+    }
+    let path = dir.join(name);
+    let mut w = TableWriter::create(&path, Format::Parquet).unwrap();
+    w.write(&t).unwrap();
+    w.close().unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// Reads `bytes` as `name` with `read`; a panic or an output error fails the test.
+fn survives<T>(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    read: impl Fn(&Source) -> Result<T, Error>,
+) -> Result<(), TestCaseError> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let source = Source { path };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&source)));
+    match outcome {
+        Err(_) => Err(TestCaseError::fail(format!("panic reading {name}"))),
+        Ok(Err(Error::Output { .. })) => Err(TestCaseError::fail(format!("output error reading {name}"))),
+        Ok(_) => Ok(()),
+    }
+}
+
+fn catalog() -> Catalog {
+    let groups = HashMap::from([("G1".to_string(), Group { score: 100 * ONE, basic: false })]);
+    let averages = HashMap::from([(("G1".to_string(), "2".to_string()), 1_000 * ONE)]);
+    let terms = HospitalTerms { level: "2".into(), coefficient: Decimal::ONE, assessment: Decimal::ONE };
+    let institutions = HashMap::from([(("H1".to_string(), String::new()), terms)]);
+    Catalog::new(groups, averages, institutions)
+}
+
+fn read_claims(s: &Source) -> Result<(), Error> {
+    claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}).map(|_| ())
+}
+
+fn read_cases(s: &Source) -> Result<(), Error> {
+    let config = Config::default();
+    let unit = MoneyUnit::from_decimal(Decimal::new(1, 2)).unwrap();
+    let options = ScanOptions { year: None, spill: None };
+    scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), unit, options, &|_| {}).map(|_| ())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_csv_inputs_are_read_or_refused(e in edits()) {
+        let dir = tempfile::tempdir().unwrap();
+        survives(dir.path(), "claims.csv", &mutate(CLAIMS.as_bytes(), &e), read_claims)?;
+        survives(dir.path(), "budgets.csv", &mutate(BUDGETS.as_bytes(), &e), |s| tables::read_budgets(s, MoneyUnit::WHOLE).map(|_| ()))?;
+        survives(dir.path(), "cases.csv", &mutate(CASES.as_bytes(), &e), read_cases)?;
+    }
+
+    #[test]
+    fn mutated_parquet_inputs_are_read_or_refused(e in edits()) {
+        let dir = tempfile::tempdir().unwrap();
+        let claims = parquet_of(CLAIMS, &["claimed_points", "drug_points", "protected_points", "deducted_points", "copayment"], dir.path(), "valid-claims.parquet");
+        survives(dir.path(), "claims.parquet", &mutate(&claims, &e), read_claims)?;
+        let cases = parquet_of(CASES, &["total_cost", "fund_paid", "aux_factor", "special_score"], dir.path(), "valid-cases.parquet");
+        survives(dir.path(), "cases.parquet", &mutate(&cases, &e), read_cases)?;
+    }
+
+    #[test]
+    fn mutated_configs_are_read_or_refused(e in edits()) {
+        let text = include_str!("../../../data/demo/dip/dip.toml").to_string()
+            + "[money]\nunit = \"0.01\"\n[interim]\nbands = [{ max_rate = \"1\", ratio = \"0.9\" }]\n";
+        let bytes = mutate(text.as_bytes(), &e);
+        let outcome = std::panic::catch_unwind(|| {
+            let text = String::from_utf8_lossy(&bytes);
+            toml::from_str::<Config>(&text).map(|c| c.validate())
+        });
+        prop_assert!(outcome.is_ok(), "panic on config {:?}", String::from_utf8_lossy(&bytes));
+    }
+}
