@@ -101,6 +101,9 @@ pub struct Unit {
     pub rows: u64,
     meta: Option<ArrowReaderMetadata>,
     projection: Vec<usize>,
+    /// The column types the schema check accepted, in batch order: a batch decoded otherwise
+    /// comes from a corrupt file.
+    types: Vec<DataType>,
 }
 
 thread_local! {
@@ -178,6 +181,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
             let mut projection: Vec<usize> = found.iter().flatten().copied().collect();
             projection.sort_unstable();
             let columns = found.iter().map(|c| c.map(|i| projection.binary_search(&i).expect("projected"))).collect();
+            let types: Vec<DataType> = projection.iter().map(|i| meta.schema().field(*i).data_type().clone()).collect();
             let mut units = Vec::new();
             let mut first_row = 1u64;
             for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
@@ -189,6 +193,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                     rows,
                     meta: Some(meta.clone()),
                     projection: projection.clone(),
+                    types: types.clone(),
                 });
                 first_row += rows;
             }
@@ -208,6 +213,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                 rows: 0,
                 meta: None,
                 projection: Vec::new(),
+                types: Vec::new(),
             };
             Ok((Layout { columns, specs: specs.to_vec() }, vec![unit]))
         }
@@ -323,6 +329,8 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
         let mut next = unit.first_row;
         while let Some(batch) = guarded(path, || reader.next())? {
             let data = batch.map_err(|e| decode(&e))?;
+            check_decoded(&data, &unit.types)
+                .map_err(|m| InputError::file(path, format!("not a readable Parquet file: {m}; export it again")))?;
             let n = data.num_rows() as u64;
             each(&Batch { data, rows: RowNumbers::From(next) })?;
             next += n;
@@ -362,6 +370,24 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
             return Ok(());
         }
     }
+}
+
+/// A decoded batch has the types its schema promised and dictionary keys inside their
+/// dictionaries (the reader does not check either on corrupt pages).
+fn check_decoded(data: &RecordBatch, types: &[DataType]) -> Result<(), String> {
+    for (column, (array, expected)) in data.columns().iter().zip(types).enumerate() {
+        let name = data.schema().field(column).name().clone();
+        if array.data_type() != expected {
+            return Err(format!("column '{name}' decodes as {} where its schema says {expected}", array.data_type()));
+        }
+        if let Some(dict) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+            let size = dict.values().len();
+            if dict.keys().iter().flatten().any(|k| k < 0 || k as usize >= size) {
+                return Err(format!("column '{name}' has dictionary keys outside its dictionary"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An error at a cell of a batch.
