@@ -106,6 +106,20 @@ def same_bytes(a, b, tables=("point_values", "settlements")):
     return all((a / f"{t}.parquet").read_bytes() == (b / f"{t}.parquet").read_bytes() for t in tables)
 
 
+def alternate(runs, commands):
+    """Runs each named command in turn, `runs` times (so that machine noise hits all alike);
+    returns the times per name and the largest peak RSS a command reported (MiB)."""
+    times = {name: [] for name in commands}
+    peak = 0.0
+    for i in range(runs):
+        for name, command in commands.items():
+            t, rss = timed(command)
+            times[name].append(t)
+            peak = max(peak, rss or 0.0)
+        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    return times, peak
+
+
 def compare(exe, sql, work, rows, args):
     """Generates (once) and compares one size; returns dianzhi's median time."""
     data = work / f"data-{rows}"
@@ -117,17 +131,11 @@ def compare(exe, sql, work, rows, args):
         print(f"generated in {gen:.1f} s", flush=True)
     size = sum(f.stat().st_size for f in (data / "claims").iterdir())
 
-    times = {"dianzhi settle": [], "duckdb settle": [], "duckdb scan (floor)": []}
-    peak_mib = 0.0
-    for i in range(args.runs):  # alternate, so that machine noise hits all three alike
-        t, rss = timed(lambda: run_dianzhi(exe, data, work / "out-dianzhi", args.threads))
-        times["dianzhi settle"].append(t)
-        peak_mib = max(peak_mib, rss)
-        t, _ = timed(lambda: run_duckdb_settle(sql, data, work / "out-duckdb", args.threads))
-        times["duckdb settle"].append(t)
-        t, _ = timed(lambda: run_duckdb_floor(data, args.threads))
-        times["duckdb scan (floor)"].append(t)
-        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    times, peak_mib = alternate(args.runs, {
+        "dianzhi settle": lambda: run_dianzhi(exe, data, work / "out-dianzhi", args.threads),
+        "duckdb settle": lambda: run_duckdb_settle(sql, data, work / "out-duckdb", args.threads),
+        "duckdb scan (floor)": lambda: run_duckdb_floor(data, args.threads),
+    })
 
     mismatch = same_values(work / "out-dianzhi", work / "out-duckdb")
     run_dianzhi(exe, data, work / "out-dianzhi-1", 1)

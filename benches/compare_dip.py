@@ -21,7 +21,7 @@ import tempfile
 
 import duckdb
 
-from compare import ROOT, binary, run_measured, same_bytes, same_values, timed
+from compare import ROOT, alternate, binary, run_measured, same_bytes, same_values, timed
 
 TABLES = ("point_values", "hospitals", "cases")
 
@@ -53,15 +53,10 @@ def compare(exe, sql, work, cases, args):
                                             capture_output=True))
         print(f"generated in {t:.1f} s", flush=True)
     size = sum(f.stat().st_size for f in (data / "cases").iterdir())
-    times = {"dianzhi dip settle": [], "duckdb dip settle": []}
-    peak = 0.0
-    for i in range(args.runs):
-        t, rss = timed(lambda: run_dianzhi(exe, data, work / "dip-out-dianzhi", args.threads))
-        times["dianzhi dip settle"].append(t)
-        peak = max(peak, rss)
-        t, _ = timed(lambda: run_duckdb(sql, data, work / "dip-out-duckdb", args.threads))
-        times["duckdb dip settle"].append(t)
-        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    times, peak = alternate(args.runs, {
+        "dianzhi dip settle": lambda: run_dianzhi(exe, data, work / "dip-out-dianzhi", args.threads),
+        "duckdb dip settle": lambda: run_duckdb(sql, data, work / "dip-out-duckdb", args.threads),
+    })
     mismatch = same_values(work / "dip-out-dianzhi", work / "dip-out-duckdb", TABLES)
     run_dianzhi(exe, data, work / "dip-out-dianzhi-1", 1)
     identical = same_bytes(work / "dip-out-dianzhi", work / "dip-out-dianzhi-1", TABLES)

@@ -190,6 +190,26 @@ enum Command {
     },
 }
 
+/// The lookup tables every DIP command reads.
+#[derive(clap::Args)]
+struct LookupArgs {
+    /// Group catalogue: dip_group, score, kind (core | basic).
+    #[arg(long, value_name = "FILE")]
+    groups: PathBuf,
+    /// Last year's average cost per group and hospital level: dip_group, level, avg_cost.
+    #[arg(long, value_name = "FILE")]
+    averages: PathBuf,
+    /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
+    #[arg(long, value_name = "FILE")]
+    institutions: PathBuf,
+}
+
+impl From<LookupArgs> for dip::Lookups {
+    fn from(l: LookupArgs) -> Self {
+        dip::Lookups { groups: l.groups, averages: l.averages, institutions: l.institutions }
+    }
+}
+
 #[derive(Subcommand)]
 enum DipCommand {
     /// Year-end settlement: every case scored, each pool's point value, every hospital cleared.
@@ -197,15 +217,8 @@ enum DipCommand {
         /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
         #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
         cases: Vec<PathBuf>,
-        /// Group catalogue: dip_group, score, kind (core | basic).
-        #[arg(long, value_name = "FILE")]
-        groups: PathBuf,
-        /// Last year's average cost per group and hospital level: dip_group, level, avg_cost.
-        #[arg(long, value_name = "FILE")]
-        averages: PathBuf,
-        /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
-        #[arg(long, value_name = "FILE")]
-        institutions: PathBuf,
+        #[command(flatten)]
+        lookups: LookupArgs,
         /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
         #[arg(long, value_name = "FILE")]
         funds: PathBuf,
@@ -234,15 +247,8 @@ enum DipCommand {
         /// Discharged cases (the month's and, for the execution figures, the year's before it).
         #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
         cases: Vec<PathBuf>,
-        /// Group catalogue: dip_group, score, kind.
-        #[arg(long, value_name = "FILE")]
-        groups: PathBuf,
-        /// Average cost per group and level: dip_group, level, avg_cost.
-        #[arg(long, value_name = "FILE")]
-        averages: PathBuf,
-        /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
-        #[arg(long, value_name = "FILE")]
-        institutions: PathBuf,
+        #[command(flatten)]
+        lookups: LookupArgs,
         /// The month to pay (YYYY-MM).
         #[arg(long, value_parser = parse_month, value_name = "YYYY-MM")]
         month: Month,
@@ -387,22 +393,10 @@ fn run(cli: Cli) -> Result<()> {
             report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
         Command::Dip { command } => match command {
-            DipCommand::Settle {
-                cases,
-                groups,
-                averages,
-                institutions,
-                funds,
-                payments,
-                config,
-                out,
-                format,
-                year,
-                force,
-            } => {
+            DipCommand::Settle { cases, lookups, funds, payments, config, out, format, year, force } => {
                 let args = dip::settle::DipSettleArgs {
                     cases,
-                    lookups: dip::Lookups { groups, averages, institutions },
+                    lookups: lookups.into(),
                     funds,
                     payments,
                     config: dip::load_config(config.as_deref())?,
@@ -425,9 +419,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             DipCommand::Presettle {
                 cases,
-                groups,
-                averages,
-                institutions,
+                lookups,
                 month,
                 point_values,
                 payments,
@@ -439,7 +431,7 @@ fn run(cli: Cli) -> Result<()> {
             } => {
                 let args = dip::presettle::PresettleArgs {
                     cases,
-                    lookups: dip::Lookups { groups, averages, institutions },
+                    lookups: lookups.into(),
                     month,
                     point_values,
                     payments,

@@ -29,26 +29,22 @@ fn tables(dir: &Path, groups: &str, averages: &str, institutions: &str, funds: &
 /// Runs `dip settle` on `cases` (CSV text after the header) with CSV output into dir/out.
 fn dip_settle(dir: &Path, t: &Tables, cases: &str, extra: &[&str]) -> std::process::Output {
     let c = write(dir, "cases.csv", &format!("{CASES_HEADER}\n{cases}"));
+    dip_settle_file(dir, t, &c, extra)
+}
+
+/// Runs `dip settle` on a cases file with CSV output into dir/out.
+fn dip_settle_file(dir: &Path, t: &Tables, cases: &Path, extra: &[&str]) -> std::process::Output {
     let out = dir.join("out");
-    let mut args = vec![
-        "dip",
-        "settle",
-        "--cases",
-        s(&c),
-        "--groups",
-        s(&t.groups),
-        "--averages",
-        s(&t.averages),
-        "--institutions",
-        s(&t.institutions),
-        "--funds",
-        s(&t.funds),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ];
+    let mut args = vec!["dip", "settle", "--cases", s(cases)];
+    for (flag, table) in [
+        ("--groups", &t.groups),
+        ("--averages", &t.averages),
+        ("--institutions", &t.institutions),
+        ("--funds", &t.funds),
+    ] {
+        args.extend([flag, s(table)]);
+    }
+    args.extend(["--out", s(&out), "--format", "csv", "--quiet"]);
     args.extend_from_slice(extra);
     dianzhi(&args)
 }
@@ -414,25 +410,7 @@ fn parquet_cases_with_decimal_38_4_columns() {
     let pq = dir.path().join("cases.parquet");
     write_parquet(&pq, &batch, None);
     let out = dir.path().join("out");
-    let o = dianzhi(&[
-        "dip",
-        "settle",
-        "--cases",
-        s(&pq),
-        "--groups",
-        s(&t.groups),
-        "--averages",
-        s(&t.averages),
-        "--institutions",
-        s(&t.institutions),
-        "--funds",
-        s(&t.funds),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-    ]);
-    assert_ok(&o);
+    assert_ok(&dip_settle_file(dir.path(), &t, &pq, &[]));
     let rows = table(&out.join("cases.csv"));
     // a: 100 × 1.2 × 400 / 1000 (low); b: 200 × 1 (normal)
     assert_eq!((rows[0]["type"].as_str(), rows[0]["score"].as_str()), ("low", "48.0000"));

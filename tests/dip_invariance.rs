@@ -29,27 +29,15 @@ fn settle(dir: &Path, cases: &[&str], threads: &str, name: &str) -> Vec<Vec<u8>>
 #[test]
 fn dip_outputs_do_not_depend_on_threads_row_order_file_split_or_format() {
     let dir = tempfile::tempdir().unwrap();
+    // the same cases (same seed) as CSV here and as Parquet below
+    let generate = |format: &str, out: &Path| {
+        let args = "dip generate --cases 20000 --hospitals 60 --regions 4 --groups 300 --seed 11 --files 1 --format";
+        let mut args: Vec<&str> = args.split(' ').collect();
+        args.extend([format, "--out", s(out)]);
+        assert_ok(&dianzhi(&args));
+    };
     let gen = dir.path().join("gen");
-    assert_ok(&dianzhi(&[
-        "dip",
-        "generate",
-        "--cases",
-        "20000",
-        "--hospitals",
-        "60",
-        "--regions",
-        "4",
-        "--groups",
-        "300",
-        "--seed",
-        "11",
-        "--files",
-        "1",
-        "--format",
-        "csv",
-        "--out",
-        s(&gen),
-    ]));
+    generate("csv", &gen);
     let one = gen.join("cases/part-00000.csv");
     let base = settle(dir.path(), &[s(&one)], "1", "a");
     assert_eq!(base, settle(dir.path(), &[s(&one)], "2", "b"));
@@ -70,27 +58,7 @@ fn dip_outputs_do_not_depend_on_threads_row_order_file_split_or_format() {
     let split = dir.path().join("split");
     assert_eq!(base, settle(dir.path(), &[s(&split)], "2", "c"));
 
-    // the same cases (same seed) written as Parquet
     let pq = dir.path().join("pq");
-    assert_ok(&dianzhi(&[
-        "dip",
-        "generate",
-        "--cases",
-        "20000",
-        "--hospitals",
-        "60",
-        "--regions",
-        "4",
-        "--groups",
-        "300",
-        "--seed",
-        "11",
-        "--files",
-        "1",
-        "--format",
-        "parquet",
-        "--out",
-        s(&pq),
-    ]));
+    generate("parquet", &pq);
     assert_eq!(base, settle(dir.path(), &[s(&pq.join("cases"))], "2", "d"));
 }
