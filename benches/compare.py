@@ -140,19 +140,28 @@ def compare(exe, sql, work, rows, args):
     mismatch = same_values(work / "out-dianzhi", work / "out-duckdb")
     run_dianzhi(exe, data, work / "out-dianzhi-1", 1)
     identical = same_bytes(work / "out-dianzhi", work / "out-dianzhi-1")
+    med = summary(f"{rows:,} claim rows, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs",
+                  times, rows, "rows", [("dianzhi / duckdb settle", "dianzhi settle", "duckdb settle"),
+                                        ("dianzhi / decode floor", "dianzhi settle", "duckdb scan (floor)")],
+                  peak_mib, mismatch, identical, args.threads)
+    return med["dianzhi settle"]
+
+
+def summary(title, times, count, what, ratios, peak, mismatch, identical, threads):
+    """Prints medians, ratios, peak RSS and the checks; exits 1 if a check failed."""
     med = {k: statistics.median(v) for k, v in times.items()}
     print()
-    print(f"{rows:,} claim rows, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs")
+    print(title)
     for k, v in med.items():
-        print(f"  {k:22s} median {v:7.2f} s  ({rows / v / 1e6:.1f} M rows/s)")
-    print(f"  dianzhi / duckdb settle     {med['dianzhi settle'] / med['duckdb settle']:.2f}x")
-    print(f"  dianzhi / decode floor      {med['dianzhi settle'] / med['duckdb scan (floor)']:.2f}x")
-    print(f"  dianzhi peak RSS            {peak_mib:.0f} MiB")
+        print(f"  {k:22s} median {v:7.2f} s  ({count / v / 1e6:.1f} M {what}/s)")
+    for label, a, b in ratios:
+        print(f"  {label:27s} {med[a] / med[b]:.2f}x")
+    print(f"  dianzhi peak RSS            {peak:.0f} MiB")
     print(f"  same values as DuckDB       {'yes' if mismatch is None else 'NO: ' + mismatch}")
-    print(f"  same bytes at 1 and {args.threads} threads {'yes' if identical else 'NO'}", flush=True)
+    print(f"  same bytes at 1 and {threads} threads {'yes' if identical else 'NO'}", flush=True)
     if mismatch or not identical:
         sys.exit(1)
-    return med["dianzhi settle"]
+    return med
 
 
 def main():

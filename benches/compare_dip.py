@@ -14,14 +14,13 @@ import argparse
 import os
 import pathlib
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 
 import duckdb
 
-from compare import ROOT, alternate, binary, run_measured, same_bytes, same_values, timed
+from compare import ROOT, alternate, binary, run_measured, same_bytes, same_values, summary, timed
 
 TABLES = ("point_values", "hospitals", "cases")
 
@@ -60,17 +59,9 @@ def compare(exe, sql, work, cases, args):
     mismatch = same_values(work / "dip-out-dianzhi", work / "dip-out-duckdb", TABLES)
     run_dianzhi(exe, data, work / "dip-out-dianzhi-1", 1)
     identical = same_bytes(work / "dip-out-dianzhi", work / "dip-out-dianzhi-1", TABLES)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    print()
-    print(f"{cases:,} cases, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs")
-    for k, v in med.items():
-        print(f"  {k:22s} median {v:7.2f} s  ({cases / v / 1e6:.1f} M cases/s)")
-    print(f"  dianzhi / duckdb            {med['dianzhi dip settle'] / med['duckdb dip settle']:.2f}x")
-    print(f"  dianzhi peak RSS            {peak:.0f} MiB")
-    print(f"  same values as DuckDB       {'yes' if mismatch is None else 'NO: ' + mismatch}")
-    print(f"  same bytes at 1 and {args.threads} threads {'yes' if identical else 'NO'}", flush=True)
-    if mismatch or not identical:
-        sys.exit(1)
+    med = summary(f"{cases:,} cases, {size / 2**20:.0f} MiB of Parquet, {args.threads} threads, {args.runs} runs",
+                  times, cases, "cases", [("dianzhi / duckdb", "dianzhi dip settle", "duckdb dip settle")],
+                  peak, mismatch, identical, args.threads)
     return med["dianzhi dip settle"]
 
 
