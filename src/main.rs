@@ -78,33 +78,19 @@ enum Command {
         /// Policy config (TOML); every key optional.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
         /// Settle only these quarters (YYYYQn); repeatable. Default: every budgeted pool.
         #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
         quarters: Vec<Quarter>,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
     /// The year's budget: growth per sector and the exact split into regional, quarterly pools.
     Budget {
         /// Budget spec (TOML, see data/examples/budget.toml).
         #[arg(long, value_name = "FILE")]
         spec: PathBuf,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
     /// Monthly interim payments from claims, review history and estimated point values.
     Interim {
@@ -120,15 +106,8 @@ enum Command {
         /// Policy config (TOML); every key optional (`dianzhi config --show` lists them).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
     /// Runs a whole quarterly clearing on the bundled demo dataset and prints the point values.
     Demo {
@@ -169,9 +148,6 @@ enum Command {
         /// Seed: the same seed writes the same bytes.
         #[arg(long, default_value_t = 1, value_name = "SEED")]
         seed: u64,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
         /// Claims files to split the rows into.
         #[arg(long, default_value_t = 1, value_name = "N")]
         files: usize,
@@ -181,13 +157,23 @@ enum Command {
         /// The quarter of the claims (late approvals come from the quarter before).
         #[arg(long, default_value = "2026Q1", value_parser = parse_quarter, value_name = "YYYYQn")]
         quarter: Quarter,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
+}
+
+/// Where and how a command writes its output.
+#[derive(clap::Args)]
+struct OutArgs {
+    /// Output directory (created; an existing non-empty one needs --force).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Format of the output tables.
+    #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
+    format: OutFormat,
+    /// Replace a non-empty output directory.
+    #[arg(long)]
+    force: bool,
 }
 
 /// The lookup tables every DIP command reads.
@@ -228,18 +214,11 @@ enum DipCommand {
         /// Policy config (TOML); every key optional; money.unit defaults to 0.01 here.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
         /// Settle only this year (cases, funds rows and payments). Default: every year in the cases.
         #[arg(long, value_name = "YYYY")]
         year: Option<i32>,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
     /// One month's payments during the year (advance, quality reserve withheld) and the
     /// budget-execution warnings.
@@ -265,15 +244,8 @@ enum DipCommand {
         /// Policy config (TOML); money.unit defaults to 0.01 here.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
     /// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
     /// deterministic per seed.
@@ -284,9 +256,6 @@ enum DipCommand {
         /// Seed: the same seed writes the same bytes.
         #[arg(long, default_value_t = 1, value_name = "SEED")]
         seed: u64,
-        /// Output directory (created; an existing non-empty one needs --force).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
         /// Case files to split the cases into.
         #[arg(long, default_value_t = 1, value_name = "N")]
         files: usize,
@@ -302,12 +271,8 @@ enum DipCommand {
         /// The year of the cases.
         #[arg(long, default_value_t = 2026, value_name = "YYYY")]
         year: i32,
-        /// Format of the output tables.
-        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
-        format: OutFormat,
-        /// Replace a non-empty output directory.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: OutArgs,
     },
 }
 
@@ -352,7 +317,7 @@ fn run(cli: Cli) -> Result<()> {
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
     match cli.command {
-        Command::Settle { claims, budgets, interim, config, out, format, quarters, force } => {
+        Command::Settle { claims, budgets, interim, config, quarters, output: OutArgs { out, format, force } } => {
             let args = settle::SettleArgs {
                 claims,
                 budgets,
@@ -374,11 +339,11 @@ fn run(cli: Cli) -> Result<()> {
                 done.out.display()
             ));
         }
-        Command::Budget { spec, out, format, force } => {
+        Command::Budget { spec, output: OutArgs { out, format, force } } => {
             let out = budget::run(&spec, &out, format.into(), force)?;
             report::say(&format!("wrote budgets and growth → {}\n", out.display()));
         }
-        Command::Interim { claims, estimates, month, config, out, format, force } => {
+        Command::Interim { claims, estimates, month, config, output: OutArgs { out, format, force } } => {
             let args = interim::InterimArgs {
                 claims,
                 estimates,
@@ -393,7 +358,15 @@ fn run(cli: Cli) -> Result<()> {
             report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
         Command::Dip { command } => match command {
-            DipCommand::Settle { cases, lookups, funds, payments, config, out, format, year, force } => {
+            DipCommand::Settle {
+                cases,
+                lookups,
+                funds,
+                payments,
+                config,
+                year,
+                output: OutArgs { out, format, force },
+            } => {
                 let args = dip::settle::DipSettleArgs {
                     cases,
                     lookups: lookups.into(),
@@ -425,9 +398,7 @@ fn run(cli: Cli) -> Result<()> {
                 payments,
                 funds,
                 config,
-                out,
-                format,
-                force,
+                output: OutArgs { out, format, force },
             } => {
                 let args = dip::presettle::PresettleArgs {
                     cases,
@@ -449,7 +420,16 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 report::say(&format!("{} payments for {month} → {}\n", done.payments, done.out.display()));
             }
-            DipCommand::Generate { cases, seed, out, files, hospitals, regions, groups, year, format, force } => {
+            DipCommand::Generate {
+                cases,
+                seed,
+                files,
+                hospitals,
+                regions,
+                groups,
+                year,
+                output: OutArgs { out, format, force },
+            } => {
                 let args = dip::generate::DipGenArgs {
                     cases,
                     seed,
@@ -484,7 +464,7 @@ fn run(cli: Cli) -> Result<()> {
             ));
         }
         Command::Demo { out, format, force } => demo::run(&out, format.into(), force)?,
-        Command::Generate { rows, seed, out, files, institutions, quarter, format, force } => {
+        Command::Generate { rows, seed, files, institutions, quarter, output: OutArgs { out, format, force } } => {
             let args =
                 generate::GenArgs { rows, seed, out, files, institutions, quarter, format: format.into(), force };
             let out = generate::run(&args)?;

@@ -56,6 +56,9 @@ impl OutDir {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(|e| other("create", &parent, e))?;
+        // under the parent's lock: no other run sees this staging directory before its lock is
+        // taken (it would be cleaned up as a dead run's), and clean-ups take turns with commits
+        let guard = lock_dir(&parent)?;
         let staging = tempfile::Builder::new()
             .prefix(&staging_prefix(&name))
             .tempdir_in(&parent)
@@ -66,6 +69,7 @@ impl OutDir {
         lock.lock().map_err(|e| other("lock", &staging, e))?;
         let out = OutDir { target: target.to_path_buf(), parent, staging, _lock: lock, done: false };
         out.remove_stale(&name)?;
+        drop(guard);
         Ok(out)
     }
 
@@ -74,9 +78,9 @@ impl OutDir {
         self.staging.join(name)
     }
 
-    /// Removes the staging directories of runs on the same `--out` that are gone.
+    /// Removes the staging directories of runs on the same `--out` that are gone (the caller
+    /// holds the parent's lock).
     fn remove_stale(&self, name: &str) -> Result<()> {
-        let _parent = self.lock_parent()?;
         let prefix = staging_prefix(name);
         for entry in fs::read_dir(&self.parent).map_err(|e| other("list", &self.parent, e))?.flatten() {
             let path = entry.path();
@@ -96,17 +100,10 @@ impl OutDir {
         Ok(())
     }
 
-    /// An exclusive lock on the parent directory: commits and clean-ups take turns.
-    fn lock_parent(&self) -> Result<File> {
-        let dir = File::open(&self.parent).map_err(|e| other("open", &self.parent, e))?;
-        dir.lock().map_err(|e| other("lock", &self.parent, e))?;
-        Ok(dir)
-    }
-
     /// Moves the finished output into place, replacing what was there.
     pub fn commit(mut self) -> Result<PathBuf> {
         sync_tree(&self.staging)?;
-        let parent = self.lock_parent()?;
+        let parent = lock_dir(&self.parent)?;
         fs::remove_file(self.staging.join(LOCK)).map_err(|e| other("remove the lock of", &self.staging, e))?;
         let name = self.target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
         let aside = if self.target.exists() {
@@ -130,6 +127,14 @@ impl OutDir {
         }
         Ok(self.target.clone())
     }
+}
+
+/// An exclusive lock on a directory (the parent of `--out`): creations, clean-ups and commits
+/// take turns. Released when the returned handle drops.
+fn lock_dir(dir: &Path) -> Result<File> {
+    let handle = File::open(dir).map_err(|e| other("open", dir, e))?;
+    handle.lock().map_err(|e| other("lock", dir, e))?;
+    Ok(handle)
 }
 
 /// `.NAME.dianzhi-tmp-`: the prefix of a run's staging directory for `--out NAME`.
