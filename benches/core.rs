@@ -78,6 +78,7 @@ fn clearing(c: &mut Criterion) {
             institution_id: format!("{:010}", 3_500_000_000usize + i),
             pool: key(i),
             sums: sums(i),
+            rows: 1,
         })
         .collect();
     let interim: Vec<InterimRow> = claims

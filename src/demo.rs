@@ -39,6 +39,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     };
     let args = SettleArgs {
         claims: vec![put("claims.csv", CLAIMS)?],
+        aggregates: None,
         budgets: put("budgets.csv", BUDGETS)?,
         interim: vec![put("interim.csv", INTERIM)?],
         config: Config::default(),

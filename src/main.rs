@@ -1,5 +1,6 @@
 //! dianzhi: settle health-insurance global budgets by the regional point-value method.
 
+mod aggregate;
 mod budget;
 mod demo;
 mod dip;
@@ -66,8 +67,11 @@ enum Command {
     /// Quarterly clearing: each pool's floating point value and every provider's settlement.
     Settle {
         /// Claims files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+        #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
         claims: Vec<PathBuf>,
+        /// The output of `dianzhi aggregate` instead of --claims: the same tables, no rescan.
+        #[arg(long, conflicts_with = "claims", value_name = "FILE")]
+        aggregates: Option<PathBuf>,
         /// Budgets table: sector, region, quarter, budget[, charges].
         #[arg(long, value_name = "FILE")]
         budgets: PathBuf,
@@ -83,6 +87,24 @@ enum Command {
         quarters: Vec<Quarter>,
         #[command(flatten)]
         output: OutArgs,
+    },
+    /// The claims scan's per-(institution, pool) sums as one table, for reruns without a rescan.
+    Aggregate {
+        /// Claims files, directories (every *.parquet / *.csv inside) or globs.
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+        claims: Vec<PathBuf>,
+        /// Policy config (TOML): its money.unit checks the copayments.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output file, *.parquet or *.csv.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Format of the output (must agree with the --out extension).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<OutFormat>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
     },
     /// The year's budget: growth per sector and the exact split into regional, quarterly pools.
     Budget {
@@ -317,9 +339,18 @@ fn run(cli: Cli) -> Result<()> {
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
     match cli.command {
-        Command::Settle { claims, budgets, interim, config, quarters, output: OutArgs { out, format, force } } => {
+        Command::Settle {
+            claims,
+            aggregates,
+            budgets,
+            interim,
+            config,
+            quarters,
+            output: OutArgs { out, format, force },
+        } => {
             let args = settle::SettleArgs {
                 claims,
+                aggregates,
                 budgets,
                 interim,
                 config: load_config(config.as_deref())?,
@@ -337,6 +368,20 @@ fn run(cli: Cli) -> Result<()> {
                 done.pools.len(),
                 rows,
                 done.out.display()
+            ));
+        }
+        Command::Aggregate { claims, config, out, format, force } => {
+            let args = aggregate::AggregateArgs {
+                claims,
+                config: load_config(config.as_deref())?,
+                out,
+                format: format.map(Into::into),
+                force,
+            };
+            let (rows, written) = aggregate::run(&args)?;
+            report::say(&format!(
+                "aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n",
+                args.out.display()
             ));
         }
         Command::Budget { spec, output: OutArgs { out, format, force } } => {

@@ -22,6 +22,8 @@ use crate::progress::Progress;
 
 pub struct SettleArgs {
     pub claims: Vec<PathBuf>,
+    /// The output of `dianzhi aggregate`, instead of `claims`.
+    pub aggregates: Option<PathBuf>,
     pub budgets: PathBuf,
     pub interim: Vec<PathBuf>,
     pub config: Config,
@@ -60,21 +62,35 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     }
 
     progress.phase("scan claims");
-    let sources = resolve(&args.claims)?;
-    let counter = progress.rows();
-    let (scan, hashes) = rayon::join(
-        || {
-            claims::scan(&sources, unit, &|n| {
-                counter.fetch_add(n, Ordering::Relaxed);
-            })
-        },
-        || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
-    );
-    let (scan, hashes) = (scan?, hashes?);
+    let (claims, claim_rows, claim_inputs) = match &args.aggregates {
+        // a rerun: the sums the scan wrote before
+        Some(path) => {
+            let source = crate::single_file(path, "aggregates")?;
+            let (claims, _) = tables::read_aggregates(&source, unit)?;
+            let rows: u64 = claims.iter().map(|c| c.rows).sum();
+            let inputs = vec![("aggregates", source.path.clone(), sha256_file(&source.path)?, claims.len() as u64)];
+            (claims, rows, inputs)
+        }
+        None => {
+            let sources = resolve(&args.claims)?;
+            let counter = progress.rows();
+            let (scan, hashes) = rayon::join(
+                || {
+                    claims::scan(&sources, unit, &|n| {
+                        counter.fetch_add(n, Ordering::Relaxed);
+                    })
+                },
+                || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
+            );
+            let (scan, hashes) = (scan?, hashes?);
+            let inputs = scan.files.iter().zip(hashes).map(|(f, h)| ("claims", f.path.clone(), h, f.rows)).collect();
+            (scan.claims, scan.rows, inputs)
+        }
+    };
 
     progress.phase("settle pools");
     let quarters = (!args.quarters.is_empty()).then_some(args.quarters.as_slice());
-    let pools = assemble(budgets, scan.claims, interim, quarters)?;
+    let pools = assemble(budgets, claims, interim, quarters)?;
     let settled = clear(&pools, config)?;
 
     progress.phase("write outputs");
@@ -87,8 +103,8 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     for (s, n) in interim_src.iter().zip(interim_rows) {
         manifest.input("interim", &s.path, sha256_file(&s.path)?, n);
     }
-    for (f, h) in scan.files.iter().zip(hashes) {
-        manifest.input("claims", &f.path, h, f.rows);
+    for (role, path, hash, rows) in claim_inputs {
+        manifest.input(role, &path, hash, rows);
     }
     if let Some(p) = &args.config_path {
         manifest.input("config", p, sha256_file(p)?, 0);
@@ -102,7 +118,7 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     manifest.set("quarters", json!(args.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
-    manifest.set("counts", counts(scan.rows, &pools, &settled));
+    manifest.set("counts", counts(claim_rows, &pools, &settled));
     manifest.set("totals", totals(&pools, &settled, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;

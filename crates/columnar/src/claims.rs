@@ -122,9 +122,9 @@ pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)
     let (sums, files) = scan_by(sources, unit, By::SettleQuarter, progress)?;
     let mut claims: Vec<ClaimAggregate> = sums
         .into_iter()
-        .map(|((institution_id, sector, region, code), sums)| {
+        .map(|((institution_id, sector, region, code), (sums, rows))| {
             let quarter = Quarter { year: code.div_euclid(4), q: (code.rem_euclid(4) + 1) as u8 };
-            ClaimAggregate { institution_id, pool: PoolKey { sector, region, quarter }, sums }
+            ClaimAggregate { institution_id, pool: PoolKey { sector, region, quarter }, sums, rows }
         })
         .collect();
     claims.sort_unstable_by(|a, b| (&a.pool, &a.institution_id).cmp(&(&b.pool, &b.institution_id)));
@@ -138,7 +138,7 @@ pub fn scan_months(sources: &[Source], unit: MoneyUnit) -> Result<(Vec<MonthClai
     let (sums, files) = scan_by(sources, unit, By::ServiceMonth, &|_| {})?;
     let mut out: Vec<MonthClaims> = sums
         .into_iter()
-        .map(|((institution_id, sector, region, code), sums)| {
+        .map(|((institution_id, sector, region, code), (sums, _))| {
             let month = Month { year: code.div_euclid(12), month: (code.rem_euclid(12) + 1) as u8 };
             MonthClaims { institution_id, sector, region, month, sums }
         })
@@ -149,7 +149,8 @@ pub fn scan_months(sources: &[Source], unit: MoneyUnit) -> Result<(Vec<MonthClai
     Ok((out, files))
 }
 
-type Merged = HashMap<(String, String, String, i32), ClaimSums, foldhash::fast::FixedState>;
+/// Sums and rows per (institution, sector, region, period).
+type Merged = HashMap<(String, String, String, i32), (ClaimSums, u64), foldhash::fast::FixedState>;
 
 fn scan_by(
     sources: &[Source],
@@ -184,7 +185,7 @@ fn scan_by(
         for (f, rows) in files.iter_mut().zip(&p.rows) {
             f.rows += rows;
         }
-        for (inst, (sector, region, period), sums) in p.sums.sums() {
+        for (inst, (sector, region, period), sums, rows) in p.sums.sums() {
             let name = |id: u32| p.texts.names[id as usize].to_string();
             let key = (name(inst), name(sector), name(region), period);
             let overflow = |e: dianzhi_core::number::Overflow| {
@@ -196,7 +197,8 @@ fn scan_by(
                 )
             };
             let total = merged.entry(key.clone()).or_default();
-            total.add(&sums).map_err(overflow)?;
+            total.0.add(&sums).map_err(overflow)?;
+            total.1 += rows;
         }
     }
     Ok((merged, files))

@@ -2,7 +2,7 @@
 
 use dianzhi_core::number::{MoneyUnit, SCALE};
 use dianzhi_core::point_value::EXACT_SCALE;
-use dianzhi_core::pool::PoolInput;
+use dianzhi_core::pool::{ClaimSums, PoolInput};
 use dianzhi_core::settlement::SettledPool;
 use dianzhi_core::Config;
 
@@ -63,6 +63,24 @@ pub fn settlements(pools: &[PoolInput], settled: &[SettledPool], unit: MoneyUnit
     t.decimal("payable", unit.decimals, money(&|r| r.payable));
     t.decimal("interim_paid", unit.decimals, money(&|r| r.interim_paid));
     t.decimal("adjustment", unit.decimals, money(&|r| r.adjustment));
+    t
+}
+
+/// `aggregates`: the claims scan's sums, one row per (institution, pool) in pool order
+/// (CONTRACT §7) — what `settle --aggregates` reads instead of scanning the claims again.
+pub fn aggregates(claims: &[dianzhi_core::clearing::ClaimAggregate], unit: MoneyUnit) -> Table {
+    let points = |f: &dyn Fn(&ClaimSums) -> i128| claims.iter().map(|c| f(&c.sums)).collect();
+    let mut t = Table::default();
+    t.text("institution_id", claims.iter().map(|c| c.institution_id.clone()).collect());
+    t.text("sector", claims.iter().map(|c| c.pool.sector.clone()).collect());
+    t.text("region", claims.iter().map(|c| c.pool.region.clone()).collect());
+    t.text("quarter", claims.iter().map(|c| c.pool.quarter.to_string()).collect());
+    t.int("claim_rows", claims.iter().map(|c| c.rows as i64).collect());
+    t.decimal("claimed_points", SCALE, points(&|s| s.claimed));
+    t.decimal("drug_points", SCALE, points(&|s| s.drug));
+    t.decimal("protected_points", SCALE, points(&|s| s.protected));
+    t.decimal("deducted_points", SCALE, points(&|s| s.deducted));
+    t.decimal("copayment", unit.decimals, claims.iter().map(|c| unit.to_output(c.sums.copayment)).collect());
     t
 }
 

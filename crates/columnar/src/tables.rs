@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use dianzhi_core::clearing::{BudgetRow, InterimRow};
-use dianzhi_core::number::{show, Dec, MoneyUnit, SCALE};
+use dianzhi_core::clearing::{BudgetRow, ClaimAggregate, InterimRow};
+use dianzhi_core::number::{show, Dec, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Quarter;
-use dianzhi_core::pool::PoolKey;
+use dianzhi_core::pool::{ClaimSums, PoolKey};
 
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec};
 use crate::error::{InputError, Result};
@@ -186,6 +186,43 @@ pub fn read_interim(source: &Source, unit: MoneyUnit) -> Result<(Vec<InterimRow>
         })
         .collect();
     Ok((interim, count))
+}
+
+pub const AGGREGATES: [Spec; 10] = [
+    required("institution_id", Kind::Text),
+    required("sector", Kind::Text),
+    required("region", Kind::Text),
+    required("quarter", Kind::Quarter),
+    required("claim_rows", Kind::Points),
+    required("claimed_points", Kind::Points),
+    required("drug_points", Kind::Points),
+    required("protected_points", Kind::Points),
+    required("deducted_points", Kind::Points),
+    required("copayment", Kind::Money),
+];
+
+/// The output of `dianzhi aggregate`: per-(institution, pool) claim sums. Rows for one key are
+/// summed later, as partial sums of claims are; negative totals are refused there.
+pub fn read_aggregates(source: &Source, unit: MoneyUnit) -> Result<(Vec<ClaimAggregate>, u64)> {
+    let (rows, count) = read_rows(source, &AGGREGATES, unit, false)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for mut r in rows {
+        let n = r.numbers[0];
+        if n < 0 || n % ONE != 0 {
+            return Err(r.at.error(source, "claim_rows", format!("{} is not a count of rows", show(n))).into());
+        }
+        let region = r.texts.pop().expect("region");
+        let sector = r.texts.pop().expect("sector");
+        let institution_id = r.texts.pop().expect("institution_id");
+        let v = &r.numbers;
+        out.push(ClaimAggregate {
+            institution_id,
+            pool: PoolKey { sector, region, quarter: r.quarter.expect("a quarter column") },
+            sums: ClaimSums { claimed: v[1], drug: v[2], protected: v[3], deducted: v[4], copayment: v[5] },
+            rows: (n / ONE) as u64,
+        });
+    }
+    Ok((out, count))
 }
 
 pub const ESTIMATES: [Spec; 3] =

@@ -28,6 +28,8 @@ pub struct ClaimAggregate {
     pub institution_id: String,
     pub pool: PoolKey,
     pub sums: ClaimSums,
+    /// Claim rows summed.
+    pub rows: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +197,7 @@ mod tests {
             institution_id: id.into(),
             pool,
             sums: ClaimSums { claimed: claimed * ONE, drug: drug * ONE, ..ClaimSums::default() },
+            rows: 1,
         }
     }
     fn budget(pool: PoolKey, amount: i128) -> BudgetRow {

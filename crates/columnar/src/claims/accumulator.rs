@@ -27,11 +27,13 @@ struct Slot {
     next: u32,
     /// claimed, drug, protected, deducted, copayment.
     sums: [i64; 5],
+    /// Rows added (a slot's count stays here when its sums are carried into `wide`).
+    rows: u64,
 }
 
 impl Default for Slot {
     fn default() -> Self {
-        Slot { key: NO_KEY, next: 0, sums: [0; 5] }
+        Slot { key: NO_KEY, next: 0, sums: [0; 5], rows: 0 }
     }
 }
 
@@ -79,6 +81,7 @@ impl Accumulator {
             head.key = key;
         }
         let slot = if head.key == key { head } else { more_slot(head, &mut self.more, key) };
+        slot.rows += 1;
         let mut sums = slot.sums;
         for (sum, value) in sums.iter_mut().zip(row) {
             match i64::try_from(value).ok().and_then(|v| sum.checked_add(v)) {
@@ -96,21 +99,21 @@ impl Accumulator {
         Ok(())
     }
 
-    /// Every (institution id, key) with its sums; a key may come twice (a slot and what it
-    /// carried into `wide`).
-    pub(super) fn sums(&self) -> Vec<(u32, Key, ClaimSums)> {
+    /// Every (institution id, key) with its sums and rows; a key may come twice (a slot and
+    /// what it carried into `wide`, with 0 rows).
+    pub(super) fn sums(&self) -> Vec<(u32, Key, ClaimSums, u64)> {
         let mut out = Vec::with_capacity(self.by_institution.len() + self.more.len() + self.wide.len());
         for (inst, head) in self.by_institution.iter().enumerate().filter(|(_, h)| h.key != NO_KEY) {
             let mut slot = head;
             loop {
-                out.push((inst as u32, slot.key, claim_sums(slot.sums.map(i128::from))));
+                out.push((inst as u32, slot.key, claim_sums(slot.sums.map(i128::from)), slot.rows));
                 if slot.next == 0 {
                     break;
                 }
                 slot = &self.more[slot.next as usize - 1];
             }
         }
-        out.extend(self.wide.iter().map(|((inst, key), sums)| (*inst, *key, *sums)));
+        out.extend(self.wide.iter().map(|((inst, key), sums)| (*inst, *key, *sums, 0)));
         out
     }
 }
@@ -141,7 +144,7 @@ mod tests {
 
     fn total(a: &Accumulator, inst: u32, key: Key) -> ClaimSums {
         let mut t = ClaimSums::default();
-        a.sums().iter().filter(|(i, k, _)| (*i, *k) == (inst, key)).for_each(|(_, _, s)| t.add(s).unwrap());
+        a.sums().iter().filter(|(i, k, _, _)| (*i, *k) == (inst, key)).for_each(|(_, _, s, _)| t.add(s).unwrap());
         t
     }
 
@@ -163,5 +166,8 @@ mod tests {
         a.add(1, k1, [1i128, 0, 0, 0, 0]).unwrap();
         let t = total(&a, 1, k1);
         assert_eq!((t.claimed, t.copayment), (5 + big + i128::from(u64::MAX) + 1, 3));
+        // every row is counted once, carried or not
+        let rows: u64 = a.sums().iter().filter(|(i, k, _, _)| (*i, *k) == (1, k1)).map(|(_, _, _, r)| r).sum();
+        assert_eq!(rows, 4);
     }
 }

@@ -1,0 +1,65 @@
+//! `dianzhi aggregate`: the claims scan's per-(institution, pool) sums as one table, so that
+//! reruns (`settle --aggregates`, scenarios) never scan the claims again (CONTRACT §7).
+
+use std::path::{Path, PathBuf};
+
+use dianzhi_columnar::source::resolve;
+use dianzhi_columnar::{claims, outputs, write, Format};
+use dianzhi_core::Config;
+
+use crate::failure::{Failure, Result};
+
+pub struct AggregateArgs {
+    pub claims: Vec<PathBuf>,
+    pub config: Config,
+    pub out: PathBuf,
+    pub format: Option<Format>,
+    pub force: bool,
+}
+
+/// Returns the rows read and the aggregates written.
+pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
+    let format = out_format(&args.out, args.format)?;
+    if args.out.exists() && !args.force {
+        return Err(Failure::input(format!(
+            "--out {}: the file exists; choose a new path or pass --force to replace it",
+            args.out.display()
+        )));
+    }
+    let sources = resolve(&args.claims)?;
+    let scan = claims::scan(&sources, args.config.money.unit, &|_| {})?;
+    let table = outputs::aggregates(&scan.claims, args.config.money.unit);
+    // all or nothing: written beside the target, synced, then renamed over it
+    let parent = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(Failure::other)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".dianzhi-tmp-")
+        .suffix(&format!(".{}", if format == Format::Csv { "csv" } else { "parquet" }))
+        .tempfile_in(&parent)
+        .map_err(|e| Failure::other(format!("cannot create a file in {}: {e}", parent.display())))?;
+    write::write_table(&table, staging.path(), format)?;
+    std::fs::File::open(staging.path()).and_then(|f| f.sync_all()).map_err(Failure::other)?;
+    staging
+        .persist(&args.out)
+        .map_err(|e| Failure::other(format!("cannot move the output into {}: {e}", args.out.display())))?;
+    Ok((scan.rows, table.rows()))
+}
+
+/// The format named by the file's extension; `--format`, if given, must agree with it, so that
+/// what is written is read back as what it is.
+fn out_format(out: &Path, asked: Option<Format>) -> Result<Format> {
+    let named = Format::of(out)
+        .ok_or_else(|| Failure::input(format!("--out {}: name the file *.parquet or *.csv", out.display())))?;
+    match asked {
+        Some(f) if f != named => Err(Failure::input(format!(
+            "--out {}: the extension says {} but --format says {}; make them agree",
+            out.display(),
+            if named == Format::Csv { "csv" } else { "parquet" },
+            if f == Format::Csv { "csv" } else { "parquet" }
+        ))),
+        _ => Ok(named),
+    }
+}
