@@ -164,10 +164,12 @@ def summary(title, times, count, what, ratios, peak, mismatch, identical, thread
     return med
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", default="20000000", help="claim rows; several sizes comma-separated")
-    ap.add_argument("--runs", type=int, default=5)
+def run(doc, size_flag, default_size, runs, what, sql_file, compare_one):
+    """The command line both comparisons share: sizes, runs, files, seed, threads, work dir;
+    runs `compare_one(exe, sql, work, size, args)` per size and prints how the time grows."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(f"--{size_flag}", default=default_size, help=f"{what}; several sizes comma-separated")
+    ap.add_argument("--runs", type=int, default=runs)
     ap.add_argument("--files", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
@@ -176,16 +178,20 @@ def main():
 
     exe = binary()
     work = pathlib.Path(args.dir or tempfile.mkdtemp(prefix="dianzhi-bench-"))
-    sql = (ROOT / "benches" / "peer" / "settle.sql").read_text()
-    sizes = [int(r) for r in args.rows.split(",")]
-    medians = [compare(exe, sql, work, rows, args) for rows in sizes]
+    sql = (ROOT / "benches" / "peer" / sql_file).read_text()
+    sizes = [int(n) for n in getattr(args, size_flag).split(",")]
+    medians = [compare_one(exe, sql, work, n, args) for n in sizes]
     if len(sizes) > 1:
         print()
-        for rows, t in zip(sizes[1:], medians[1:]):
-            print(f"dianzhi {rows:,} rows / {sizes[0]:,} rows: {t / medians[0]:.2f}x the time "
-                  f"for {rows / sizes[0]:.1f}x the rows")
+        for n, t in zip(sizes[1:], medians[1:]):
+            print(f"dianzhi {n:,} {what} / {sizes[0]:,} {what}: {t / medians[0]:.2f}x the time "
+                  f"for {n / sizes[0]:.1f}x the {what}")
     if args.dir is None:
         shutil.rmtree(work)
+
+
+def main():
+    run(__doc__, "rows", "20000000", 5, "rows", "settle.sql", compare)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,11 @@ same bytes; prints medians, ratios and dianzhi's peak RSS. Needs `pip install du
     python3 benches/compare_dip.py --cases 10000000,50000000 --runs 3 --dir /tmp/dianzhi-dip-bench
 """
 
-import argparse
-import os
-import pathlib
-import shutil
 import subprocess
-import sys
-import tempfile
 
 import duckdb
 
-from compare import ROOT, alternate, binary, run_measured, same_bytes, same_values, summary, timed
+from compare import alternate, run, run_measured, same_bytes, same_values, summary, timed
 
 TABLES = ("point_values", "hospitals", "cases")
 
@@ -66,24 +60,7 @@ def compare(exe, sql, work, cases, args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", default="10000000", help="cases; several sizes comma-separated")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--files", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one, removed after)")
-    args = ap.parse_args()
-    exe = binary()
-    work = pathlib.Path(args.dir or tempfile.mkdtemp(prefix="dianzhi-dip-bench-"))
-    sql = (ROOT / "benches" / "peer" / "dip.sql").read_text()
-    sizes = [int(c) for c in args.cases.split(",")]
-    medians = [compare(exe, sql, work, cases, args) for cases in sizes]
-    for cases, t in zip(sizes[1:], medians[1:]):
-        print(f"dianzhi {cases:,} cases / {sizes[0]:,} cases: {t / medians[0]:.2f}x the time "
-              f"for {cases / sizes[0]:.1f}x the cases")
-    if args.dir is None:
-        shutil.rmtree(work)
+    run(__doc__, "cases", "10000000", 3, "cases", "dip.sql", compare)
 
 
 if __name__ == "__main__":

@@ -416,3 +416,32 @@ fn parquet_cases_with_decimal_38_4_columns() {
     assert_eq!((rows[0]["type"].as_str(), rows[0]["score"].as_str()), ("low", "48.0000"));
     assert_eq!((rows[1]["type"].as_str(), rows[1]["score"].as_str()), ("normal", "200.0000"));
 }
+
+/// `--year Y` keeps year Y's cases, funds rows and payments; CMI is the hospital's score per
+/// scored case over the pool's.
+#[test]
+fn year_filter_and_cmi() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = small(dir.path(), "r1,employee,2026,100000,1,0\nr1,employee,2025,5000,1,0\n");
+    // 2026: H1 120 (one case), H2 100 + 100 → pool 320 over 3 scored cases; 2025: one case
+    let cases = "a,H1,r1,employee,2026-01,G1,1000,900,,\nb,H2,r1,employee,2026-01,G1,1000,900,,\n\
+                 c,H2,r1,employee,2026-02,G1,1000,900,,\nz,H2,r1,employee,2025-12,G1,1000,900,,\n";
+    let payments = write(
+        dir.path(),
+        "paid.csv",
+        "institution_id,region,fund,year,month,paid,withheld\nH2,r1,employee,2025,2025-12,10.00,0.50\nH2,r1,employee,2026,2026-01,20.00,1.00\n",
+    );
+    assert_ok(&dip_settle(dir.path(), &t, cases, &["--year", "2026", "--payments", s(&payments)]));
+    let pv = table(&dir.path().join("out/point_values.csv"));
+    assert_eq!(pv.len(), 1);
+    assert_eq!((pv[0]["year"].as_str(), pv[0]["cases"].as_str()), ("2026", "3"));
+    let h = table(&dir.path().join("out/hospitals.csv"));
+    // H1: 120 / (320 / 3) = 1.125; H2: 100 / (320 / 3) = 0.9375
+    assert_eq!((h[0]["cmi"].as_str(), h[1]["cmi"].as_str()), ("1.1250", "0.9375"));
+    assert_eq!((h[1]["paid"].as_str(), h[1]["withheld"].as_str()), ("20.00", "1.00"));
+    assert_eq!(table(&dir.path().join("out/cases.csv")).len(), 3);
+    // without --year every year is settled, each its own pool
+    assert_ok(&dip_settle(dir.path(), &t, cases, &["--payments", s(&payments), "--force"]));
+    let pv = table(&dir.path().join("out/point_values.csv"));
+    assert_eq!(pv.iter().map(|p| p["year"].as_str()).collect::<Vec<_>>(), vec!["2025", "2026"]);
+}

@@ -74,7 +74,7 @@ fn a_year_of_monthly_payments_cleared_at_year_end() {
         shares.push(pools.iter().map(|p| p["share"].clone()).collect::<Vec<_>>());
         files.push(out.join("payments.csv"));
     }
-    // the year's execution only grows, and ends near the item costs' share of the budget
+    // the year's execution only grows, month after month
     for w in shares.windows(2) {
         for (a, b) in w[0].iter().zip(&w[1]) {
             assert!(a.parse::<f64>().unwrap() <= b.parse::<f64>().unwrap());
@@ -198,4 +198,52 @@ fn settle_refuses_payments_of_a_hospital_without_cases_and_negative_assessments(
     ]);
     args.extend(["--funds".into(), demo("funds.csv"), "--out".into(), s(&out).into()]);
     assert_rejected(&run(&args), &out, &["inst.csv, line 2, column 'assessment'", "-0.5 is negative"]);
+}
+
+/// Basis "scores": the month's scores × the published point value from `--point-values`, and the
+/// hospitals' execution figures against it.
+#[test]
+fn presettle_on_published_point_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = write(
+        dir.path(),
+        "pv.csv",
+        "region,fund,point_value\n济南,employee,10\n济南,resident,10\n淄博,employee,10\n淄博,resident,10\n青岛,employee,10\n青岛,resident,10\n",
+    );
+    let scores = write(dir.path(), "scores.toml", "[dip.presettle]\nbasis = \"scores\"\nwithhold_rate = \"0\"\n");
+    let (o, out) = presettle(dir.path(), 6, &[], &["--config", s(&scores), "--point-values", s(&values), "--quiet"]);
+    assert_ok(&o);
+    // the month's scores from the cases output of a settlement of the same data
+    let settled = dir.path().join("settled");
+    let mut args: Vec<String> =
+        ["dip", "settle", "--cases", &demo("cases.csv")].iter().map(|s| s.to_string()).collect();
+    args.extend(lookups());
+    args.extend([
+        "--funds".into(),
+        demo("funds.csv"),
+        "--out".into(),
+        s(&settled).into(),
+        "--format".into(),
+        "csv".into(),
+    ]);
+    assert_ok(&run(&args));
+    let cases = std::fs::read_to_string(demo("cases.csv")).unwrap();
+    let june: std::collections::HashSet<&str> =
+        cases.lines().filter(|l| l.contains(",2026-06")).map(|l| l.split(',').next().unwrap()).collect();
+    // Σ score per (hospital, fund), in 1/10,000 of a point
+    let mut expected: BTreeMap<(String, String), i128> = BTreeMap::new();
+    for c in table(&settled.join("cases.csv")).into_iter().filter(|c| june.contains(c["case_id"].as_str())) {
+        *expected.entry((c["institution_id"].clone(), c["fund"].clone())).or_default() +=
+            c["score"].replace('.', "").parse::<i128>().unwrap();
+    }
+    let pay = table(&out.join("payments.csv"));
+    assert_eq!(pay.len(), expected.len());
+    for p in pay {
+        // basis = Σ score × 10 yuan, rounded once to the fen (half_up); nothing withheld
+        let score = expected[&(p["institution_id"].clone(), p["fund"].clone())];
+        assert_eq!(money(&p["basis"]), (score * 10 + 50) / 100, "{p:?}");
+        assert_eq!((p["withheld"].as_str(), p["gross"].as_str()), ("0.00", p["basis"].as_str()));
+    }
+    let h = table(&out.join("execution_hospitals.csv"));
+    assert!(h.iter().all(|r| !r["score_value_to_date"].is_empty() && !r["ratio"].is_empty()));
 }

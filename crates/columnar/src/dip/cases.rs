@@ -467,55 +467,41 @@ fn place(sources: &[Source], at: At) -> String {
     format!("{} {} {}", sources[at.0].path.display(), if at.2 { "line" } else { "row" }, at.1)
 }
 
-/// Lists what the lookups could not find, each with the first place it was seen.
+/// Lists what the lookups could not find, each with the first place it was seen: hospitals
+/// first, then groups, then averages (the first kind found is reported).
 fn report_problems(sources: &[Source], p: &Problems) -> Result<()> {
-    fn listed<K>(items: &BTreeMap<K, At>, show: impl Fn(&K) -> String, sources: &[Source]) -> String {
-        let mut s: String = items
-            .iter()
-            .take(20)
-            .map(|(k, at)| format!("  {} (first at {})\n", show(k), place(sources, *at)))
-            .collect();
-        if items.len() > 20 {
-            s.push_str(&format!("  … and {} more\n", items.len() - 20));
-        }
-        s.trim_end().to_string()
+    fn named<K>(items: &BTreeMap<K, At>, show: impl Fn(&K) -> String) -> Vec<(String, At)> {
+        items.iter().map(|(k, at)| (show(k), *at)).collect()
     }
-    let first_file = |items: Vec<At>| sources[items.into_iter().min().expect("non-empty").0].path.clone();
-    if !p.unlisted.is_empty() {
-        return Err(InputError::column(
-            &first_file(p.unlisted.values().copied().collect()),
+    let kinds = [
+        (
+            named(&p.unlisted, |(h, f)| format!("institution {h} fund {f}")),
             "institution_id",
-            format!(
-                "cases of {} hospital/fund pair(s) not in the institutions table:\n{}\nadd a row (institution_id, level, coefficient[, fund]) for each",
-                p.unlisted.len(),
-                listed(&p.unlisted, |(h, f)| format!("institution {h} fund {f}"), sources)
-            ),
-        )
-        .into());
-    }
-    if !p.unknown_groups.is_empty() {
-        return Err(InputError::column(
-            &first_file(p.unknown_groups.values().copied().collect()),
+            "hospital/fund pair(s) with cases are not in the institutions table",
+            "add a row (institution_id, level, coefficient[, fund]) for each",
+        ),
+        (
+            named(&p.unknown_groups, |g| format!("'{g}'")),
             "dip_group",
-            format!(
-                "{} dip_group code(s) not in the groups table:\n{}\nadd them to the group catalogue (dip_group, score, kind) or correct the cases",
-                p.unknown_groups.len(),
-                listed(&p.unknown_groups, |g| format!("'{g}'"), sources)
-            ),
-        )
-        .into());
-    }
-    if !p.no_average.is_empty() {
-        return Err(InputError::column(
-            &first_file(p.no_average.values().copied().collect()),
+            "dip_group code(s) are not in the groups table",
+            "add them to the group catalogue (dip_group, score, kind) or correct the cases",
+        ),
+        (
+            named(&p.no_average, |(g, l)| format!("dip_group '{g}' level {l}")),
             "dip_group",
-            format!(
-                "{} (group, level) pair(s) have no average cost:\n{}\nadd a row (dip_group, level, avg_cost) for each to the averages table",
-                p.no_average.len(),
-                listed(&p.no_average, |(g, l)| format!("dip_group '{g}' level {l}"), sources)
-            ),
-        )
-        .into());
+            "(group, level) pair(s) have no average cost",
+            "add a row (dip_group, level, avg_cost) for each to the averages table",
+        ),
+    ];
+    for (items, column, what, fix) in kinds {
+        let Some(first) = items.iter().map(|(_, at)| *at).min() else { continue };
+        let mut list: String =
+            items.iter().take(20).map(|(name, at)| format!("  {name} (first at {})\n", place(sources, *at))).collect();
+        if items.len() > 20 {
+            list.push_str(&format!("  … and {} more\n", items.len() - 20));
+        }
+        let message = format!("{} {what}:\n{}\n{fix}", items.len(), list.trim_end());
+        return Err(InputError::column(&sources[first.0].path, column, message).into());
     }
     Ok(())
 }
