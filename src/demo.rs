@@ -13,7 +13,7 @@ use crate::dip::settle::DipSettleArgs;
 use crate::dip::Lookups;
 use crate::failure::{Failure, Result};
 use crate::report::{clearing_table, dip_point_value_table, point_value_table, say};
-use crate::settle::{self, SettleArgs};
+use crate::settle::{self, QuarterInputs, SettleArgs};
 
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
 const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
@@ -38,15 +38,17 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         Ok(p)
     };
     let args = SettleArgs {
-        claims: vec![put("claims.csv", CLAIMS)?],
-        aggregates: None,
-        budgets: put("budgets.csv", BUDGETS)?,
-        interim: vec![put("interim.csv", INTERIM)?],
+        inputs: QuarterInputs {
+            claims: vec![put("claims.csv", CLAIMS)?],
+            aggregates: None,
+            budgets: put("budgets.csv", BUDGETS)?,
+            interim: vec![put("interim.csv", INTERIM)?],
+            config_path: None,
+            quarters: Vec::new(),
+        },
         config: Config::default(),
-        config_path: None,
         out: out.to_path_buf(),
         format,
-        quarters: Vec::new(),
         force,
         quiet: true,
     };

@@ -53,3 +53,18 @@ impl From<dianzhi_core::dip::clearing::DipError> for Failure {
 }
 
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
+impl From<dianzhi_core::scenario::ScenarioError> for Failure {
+    fn from(e: dianzhi_core::scenario::ScenarioError) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<dianzhi_analysis::Error> for Failure {
+    fn from(e: dianzhi_analysis::Error) -> Self {
+        match e {
+            e @ (dianzhi_analysis::Error::Input(_) | dianzhi_analysis::Error::TooLarge(_)) => Failure::input(e),
+            e => Failure::other(e),
+        }
+    }
+}

@@ -2,15 +2,18 @@
 
 mod aggregate;
 mod budget;
+mod compare;
 mod demo;
 mod dip;
 mod failure;
 mod generate;
+mod html;
 mod interim;
 mod manifest;
 mod outdir;
 mod progress;
 mod report;
+mod scenario;
 mod settle;
 mod signals;
 
@@ -105,6 +108,67 @@ enum Command {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+    },
+    /// What-if runs: every scenario's overlays (budget, volume, config) solved after one scan,
+    /// stacked with the baseline, and each pool's change attributed to its causes.
+    Scenario {
+        /// Claims files, directories (every *.parquet / *.csv inside) or globs.
+        #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
+        claims: Vec<PathBuf>,
+        /// The output of `dianzhi aggregate` instead of --claims.
+        #[arg(long, conflicts_with = "claims", value_name = "FILE")]
+        aggregates: Option<PathBuf>,
+        /// Budgets table: sector, region, quarter, budget[, charges].
+        #[arg(long, value_name = "FILE")]
+        budgets: PathBuf,
+        /// Interim payments (files, directories or globs).
+        #[arg(long, num_args = 1.., value_name = "PATH")]
+        interim: Vec<PathBuf>,
+        /// Scenarios (TOML): [[scenario]] tables with a name and budget, volume or config overlays.
+        #[arg(long, value_name = "FILE")]
+        scenarios: PathBuf,
+        /// Policy config of the baseline (TOML); scenarios' config keys merge over it.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Settle only these quarters (YYYYQn); repeatable.
+        #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
+        quarters: Vec<Quarter>,
+        /// Also write every scenario's settlements (stacked, one row per institution and pool).
+        #[arg(long)]
+        settlements: bool,
+        #[command(flatten)]
+        output: OutArgs,
+    },
+    /// Compares two outputs (directories or single tables, Parquet or CSV) on their keys: exit 0
+    /// when they agree, 1 with the differences, 2 on bad input.
+    Compare {
+        /// The first output: a directory or one table.
+        #[arg(value_name = "A")]
+        a: PathBuf,
+        /// The second output (or published figures: the key columns and a value column).
+        #[arg(value_name = "B")]
+        b: PathBuf,
+        /// Numbers within this absolute difference are equal (inclusive), e.g. 0.0001.
+        #[arg(long, value_parser = parse_tolerance, value_name = "X")]
+        tolerance: Option<dianzhi_core::number::Dec>,
+        /// Write the `differences` table into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Format of the differences table.
+        #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
+        format: OutFormat,
+        /// Replace a non-empty --out directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// One self-contained HTML page of charts and tables of a settle, dip settle or scenario output.
+    Report {
+        /// The output directory to report on.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The HTML file to write (default DIR/report.html).
+        #[arg(long, value_name = "FILE.html")]
+        out: Option<PathBuf>,
     },
     /// The year's budget: growth per sector and the exact split into regional, quarterly pools.
     Budget {
@@ -302,6 +366,14 @@ fn parse_month(s: &str) -> std::result::Result<Month, String> {
     s.parse().map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
 }
 
+fn parse_tolerance(s: &str) -> std::result::Result<dianzhi_core::number::Dec, String> {
+    let d = dianzhi_core::number::parse_decimal(s).map_err(|e| e.to_string())?;
+    if d.is_sign_negative() {
+        return Err("a tolerance is ≥ 0".into());
+    }
+    Ok(d.into())
+}
+
 fn parse_quarter(s: &str) -> std::result::Result<Quarter, String> {
     s.parse().map_err(|e: dianzhi_core::period::PeriodError| e.to_string())
 }
@@ -332,7 +404,8 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     Ok(config)
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs a command; its exit status (0, or 1 when `compare` finds differences).
+fn run(cli: Cli) -> Result<u8> {
     report::set_quiet(cli.quiet);
     let quiet = cli.quiet;
     if let Some(n) = cli.threads.filter(|n| *n > 0) {
@@ -349,15 +422,10 @@ fn run(cli: Cli) -> Result<()> {
             output: OutArgs { out, format, force },
         } => {
             let args = settle::SettleArgs {
-                claims,
-                aggregates,
-                budgets,
-                interim,
                 config: load_config(config.as_deref())?,
-                config_path: config,
+                inputs: settle::QuarterInputs { claims, aggregates, budgets, interim, config_path: config, quarters },
                 out,
                 format: format.into(),
-                quarters,
                 force,
                 quiet,
             };
@@ -369,6 +437,45 @@ fn run(cli: Cli) -> Result<()> {
                 rows,
                 done.out.display()
             ));
+        }
+        Command::Scenario {
+            claims,
+            aggregates,
+            budgets,
+            interim,
+            scenarios,
+            config,
+            quarters,
+            settlements,
+            output: OutArgs { out, format, force },
+        } => {
+            let args = scenario::ScenarioArgs {
+                config: load_config(config.as_deref())?,
+                inputs: settle::QuarterInputs { claims, aggregates, budgets, interim, config_path: config, quarters },
+                scenarios,
+                out,
+                format: format.into(),
+                settlements,
+                force,
+                quiet,
+            };
+            let done = scenario::run(&args)?;
+            report::say(&report::comparison_table(&done.comparison));
+            report::say(&format!(
+                "solved {} scenario(s) over {} pools → {}\n",
+                done.scenarios,
+                done.pools,
+                done.out.display()
+            ));
+        }
+        Command::Compare { a, b, tolerance, out, format, force } => {
+            let args = compare::CompareArgs { a, b, tolerance, out, format: format.into(), force };
+            return Ok(if compare::run(&args)? { 0 } else { 1 });
+        }
+        Command::Report { dir, out } => {
+            let out = out.unwrap_or_else(|| dir.join("report.html"));
+            let kind = html::write_report(&dir, &out)?;
+            report::say(&format!("{kind} report → {}\n", out.display()));
         }
         Command::Aggregate { claims, config, out, format, force } => {
             let args = aggregate::AggregateArgs {
@@ -519,13 +626,13 @@ fn run(cli: Cli) -> Result<()> {
             ));
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 fn main() -> ExitCode {
     signals::install();
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(f) => {
             eprintln!("error: {f}");
             ExitCode::from(f.code)

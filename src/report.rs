@@ -49,6 +49,37 @@ pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &
     text_table(&header, rows, 3..8)
 }
 
+/// The comparison of a scenario run: each scenario's pools, their fpv change and its attribution.
+pub fn comparison_table(t: &dianzhi_columnar::write::Table) -> String {
+    let header = [
+        "scenario",
+        "sector",
+        "region",
+        "quarter",
+        "fpv_base",
+        "fpv",
+        "fpv_delta",
+        "budget_effect",
+        "volume_effect",
+        "config_effect",
+    ];
+    let columns: Vec<_> = header.iter().map(|h| t.column(h).expect("a comparison column")).collect();
+    // a pool a scenario leaves alone says nothing: only those that moved are printed
+    let delta = t.column("fpv_exact_delta").expect("a comparison column");
+    let moved: Vec<usize> =
+        (0..t.rows()).filter(|i| delta.text(*i).is_none_or(|d| d.trim_start_matches(['0', '.', '-']) != "")).collect();
+    let rows = moved.iter().map(|&i| columns.iter().map(|c| c.text(i).unwrap_or_else(|| "-".into())).collect());
+    let mut out = text_table(&header, rows, 4..10);
+    if moved.len() < t.rows() {
+        out.push_str(&format!(
+            "({} of {} scenario × pool rows moved; the comparison table holds them all)\n",
+            moved.len(),
+            t.rows()
+        ));
+    }
+    out
+}
+
 /// The point-value table of a DIP year: one line per pool.
 pub fn dip_point_value_table(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> String {
     let unit = config.money.unit;

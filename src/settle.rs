@@ -20,17 +20,22 @@ use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
-pub struct SettleArgs {
+/// The inputs of a quarter's clearing (settle's and scenario's).
+pub struct QuarterInputs {
     pub claims: Vec<PathBuf>,
     /// The output of `dianzhi aggregate`, instead of `claims`.
     pub aggregates: Option<PathBuf>,
     pub budgets: PathBuf,
     pub interim: Vec<PathBuf>,
-    pub config: Config,
     pub config_path: Option<PathBuf>,
+    pub quarters: Vec<Quarter>,
+}
+
+pub struct SettleArgs {
+    pub inputs: QuarterInputs,
+    pub config: Config,
     pub out: PathBuf,
     pub format: Format,
-    pub quarters: Vec<Quarter>,
     pub force: bool,
     pub quiet: bool,
 }
@@ -42,37 +47,40 @@ pub struct Settled {
     pub out: PathBuf,
 }
 
-pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Settled> {
-    let out = OutDir::prepare(&args.out, args.force, replaceable)?;
-    let mut progress = Progress::new(args.quiet);
-    let config = &args.config;
+/// Reads budgets, interim payments and claims (or their aggregates) into the pools, recording
+/// every input in the manifest. Returns the pools and the claim rows read.
+pub fn read_pools(
+    inputs: &QuarterInputs,
+    config: &Config,
+    progress: &mut Progress,
+    manifest: &mut Manifest,
+) -> Result<(Vec<PoolInput>, u64)> {
     let unit = config.money.unit;
-
     progress.phase("read budgets and interim");
-    let budgets_src = crate::single_file(&args.budgets, "budgets")?;
+    let budgets_src = crate::single_file(&inputs.budgets, "budgets")?;
     let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
+    manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
     // interim payments may come as several files, e.g. one per month
-    let interim_src = if args.interim.is_empty() { Vec::new() } else { resolve(&args.interim)? };
+    let interim_src = if inputs.interim.is_empty() { Vec::new() } else { resolve(&inputs.interim)? };
     let mut interim = Vec::new();
-    let mut interim_rows = Vec::new();
     for s in &interim_src {
         let (rows, n) = tables::read_interim(s, unit)?;
         interim.extend(rows);
-        interim_rows.push(n);
+        manifest.input("interim", &s.path, sha256_file(&s.path)?, n);
     }
 
     progress.phase("scan claims");
-    let (claims, claim_rows, claim_inputs) = match &args.aggregates {
+    let (claims, claim_rows) = match &inputs.aggregates {
         // a rerun: the sums the scan wrote before
         Some(path) => {
             let source = crate::single_file(path, "aggregates")?;
             let (claims, _) = tables::read_aggregates(&source, unit)?;
             let rows: u64 = claims.iter().map(|c| c.rows).sum();
-            let inputs = vec![("aggregates", source.path.clone(), sha256_file(&source.path)?, claims.len() as u64)];
-            (claims, rows, inputs)
+            manifest.input("aggregates", &source.path, sha256_file(&source.path)?, claims.len() as u64);
+            (claims, rows)
         }
         None => {
-            let sources = resolve(&args.claims)?;
+            let sources = resolve(&inputs.claims)?;
             let counter = progress.rows();
             let (scan, hashes) = rayon::join(
                 || {
@@ -83,41 +91,47 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
                 || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
             );
             let (scan, hashes) = (scan?, hashes?);
-            let inputs = scan.files.iter().zip(hashes).map(|(f, h)| ("claims", f.path.clone(), h, f.rows)).collect();
-            (scan.claims, scan.rows, inputs)
+            for (f, h) in scan.files.iter().zip(hashes) {
+                manifest.input("claims", &f.path, h, f.rows);
+            }
+            (scan.claims, scan.rows)
         }
     };
+    if let Some(p) = &inputs.config_path {
+        manifest.input("config", p, sha256_file(p)?, 0);
+    }
 
     progress.phase("settle pools");
-    let quarters = (!args.quarters.is_empty()).then_some(args.quarters.as_slice());
-    let pools = assemble(budgets, claims, interim, quarters)?;
+    let quarters = (!inputs.quarters.is_empty()).then_some(inputs.quarters.as_slice());
+    Ok((assemble(budgets, claims, interim, quarters)?, claim_rows))
+}
+
+pub fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Parquet => "parquet",
+        Format::Csv => "csv",
+    }
+}
+
+pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Settled> {
+    let out = OutDir::prepare(&args.out, args.force, replaceable)?;
+    let mut progress = Progress::new(args.quiet);
+    let config = &args.config;
+    let mut manifest = Manifest::new("settle", config);
+    let (pools, claim_rows) = read_pools(&args.inputs, config, &mut progress, &mut manifest)?;
     let settled = clear(&pools, config)?;
 
     progress.phase("write outputs");
-    let ext = match args.format {
-        Format::Parquet => "parquet",
-        Format::Csv => "csv",
-    };
-    let mut manifest = Manifest::new("settle", config);
-    manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
-    for (s, n) in interim_src.iter().zip(interim_rows) {
-        manifest.input("interim", &s.path, sha256_file(&s.path)?, n);
-    }
-    for (role, path, hash, rows) in claim_inputs {
-        manifest.input(role, &path, hash, rows);
-    }
-    if let Some(p) = &args.config_path {
-        manifest.input("config", p, sha256_file(p)?, 0);
-    }
+    let ext = extension(args.format);
     for (name, table) in [
         ("point_values", outputs::point_values(&pools, &settled, config)),
-        ("settlements", outputs::settlements(&pools, &settled, unit)),
+        ("settlements", outputs::settlements(&pools, &settled, config.money.unit)),
     ] {
         let file = format!("{name}.{ext}");
         write::write_table(&table, &out.file(&file), args.format)?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
-    manifest.set("quarters", json!(args.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    manifest.set("quarters", json!(args.inputs.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
     manifest.set("counts", counts(claim_rows, &pools, &settled));
     manifest.set("totals", totals(&pools, &settled, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;

@@ -2,6 +2,7 @@
 //! aggregates claims into per-(institution, pool) sums, and writes output tables. The only
 //! crate that touches a file format; it decides no policy.
 
+pub mod any;
 pub mod claims;
 pub mod column;
 pub mod dip;

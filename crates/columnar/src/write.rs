@@ -1,6 +1,7 @@
 //! Writing output tables as Parquet (Decimal128 for every exact number) or CSV (plain
 //! decimal text at the column's scale).
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -89,39 +90,59 @@ pub enum Values {
     },
 }
 
+impl Values {
+    /// Row `i` as written to CSV; `None` for a null.
+    pub fn text(&self, i: usize) -> Option<String> {
+        match self {
+            Values::Text(v) => Some(v[i].clone()),
+            Values::NullableText(v) => v[i].clone(),
+            Values::Texts { column, .. } => column.get(i).map(str::to_string),
+            Values::Int(v) => Some(v[i].to_string()),
+            Values::Decimal { values, scale, .. } => values[i].map(|x| format_fixed(x, *scale)),
+        }
+    }
+}
+
 /// An output table: named columns of equal length.
 #[derive(Default)]
 pub struct Table {
-    pub columns: Vec<(&'static str, Values)>,
+    pub columns: Vec<(Cow<'static, str>, Values)>,
 }
 
 impl Table {
+    /// A column under a name made at run time (tables built by the analysis layer).
+    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, values: Values) {
+        self.columns.push((name.into(), values));
+    }
     pub fn text(&mut self, name: &'static str, v: Vec<String>) {
-        self.columns.push((name, Values::Text(v)));
+        self.columns.push((name.into(), Values::Text(v)));
     }
     pub fn nullable_text(&mut self, name: &'static str, v: Vec<Option<String>>) {
-        self.columns.push((name, Values::NullableText(v)));
+        self.columns.push((name.into(), Values::NullableText(v)));
     }
     /// A text column from a builder; `nullable` fixes the schema whatever the values.
     pub fn texts(&mut self, name: &'static str, column: TextColumn, nullable: bool) {
-        self.columns.push((name, Values::Texts { column, nullable }));
+        self.columns.push((name.into(), Values::Texts { column, nullable }));
     }
     pub fn int(&mut self, name: &'static str, v: Vec<i64>) {
-        self.columns.push((name, Values::Int(v)));
+        self.columns.push((name.into(), Values::Int(v)));
     }
     pub fn decimal(&mut self, name: &'static str, scale: u32, v: Vec<i128>) {
         self.columns.push((
-            name,
+            name.into(),
             Values::Decimal { values: v.into_iter().map(Some).collect(), scale, nullable: false, precision: 38 },
         ));
     }
     /// A decimal column of at most 18 digits (e.g. per-row points of a claims extract).
     pub fn decimal18(&mut self, name: &'static str, scale: u32, v: Vec<i128>) {
         let values = v.into_iter().map(Some).collect();
-        self.columns.push((name, Values::Decimal { values, scale, nullable: false, precision: 18 }));
+        self.columns.push((name.into(), Values::Decimal { values, scale, nullable: false, precision: 18 }));
     }
     pub fn nullable_decimal(&mut self, name: &'static str, scale: u32, v: Vec<Option<i128>>) {
-        self.columns.push((name, Values::Decimal { values: v, scale, nullable: true, precision: 38 }));
+        self.columns.push((name.into(), Values::Decimal { values: v, scale, nullable: true, precision: 38 }));
+    }
+    pub fn column(&self, name: &str) -> Option<&Values> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, v)| match v {
@@ -202,21 +223,13 @@ impl TableWriter {
             Format::Csv => {
                 if self.csv.is_none() {
                     let mut w = csv::Writer::from_writer(self.file.take().expect("file kept for the first batch"));
-                    w.write_record(table.columns.iter().map(|(n, _)| *n)).map_err(|e| self.fail(e))?;
+                    w.write_record(table.columns.iter().map(|(n, _)| n.as_ref())).map_err(|e| self.fail(e))?;
                     self.csv = Some(w);
                 }
                 let w = self.csv.as_mut().expect("opened");
                 let mut result = Ok(());
                 for i in 0..table.rows() {
-                    result = w.write_record(table.columns.iter().map(|(_, v)| match v {
-                        Values::Text(v) => v[i].clone(),
-                        Values::NullableText(v) => v[i].clone().unwrap_or_default(),
-                        Values::Texts { column, .. } => column.get(i).unwrap_or_default().to_string(),
-                        Values::Int(v) => v[i].to_string(),
-                        Values::Decimal { values, scale, .. } => {
-                            values[i].map_or(String::new(), |x| format_fixed(x, *scale))
-                        }
-                    }));
+                    result = w.write_record(table.columns.iter().map(|(_, v)| v.text(i).unwrap_or_default()));
                     if result.is_err() {
                         break;
                     }
@@ -246,20 +259,24 @@ fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for (name, values) in &table.columns {
         let (field, array): (Field, ArrayRef) = match values {
-            Values::Text(v) => (Field::new(*name, DataType::Utf8, false), Arc::new(StringArray::from(v.clone()))),
+            Values::Text(v) => {
+                (Field::new(name.as_ref(), DataType::Utf8, false), Arc::new(StringArray::from(v.clone())))
+            }
             Values::NullableText(v) => {
-                (Field::new(*name, DataType::Utf8, true), Arc::new(StringArray::from(v.clone())))
+                (Field::new(name.as_ref(), DataType::Utf8, true), Arc::new(StringArray::from(v.clone())))
             }
             Values::Texts { column, nullable } => {
-                (Field::new(*name, DataType::Utf8, *nullable), Arc::new(column.to_array()))
+                (Field::new(name.as_ref(), DataType::Utf8, *nullable), Arc::new(column.to_array()))
             }
-            Values::Int(v) => (Field::new(*name, DataType::Int64, false), Arc::new(Int64Array::from(v.clone()))),
+            Values::Int(v) => {
+                (Field::new(name.as_ref(), DataType::Int64, false), Arc::new(Int64Array::from(v.clone())))
+            }
             Values::Decimal { values, scale, nullable, precision } => {
                 let scale = i8::try_from(*scale).expect("scale ≤ 38");
                 let array = Decimal128Array::from(values.clone())
                     .with_precision_and_scale(*precision, scale)
                     .map_err(|e| e.to_string())?;
-                (Field::new(*name, DataType::Decimal128(*precision, scale), *nullable), Arc::new(array))
+                (Field::new(name.as_ref(), DataType::Decimal128(*precision, scale), *nullable), Arc::new(array))
             }
         };
         fields.push(field);

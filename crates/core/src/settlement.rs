@@ -80,11 +80,7 @@ pub struct Solved {
 /// `base` gives the budget, charges, payment ratio, fixed points and whether the pool has claims;
 /// the fixed amounts and floating points are summed from `shares`, which are sorted by id.
 pub fn solve_pool(base: PoolTotals, shares: &[Share], config: &Config) -> Result<Solved, Overflow> {
-    let mut totals = PoolTotals { fixed_amount: 0, floating_points: 0, ..base };
-    for s in shares {
-        totals.fixed_amount = add(totals.fixed_amount, s.fixed_amount, "Σ fixed_amount")?;
-        totals.floating_points = add(totals.floating_points, s.floating_points, "Σ floating points")?;
-    }
+    let totals = summed(base, shares)?;
     let point_value = point_value(&totals, config)?;
     let floating_amounts = floating_amounts(shares, &totals, &point_value, config)?;
     let mut distributed = 0i128;
@@ -95,8 +91,19 @@ pub fn solve_pool(base: PoolTotals, shares: &[Share], config: &Config) -> Result
     Ok(Solved { totals, point_value, floating_amounts, distributed, residual })
 }
 
-pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Overflow> {
-    let unit = config.money.unit;
+/// `base` with the fixed amounts and floating points of `shares` summed in.
+fn summed(base: PoolTotals, shares: &[Share]) -> Result<PoolTotals, Overflow> {
+    let mut totals = PoolTotals { fixed_amount: 0, floating_points: 0, ..base };
+    for s in shares {
+        totals.fixed_amount = add(totals.fixed_amount, s.fixed_amount, "Σ fixed_amount")?;
+        totals.floating_points = add(totals.floating_points, s.floating_points, "Σ floating points")?;
+    }
+    Ok(totals)
+}
+
+/// A Taiwan pool as the pool arithmetic sees it: its base totals, one share per member (in
+/// member order) and the members' summed claims.
+fn pool_shares<'a>(pool: &'a PoolInput, config: &Config) -> Result<(PoolTotals, Vec<Share<'a>>, ClaimSums), Overflow> {
     let mut base = PoolTotals { budget: pool.budget, charges: pool.charges, ..PoolTotals::default() };
     let mut sums = ClaimSums::default();
     let mut shares = Vec::with_capacity(pool.members.len());
@@ -111,6 +118,19 @@ pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Ove
         base.has_claims |= m.has_claims;
         sums.add(&m.sums)?;
     }
+    Ok((base, shares, sums))
+}
+
+/// The totals a Taiwan pool's point value depends on, without settling its members
+/// (what a scenario's attribution solves many times).
+pub fn pool_totals(pool: &PoolInput, config: &Config) -> Result<PoolTotals, Overflow> {
+    let (base, shares, _) = pool_shares(pool, config)?;
+    summed(base, &shares)
+}
+
+pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Overflow> {
+    let unit = config.money.unit;
+    let (base, shares, sums) = pool_shares(pool, config)?;
     let solved = solve_pool(base, &shares, config)?;
 
     let mut settlements = Vec::with_capacity(pool.members.len());

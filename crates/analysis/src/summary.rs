@@ -1,0 +1,92 @@
+//! Summaries of output tables for `report`: a table read as text becomes a typed frame
+//! (numbers as exact Decimals), then is filtered, sorted and grouped by polars.
+
+use dianzhi_columnar::any::TextTable;
+use polars::prelude::*;
+pub use polars::prelude::{DataFrame, DataType};
+
+use crate::frame::{decimal, guard, mantissas, typed, Typed, SAFE};
+use crate::Error;
+
+/// A typed frame of a table: numeric columns (every cell a decimal) as Decimal(38, s), the
+/// rest as String. Key-like columns stay text even when they look like numbers.
+pub fn frame(t: &TextTable) -> Result<DataFrame, Error> {
+    let mut columns = Vec::with_capacity(t.names.len());
+    for (name, cells) in t.names.iter().zip(&t.columns) {
+        let text = crate::compare::KEY_COLUMNS.contains(&name.as_str()) || name.ends_with("_id") || name == "status";
+        columns.push(match if text { Typed::Text(cells.clone()) } else { typed(cells) } {
+            Typed::Number { scale, values } => decimal(name.as_str().into(), values.into_iter(), scale)?,
+            Typed::Text(v) => Column::new(name.as_str().into(), v),
+        });
+    }
+    Ok(DataFrame::new(t.rows(), columns)?)
+}
+
+/// A numeric column's values as (mantissa, scale); `None` for empty cells.
+pub fn numbers(df: &DataFrame, name: &str) -> Result<(Vec<Option<i128>>, u32), Error> {
+    let c = df.column(name)?;
+    match c.dtype() {
+        DataType::Decimal(_, s) => Ok((mantissas(c)?, *s as u32)),
+        t => Err(Error::Input(format!("column {name} holds text ({t}), not numbers"))),
+    }
+}
+
+/// An integer column (e.g. a group's `rows`).
+pub fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>, Error> {
+    Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or_default()).collect())
+}
+
+pub fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
+    Ok(df.column(name)?.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+}
+
+/// The `n` rows with the smallest values of `by` (stable: ties keep table order).
+pub fn smallest(df: &DataFrame, by: &str, n: usize) -> Result<DataFrame, Error> {
+    Ok(df
+        .clone()
+        .lazy()
+        .sort([by], SortMultipleOptions::default().with_maintain_order(true).with_nulls_last(true))
+        .limit(n as IdxSize)
+        .collect()?)
+}
+
+/// Per group of `keys` (sorted): the row count as `rows` and the exact sum of each of
+/// `values`. Sums are guarded: polars 0.55 adds decimals without checking for overflow.
+pub fn sums_by(df: &DataFrame, keys: &[&str], values: &[&str]) -> Result<DataFrame, Error> {
+    guard(df, values)?;
+    // at most `rows` terms below 10^37 each: refuse what could exceed i128
+    if (df.height() as u128).saturating_mul(SAFE as u128) > i128::MAX as u128 {
+        let largest = values
+            .iter()
+            .map(|v| Ok(mantissas(df.column(v)?)?.into_iter().flatten().map(i128::unsigned_abs).max().unwrap_or(0)))
+            .collect::<Result<Vec<u128>, Error>>()?;
+        if largest.iter().any(|m| m.saturating_mul(df.height() as u128) > i128::MAX as u128) {
+            return Err(Error::TooLarge(values.join(", ")));
+        }
+    }
+    let mut aggs = vec![len().alias("rows")];
+    aggs.extend(values.iter().map(|v| col(*v).sum()));
+    Ok(df
+        .clone()
+        .lazy()
+        .group_by_stable(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg(aggs)
+        .sort(keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default())
+        .collect()?)
+}
+
+/// `a` with the columns of `b` beside each row whose `keys` match (rows of `a` in their order).
+pub fn left_join(a: &DataFrame, b: &DataFrame, keys: &[&str]) -> Result<DataFrame, Error> {
+    let on: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    let mut args = JoinArgs::new(JoinType::Left);
+    args.maintain_order = MaintainOrderJoin::Left;
+    Ok(a.clone().lazy().join(b.clone().lazy(), on.clone(), on, args).collect()?)
+}
+
+/// The distinct values of a text column, sorted.
+pub fn distinct(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
+    let mut v = texts(df, name)?;
+    v.sort();
+    v.dedup();
+    Ok(v)
+}

@@ -1,0 +1,136 @@
+//! Tables of any shape, read cell by cell as text: what `compare` and `report` read (outputs
+//! of any dianzhi command, or tables from elsewhere such as published point values). Numbers
+//! keep their written digits (a decimal column its scale), so nothing is lost before the
+//! analysis decides what a column holds.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::Array;
+use arrow_schema::DataType;
+use dianzhi_core::number::format_fixed;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::column::{guarded, labels, BATCH_ROWS};
+use crate::error::InputError;
+use crate::source::{Format, Source};
+
+/// A table as text: column names and, per column, one cell per row (`None`: null or empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextTable {
+    pub path: PathBuf,
+    pub names: Vec<String>,
+    pub columns: Vec<Vec<Option<String>>>,
+}
+
+impl TextTable {
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, Vec::len)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&[Option<String>]> {
+        self.names.iter().position(|n| n == name).map(|i| self.columns[i].as_slice())
+    }
+}
+
+/// Reads a whole table. Refuses (naming the file and column) a repeated column name and a
+/// Parquet column of a type that has no exact text (lists, structs, binary).
+pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
+    let path = &source.path;
+    let table = match source.format() {
+        Format::Csv => read_csv(path)?,
+        Format::Parquet => read_parquet(path)?,
+    };
+    for (i, n) in table.names.iter().enumerate() {
+        if let Some(j) = table.names[..i].iter().position(|m| m == n) {
+            return Err(InputError::column(
+                path,
+                n,
+                format!("appears twice (columns {} and {}); rename or drop one", j + 1, i + 1),
+            ));
+        }
+    }
+    Ok(table)
+}
+
+fn read_csv(path: &Path) -> Result<TextTable, InputError> {
+    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file);
+    let bad = |e: csv::Error| InputError::file(path, format!("not a readable CSV file: {e}"));
+    let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
+    let mut columns = vec![Vec::new(); names.len()];
+    for record in reader.records() {
+        let record = record.map_err(bad)?;
+        for (c, cell) in columns.iter_mut().zip(record.iter()) {
+            c.push((!cell.is_empty()).then(|| cell.to_string()));
+        }
+    }
+    Ok(TextTable { path: path.to_path_buf(), names, columns })
+}
+
+fn read_parquet(path: &Path) -> Result<TextTable, InputError> {
+    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+    let unreadable =
+        |e: parquet::errors::ParquetError| InputError::file(path, format!("not a readable Parquet file: {e}"));
+    let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?.map_err(unreadable)?;
+    let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let reader = guarded(path, || builder.with_batch_size(BATCH_ROWS).build())?.map_err(unreadable)?;
+    let mut columns = vec![Vec::new(); names.len()];
+    for batch in reader {
+        let batch = batch.map_err(|e| InputError::file(path, format!("not a readable Parquet file: {e}")))?;
+        for ((c, name), array) in columns.iter_mut().zip(&names).zip(batch.columns()) {
+            let texts = cells(array.as_ref()).map_err(|t| {
+                InputError::column(
+                    path,
+                    name,
+                    format!("has type {t}, which has no exact text; export it as text or a decimal"),
+                )
+            })?;
+            // an empty text is empty, as in CSV
+            c.extend(texts.into_iter().map(|t| t.filter(|t| !t.is_empty())));
+        }
+    }
+    Ok(TextTable { path: path.to_path_buf(), names, columns })
+}
+
+/// Each cell of a column as text: decimals with their scale's digits, floats in their shortest
+/// exact form, texts and integers as they are.
+fn cells(array: &dyn Array) -> Result<Vec<Option<String>>, DataType> {
+    let own = |v: Vec<Option<std::borrow::Cow<'_, str>>>| v.into_iter().map(|c| c.map(|c| c.into_owned())).collect();
+    Ok(match array.data_type() {
+        DataType::Decimal128(_, s) => {
+            let s = u32::try_from(*s).map_err(|_| array.data_type().clone())?;
+            array.as_primitive::<Decimal128Type>().iter().map(|v| v.map(|v| format_fixed(v, s))).collect()
+        }
+        DataType::Decimal64(_, s) => {
+            let s = u32::try_from(*s).map_err(|_| array.data_type().clone())?;
+            array.as_primitive::<Decimal64Type>().iter().map(|v| v.map(|v| format_fixed(i128::from(v), s))).collect()
+        }
+        DataType::Decimal32(_, s) => {
+            let s = u32::try_from(*s).map_err(|_| array.data_type().clone())?;
+            array.as_primitive::<Decimal32Type>().iter().map(|v| v.map(|v| format_fixed(i128::from(v), s))).collect()
+        }
+        // Rust prints a float as the shortest decimal that reads back to it, never with an exponent
+        DataType::Float64 => array.as_primitive::<Float64Type>().iter().map(|v| v.map(|v| v.to_string())).collect(),
+        DataType::Float32 => array.as_primitive::<Float32Type>().iter().map(|v| v.map(|v| v.to_string())).collect(),
+        DataType::Boolean => array.as_boolean().iter().map(|v| v.map(|v| v.to_string())).collect(),
+        DataType::Null => vec![None; array.len()],
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View => own(labels(array)),
+        DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+            own(labels(array))
+        }
+        t => return Err(t.clone()),
+    })
+}

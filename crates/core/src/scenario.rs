@@ -1,0 +1,467 @@
+//! Scenarios (CONTRACT §7): overlays on a quarter's pools, each re-solved, and the exact
+//! Shapley attribution of every pool's change in floating point value to the three groups of
+//! changes — budget overlays, volume overlays, config.
+//!
+//! The value attributed is the exact quotient `floating_money / F` (÷ ρ). With three factors
+//! the Shapley value of factor i is
+//! `φ_i = Σ_{S ⊆ N∖{i}} |S|! (2 − |S|)! / 3! · (f(S ∪ {i}) − f(S))`,
+//! a sum of eight quotients with different denominators: it is computed over big integers on
+//! their common denominator, so nothing is rounded until the published 18 decimals.
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use rayon::prelude::*;
+
+use crate::clearing::{list, Offenders};
+use crate::config::{Config, OnInfeasible};
+use crate::number::{add, div_round, mul, pow10, show, Dec, Overflow, Rounding, SCALE};
+use crate::point_value::{point_value, FloatingValue, PointValue, PoolTotals, Status, EXACT_SCALE};
+use crate::pool::{ClaimSums, PoolInput, PoolKey};
+use crate::settlement::{pool_totals, settle_pool, SettledPool};
+
+/// What an overlay entry does to the values it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Multiply, rounding once (money to the unit, points to 4 decimals).
+    Scale(Dec),
+    /// Add an amount in internal fixed point: money (a multiple of the unit) for a budget,
+    /// claimed points for a volume entry.
+    Add(i128),
+}
+
+/// One overlay entry: the rows it matches (`None` matches any) and its change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub sector: Option<String>,
+    pub region: Option<String>,
+    pub quarter: Option<crate::period::Quarter>,
+    /// Volume entries only.
+    pub institution_id: Option<String>,
+    pub change: Change,
+}
+
+impl Entry {
+    fn matches_pool(&self, key: &PoolKey) -> bool {
+        self.sector.as_ref().is_none_or(|s| *s == key.sector)
+            && self.region.as_ref().is_none_or(|r| *r == key.region)
+            && self.quarter.is_none_or(|q| q == key.quarter)
+    }
+}
+
+/// A named scenario: budget and volume overlays in file order and the config it is solved with
+/// (the run's config with the scenario's keys merged over it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub budget: Vec<Entry>,
+    pub volume: Vec<Entry>,
+    pub config: Config,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("scenario {scenario:?}, {kind} entry {entry}: matches no {what}; check its sector/region/quarter{}", if *.kind == "volume" { "/institution_id" } else { "" })]
+    NoMatch { scenario: String, kind: &'static str, entry: usize, what: &'static str },
+    #[error("scenario {scenario:?}, budget entry {entry}: makes the budget of {pool} negative ({value}); use a scale ≥ 0 or a smaller deduction")]
+    NegativeBudget { scenario: String, entry: usize, pool: String, value: String },
+    #[error("scenario {scenario:?}, volume entry {entry}: makes {count} aggregate(s) negative:\n{}\nuse a scale ≥ 0 or a smaller deduction", list(.items, *.count))]
+    NegativeVolume { scenario: String, entry: usize, items: Vec<String>, count: usize },
+    #[error("scenario {scenario:?}: {count} pool(s) are infeasible: fixed-value payments and charges exceed the budget:\n{}\nset [pool] on_infeasible = \"zero\" in the scenario's config (or --config) to settle them at point value 0", list(.pools, *.count))]
+    Infeasible { scenario: String, pools: Vec<String>, count: usize },
+    #[error("scenario {scenario:?}: {source}")]
+    Overflow { scenario: String, source: Overflow },
+}
+
+/// A scenario's pools with its overlays applied: the budget overlays alone, the volume
+/// overlays alone (the attribution's corners), and both.
+struct Overlaid {
+    budgets: Vec<i128>,
+    volumes: Vec<PoolInput>,
+}
+
+fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError> {
+    let unit = s.config.money.unit;
+    let rounding = s.config.money.rounding;
+    let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
+
+    let mut budgets: Vec<i128> = pools.iter().map(|p| p.budget).collect();
+    for (n, e) in s.budget.iter().enumerate() {
+        let mut matched = false;
+        for (p, budget) in pools.iter().zip(&mut budgets) {
+            if !e.matches_pool(&p.key) {
+                continue;
+            }
+            matched = true;
+            *budget = match e.change {
+                Change::Scale(f) => unit
+                    .round(
+                        mul(*budget, f.mantissa, "budget × scale").map_err(overflow)?,
+                        pow10(f.scale).map_err(overflow)?,
+                        rounding,
+                    )
+                    .map_err(overflow)?,
+                Change::Add(a) => add(*budget, a, "budget + add").map_err(overflow)?,
+            };
+            if *budget < 0 {
+                return Err(ScenarioError::NegativeBudget {
+                    scenario: s.name.clone(),
+                    entry: n + 1,
+                    pool: p.key.to_string(),
+                    value: show(*budget),
+                });
+            }
+        }
+        if !matched {
+            return Err(ScenarioError::NoMatch {
+                scenario: s.name.clone(),
+                kind: "budget",
+                entry: n + 1,
+                what: "budget row",
+            });
+        }
+    }
+
+    let mut volumes = pools.to_vec();
+    for (n, e) in s.volume.iter().enumerate() {
+        let mut matched = false;
+        let mut negative = Offenders::default();
+        for p in volumes.iter_mut().filter(|p| e.matches_pool(&p.key)) {
+            for m in p.members.iter_mut().filter(|m| m.has_claims) {
+                if e.institution_id.as_ref().is_some_and(|id| *id != m.institution_id) {
+                    continue;
+                }
+                matched = true;
+                m.sums = scaled(m.sums, e.change, rounding).map_err(overflow)?;
+                if let Some((column, value)) = m.sums.first_negative() {
+                    negative.push(|| {
+                        format!("institution {} in {}: {column} becomes {}", m.institution_id, p.key, show(value))
+                    });
+                }
+            }
+        }
+        if !matched {
+            return Err(ScenarioError::NoMatch {
+                scenario: s.name.clone(),
+                kind: "volume",
+                entry: n + 1,
+                what: "aggregate (institution with claims in a pool)",
+            });
+        }
+        if negative.count > 0 {
+            return Err(ScenarioError::NegativeVolume {
+                scenario: s.name.clone(),
+                entry: n + 1,
+                items: negative.items,
+                count: negative.count,
+            });
+        }
+    }
+    Ok(Overlaid { budgets, volumes })
+}
+
+/// Volume scales the points (never copayment or interim), each rounded once to 4 decimals;
+/// an add adds claimed points.
+fn scaled(sums: ClaimSums, change: Change, rounding: Rounding) -> Result<ClaimSums, Overflow> {
+    match change {
+        Change::Add(points) => Ok(ClaimSums { claimed: add(sums.claimed, points, "claimed points + add")?, ..sums }),
+        Change::Scale(f) => {
+            let den = pow10(f.scale)?;
+            let scale = |v: i128| -> Result<i128, Overflow> {
+                Ok(div_round(mul(v, f.mantissa, "points × scale")?, den, rounding))
+            };
+            debug_assert_eq!(SCALE, 4, "points are held at 4 decimals");
+            Ok(ClaimSums {
+                claimed: scale(sums.claimed)?,
+                drug: scale(sums.drug)?,
+                protected: scale(sums.protected)?,
+                deducted: scale(sums.deducted)?,
+                copayment: sums.copayment,
+            })
+        }
+    }
+}
+
+/// The three factor groups, in the order their effects are written (and ties are broken).
+pub const FACTORS: [&str; 3] = ["budget", "volume", "config"];
+
+/// One scenario solved: its pools (overlays applied), settled pools, and per pool the
+/// attribution of the exact fpv change (`None` where any fpv involved is empty).
+pub struct Solved {
+    pub pools: Vec<PoolInput>,
+    pub settled: Vec<SettledPool>,
+    pub effects: Vec<Option<[i128; 3]>>,
+}
+
+/// Solves every scenario against `baseline` (pools and settled pools of the run's config),
+/// in parallel; results come back in scenario order.
+pub fn solve(
+    pools: &[PoolInput],
+    baseline: &[SettledPool],
+    base_config: &Config,
+    scenarios: &[Scenario],
+) -> Result<Vec<Solved>, ScenarioError> {
+    scenarios.par_iter().map(|s| solve_one(pools, baseline, base_config, s)).collect()
+}
+
+fn solve_one(
+    pools: &[PoolInput],
+    baseline: &[SettledPool],
+    base_config: &Config,
+    s: &Scenario,
+) -> Result<Solved, ScenarioError> {
+    let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
+    let Overlaid { budgets, mut volumes } = overlay(pools, s)?;
+    for (p, b) in volumes.iter_mut().zip(&budgets) {
+        p.budget = *b;
+    }
+    let settled: Vec<SettledPool> =
+        volumes.iter().map(|p| settle_pool(p, &s.config)).collect::<Result<_, _>>().map_err(overflow)?;
+    if s.config.pool.on_infeasible == OnInfeasible::Error {
+        let mut o = Offenders::default();
+        for (p, r) in volumes.iter().zip(&settled) {
+            if r.point_value.status == Status::Infeasible {
+                o.push(|| format!("{}: floating money {}", p.key, show(r.point_value.floating_money)));
+            }
+        }
+        if o.count > 0 {
+            return Err(ScenarioError::Infeasible { scenario: s.name.clone(), pools: o.items, count: o.count });
+        }
+    }
+
+    let mut effects = Vec::with_capacity(pools.len());
+    for (i, p) in pools.iter().enumerate() {
+        let (base, scn) = (&baseline[i], &settled[i]);
+        let (Some(base_exact), Some(scn_exact)) = (base.point_value.fpv_exact, scn.point_value.fpv_exact) else {
+            effects.push(None);
+            continue;
+        };
+        // the corners: f over (budget, volume, config) switched on by the bits of the index;
+        // budgets change neither fixed amounts nor points, so four totals serve all eight
+        let mut corners: [Option<Exact>; 8] = Default::default();
+        corners[0] = exact(&base.totals, &base.point_value);
+        corners[7] = exact(&scn.totals, &scn.point_value);
+        for (v, c) in [(false, false), (true, false), (false, true), (true, true)] {
+            let pool = if v { &volumes[i] } else { p };
+            let config = if c { &s.config } else { base_config };
+            let totals = pool_totals(pool, config).map_err(overflow)?;
+            for b in [false, true] {
+                let k = usize::from(b) | usize::from(v) << 1 | usize::from(c) << 2;
+                if k == 0 || k == 7 {
+                    continue;
+                }
+                let t = PoolTotals { budget: if b { budgets[i] } else { p.budget }, ..totals };
+                let pv = point_value(&t, config).map_err(overflow)?;
+                corners[k] = exact(&t, &pv);
+            }
+        }
+        let Some(corners) = corners.into_iter().collect::<Option<Vec<Exact>>>() else {
+            effects.push(None);
+            continue;
+        };
+        effects.push(Some(attribute(&corners, scn_exact - base_exact)));
+    }
+    Ok(Solved { pools: volumes, settled, effects })
+}
+
+/// An exact point value `num / den` (den > 0).
+#[derive(Debug, Clone)]
+struct Exact {
+    num: BigInt,
+    den: BigInt,
+}
+
+/// The exact value attributed: floating_money / (F × ρ); 0 for an infeasible pool; `None`
+/// where the pool has no value (no claims, no floating points).
+fn exact(t: &PoolTotals, pv: &PointValue) -> Option<Exact> {
+    if pv.status == Status::Infeasible {
+        return Some(Exact { num: BigInt::from(0), den: BigInt::from(1) });
+    }
+    match pv.value {
+        FloatingValue::Ratio { money, points } => {
+            let ratio = t.payment_ratio;
+            Some(Exact {
+                num: BigInt::from(money) * BigInt::from(10).pow(ratio.scale),
+                den: BigInt::from(points) * BigInt::from(ratio.mantissa),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The Shapley values of the three factors at [`EXACT_SCALE`] decimals, rounded by largest
+/// remainder so that they sum to `total` (the change of the published 18-decimal values).
+/// `f[k]` is the value with the factors of the bits of `k` switched on.
+fn attribute(f: &[Exact], total: i128) -> [i128; 3] {
+    // 6 φ_i = Σ_S w_S (f(S ∪ i) − f(S)), w = 2 for |S| ∈ {0, 2}, 1 for |S| = 1; over the common
+    // denominator D = Π den, each φ_i = A_i / (6 D)
+    let d: BigInt = f.iter().map(|e| &e.den).product();
+    let scaled: Vec<BigInt> = f.iter().map(|e| &e.num * (&d / &e.den)).collect();
+    let mut a = [BigInt::from(0), BigInt::from(0), BigInt::from(0)];
+    for (i, a) in a.iter_mut().enumerate() {
+        for s in 0..8usize {
+            if s & (1 << i) != 0 {
+                continue;
+            }
+            let weight = if s.count_ones() == 1 { 1 } else { 2 };
+            *a += (&scaled[s | 1 << i] - &scaled[s]) * weight;
+        }
+    }
+    let den = d * 6;
+    let exp = BigInt::from(10).pow(EXACT_SCALE);
+    let mut parts = [0i128; 3];
+    let mut remainders = Vec::with_capacity(3);
+    for (i, a) in a.iter().enumerate() {
+        let (q, r) = (a * &exp).div_mod_floor(&den);
+        parts[i] = i128::try_from(q).expect("an effect at 18 decimals fits in 128 bits when the values do");
+        remainders.push((r, i));
+    }
+    // largest remainder first; ties in factor order
+    remainders.sort_by(|(ra, ia), (rb, ib)| rb.cmp(ra).then(ia.cmp(ib)));
+    let mut left = total - parts.iter().sum::<i128>();
+    let order: Vec<usize> = remainders.iter().map(|(_, i)| *i).collect();
+    let mut k = 0;
+    while left > 0 {
+        parts[order[k % 3]] += 1;
+        left -= 1;
+        k += 1;
+    }
+    // the published values may sum below the floors (half-even rounding of each side):
+    // take back from the smallest remainders
+    let mut k = 0;
+    while left < 0 {
+        parts[order[2 - k % 3]] -= 1;
+        left += 1;
+        k += 1;
+    }
+    parts
+}
+
+/// The overlays' rounding never touches money.unit or the point-value scale: scenarios that
+/// did would not be comparable with the baseline.
+pub fn comparable(base: &Config, scenario: &Config) -> Option<&'static str> {
+    if base.money.unit != scenario.money.unit {
+        Some("money.unit")
+    } else if base.point_value.scale != scenario.point_value.scale {
+        Some("point_value.scale")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::ONE;
+    use crate::period::Quarter;
+    use crate::pool::Member;
+
+    fn member(id: &str, claimed: i128, drug: i128) -> Member {
+        Member {
+            institution_id: id.into(),
+            sums: ClaimSums { claimed: claimed * ONE, drug: drug * ONE, ..ClaimSums::default() },
+            interim_paid: 0,
+            has_claims: true,
+        }
+    }
+
+    fn pool() -> PoolInput {
+        PoolInput {
+            key: PoolKey { sector: "hospital".into(), region: "north".into(), quarter: Quarter::new(2026, 1).unwrap() },
+            budget: 1000 * ONE,
+            charges: 0,
+            members: vec![member("a", 600, 200), member("b", 400, 0)],
+        }
+    }
+
+    fn run(s: Scenario) -> Solved {
+        let config = Config::default();
+        let pools = vec![pool()];
+        let baseline: Vec<SettledPool> = pools.iter().map(|p| settle_pool(p, &config).unwrap()).collect();
+        solve(&pools, &baseline, &config, &[s]).unwrap().pop().unwrap()
+    }
+
+    /// Computed by hand: budget 1000, claimed 1000 of which drug 200 at 1, floating 800.
+    /// f(∅) = (1000 − 200) / 800 = 1.
+    /// budget ×1.1 → 1100; volume ×1.5 → claimed 1500, drug 300, floating 1200;
+    /// drug at 0.5 → fixed 100 (or 150 with the volume).
+    /// f(B) = 900/800 = 1.125      f(V) = 700/1200 = 0.58333…    f(C) = 900/800 = 1.125
+    /// f(BV) = 800/1200 = 0.6666…  f(BC) = 1000/800 = 1.25        f(VC) = 850/1200 = 0.708333…
+    /// f(BVC) = 950/1200 = 0.791666…
+    /// φ_B = [2(0.125) + (0.083333…) + (0.125) + 2(0.083333…)] / 6 = 0.104166…
+    /// φ_V = [2(−0.416666…) + (−0.458333…) + (−0.416666…) + 2(−0.458333…)] / 6 = −0.4375
+    /// φ_C = [2(0.125) + (0.125) + (0.125) + 2(0.125)] / 6 = 0.125
+    /// sum = −0.2083333… = 0.791666… − 1.
+    #[test]
+    fn shapley_on_a_hand_computed_pool() {
+        let mut config = Config::default();
+        config.fixed_value.drug = rust_decimal::Decimal::new(5, 1);
+        let s = Scenario {
+            name: "all three".into(),
+            budget: vec![Entry {
+                sector: None,
+                region: None,
+                quarter: None,
+                institution_id: None,
+                change: Change::Scale(Dec::new(11, 1)),
+            }],
+            volume: vec![Entry {
+                sector: None,
+                region: Some("north".into()),
+                quarter: None,
+                institution_id: None,
+                change: Change::Scale(Dec::new(15, 1)),
+            }],
+            config,
+        };
+        let r = run(s);
+        let pv = r.settled[0].point_value;
+        assert_eq!(pv.fpv_exact, Some(791_666_666_666_666_667));
+        let [b, v, c] = r.effects[0].unwrap();
+        // φ_B = 0.1041666…67 (takes the unit left over: largest remainder), φ_V = −0.4375, φ_C = 0.125
+        assert_eq!(c, 125_000_000_000_000_000);
+        assert_eq!(b, 104_166_666_666_666_667);
+        assert_eq!(v, -437_500_000_000_000_000);
+        assert_eq!(b + v + c, 791_666_666_666_666_667 - 1_000_000_000_000_000_000);
+    }
+
+    #[test]
+    fn a_single_factor_takes_the_whole_change() {
+        let s = Scenario {
+            name: "budget".into(),
+            budget: vec![Entry {
+                sector: Some("hospital".into()),
+                region: None,
+                quarter: None,
+                institution_id: None,
+                change: Change::Add(100 * ONE),
+            }],
+            volume: vec![],
+            config: Config::default(),
+        };
+        let r = run(s);
+        // (1100 − 200) / 800 = 1.125
+        assert_eq!(r.effects[0], Some([125_000_000_000_000_000, 0, 0]));
+    }
+
+    #[test]
+    fn entries_that_match_nothing_or_go_negative_are_refused() {
+        let config = Config::default();
+        let pools = vec![pool()];
+        let baseline: Vec<SettledPool> = pools.iter().map(|p| settle_pool(p, &config).unwrap()).collect();
+        let entry = |region: &str, change| Entry {
+            sector: None,
+            region: Some(region.into()),
+            quarter: None,
+            institution_id: None,
+            change,
+        };
+        let s = |budget, volume| Scenario { name: "x".into(), budget, volume, config: config.clone() };
+        let err = |sc| solve(&pools, &baseline, &config, &[sc]).err().unwrap().to_string();
+        assert!(
+            err(s(vec![entry("south", Change::Add(ONE))], vec![])).contains("budget entry 1: matches no budget row")
+        );
+        assert!(err(s(vec![entry("north", Change::Add(-2000 * ONE))], vec![])).contains("negative (-1000)"));
+        let e = err(s(vec![], vec![entry("north", Change::Add(-700 * ONE))]));
+        assert!(e.contains("volume entry 1") && e.contains("institution a") && e.contains("institution b"), "{e}");
+    }
+}

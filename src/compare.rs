@@ -1,0 +1,197 @@
+//! `dianzhi compare A B`: two runs (or a run and published figures) joined on their keys;
+//! exit 0 when they agree within the tolerance, 1 with the differences (CONTRACT §7).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use dianzhi_analysis::compare::{compare, differences_table, Difference, Kind, TableSummary};
+use dianzhi_columnar::any::read_text_table;
+use dianzhi_columnar::source::{Format, Source};
+use dianzhi_columnar::write;
+use dianzhi_core::number::Dec;
+
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+use crate::outdir::OutDir;
+use crate::report::{print, say};
+use crate::settle::extension;
+
+pub struct CompareArgs {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    pub tolerance: Option<Dec>,
+    pub out: Option<PathBuf>,
+    pub format: Format,
+    pub force: bool,
+}
+
+/// Compares and reports; returns whether A and B agree.
+pub fn run(args: &CompareArgs) -> Result<bool> {
+    let pairs = pairs(&args.a, &args.b)?;
+    let mut diffs: Vec<Difference> = Vec::new();
+    let mut summaries = Vec::new();
+    for (table, a, b) in &pairs {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let (ta, tb) = (read_text_table(a)?, read_text_table(b)?);
+                let (d, s) = compare(table, &ta, &tb, args.tolerance)?;
+                diffs.extend(d);
+                summaries.push(s);
+            }
+            (a, _) => {
+                let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };
+                eprintln!("{table}: {}", if a.is_some() { "only in A" } else { "only in B" });
+                diffs.push(Difference {
+                    table: table.clone(),
+                    key: Vec::new(),
+                    column: None,
+                    a: None,
+                    b: None,
+                    delta: None,
+                    kind,
+                });
+            }
+        }
+    }
+    for s in &summaries {
+        eprint!("{}", summary(s));
+    }
+    let same = diffs.is_empty();
+    eprintln!("{}", if same { "A and B agree".to_string() } else { format!("{} difference(s)", diffs.len()) });
+    let table = differences_table(&diffs);
+    if let Some(out) = &args.out {
+        let dir = OutDir::prepare(out, args.force, |_| false)?;
+        let file = format!("differences.{}", extension(args.format));
+        write::write_table(&table, &dir.file(&file), args.format)?;
+        let mut manifest = Manifest::new("compare", &dianzhi_core::Config::default());
+        for (_, a, b) in &pairs {
+            for s in [a, b].into_iter().flatten() {
+                manifest.input("table", &s.path, sha256_file(&s.path)?, 0);
+            }
+        }
+        manifest.output(&file, table.rows(), sha256_file(&dir.file(&file))?);
+        manifest.finish(&dir.file("manifest.json"), Vec::new())?;
+        let done = dir.commit()?;
+        say(&format!("{} difference(s) → {}\n", diffs.len(), done.display()));
+    } else if !same {
+        print(&first_differences(&diffs, 20));
+    }
+    Ok(same)
+}
+
+type Pair = (String, Option<Source>, Option<Source>);
+
+/// The tables to compare: two directories pair their tables by name (a table in one only is
+/// a difference); two files are one table; a file and a directory pair the file with the
+/// directory's table of its name.
+fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>> {
+    match (a.is_dir(), b.is_dir()) {
+        (true, true) => {
+            let (ta, tb) = (tables(a)?, tables(b)?);
+            let names: std::collections::BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
+            if names.is_empty() {
+                return Err(Failure::input(format!(
+                    "{} and {}: no tables (*.parquet, *.csv) to compare",
+                    a.display(),
+                    b.display()
+                )));
+            }
+            Ok(names.into_iter().map(|n| (n.clone(), ta.get(n).cloned(), tb.get(n).cloned())).collect())
+        }
+        (false, false) => {
+            let (sa, sb) = (file(a)?, file(b)?);
+            Ok(vec![(stem(a), Some(sa), Some(sb))])
+        }
+        (dir_a, _) => {
+            let (dir, f) = if dir_a { (a, b) } else { (b, a) };
+            let name = stem(f);
+            let Some(t) = tables(dir)?.remove(&name) else {
+                return Err(Failure::input(format!(
+                    "{}: has no table named {name} to compare with {}; name the file",
+                    dir.display(),
+                    f.display()
+                )));
+            };
+            let f = file(f)?;
+            Ok(vec![if dir_a { (name, Some(t), Some(f)) } else { (name, Some(f), Some(t)) }])
+        }
+    }
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn file(p: &Path) -> Result<Source> {
+    if Format::of(p).is_none() {
+        return Err(Failure::input(format!("{}: not a table (*.parquet or *.csv) or a directory", p.display())));
+    }
+    crate::single_file(p, "table")
+}
+
+/// A directory's tables by name; a name there in two formats is ambiguous.
+fn tables(dir: &Path) -> Result<BTreeMap<String, Source>> {
+    let mut found = BTreeMap::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::input(format!("{}: cannot list: {e}", dir.display())))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths.into_iter().filter(|p| p.is_file() && Format::of(p).is_some()) {
+        let name = stem(&p);
+        let source = file(&p)?;
+        if let Some(other) = found.insert(name.clone(), source) {
+            return Err(Failure::input(format!(
+                "{}: table {name} is there twice ({} and {}); compare one of them by name",
+                dir.display(),
+                other.path.display(),
+                p.display()
+            )));
+        }
+    }
+    Ok(found)
+}
+
+fn summary(s: &TableSummary) -> String {
+    let mut out = format!(
+        "{}: {} rows in A, {} in B, joined on {}; {} only in A, {} only in B\n",
+        s.table,
+        s.rows_a,
+        s.rows_b,
+        s.keys.join(", "),
+        s.only_in_a,
+        s.only_in_b
+    );
+    for c in &s.columns {
+        let what = if c.differs == 0 {
+            "same".to_string()
+        } else {
+            let max = c.max_delta.as_ref().map(|m| format!(", max |delta| {m}")).unwrap_or_default();
+            format!("{} differ{max}", c.differs)
+        };
+        out.push_str(&format!("  {:<20} {what}\n", c.column));
+    }
+    out
+}
+
+fn first_differences(diffs: &[Difference], n: usize) -> String {
+    let mut out = String::new();
+    for d in diffs.iter().take(n) {
+        let key: Vec<String> = d.key.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or(""))).collect();
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "∅".into());
+        match d.kind {
+            Kind::Differs => out.push_str(&format!(
+                "{} {} {}: {} → {}{}\n",
+                d.table,
+                key.join(" "),
+                d.column.as_deref().unwrap_or(""),
+                show(&d.a),
+                show(&d.b),
+                d.delta.as_ref().map(|x| format!(" (delta {x})")).unwrap_or_default()
+            )),
+            k => out.push_str(&format!("{} {} {}\n", d.table, key.join(" "), k.as_str())),
+        }
+    }
+    if diffs.len() > n {
+        out.push_str(&format!("… and {} more (--out DIR writes them all)\n", diffs.len() - n));
+    }
+    out
+}

@@ -1,0 +1,155 @@
+//! `dianzhi compare A B` (CONTRACT §7): exit 0 when equal within the tolerance, 1 with a
+//! `differences` table, 2 on bad input; directories, single tables, and tables from elsewhere.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+fn demo(file: &str) -> String {
+    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn settle_demo(dir: &Path, name: &str, format: &str) -> PathBuf {
+    let out = dir.join(name);
+    assert_ok(&dianzhi(&[
+        "settle",
+        "--claims",
+        &demo("claims"),
+        "--budgets",
+        &demo("budgets.csv"),
+        "--interim",
+        &demo("interim.csv"),
+        "--out",
+        s(&out),
+        "--format",
+        format,
+        "--quiet",
+    ]));
+    out
+}
+
+#[test]
+fn equal_runs_agree_across_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = settle_demo(dir.path(), "a", "csv");
+    let b = settle_demo(dir.path(), "b", "parquet");
+    let o = dianzhi(&["compare", s(&a), s(&b)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("point_values: 30 rows in A, 30 in B") && err.contains("A and B agree"), "{err}");
+    assert!(err.contains("settlements:") && err.contains("adjustment"), "a summary line per table and column: {err}");
+}
+
+#[test]
+fn published_values_reconcile_within_the_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = settle_demo(dir.path(), "run", "csv");
+    // published with other decimals: the same numbers; one value off by one in the 4th decimal
+    let published = write(
+        dir.path(),
+        "point_values.csv",
+        "sector,region,quarter,fpv\nhospital,north,2026Q1,0.841700\nhospital,south,2026Q1,0.8447\n",
+    );
+    let only_these = write(dir.path(), "pv-subset.csv", "sector,region,quarter,fpv\nhospital,north,2026Q1,0.841700\n");
+    // the directory side is narrowed to the pools published: compare the two tables
+    let o = dianzhi(&["compare", s(&published), s(&run.join("point_values.csv"))]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+
+    let out = dir.path().join("diff");
+    let o = dianzhi(&["compare", s(&run.join("point_values.csv")), s(&published), "--out", s(&out), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rows = table(&out.join("differences.csv"));
+    let differs: Vec<_> = rows.iter().filter(|r| r["kind"] == "differs").collect();
+    assert_eq!(differs.len(), 1, "{rows:?}");
+    let d = differs[0];
+    assert_eq!(
+        (d["table"].as_str(), d["sector"].as_str(), d["region"].as_str()),
+        ("point_values", "hospital", "south")
+    );
+    assert_eq!(
+        (d["column"].as_str(), d["a"].as_str(), d["b"].as_str(), d["delta"].as_str()),
+        ("fpv", "0.8446", "0.8447", "0.0001")
+    );
+    assert_eq!(rows.iter().filter(|r| r["kind"] == "only_in_a").count(), 28, "pools not published");
+    assert!(stderr(&o).contains("fpv                  1 differ, max |delta| 0.0001"), "{}", stderr(&o));
+
+    // the tolerance is absolute and inclusive
+    let o = dianzhi(&["compare", s(&only_these), s(&published), "--tolerance", "0.0001"]);
+    assert_eq!(o.status.code(), Some(1), "a row only in B is a difference whatever the tolerance");
+    let both = write(
+        dir.path(),
+        "pv-both.csv",
+        "sector,region,quarter,fpv\nhospital,north,2026Q1,0.8417\nhospital,south,2026Q1,0.8446\n",
+    );
+    let o = dianzhi(&["compare", s(&both), s(&published), "--tolerance", "0.0001"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = dianzhi(&["compare", s(&both), s(&published), "--tolerance", "0.00009"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn tables_rows_and_texts_that_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = settle_demo(dir.path(), "a", "csv");
+    let b = dir.path().join("b");
+    std::fs::create_dir(&b).unwrap();
+    // b: settlements missing; a status changed; a pool dropped; empty equals empty
+    let pv = std::fs::read_to_string(a.join("point_values.csv")).unwrap();
+    let mut lines: Vec<String> = pv.lines().map(str::to_string).collect();
+    lines.remove(1);
+    lines[1] = lines[1].replace(",ok", ",infeasible");
+    std::fs::write(b.join("point_values.csv"), lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("diff");
+    let o = dianzhi(&["compare", s(&a), s(&b), "--out", s(&out), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rows = table(&out.join("differences.csv"));
+    let kinds: Vec<(&str, &str, &str)> =
+        rows.iter().map(|r| (r["table"].as_str(), r["column"].as_str(), r["kind"].as_str())).collect();
+    assert!(kinds.contains(&("point_values", "", "only_in_a")), "{kinds:?}");
+    assert!(kinds.contains(&("point_values", "status", "differs")), "{kinds:?}");
+    assert!(kinds.contains(&("settlements", "", "only_in_a")), "a table in one directory only: {kinds:?}");
+    assert!(stderr(&o).contains("settlements: only in A"));
+}
+
+#[test]
+fn bad_input_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", "sector,region,quarter,fpv\nhospital,north,2026Q1,0.8\n");
+    let cases: [(&str, &[&str]); 4] = [
+        ("x,y\n1,2\n", &["no key column in common"]),
+        ("sector,region,quarter,other\nhospital,north,2026Q1,1\n", &["no value column in common"]),
+        ("sector,fpv\nhospital,0.8\nhospital,0.9\n", &["rows 1 and 2 have the same key (sector=hospital)"]),
+        ("sector,region,quarter,fpv,fpv\nhospital,north,2026Q1,0.8,0.8\n", &["'fpv'", "appears twice"]),
+    ];
+    for (text, needles) in cases {
+        let b = write(dir.path(), "b.csv", text);
+        let o = dianzhi(&["compare", s(&a), s(&b)]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        for n in needles {
+            assert!(stderr(&o).contains(n), "{text}: {n:?} not in {}", stderr(&o));
+        }
+    }
+    let o = dianzhi(&["compare", s(&a), s(&dir.path().join("missing.csv"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn dip_and_scenario_outputs_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_out = dir.path().join("demo");
+    assert_ok(&dianzhi(&["demo", "--out", s(&demo_out), "--quiet"]));
+    let dip = demo_out.join("dip");
+    let o = dianzhi(&["compare", s(&dip), s(&dip)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("hospitals:") && err.contains("joined on institution_id, region, fund, year"), "{err}");
+    // a DIP point value published to 4 decimals, against the run's pv
+    let pv = table(&dip.join("point_values.csv"));
+    let published =
+        format!("region,fund,year,pv\n{},{},{},{}\n", pv[0]["region"], pv[0]["fund"], pv[0]["year"], pv[0]["pv"]);
+    let published = write(dir.path(), "published.csv", &published);
+    let o = dianzhi(&["compare", s(&published), s(&dip.join("point_values.csv"))]);
+    assert_eq!(o.status.code(), Some(1), "the other pools are only in B: {}", stderr(&o));
+    assert!(stderr(&o).contains("pv                   same"), "{}", stderr(&o));
+}

@@ -1,0 +1,192 @@
+//! `dianzhi report DIR` (CONTRACT §7): one self-contained HTML page; labels from data are
+//! escaped; the demo's pages render in a real browser (headless Chromium) to a non-blank picture.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn demo(file: &str) -> String {
+    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn report(dir: &Path) -> String {
+    let o = dianzhi(&["report", s(dir), "--quiet"]);
+    assert_ok(&o);
+    std::fs::read_to_string(dir.join("report.html")).unwrap()
+}
+
+/// Nothing in the page is fetched: no scripts, no links, no URLs but the SVG namespace.
+fn assert_self_contained(html: &str) {
+    for needle in ["<script", "src=", "href=", "url(", "@import", "<link", "<iframe"] {
+        assert!(!html.contains(needle), "the page holds {needle:?}");
+    }
+    let without_ns = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(!without_ns.contains("http:") && !without_ns.contains("https:"), "the page names a URL");
+}
+
+#[test]
+fn labels_from_data_are_escaped_and_chinese_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "<script>alert(1)</script>";
+    let claims = format!(
+        "{HEADER}\nH&'x<1,醫院,{evil},2026-01,,100,10,0,0,5\nH2,醫院,{evil},2026-02,,50,0,0,0,0\nH3,dental,臺北,2026-01,,70,0,0,0,0\n"
+    );
+    let budgets = format!("sector,region,quarter,budget,charges\n醫院,{evil},2026Q1,120,0\ndental,臺北,2026Q1,60,0\n");
+    let interim = write(dir.path(), "interim.csv", &format!("institution_id,sector,region,quarter,interim_paid\nH2,醫院,{evil},2026Q1,90\nH&'x<1,醫院,{evil},2026Q1,200\n"));
+    let o = settle(dir.path(), &claims, &budgets, &["--interim", s(&interim)]);
+    assert_ok(&o);
+    let out = dir.path().join("out");
+    let html = report(&out);
+    assert_self_contained(&html);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the region is shown as text");
+    // overpaid in interim: among the largest recoveries, by its id
+    assert!(html.contains("H&amp;&#39;x&lt;1"), "an id with a quote, an ampersand and a bracket is escaped");
+    assert!(html.contains("醫院") && html.contains("臺北"), "Chinese labels are kept as they are");
+    assert!(html.contains("Largest recoveries") && html.contains("Distribution of adjustments"));
+
+    // a scenario on the same quarter: its names are escaped too
+    let sc = write(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "[[scenario]]\nname = \"{}\"\nbudget = [{{ sector = \"醫院\", scale = \"1.1\" }}]\n",
+            "<b>bold</b> & co"
+        ),
+    );
+    let so = dir.path().join("scn");
+    let c = dir.path().join("claims.csv");
+    let b = dir.path().join("budgets.csv");
+    assert_ok(&dianzhi(&[
+        "scenario",
+        "--claims",
+        s(&c),
+        "--budgets",
+        s(&b),
+        "--scenarios",
+        s(&sc),
+        "--out",
+        s(&so),
+        "--quiet",
+    ]));
+    let html = report(&so);
+    assert_self_contained(&html);
+    assert!(!html.contains("<b>bold</b>") && html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; co"));
+    assert!(html.contains("Why it changed"));
+}
+
+#[test]
+fn report_refuses_what_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dianzhi(&["report", s(dir.path())]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds no point_values table"), "{}", stderr(&o));
+    let o = dianzhi(&["report", s(&dir.path().join("nothing"))]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("DIANZHI_CHROMIUM") {
+        return p.into();
+    }
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
+        if Path::new(p).is_file() {
+            return p.into();
+        }
+    }
+    panic!("no Chromium to render the report with: install Debian's chromium (apt-get install chromium), as .ci/run does, or set DIANZHI_CHROMIUM");
+}
+
+/// Renders `page` headless at `width` × `height` into `png`.
+fn render(page: &Path, png: &Path, width: u32, height: u32) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium failed: {status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not render {} within 2 minutes", page.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The picture's size, and the share of its pixels that are not the white background.
+fn picture(png: &Path) -> ((u32, u32), f64, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
+    let inked = pixels.iter().filter(|p| p[..3].iter().any(|c| *c < 240)).count();
+    let colors: std::collections::HashSet<[u8; 3]> = pixels.iter().map(|p| [p[0], p[1], p[2]]).collect();
+    ((info.width, info.height), inked as f64 / pixels.len() as f64, colors.len())
+}
+
+#[test]
+fn the_demo_reports_render_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert_ok(&dianzhi(&["demo", "--out", s(&out), "--quiet"]));
+    let scn = dir.path().join("scenario");
+    assert_ok(&dianzhi(&[
+        "scenario",
+        "--claims",
+        &demo("claims"),
+        "--budgets",
+        &demo("budgets.csv"),
+        "--interim",
+        &demo("interim.csv"),
+        "--scenarios",
+        &demo("scenarios.toml"),
+        "--out",
+        s(&scn),
+        "--quiet",
+    ]));
+    // kept where a person can look at them after the run
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-pictures");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (name, d, needle) in [
+        ("settle", out.clone(), "Floating point value"),
+        ("dip", out.join("dip"), "济南"),
+        ("scenario", scn, "Why it changed"),
+    ] {
+        let html = report(&d);
+        assert_self_contained(&html);
+        assert!(html.contains(needle), "{name}: {needle:?} missing");
+        let png = shots.join(format!("{name}.png"));
+        let _ = std::fs::remove_file(&png);
+        render(&d.join("report.html"), &png, 1280, 1600);
+        let (size, inked, colors) = picture(&png);
+        assert_eq!(size, (1280, 1600), "{name}: the picture has the window's size");
+        assert!(inked > 0.03, "{name}: the picture is nearly blank ({:.1}% inked)", inked * 100.0);
+        assert!(colors > 100, "{name}: only {colors} colours: charts did not render");
+        eprintln!("{name}: {} ({:.1}% inked, {colors} colours)", png.display(), inked * 100.0);
+    }
+}
