@@ -72,7 +72,7 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
         manifest.output(&file, table.rows(), sha256_file(&dir.file(&file))?);
         manifest.finish(&dir.file("manifest.json"), Vec::new())?;
         let done = dir.commit()?;
-        say(&format!("{} difference(s) → {}\n", diffs.len(), done.display()));
+        say(&format!("differences → {}\n", done.display()));
     } else if !same {
         print(&first_differences(&diffs, 20));
     }
@@ -80,6 +80,20 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
 }
 
 type Pair = (String, Option<Source>, Option<Source>);
+
+/// The tables dianzhi writes.
+const KNOWN: [&str; 10] = [
+    "point_values",
+    "settlements",
+    "comparison",
+    "hospitals",
+    "cases",
+    "payments",
+    "execution_pools",
+    "execution_hospitals",
+    "differences",
+    "aggregates",
+];
 
 /// The tables to compare: two directories pair their tables by name (a table in one only is
 /// a difference); two files are one table; a file and a directory pair the file with the
@@ -100,7 +114,10 @@ fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>> {
         }
         (false, false) => {
             let (sa, sb) = (file(a)?, file(b)?);
-            Ok(vec![(stem(a), Some(sa), Some(sb))])
+            // a table from elsewhere (published.csv) takes the name of dianzhi's table it is checked against
+            let name =
+                if KNOWN.contains(&stem(a).as_str()) || !KNOWN.contains(&stem(b).as_str()) { stem(a) } else { stem(b) };
+            Ok(vec![(name, Some(sa), Some(sb))])
         }
         (dir_a, _) => {
             let (dir, f) = if dir_a { (a, b) } else { (b, a) };

@@ -315,23 +315,7 @@ fn scenario(dir: &Path) -> Result<String> {
     );
     let (delta, _) = numbers(&cmp, "fpv_exact_delta")?;
     let moved: Vec<usize> = (0..cmp.height()).filter(|i| delta[*i] != Some(0)).collect();
-    body.push_str(&rows_table(
-        &cmp_t,
-        &[
-            "scenario",
-            "sector",
-            "region",
-            "quarter",
-            "fpv_base",
-            "fpv",
-            "fpv_delta",
-            "apv_delta",
-            "budget_effect",
-            "volume_effect",
-            "config_effect",
-        ],
-        Some(&moved),
-    ));
+    body.push_str(&rows_table(&cmp_t, &crate::report::COMPARISON_SHOWN, Some(&moved)));
     Ok(body)
 }
 
@@ -694,7 +678,8 @@ fn scatter(points: &[(f64, f64, String)], x_mid: f64, y_mid: f64, x_name: &str, 
         let lo = points.iter().map(f).fold(mid, f64::min);
         let hi = points.iter().map(f).fold(mid, f64::max);
         let pad = ((hi - lo) * 0.06).max(1e-9);
-        (lo - pad, hi + pad)
+        // a measure that cannot be negative (CMI) gets no negative axis
+        (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad)
     };
     let (x0, x1) = span(&|p| p.0, x_mid);
     let (y0, y1) = span(&|p| p.1, y_mid);

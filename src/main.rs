@@ -69,25 +69,8 @@ impl From<OutFormat> for Format {
 enum Command {
     /// Quarterly clearing: each pool's floating point value and every provider's settlement.
     Settle {
-        /// Claims files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
-        claims: Vec<PathBuf>,
-        /// The output of `dianzhi aggregate` instead of --claims: the same tables, no rescan.
-        #[arg(long, conflicts_with = "claims", value_name = "FILE")]
-        aggregates: Option<PathBuf>,
-        /// Budgets table: sector, region, quarter, budget[, charges].
-        #[arg(long, value_name = "FILE")]
-        budgets: PathBuf,
-        /// Interim payments: institution_id, sector, region, quarter, interim_paid. Files,
-        /// directories or globs (e.g. one file per month); rows for one key are summed.
-        #[arg(long, num_args = 1.., value_name = "PATH")]
-        interim: Vec<PathBuf>,
-        /// Policy config (TOML); every key optional.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Settle only these quarters (YYYYQn); repeatable. Default: every budgeted pool.
-        #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
-        quarters: Vec<Quarter>,
+        #[command(flatten)]
+        quarter: QuarterArgs,
         #[command(flatten)]
         output: OutArgs,
     },
@@ -112,27 +95,11 @@ enum Command {
     /// What-if runs: every scenario's overlays (budget, volume, config) solved after one scan,
     /// stacked with the baseline, and each pool's change attributed to its causes.
     Scenario {
-        /// Claims files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
-        claims: Vec<PathBuf>,
-        /// The output of `dianzhi aggregate` instead of --claims.
-        #[arg(long, conflicts_with = "claims", value_name = "FILE")]
-        aggregates: Option<PathBuf>,
-        /// Budgets table: sector, region, quarter, budget[, charges].
-        #[arg(long, value_name = "FILE")]
-        budgets: PathBuf,
-        /// Interim payments (files, directories or globs).
-        #[arg(long, num_args = 1.., value_name = "PATH")]
-        interim: Vec<PathBuf>,
+        #[command(flatten)]
+        quarter: QuarterArgs,
         /// Scenarios (TOML): [[scenario]] tables with a name and budget, volume or config overlays.
         #[arg(long, value_name = "FILE")]
         scenarios: PathBuf,
-        /// Policy config of the baseline (TOML); scenarios' config keys merge over it.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Settle only these quarters (YYYYQn); repeatable.
-        #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
-        quarters: Vec<Quarter>,
         /// Also write every scenario's settlements (stacked, one row per institution and pool).
         #[arg(long)]
         settlements: bool,
@@ -246,6 +213,39 @@ enum Command {
         #[command(flatten)]
         output: OutArgs,
     },
+}
+
+/// The inputs of a quarter's clearing (settle, scenario).
+#[derive(clap::Args)]
+struct QuarterArgs {
+    /// Claims files, directories (every *.parquet / *.csv inside) or globs.
+    #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
+    claims: Vec<PathBuf>,
+    /// The output of `dianzhi aggregate` instead of --claims: the same tables, no rescan.
+    #[arg(long, conflicts_with = "claims", value_name = "FILE")]
+    aggregates: Option<PathBuf>,
+    /// Budgets table: sector, region, quarter, budget[, charges].
+    #[arg(long, value_name = "FILE")]
+    budgets: PathBuf,
+    /// Interim payments: institution_id, sector, region, quarter, interim_paid. Files,
+    /// directories or globs (e.g. one file per month); rows for one key are summed.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    interim: Vec<PathBuf>,
+    /// Policy config (TOML); every key optional (a scenario's config keys merge over it).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Settle only these quarters (YYYYQn); repeatable. Default: every budgeted pool.
+    #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
+    quarters: Vec<Quarter>,
+}
+
+impl QuarterArgs {
+    /// The config it names, and the inputs.
+    fn load(self) -> Result<(Config, settle::QuarterInputs)> {
+        let QuarterArgs { claims, aggregates, budgets, interim, config, quarters } = self;
+        let loaded = load_config(config.as_deref())?;
+        Ok((loaded, settle::QuarterInputs { claims, aggregates, budgets, interim, config_path: config, quarters }))
+    }
 }
 
 /// Where and how a command writes its output.
@@ -412,23 +412,9 @@ fn run(cli: Cli) -> Result<u8> {
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
     match cli.command {
-        Command::Settle {
-            claims,
-            aggregates,
-            budgets,
-            interim,
-            config,
-            quarters,
-            output: OutArgs { out, format, force },
-        } => {
-            let args = settle::SettleArgs {
-                config: load_config(config.as_deref())?,
-                inputs: settle::QuarterInputs { claims, aggregates, budgets, interim, config_path: config, quarters },
-                out,
-                format: format.into(),
-                force,
-                quiet,
-            };
+        Command::Settle { quarter, output: OutArgs { out, format, force } } => {
+            let (config, inputs) = quarter.load()?;
+            let args = settle::SettleArgs { config, inputs, out, format: format.into(), force, quiet };
             let done = settle::run(&args, |_| false)?;
             let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
             report::say(&format!(
@@ -438,20 +424,11 @@ fn run(cli: Cli) -> Result<u8> {
                 done.out.display()
             ));
         }
-        Command::Scenario {
-            claims,
-            aggregates,
-            budgets,
-            interim,
-            scenarios,
-            config,
-            quarters,
-            settlements,
-            output: OutArgs { out, format, force },
-        } => {
+        Command::Scenario { quarter, scenarios, settlements, output: OutArgs { out, format, force } } => {
+            let (config, inputs) = quarter.load()?;
             let args = scenario::ScenarioArgs {
-                config: load_config(config.as_deref())?,
-                inputs: settle::QuarterInputs { claims, aggregates, budgets, interim, config_path: config, quarters },
+                config,
+                inputs,
                 scenarios,
                 out,
                 format: format.into(),

@@ -49,20 +49,23 @@ pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &
     text_table(&header, rows, 3..8)
 }
 
+/// The columns of a scenario comparison shown to a person (printed, and in the report).
+pub const COMPARISON_SHOWN: [&str; 10] = [
+    "scenario",
+    "sector",
+    "region",
+    "quarter",
+    "fpv_base",
+    "fpv",
+    "fpv_delta",
+    "budget_effect",
+    "volume_effect",
+    "config_effect",
+];
+
 /// The comparison of a scenario run: each scenario's pools, their fpv change and its attribution.
 pub fn comparison_table(t: &dianzhi_columnar::write::Table) -> String {
-    let header = [
-        "scenario",
-        "sector",
-        "region",
-        "quarter",
-        "fpv_base",
-        "fpv",
-        "fpv_delta",
-        "budget_effect",
-        "volume_effect",
-        "config_effect",
-    ];
+    let header = COMPARISON_SHOWN;
     let columns: Vec<_> = header.iter().map(|h| t.column(h).expect("a comparison column")).collect();
     // a pool a scenario leaves alone says nothing: only those that moved are printed
     let delta = t.column("fpv_exact_delta").expect("a comparison column");

@@ -49,7 +49,7 @@ pub fn run(args: &ScenarioArgs) -> Result<Done> {
     let (pools, _) = read_pools(&args.inputs, config, &mut progress, &mut manifest)?;
     let baseline = clear(&pools, config)?;
     progress.phase("solve scenarios");
-    let solved = solve(&pools, &baseline, config, &scenarios)?;
+    let solved = solve(&pools, &baseline, config, &scenarios, args.settlements)?;
 
     progress.phase("write outputs");
     let unit = config.money.unit;

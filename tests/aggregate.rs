@@ -6,10 +6,6 @@ use common::*;
 
 use std::path::Path;
 
-fn demo(file: &str) -> String {
-    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn same_tables(a: &Path, b: &Path, ext: &str) {
     for t in ["point_values", "settlements"] {
         let f = format!("{t}.{ext}");

@@ -6,26 +6,9 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 
-fn demo(file: &str) -> String {
-    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn settle_demo(dir: &Path, name: &str, format: &str) -> PathBuf {
     let out = dir.join(name);
-    assert_ok(&dianzhi(&[
-        "settle",
-        "--claims",
-        &demo("claims"),
-        "--budgets",
-        &demo("budgets.csv"),
-        "--interim",
-        &demo("interim.csv"),
-        "--out",
-        s(&out),
-        "--format",
-        format,
-        "--quiet",
-    ]));
+    on_demo_quarter("settle", &out, &["--format", format]);
     out
 }
 

@@ -8,10 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn demo(file: &str) -> String {
-    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn report(dir: &Path) -> String {
     let o = dianzhi(&["report", s(dir), "--quiet"]);
     assert_ok(&o);
@@ -155,20 +151,7 @@ fn the_demo_reports_render_in_chromium() {
     let out = dir.path().join("demo");
     assert_ok(&dianzhi(&["demo", "--out", s(&out), "--quiet"]));
     let scn = dir.path().join("scenario");
-    assert_ok(&dianzhi(&[
-        "scenario",
-        "--claims",
-        &demo("claims"),
-        "--budgets",
-        &demo("budgets.csv"),
-        "--interim",
-        &demo("interim.csv"),
-        "--scenarios",
-        &demo("scenarios.toml"),
-        "--out",
-        s(&scn),
-        "--quiet",
-    ]));
+    on_demo_quarter("scenario", &scn, &["--scenarios", &demo("scenarios.toml")]);
     // kept where a person can look at them after the run
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-pictures");
     std::fs::create_dir_all(&shots).unwrap();

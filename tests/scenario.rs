@@ -6,10 +6,6 @@ use common::*;
 
 use std::path::Path;
 
-fn demo(file: &str) -> String {
-    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// One pool computed by hand: budget 1000, institution a claims 600 points of which 200 drug
 /// points, b claims 400; floating points 800, fpv = (1000 − 200) / 800 = 1.
 const CLAIMS: &str = "institution_id,sector,region,service_month,settle_quarter,claimed_points,drug_points,protected_points,deducted_points,copayment

@@ -89,3 +89,18 @@ pub fn write_parquet(
     w.write(batch).unwrap();
     w.close().unwrap();
 }
+
+/// A file of the bundled Taiwan demo quarter (`data/demo/`).
+pub fn demo(file: &str) -> String {
+    format!("{}/data/demo/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `command` (settle or scenario) on the demo quarter's claims, budgets and interim
+/// payments into `out`, with `extra` arguments; asserts that it succeeds.
+pub fn on_demo_quarter(command: &str, out: &Path, extra: &[&str]) {
+    let (claims, budgets, interim) = (demo("claims"), demo("budgets.csv"), demo("interim.csv"));
+    let mut args = vec![command, "--claims", &claims, "--budgets", &budgets, "--interim", &interim, "--out", s(out)];
+    args.extend_from_slice(extra);
+    args.push("--quiet");
+    assert_ok(&dianzhi(&args));
+}

@@ -181,9 +181,6 @@ fn scaled(sums: ClaimSums, change: Change, rounding: Rounding) -> Result<ClaimSu
     }
 }
 
-/// The three factor groups, in the order their effects are written (and ties are broken).
-pub const FACTORS: [&str; 3] = ["budget", "volume", "config"];
-
 /// One scenario solved: its pools (overlays applied), settled pools, and per pool the
 /// attribution of the exact fpv change (`None` where any fpv involved is empty).
 pub struct Solved {
@@ -193,14 +190,17 @@ pub struct Solved {
 }
 
 /// Solves every scenario against `baseline` (pools and settled pools of the run's config),
-/// in parallel; results come back in scenario order.
+/// in parallel; results come back in scenario order. Without `members`, each scenario's
+/// members and settlements are dropped once solved (only the pools' figures are kept: a
+/// hundred scenarios of a province would otherwise hold a hundred copies of every institution).
 pub fn solve(
     pools: &[PoolInput],
     baseline: &[SettledPool],
     base_config: &Config,
     scenarios: &[Scenario],
+    members: bool,
 ) -> Result<Vec<Solved>, ScenarioError> {
-    scenarios.par_iter().map(|s| solve_one(pools, baseline, base_config, s)).collect()
+    scenarios.par_iter().map(|s| solve_one(pools, baseline, base_config, s, members)).collect()
 }
 
 fn solve_one(
@@ -208,13 +208,14 @@ fn solve_one(
     baseline: &[SettledPool],
     base_config: &Config,
     s: &Scenario,
+    members: bool,
 ) -> Result<Solved, ScenarioError> {
     let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
     let Overlaid { budgets, mut volumes } = overlay(pools, s)?;
     for (p, b) in volumes.iter_mut().zip(&budgets) {
         p.budget = *b;
     }
-    let settled: Vec<SettledPool> =
+    let mut settled: Vec<SettledPool> =
         volumes.iter().map(|p| settle_pool(p, &s.config)).collect::<Result<_, _>>().map_err(overflow)?;
     if s.config.pool.on_infeasible == OnInfeasible::Error {
         let mut o = Offenders::default();
@@ -259,6 +260,12 @@ fn solve_one(
             continue;
         };
         effects.push(Some(attribute(&corners, scn_exact - base_exact)));
+    }
+    if !members {
+        for (p, r) in volumes.iter_mut().zip(&mut settled) {
+            p.members = Vec::new();
+            r.settlements = Vec::new();
+        }
     }
     Ok(Solved { pools: volumes, settled, effects })
 }
@@ -377,7 +384,7 @@ mod tests {
         let config = Config::default();
         let pools = vec![pool()];
         let baseline: Vec<SettledPool> = pools.iter().map(|p| settle_pool(p, &config).unwrap()).collect();
-        solve(&pools, &baseline, &config, &[s]).unwrap().pop().unwrap()
+        solve(&pools, &baseline, &config, &[s], true).unwrap().pop().unwrap()
     }
 
     /// Computed by hand: budget 1000, claimed 1000 of which drug 200 at 1, floating 800.
@@ -456,7 +463,7 @@ mod tests {
             change,
         };
         let s = |budget, volume| Scenario { name: "x".into(), budget, volume, config: config.clone() };
-        let err = |sc| solve(&pools, &baseline, &config, &[sc]).err().unwrap().to_string();
+        let err = |sc| solve(&pools, &baseline, &config, &[sc], false).err().unwrap().to_string();
         assert!(
             err(s(vec![entry("south", Change::Add(ONE))], vec![])).contains("budget entry 1: matches no budget row")
         );
