@@ -210,22 +210,21 @@ fn dip(dir: &Path) -> Result<String> {
         ],
         None,
     ));
-    let (h_t, h) = read(dir, "hospitals")?;
+    let (_, h) = read(dir, "hospitals")?;
     body.push_str("<h2>CMI and per-case balance</h2>\n<p class=\"note\">Each hospital by its case-mix index (CMI, 1 = the pool's average case) and its per-case balance (DIP payment − item-based amount, per case). The four quadrants of seed 001: complex cases paid more than they cost (upper right), complex cases costing more than paid (lower right), simple cases paid more (upper left), simple cases costing more (lower left).</p>\n");
-    body.push_str(&quadrants(&h_t, &h)?);
+    body.push_str(&quadrants(&h)?);
     body.push_str("<h2>Corridor outcome</h2>\n<p class=\"note\">Per pool: hospitals in surplus and what they keep (结余留用), hospitals over and the share the fund bears (合理超支分担).</p>\n");
     body.push_str(&corridor(&h)?);
     Ok(body)
 }
 
-fn quadrants(t: &TextTable, h: &DataFrame) -> Result<String> {
+fn quadrants(h: &DataFrame) -> Result<String> {
     let (cmi, cmi_scale) = numbers(h, "cmi")?;
     let (balance, b_scale) = numbers(h, "balance")?;
     let (cases, _) = numbers(h, "cases")?;
     let ids = texts(h, "institution_id")?;
     let regions = texts(h, "region")?;
     let funds = texts(h, "fund")?;
-    let _ = t;
     let mut points = Vec::new();
     for i in 0..h.height() {
         let (Some(c), Some(b), Some(n)) = (cmi[i], balance[i], cases[i]) else { continue };
@@ -264,9 +263,7 @@ fn corridor(h: &DataFrame) -> Result<String> {
         }
     }
     let mut html = String::from("<table><tr><th>region</th><th>fund</th><th>year</th><th>hospitals</th><th>in surplus</th><th>kept</th><th>over</th><th>fund shares</th><th>Σ balance</th></tr>\n");
-    let cols = ["region", "fund", "year"].map(|c| texts(&sums, c));
-    let [r, f, y] = cols;
-    let (r, f, y) = (r?, f?, y?);
+    let (r, f, y) = (texts(&sums, "region")?, texts(&sums, "fund")?, texts(&sums, "year")?);
     let rows = ints(&sums, "rows")?;
     let show = |name: &str| -> Result<Vec<String>> {
         let (v, s) = numbers(&sums, name)?;
@@ -297,7 +294,7 @@ fn scenario(dir: &Path) -> Result<String> {
     let (cmp_t, cmp) = read(dir, "comparison")?;
     let names = ordered(&texts(&cmp, "scenario")?);
     let mut body = String::new();
-    body.push_str("<h2>Change of the floating point value per scenario</h2>\n<p class=\"note\">fpv − baseline fpv per pool; blue where it rises, orange where it falls, white where it stays.</p>\n<div class=\"charts\">");
+    body.push_str("<h2>Change of the floating point value per scenario</h2>\n<p class=\"note\">fpv − baseline fpv per pool; blue where it rises, orange where it falls, white where it stays; one colour scale for all scenarios.</p>\n<div class=\"charts\">");
     for s in &names {
         body.push_str(&value_heatmap(
             &cmp_t,
@@ -503,7 +500,9 @@ fn value_heatmap(
     let mut col_names: Vec<String> = cells.keys().map(|(_, c)| c.clone()).collect();
     col_names.sort();
     col_names.dedup();
-    let present: Vec<f64> = cells.values().filter_map(|(v, _)| *v).collect();
+    // one colour scale for every map of the page (all quarters, all scenarios): the same
+    // colour is the same value wherever it stands
+    let present: Vec<f64> = vals.iter().flatten().map(|v| *v as f64 / 10f64.powi(scale as i32)).collect();
     let (mut lo, mut hi) =
         present.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     if palette == Palette::Diverging && lo.is_finite() {

@@ -95,5 +95,9 @@ fn sums_that_could_wrap_are_refused() {
     let t = text_table(&["sector", "adjustment"], &[&["h", "0.10"], &["h", "0.20"], &["d", "-1"]]);
     let f = sums_by(&frame(&t).unwrap(), &["sector"], &["adjustment"]).unwrap();
     let (v, scale) = dianzhi_analysis::summary::numbers(&f, "adjustment").unwrap();
-    assert_eq!((v, scale), (vec![Some(-10), Some(3)], 1), "d: -1.0, h: 0.3 (at the longest fraction written, trailing zeros aside)");
+    assert_eq!(
+        (v, scale),
+        (vec![Some(-10), Some(3)], 1),
+        "d: -1.0, h: 0.3 (at the longest fraction written, trailing zeros aside)"
+    );
 }
