@@ -44,29 +44,9 @@ fn labels_from_data_are_escaped_and_chinese_kept() {
     assert!(html.contains("Largest recoveries") && html.contains("Distribution of adjustments"));
 
     // a scenario on the same quarter: its names are escaped too
-    let sc = write(
-        dir.path(),
-        "s.toml",
-        &format!(
-            "[[scenario]]\nname = \"{}\"\nbudget = [{{ sector = \"醫院\", scale = \"1.1\" }}]\n",
-            "<b>bold</b> & co"
-        ),
-    );
+    let text = "[[scenario]]\nname = \"<b>bold</b> & co\"\nbudget = [{ sector = \"醫院\", scale = \"1.1\" }]\n";
     let so = dir.path().join("scn");
-    let c = dir.path().join("claims.csv");
-    let b = dir.path().join("budgets.csv");
-    assert_ok(&dianzhi(&[
-        "scenario",
-        "--claims",
-        s(&c),
-        "--budgets",
-        s(&b),
-        "--scenarios",
-        s(&sc),
-        "--out",
-        s(&so),
-        "--quiet",
-    ]));
+    assert_ok(&scenario(dir.path(), text, &so, &["--quiet"]));
     let html = report(&so);
     assert_self_contained(&html);
     assert!(!html.contains("<b>bold</b>") && html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; co"));

@@ -16,25 +16,11 @@ c,dental,south,2026-01,,100,0,0,0,0
 const BUDGETS: &str = "sector,region,quarter,budget,charges\nhospital,north,2026Q1,1000,0\ndental,south,2026Q1,100,0\n";
 
 fn run(dir: &Path, scenarios: &str, extra: &[&str]) -> std::process::Output {
-    let c = write(dir, "claims.csv", CLAIMS);
-    let b = write(dir, "budgets.csv", BUDGETS);
-    let sc = write(dir, "scenarios.toml", scenarios);
-    let out = dir.join("out");
-    let mut args = vec![
-        "scenario",
-        "--claims",
-        s(&c),
-        "--budgets",
-        s(&b),
-        "--scenarios",
-        s(&sc),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-    ];
+    write(dir, "claims.csv", CLAIMS);
+    write(dir, "budgets.csv", BUDGETS);
+    let mut args = vec!["--format", "csv"];
     args.extend_from_slice(extra);
-    dianzhi(&args)
+    scenario(dir, scenarios, &dir.join("out"), &args)
 }
 
 #[test]

@@ -104,3 +104,13 @@ pub fn on_demo_quarter(command: &str, out: &Path, extra: &[&str]) {
     args.push("--quiet");
     assert_ok(&dianzhi(&args));
 }
+
+/// Runs scenario on `dir/claims.csv` and `dir/budgets.csv` (as [`settle`] writes them) with
+/// the scenarios `text`, into `out`.
+pub fn scenario(dir: &Path, text: &str, out: &Path, extra: &[&str]) -> Output {
+    let (c, b) = (dir.join("claims.csv"), dir.join("budgets.csv"));
+    let sc = write(dir, "scenarios.toml", text);
+    let mut args = vec!["scenario", "--claims", s(&c), "--budgets", s(&b), "--scenarios", s(&sc), "--out", s(out)];
+    args.extend_from_slice(extra);
+    dianzhi(&args)
+}
