@@ -121,6 +121,12 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         hospitals,
         dip.out.display()
     ));
+    // what an analyst opens next: each output drawn as one offline page
+    for dir in [&done.out, &dip.out] {
+        let page = dir.join("report.html");
+        crate::html::write_report(dir, &page)?;
+        say(&format!("report → {}\n", page.display()));
+    }
     crate::signals::unregister(inputs.path());
     Ok(())
 }

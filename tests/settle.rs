@@ -250,6 +250,11 @@ fn demo_runs_and_prints_the_point_value_table() {
         let fpv: f64 = r["fpv"].parse().unwrap(); // a test-only sanity range, not arithmetic
         assert!((0.8..=1.2).contains(&fpv), "{r:?}");
     }
+    // and draws both outputs
+    for page in [out.join("report.html"), out.join("dip/report.html")] {
+        assert!(stdout.contains(&format!("report → {}", page.display())), "{stdout}");
+        assert!(std::fs::read_to_string(&page).unwrap().contains("<svg"), "{}", page.display());
+    }
     // a second demo replaces its own previous output without --force
     assert_ok(&dianzhi(&["demo", "--out", s(&out)]));
 }
