@@ -12,6 +12,7 @@ use crate::failure::{Failure, Result};
 pub struct AggregateArgs {
     pub claims: Vec<PathBuf>,
     pub config: Config,
+    pub config_path: Option<PathBuf>,
     pub out: PathBuf,
     pub format: Option<Format>,
     pub force: bool,
@@ -19,6 +20,9 @@ pub struct AggregateArgs {
 
 /// Returns the rows read and the aggregates written.
 pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
+    let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.config_path.as_deref());
+    crate::outdir::refuse_inputs(&args.out, &inputs)?;
     let format = out_format(&args.out, args.format)?;
     if args.out.exists() && !args.force {
         return Err(Failure::input(format!(

@@ -12,7 +12,7 @@ use crate::outdir::OutDir;
 use crate::progress::Progress;
 
 pub fn run(spec_path: &Path, out: &Path, format: Format, force: bool) -> Result<PathBuf> {
-    let out = OutDir::prepare(out, force, |_| false)?;
+    let out = OutDir::prepare(out, force, |_| false, &[spec_path])?;
     let mut progress = Progress::new(true);
     progress.phase("build budgets");
     let bad = |e: &dyn std::fmt::Display| Failure::input(format!("{}: invalid budget spec: {e}", spec_path.display()));

@@ -13,7 +13,7 @@ use dianzhi_core::number::Dec;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
-use crate::report::{print, say};
+use crate::report::{note, print, say};
 use crate::settle::extension;
 
 pub struct CompareArgs {
@@ -27,6 +27,11 @@ pub struct CompareArgs {
 
 /// Compares and reports; returns whether A and B agree.
 pub fn run(args: &CompareArgs) -> Result<bool> {
+    // a bad --out is said before the work, not after it
+    let dir = match &args.out {
+        Some(out) => Some(OutDir::prepare(out, args.force, |_| false, &[&args.a, &args.b])?),
+        None => None,
+    };
     let pairs = pairs(&args.a, &args.b)?;
     let mut diffs: Vec<Difference> = Vec::new();
     let mut summaries = Vec::new();
@@ -40,7 +45,7 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
             }
             (a, _) => {
                 let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };
-                eprintln!("{table}: {}", if a.is_some() { "only in A" } else { "only in B" });
+                note(&format!("{table}: {}\n", if a.is_some() { "only in A" } else { "only in B" }));
                 diffs.push(Difference {
                     table: table.clone(),
                     key: Vec::new(),
@@ -54,13 +59,12 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
         }
     }
     for s in &summaries {
-        eprint!("{}", summary(s));
+        note(&summary(s));
     }
     let same = diffs.is_empty();
-    eprintln!("{}", if same { "A and B agree".to_string() } else { format!("{} difference(s)", diffs.len()) });
+    note(&format!("{}\n", if same { "A and B agree".to_string() } else { format!("{} difference(s)", diffs.len()) }));
     let table = differences_table(&diffs);
-    if let Some(out) = &args.out {
-        let dir = OutDir::prepare(out, args.force, |_| false)?;
+    if let Some(dir) = dir {
         let file = format!("differences.{}", extension(args.format));
         write::write_table(&table, &dir.file(&file), args.format)?;
         let mut manifest = Manifest::new("compare", &dianzhi_core::Config::default());
@@ -191,7 +195,9 @@ fn summary(s: &TableSummary) -> String {
 
 fn first_differences(diffs: &[Difference], n: usize) -> String {
     let mut out = String::new();
-    for d in diffs.iter().take(n) {
+    // values that differ first: rows present on one side only are the lesser news
+    let differs = diffs.iter().filter(|d| matches!(d.kind, Kind::Differs));
+    for d in differs.chain(diffs.iter().filter(|d| !matches!(d.kind, Kind::Differs))).take(n) {
         let key: Vec<String> = d.key.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or(""))).collect();
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "∅".into());
         match d.kind {

@@ -28,9 +28,30 @@ const DIP: [(&str, &str); 6] = [
     ("dip.toml", include_str!("../data/demo/dip/dip.toml")),
 ];
 
+/// Whether `dir` was written by a demo: its manifest is a settle's whose inputs all came from a
+/// demo's temporary input directory.
+fn is_demo_output(dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else { return false };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
+    let inputs = doc.get("inputs").and_then(|i| i.as_array());
+    doc.get("command").and_then(|c| c.as_str()) == Some("settle")
+        && inputs.is_some_and(|inputs| {
+            !inputs.is_empty()
+                && inputs.iter().all(|i| {
+                    let path = Path::new(i.get("path").and_then(|p| p.as_str()).unwrap_or(""));
+                    path.parent()
+                        .and_then(|p| p.file_name())
+                        .is_some_and(|n| n.to_string_lossy().starts_with(INPUTS_PREFIX))
+                })
+        })
+}
+
+/// The prefix of the temporary directory the bundled inputs are written to.
+const INPUTS_PREFIX: &str = "dianzhi-demo-inputs-";
+
 pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     // the inputs are written to a fresh temporary directory, removed when it drops
-    let inputs = tempfile::Builder::new().prefix("dianzhi-demo-inputs-").tempdir().map_err(Failure::other)?;
+    let inputs = tempfile::Builder::new().prefix(INPUTS_PREFIX).tempdir().map_err(Failure::other)?;
     crate::signals::register(inputs.path());
     let put = |name: &str, text: &str| -> Result<PathBuf> {
         let p = inputs.path().join(name);
@@ -52,8 +73,8 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         force,
         quiet: true,
     };
-    // a previous demo (or settle) output may be replaced without --force
-    let done = settle::run(&args, |dir| dir.join("manifest.json").is_file())?;
+    // a previous demo's output may be replaced without --force; anything else needs it
+    let done = settle::run(&args, is_demo_output)?;
     let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
     say("Taiwan NHI: one quarter, floating point value per sector × region\n\n");
     say(&point_value_table(&done.pools, &done.settled, &Config::default()));
@@ -83,6 +104,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             point_values: None,
             payments: payments.clone(),
             funds: Some(dip[4].clone()),
+            last_year: None,
             config: config.clone(),
             config_path: Some(config_path.clone()),
             out: done.out.join("dip-payments").join(month.to_string()),

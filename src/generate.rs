@@ -228,7 +228,7 @@ pub fn run(args: &GenArgs) -> Result<PathBuf> {
     if args.rows == 0 || args.files == 0 || args.institutions < 30 {
         return Err(Failure::input("generate needs --rows ≥ 1, --files ≥ 1 and --institutions ≥ 30"));
     }
-    let out = OutDir::prepare(&args.out, args.force, |_| false)?;
+    let out = OutDir::prepare(&args.out, args.force, |_| false, &[])?;
     let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
     let members = memberships(args.institutions, args.seed);
     let cumulative: Vec<u64> = members

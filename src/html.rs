@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use dianzhi_analysis::summary::{
-    distinct, frame, ints, left_join, numbers, smallest, sums_by, texts, DataFrame, DataType,
+    distinct, frame, ints, left_join, numbers, signs_by, smallest, sums_by, texts, DataFrame, DataType,
 };
 use dianzhi_columnar::any::{read_text_table, TextTable};
 use dianzhi_columnar::source::Source;
@@ -25,6 +25,14 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
             dir.display()
         )));
     }
+    // a report is a page: never written over a table, a manifest or any input
+    let is_html = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if !is_html || out.is_dir() {
+        return Err(Failure::input(format!("--out {}: name the report FILE.html", out.display())));
+    }
     let kind = kind(dir)?;
     let (title, body) = match kind {
         "settle" => ("Quarterly clearing", settle(dir)?),
@@ -33,9 +41,19 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
     };
     let html = page(title, &dir.display().to_string(), &body);
     // written beside its place and renamed: a reader never sees half a page
-    let tmp = out.with_extension("html.partial");
-    std::fs::write(&tmp, html).map_err(|e| Failure::other(format!("cannot write {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, out).map_err(|e| Failure::other(format!("cannot write {}: {e}", out.display())))?;
+    let cannot = |e: &dyn std::fmt::Display| Failure::other(format!("cannot write {}: {e}", out.display()));
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| cannot(&e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dianzhi-tmp-")
+        .suffix(".html")
+        .tempfile_in(&parent)
+        .map_err(|e| cannot(&e))?;
+    std::fs::write(tmp.path(), html).map_err(|e| cannot(&e))?;
+    tmp.persist(out).map_err(|e| cannot(&e))?;
     Ok(kind)
 }
 
@@ -250,36 +268,28 @@ fn quadrants(h: &DataFrame) -> Result<String> {
 }
 
 fn corridor(h: &DataFrame) -> Result<String> {
-    let sums = sums_by(h, &["region", "fund", "year"], &["balance", "kept", "shared", "dip_amount", "item_amount"])?;
-    let (balance, _) = numbers(h, "balance")?;
-    let keys = [texts(h, "region")?, texts(h, "fund")?, texts(h, "year")?];
-    let mut counts: BTreeMap<(String, String, String), (usize, usize)> = BTreeMap::new();
-    for (i, b) in balance.iter().enumerate() {
-        let e = counts.entry((keys[0][i].clone(), keys[1][i].clone(), keys[2][i].clone())).or_default();
-        match b {
-            Some(b) if *b > 0 => e.0 += 1,
-            Some(b) if *b < 0 => e.1 += 1,
-            _ => {}
-        }
-    }
+    let keys = ["region", "fund", "year"];
+    let sums = sums_by(h, &keys, &["balance", "kept", "shared"])?;
+    let pools = left_join(&sums, &signs_by(h, &keys, "balance")?, &keys)?;
     let mut html = String::from("<table><tr><th>region</th><th>fund</th><th>year</th><th>hospitals</th><th>in surplus</th><th>kept</th><th>over</th><th>fund shares</th><th>Σ balance</th></tr>\n");
-    let (r, f, y) = (texts(&sums, "region")?, texts(&sums, "fund")?, texts(&sums, "year")?);
-    let rows = ints(&sums, "rows")?;
+    let (r, f, y) = (texts(&pools, "region")?, texts(&pools, "fund")?, texts(&pools, "year")?);
+    let (rows, above, below) = (ints(&pools, "rows")?, ints(&pools, "above")?, ints(&pools, "below")?);
     let show = |name: &str| -> Result<Vec<String>> {
-        let (v, s) = numbers(&sums, name)?;
+        let (v, s) = numbers(&pools, name)?;
         Ok(v.into_iter().map(|x| x.map(|x| format_fixed(x, s)).unwrap_or_default()).collect())
     };
     let (kept, shared, bal) = (show("kept")?, show("shared")?, show("balance")?);
-    for i in 0..sums.height() {
-        let (s, o) = counts.get(&(r[i].clone(), f[i].clone(), y[i].clone())).copied().unwrap_or_default();
+    for i in 0..pools.height() {
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{s}</td><td class=\"n\">{}</td><td class=\"n\">{o}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(&r[i]),
             esc(&f[i]),
             esc(&y[i]),
             rows[i],
+            above[i],
             kept[i],
+            below[i],
             shared[i],
             bal[i]
         );

@@ -1,6 +1,6 @@
 //! `dianzhi interim`: the monthly interim payments of one month.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::{claims, outputs, tables, write, Format};
@@ -26,7 +26,10 @@ pub struct InterimArgs {
 
 /// Returns the output directory and the number of payments.
 pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
-    let out = OutDir::prepare(&args.out, args.force, |_| false)?;
+    let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
+    inputs.push(&args.estimates);
+    inputs.extend(args.config_path.as_deref());
+    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
     let mut progress = Progress::new(true);
     let unit = args.config.money.unit;
     let truncate_to = dianzhi_core::number::Dec::from(args.config.interim.truncate_to);
@@ -42,6 +45,19 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
     let (estimates, estimate_rows) = tables::read_estimates(&estimates_src)?;
     let sources = resolve(&args.claims)?;
     let (months, files) = claims::scan_months(&sources, unit)?;
+
+    if !months.iter().any(|m| m.month == args.month) {
+        let held: std::collections::BTreeSet<String> = months.iter().map(|m| m.month.to_string()).collect();
+        return Err(Failure::input(format!(
+            "--month {}: no claims were served in it ({}); pay a month the claims hold",
+            args.month,
+            if held.is_empty() {
+                "the claims hold no rows".to_string()
+            } else {
+                format!("the claims are of {}", held.into_iter().collect::<Vec<_>>().join(", "))
+            }
+        )));
+    }
 
     progress.phase("compute payments");
     let lines = pay_month(&months, args.month, &estimates, &args.config).map_err(Failure::input)?;

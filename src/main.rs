@@ -162,7 +162,8 @@ enum Command {
         #[command(flatten)]
         output: OutArgs,
     },
-    /// Runs a whole quarterly clearing on the bundled demo dataset and prints the point values.
+    /// Runs the bundled demo: a Taiwan quarter settled, and a DIP year pre-settled month by month
+    /// and cleared; prints the point values and writes each output with its HTML report.
     Demo {
         /// Output directory (a previous demo output there is replaced).
         #[arg(long, default_value = "dianzhi-demo", value_name = "DIR")]
@@ -284,6 +285,18 @@ impl From<LookupArgs> for dip::Lookups {
 
 #[derive(Subcommand)]
 enum DipCommand {
+    /// The year's budget per pool from its history (以收定支): growth model, income cap,
+    /// provincial transfers; writes the funds table the year's presettles and clearing read.
+    Budget {
+        /// Budget spec (TOML, see data/examples/dip-budget.toml).
+        #[arg(long, value_name = "FILE")]
+        spec: PathBuf,
+        /// History per pool and year: region, fund, year, income, spending (Y−4 … Y−1).
+        #[arg(long, value_name = "FILE")]
+        history: PathBuf,
+        #[command(flatten)]
+        output: OutArgs,
+    },
     /// Year-end settlement: every case scored, each pool's point value, every hospital cleared.
     Settle {
         /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
@@ -324,9 +337,14 @@ enum DipCommand {
         /// Payments of the months before --month (earlier presettle outputs), for the execution.
         #[arg(long, num_args = 1.., value_name = "PATH")]
         payments: Vec<PathBuf>,
-        /// Funds per pool (the budgets the execution is measured against).
+        /// Funds per pool (the budgets the execution is measured against). A revised table given
+        /// to a later month is the budget in force from that month on.
         #[arg(long, value_name = "FILE")]
         funds: Option<PathBuf>,
+        /// Last year's dip settle output (its hospitals table): each hospital's cost per case
+        /// is watched against last year's.
+        #[arg(long, value_name = "DIR")]
+        last_year: Option<PathBuf>,
         /// Policy config (TOML); money.unit defaults to 0.01 here.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -404,11 +422,30 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     Ok(config)
 }
 
+/// More worker threads than this is a typo, not a plan: each one costs a stack and a share of
+/// every barrier (10,000 threads made a 6,000-row settle take 83 s).
+const MAX_THREADS: usize = 1024;
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Runs a command; its exit status (0, or 1 when `compare` finds differences).
 fn run(cli: Cli) -> Result<u8> {
     report::set_quiet(cli.quiet);
     let quiet = cli.quiet;
     if let Some(n) = cli.threads.filter(|n| *n > 0) {
+        if n > MAX_THREADS {
+            return Err(Failure::input(format!(
+                "--threads {n}: at most {MAX_THREADS}; this machine has {} cores (0 or no --threads uses them all)",
+                cores()
+            )));
+        }
+        if n > cores() && !quiet {
+            eprintln!("warning: --threads {n} on {} cores: more threads than cores is slower, not faster", cores());
+        }
+        // polars (the analysts' layer) keeps a pool of its own: bound it too
+        std::env::set_var("POLARS_MAX_THREADS", n.to_string());
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
     match cli.command {
@@ -417,11 +454,17 @@ fn run(cli: Cli) -> Result<u8> {
             let args = settle::SettleArgs { config, inputs, out, format: format.into(), force, quiet };
             let done = settle::run(&args, |_| false)?;
             let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
+            let outside = done.claim_rows - done.selected_rows;
             report::say(&format!(
-                "settled {} pools, {} settlement rows → {}\n",
+                "settled {} pools, {} settlement rows from {} claim rows{} → {}\n",
                 done.pools.len(),
                 rows,
+                done.claim_rows,
+                if outside > 0 { format!(" ({outside} outside --quarter left out)") } else { String::new() },
                 done.out.display()
+            ));
+            report::say(&report::not_ok(
+                done.pools.iter().zip(&done.settled).map(|(p, s)| (p.key.to_string(), s.point_value.status.as_str())),
             ));
         }
         Command::Scenario { quarter, scenarios, settlements, output: OutArgs { out, format, force } } => {
@@ -458,6 +501,7 @@ fn run(cli: Cli) -> Result<u8> {
             let args = aggregate::AggregateArgs {
                 claims,
                 config: load_config(config.as_deref())?,
+                config_path: config,
                 out,
                 format: format.map(Into::into),
                 force,
@@ -487,6 +531,12 @@ fn run(cli: Cli) -> Result<u8> {
             report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
         Command::Dip { command } => match command {
+            DipCommand::Budget { spec, history, output: OutArgs { out, format, force } } => {
+                let args = dip::budget::DipBudgetArgs { spec, history, out, format: format.into(), force };
+                let done = dip::budget::run(&args)?;
+                report::say(&report::dip_budget_table(&done.pools, &done.config));
+                report::say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
+            }
             DipCommand::Settle {
                 cases,
                 lookups,
@@ -512,11 +562,19 @@ fn run(cli: Cli) -> Result<u8> {
                 let done = dip::settle::settle(&args, |_| false)?;
                 let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
                 report::say(&format!(
-                    "settled {} DIP pools, {} hospital rows from {} cases → {}\n",
+                    "settled {} DIP pools, {} hospital rows from {} cases{} → {}\n",
                     done.pools.len(),
                     rows,
                     done.cases,
+                    if done.other_years > 0 {
+                        format!(" ({} of other years than --year left out)", done.other_years)
+                    } else {
+                        String::new()
+                    },
                     done.out.display()
+                ));
+                report::say(&report::not_ok(
+                    done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.status.as_str())),
                 ));
             }
             DipCommand::Presettle {
@@ -526,6 +584,7 @@ fn run(cli: Cli) -> Result<u8> {
                 point_values,
                 payments,
                 funds,
+                last_year,
                 config,
                 output: OutArgs { out, format, force },
             } => {
@@ -536,6 +595,7 @@ fn run(cli: Cli) -> Result<u8> {
                     point_values,
                     payments,
                     funds,
+                    last_year,
                     config: dip::load_config(config.as_deref())?,
                     config_path: config,
                     out,

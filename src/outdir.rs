@@ -32,9 +32,16 @@ fn other(what: &str, path: &Path, e: impl std::fmt::Display) -> Failure {
 }
 
 impl OutDir {
-    /// Checks `target` before any work: it must not be a non-empty directory unless `force`
-    /// (or `replaceable` says its contents may be replaced), and not a file.
-    pub fn prepare(target: &Path, force: bool, replaceable: impl Fn(&Path) -> bool) -> Result<OutDir> {
+    /// Checks `target` before any work: it must not be, hold or lie inside any of `inputs`
+    /// (see [`refuse_inputs`]), nor be a non-empty directory unless `force` (or `replaceable`
+    /// says its contents may be replaced), nor a file.
+    pub fn prepare(
+        target: &Path,
+        force: bool,
+        replaceable: impl Fn(&Path) -> bool,
+        inputs: &[&Path],
+    ) -> Result<OutDir> {
+        refuse_inputs(target, inputs)?;
         if target.exists() {
             if !target.is_dir() {
                 return Err(Failure::input(format!(
@@ -127,6 +134,79 @@ impl OutDir {
         }
         Ok(self.target.clone())
     }
+}
+
+/// Refuses an output path that is, holds or lies inside an input (a file, directory or the
+/// matches of a glob), or that is the working directory or one above it: replacing it would
+/// delete what the run reads, and `--force` replaces outputs, never inputs. Checked before
+/// anything is read or written.
+pub fn refuse_inputs(target: &Path, inputs: &[&Path]) -> Result<()> {
+    let out = absolute(target)?;
+    let here = std::env::current_dir().and_then(|d| d.canonicalize()).map_err(Failure::other)?;
+    if here.starts_with(&out) {
+        return Err(Failure::input(format!(
+            "--out {}: is the working directory{}; an output replaces its directory whole: name a new directory, e.g. --out ./settled",
+            target.display(),
+            if here == out { "" } else { " or a directory above it" }
+        )));
+    }
+    for input in inputs {
+        for path in dianzhi_columnar::source::named_paths(input) {
+            let p = absolute(&path)?;
+            let relation = if p == out {
+                "is"
+            } else if p.starts_with(&out) {
+                "holds"
+            } else if out.starts_with(&p) {
+                "lies inside"
+            } else {
+                continue;
+            };
+            return Err(Failure::input(format!(
+                "--out {}: {relation} the input {}; --force replaces outputs, never inputs: choose an --out apart from the inputs",
+                target.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute: `.` and `..` taken as written, then links resolved as far as the
+/// path exists.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(Failure::other)?.join(path)
+    };
+    let mut clean = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            c => clean.push(c),
+        }
+    }
+    let mut existing = clean.as_path();
+    let mut rest = Vec::new();
+    while existing.canonicalize().is_err() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut base = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+    for name in rest.into_iter().rev() {
+        base.push(name);
+    }
+    Ok(base)
 }
 
 /// An exclusive lock on a directory (the parent of `--out`): creations, clean-ups and commits

@@ -20,10 +20,62 @@ pub fn say(text: &str) {
     }
 }
 
+/// Prints a note (a summary, a warning) to stderr, unless `--quiet`.
+pub fn note(text: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprint!("{text}");
+    }
+}
+
 /// Prints a command's own output to stdout; a closed pipe (`dianzhi demo | head`) is not an error.
 pub fn print(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// The pools that did not settle to a point value, one line each (empty when every pool is ok):
+/// a reader of the summary must not have to find them in the table.
+pub fn not_ok<'a>(pools: impl Iterator<Item = (String, &'a str)>) -> String {
+    let odd: Vec<(String, &str)> = pools.filter(|(_, status)| *status != "ok").collect();
+    if odd.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("{} pool(s) not ok:\n", odd.len());
+    for (pool, status) in odd {
+        s.push_str(&format!("  {pool}: {status}\n"));
+    }
+    s
+}
+
+/// The budget of each DIP pool: growth, forecasts, the cap and the transfer, one line per pool.
+pub fn dip_budget_table(pools: &[dianzhi_core::dip::budget::PoolBudget], config: &Config) -> String {
+    use dianzhi_core::dip::budget::RATE_SCALE;
+    let unit = config.money.unit;
+    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
+    // a rate as a percentage with 2 decimals, for reading; the table holds 12 decimals
+    let pct = |v: i128| {
+        format!(
+            "{}%",
+            format_fixed(dianzhi_core::number::div_round(v, 10i128.pow(RATE_SCALE - 4), config.money.rounding), 2)
+        )
+    };
+    let header =
+        ["region", "fund", "year", "growth", "spending forecast", "cap", "transfer", "budget", "balance", "flag"];
+    let rows = pools.iter().map(|p| {
+        vec![
+            p.region.clone(),
+            p.fund.clone(),
+            p.year.to_string(),
+            pct(p.growth_rate),
+            money(p.spending_forecast),
+            money(p.cap),
+            money(p.transfer),
+            money(p.budget),
+            p.balance_rate.map_or_else(|| "-".into(), pct),
+            p.flag.as_str().to_string(),
+        ]
+    });
+    text_table(&header, rows, 3..9)
 }
 
 /// The point-value table of a quarterly clearing: one line per pool.

@@ -40,13 +40,15 @@ pub struct Done {
 
 pub fn run(args: &ScenarioArgs) -> Result<Done> {
     // the scenarios are checked before the scan: a typo should not cost a 100M-row read
+    let mut inputs = args.inputs.paths();
+    inputs.push(&args.scenarios);
+    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
     let scenarios = read_scenarios(&args.scenarios, args.inputs.config_path.as_deref(), &args.config)?;
-    let out = OutDir::prepare(&args.out, args.force, |_| false)?;
     let mut progress = Progress::new(args.quiet);
     let config = &args.config;
     let mut manifest = Manifest::new("scenario", config);
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
-    let (pools, _) = read_pools(&args.inputs, config, &mut progress, &mut manifest)?;
+    let pools = read_pools(&args.inputs, config, &mut progress, &mut manifest)?.pools;
     let baseline = clear(&pools, config)?;
     progress.phase("solve scenarios");
     let solved = solve(&pools, &baseline, config, &scenarios, args.settlements)?;

@@ -15,7 +15,7 @@ use dianzhi_core::settlement::SettledPool;
 use dianzhi_core::Config;
 use serde_json::json;
 
-use crate::failure::Result;
+use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
@@ -29,6 +29,18 @@ pub struct QuarterInputs {
     pub interim: Vec<PathBuf>,
     pub config_path: Option<PathBuf>,
     pub quarters: Vec<Quarter>,
+}
+
+impl QuarterInputs {
+    /// Every path these inputs name (an output must stay apart from them).
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut p: Vec<&Path> = self.claims.iter().map(PathBuf::as_path).collect();
+        p.extend(self.aggregates.as_deref());
+        p.push(&self.budgets);
+        p.extend(self.interim.iter().map(PathBuf::as_path));
+        p.extend(self.config_path.as_deref());
+        p
+    }
 }
 
 pub struct SettleArgs {
@@ -45,16 +57,19 @@ pub struct Settled {
     pub pools: Vec<PoolInput>,
     pub settled: Vec<SettledPool>,
     pub out: PathBuf,
+    /// Claim rows read, and of those the rows in the selected quarters.
+    pub claim_rows: u64,
+    pub selected_rows: u64,
 }
 
 /// Reads budgets, interim payments and claims (or their aggregates) into the pools, recording
-/// every input in the manifest. Returns the pools and the claim rows read.
+/// every input in the manifest. Refuses a selection that holds nothing to settle.
 pub fn read_pools(
     inputs: &QuarterInputs,
     config: &Config,
     progress: &mut Progress,
     manifest: &mut Manifest,
-) -> Result<(Vec<PoolInput>, u64)> {
+) -> Result<Pools> {
     let unit = config.money.unit;
     progress.phase("read budgets and interim");
     let budgets_src = crate::single_file(&inputs.budgets, "budgets")?;
@@ -103,7 +118,41 @@ pub fn read_pools(
 
     progress.phase("settle pools");
     let quarters = (!inputs.quarters.is_empty()).then_some(inputs.quarters.as_slice());
-    Ok((assemble(budgets, claims, interim, quarters)?, claim_rows))
+    let selected = |q: &Quarter| quarters.is_none_or(|qs| qs.contains(q));
+    let selected_rows: u64 = claims.iter().filter(|c| selected(&c.pool.quarter)).map(|c| c.rows).sum();
+    let claim_files = if inputs.aggregates.is_some() { "--aggregates" } else { "--claims" };
+    if claim_rows == 0 {
+        // settling would pay nothing and recover every interim payment in full
+        return Err(Failure::input(format!(
+            "{claim_files}: the claims hold no rows (a header alone); give the quarter's claims"
+        )));
+    }
+    if let Some(qs) = quarters {
+        let named = qs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let of = |it: &mut dyn Iterator<Item = Quarter>| {
+            it.collect::<std::collections::BTreeSet<_>>().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        };
+        if !budgets.iter().any(|b| selected(&b.key.quarter)) {
+            return Err(Failure::input(format!(
+                "--quarter {named}: the budgets have no pool in it (they budget {}); name one of those quarters",
+                of(&mut budgets.iter().map(|b| b.key.quarter))
+            )));
+        }
+        if selected_rows == 0 {
+            return Err(Failure::input(format!(
+                "--quarter {named}: no claims settle in it (the claims settle in {}); name one of those quarters",
+                of(&mut claims.iter().map(|c| c.pool.quarter))
+            )));
+        }
+    }
+    Ok(Pools { pools: assemble(budgets, claims, interim, quarters)?, claim_rows, selected_rows })
+}
+
+/// The pools of a quarter, assembled; the claim rows read and those in the selected quarters.
+pub struct Pools {
+    pub pools: Vec<PoolInput>,
+    pub claim_rows: u64,
+    pub selected_rows: u64,
 }
 
 pub fn extension(format: Format) -> &'static str {
@@ -114,11 +163,11 @@ pub fn extension(format: Format) -> &'static str {
 }
 
 pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Settled> {
-    let out = OutDir::prepare(&args.out, args.force, replaceable)?;
+    let out = OutDir::prepare(&args.out, args.force, replaceable, &args.inputs.paths())?;
     let mut progress = Progress::new(args.quiet);
     let config = &args.config;
     let mut manifest = Manifest::new("settle", config);
-    let (pools, claim_rows) = read_pools(&args.inputs, config, &mut progress, &mut manifest)?;
+    let Pools { pools, claim_rows, selected_rows } = read_pools(&args.inputs, config, &mut progress, &mut manifest)?;
     let settled = clear(&pools, config)?;
 
     progress.phase("write outputs");
@@ -136,7 +185,7 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     manifest.set("totals", totals(&pools, &settled, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(Settled { pools, settled, out })
+    Ok(Settled { pools, settled, out, claim_rows, selected_rows })
 }
 
 fn counts(claim_rows: u64, pools: &[PoolInput], settled: &[SettledPool]) -> serde_json::Value {

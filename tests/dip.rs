@@ -223,7 +223,10 @@ fn special_pools_infeasible_only_at_cost_and_no_cases() {
     assert_rejected(
         &o,
         &dir.path().join("out"),
-        &["infeasible", "region=r2 fund=employee year=2026: budget 100 − reserve 50 − at-cost amounts 900 = -850"],
+        &[
+            "infeasible",
+            "region=r2 fund=employee year=2026: budget 100.00 − reserve 50.00 − at-cost amounts 900.00 = -850.00",
+        ],
     );
     let zero = write(dir.path(), "z.toml", "[pool]\non_infeasible = \"zero\"\n");
     assert_ok(&dip_settle(dir.path(), &t, cases, &["--config", s(&zero)]));

@@ -63,22 +63,27 @@ fn report_refuses_what_it_cannot_read() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-fn chromium() -> PathBuf {
+/// The browser that renders the pages. CI (CI=true) installs it and must have it; elsewhere a
+/// machine without one skips the rendering and says so, rather than failing `cargo test`.
+fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("DIANZHI_CHROMIUM") {
-        return p.into();
+        return Some(p.into());
     }
     for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
         if Path::new(p).is_file() {
-            return p.into();
+            return Some(p.into());
         }
     }
-    panic!("no Chromium to render the report with: install Debian's chromium (apt-get install chromium), as .ci/run does, or set DIANZHI_CHROMIUM");
+    let why = "no Chromium to render the report with: install Debian's chromium (apt-get install chromium), as .ci/run does, or set DIANZHI_CHROMIUM";
+    assert!(std::env::var("CI").is_err(), "{why}");
+    eprintln!("skipped: {why}");
+    None
 }
 
 /// Renders `page` headless at `width` × `height` into `png`.
 fn render(page: &Path, png: &Path, width: u32, height: u32) {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(chromium())
+    let mut child = Command::new(chromium().expect("checked by the caller"))
         .args([
             "--headless",
             "--no-sandbox",
@@ -127,6 +132,9 @@ fn picture(png: &Path) -> ((u32, u32), f64, usize) {
 
 #[test]
 fn the_demo_reports_render_in_chromium() {
+    if chromium().is_none() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");
     assert_ok(&dianzhi(&["demo", "--out", s(&out), "--quiet"]));

@@ -43,7 +43,7 @@ WITH c AS (
                 ELSE 'normal' END AS type
     FROM g
 )
-SELECT case_id, institution_id, region, fund, year, dip_group, kind, level, avg4, paid4, type,
+SELECT case_id, institution_id, region, fund, year, dip_group, kind, level, avg4, paid4, cost4, type,
        CASE WHEN type IN ('special', 'at_cost') THEN NULL ELSE
             -- r = cost / avg at 6 decimals, half_even
             cost4 * 1000000 // avg4 + CASE WHEN 2 * (cost4 * 1000000 % avg4) > avg4
@@ -68,7 +68,8 @@ SELECT institution_id, region, fund, year,
        COUNT(*) FILTER (WHERE type = 'at_cost') AS at_cost_cases,
        SUM(score4) AS score4,
        COALESCE(SUM(paid4) FILTER (WHERE type <> 'at_cost'), 0) AS items4,
-       COALESCE(SUM(paid4) FILTER (WHERE type = 'at_cost'), 0) AS at_cost4
+       COALESCE(SUM(paid4) FILTER (WHERE type = 'at_cost'), 0) AS at_cost4,
+       SUM(cost4) AS cost4
 FROM scored GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE pools AS
@@ -150,7 +151,8 @@ COPY (
            CAST(COALESCE(f.a4, n.a4) AS DECIMAL(38,0)) * 0.0001::DECIMAL(38,4) AS assessment,
            CAST(0 AS DECIMAL(38,2)) AS withheld, CAST(0 AS DECIMAL(38,2)) AS paid,
            CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS due,
-           CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS adjustment
+           CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS adjustment,
+           CAST(cost4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS total_cost
     FROM paid p
     LEFT JOIN inst f ON f.institution_id = p.institution_id AND f.fund = p.fund
     LEFT JOIN inst n ON n.institution_id = p.institution_id AND n.fund IS NULL

@@ -138,7 +138,7 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
             REGIONS.len()
         )));
     }
-    let out = OutDir::prepare(&args.out, args.force, |_| false)?;
+    let out = OutDir::prepare(&args.out, args.force, |_| false, &[])?;
     let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
     let cat = catalogue(args.groups, args.seed);
     let (hosps, weights) = hospitals(args.hospitals, args.regions, args.seed);

@@ -1,6 +1,7 @@
 //! The DIP commands (CONTRACT §6): `dip settle`, `dip presettle`, `dip generate`, and what
 //! they share.
 
+pub mod budget;
 pub mod generate;
 pub mod presettle;
 pub mod settle;
@@ -21,6 +22,13 @@ pub struct Lookups {
     pub groups: PathBuf,
     pub averages: PathBuf,
     pub institutions: PathBuf,
+}
+
+impl Lookups {
+    /// The three tables' paths.
+    pub fn paths(&self) -> [&Path; 3] {
+        [&self.groups, &self.averages, &self.institutions]
+    }
 }
 
 /// The money unit of DIP commands is the fen (0.01 yuan) unless the config names one.

@@ -1,7 +1,7 @@
 //! `dianzhi dip presettle`: one month's payments to every hospital (advance, withholding) and
 //! the budget-execution watch (CONTRACT §6).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::{outputs, tables};
@@ -26,6 +26,8 @@ pub struct PresettleArgs {
     pub point_values: Option<PathBuf>,
     pub payments: Vec<PathBuf>,
     pub funds: Option<PathBuf>,
+    /// Last year's `dip settle` output (its `hospitals` table), for the cost-growth watch.
+    pub last_year: Option<PathBuf>,
     pub config: Config,
     pub config_path: Option<PathBuf>,
     pub out: PathBuf,
@@ -39,10 +41,19 @@ pub struct Presettled {
     pub pools: Vec<PoolExecution>,
     pub hospitals: Vec<HospitalExecution>,
     pub out: PathBuf,
+    /// Whether published point values were given (the hospitals' watch needs them).
+    pub valued: bool,
 }
 
 pub fn run(args: &PresettleArgs) -> Result<Presettled> {
-    let out = OutDir::prepare(&args.out, args.force, |_| false)?;
+    let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.lookups.paths());
+    inputs.extend(args.point_values.as_deref());
+    inputs.extend(args.payments.iter().map(PathBuf::as_path));
+    inputs.extend(args.funds.as_deref());
+    inputs.extend(args.last_year.as_deref());
+    inputs.extend(args.config_path.as_deref());
+    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
     let mut progress = Progress::new(args.quiet);
     let config = &args.config;
     let unit = config.money.unit;
@@ -68,10 +79,26 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
         }
         None => Vec::new(),
     };
-    let mut earlier = Vec::new();
-    for s in if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? } {
-        let (rows, n) = tables::read_payments(&s, unit, Some(args.month))?;
-        earlier.extend(rows);
+    let last_year = match &args.last_year {
+        Some(dir) => {
+            let s = last_year_table(dir)?;
+            let (l, n) = tables::read_last_year(&s, unit, args.month.year - 1)?;
+            manifest.input("last_year", &s.path, sha256_file(&s.path)?, n);
+            if l.is_empty() {
+                return Err(Failure::input(format!(
+                    "--last-year {}: holds no hospital of {}; give the {} year's dip settle output",
+                    s.path.display(),
+                    args.month.year - 1,
+                    args.month.year - 1
+                )));
+            }
+            Some(l)
+        }
+        None => None,
+    };
+    let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
+    let (earlier, counts) = tables::read_payments(&payment_src, unit, Some(args.month))?;
+    for (s, n) in payment_src.iter().zip(counts) {
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
     }
 
@@ -84,12 +111,29 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
         manifest.input("cases", &f.path, sha256_file(&f.path)?, f.rows);
     }
 
+    if scan.rows == 0 {
+        return Err(Failure::input("--cases: the cases hold no rows (a header alone); give the discharged cases"));
+    }
+    if !scan.sums.iter().any(|m| m.month == args.month) {
+        let months: std::collections::BTreeSet<String> = scan.sums.iter().map(|m| m.month.to_string()).collect();
+        return Err(Failure::input(format!(
+            "--month {}: no case was discharged in it ({}); pay a month the cases hold",
+            args.month,
+            if months.is_empty() {
+                format!("no case of {} either", args.month.year)
+            } else {
+                format!("the cases of {} are of {}", args.month.year, months.into_iter().collect::<Vec<_>>().join(", "))
+            }
+        )));
+    }
+
     progress.phase("pay the month");
     let no_values = Default::default();
     let payments =
         presettle(&scan.sums, args.month, values.as_ref().unwrap_or(&no_values), config).map_err(Failure::input)?;
-    let (pools, hospitals) = execution(&scan.sums, args.month, &payments, &earlier, &funds, values.as_ref(), config)
-        .map_err(Failure::input)?;
+    let (pools, hospitals) =
+        execution(&scan.sums, args.month, &payments, &earlier, &funds, values.as_ref(), last_year.as_ref(), config)
+            .map_err(Failure::input)?;
 
     progress.phase("write outputs");
     let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
@@ -120,10 +164,28 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     );
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(Presettled { payments: payments.len(), pools, hospitals, out })
+    Ok(Presettled { payments: payments.len(), pools, hospitals, out, valued: values.is_some() })
 }
 
-/// The budget-execution warnings: flagged pools and the ten hospitals furthest over.
+/// Last year's `hospitals` table: `DIR/hospitals.parquet` or `.csv`, or the table itself.
+fn last_year_table(path: &Path) -> Result<dianzhi_columnar::Source> {
+    if !path.is_dir() {
+        return single(path, "last year's hospitals");
+    }
+    let found: Vec<PathBuf> =
+        ["parquet", "csv"].iter().map(|e| path.join(format!("hospitals.{e}"))).filter(|p| p.is_file()).collect();
+    match found.as_slice() {
+        [one] => single(one, "last year's hospitals"),
+        _ => Err(Failure::input(format!(
+            "--last-year {}: expected one hospitals table (hospitals.parquet or hospitals.csv) of last year's dip settle, found {}",
+            path.display(),
+            found.len()
+        ))),
+    }
+}
+
+/// The budget-execution warnings: flagged pools, the ten hospitals furthest over, and the
+/// hospitals with the most of the watch's flags.
 pub fn warnings(done: &Presettled, config: &Config) -> String {
     let unit = config.money.unit;
     let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
@@ -141,6 +203,9 @@ pub fn warnings(done: &Presettled, config: &Config) -> String {
             p.budget.map_or_else(|| "-".into(), money),
         ));
     }
+    if !done.valued {
+        s.push_str("note: without --point-values the hospitals' execution (items against their scores' value) is empty; give the published point values to watch hospitals\n");
+    }
     let mut over: Vec<&HospitalExecution> = done.hospitals.iter().filter(|h| !h.flag.is_empty()).collect();
     over.sort_by(|a, b| b.ratio.cmp(&a.ratio).then_with(|| a.institution_id.cmp(&b.institution_id)));
     if !over.is_empty() {
@@ -156,6 +221,31 @@ pub fn warnings(done: &Presettled, config: &Config) -> String {
                 money(h.item_to_date),
                 h.score_value_to_date.map_or_else(|| "-".into(), money),
                 share(h.ratio)
+            ));
+        }
+    }
+    let watched = done.hospitals.iter().filter(|h| !h.cost_flag.is_empty() || !h.exam_flag.is_empty()).count();
+    if watched > 0 {
+        let mut most: Vec<&HospitalExecution> = done.hospitals.iter().filter(|h| h.flags() > 0).collect();
+        most.sort_by(|a, b| {
+            b.flags().cmp(&a.flags()).then_with(|| (&a.pool, &a.institution_id).cmp(&(&b.pool, &b.institution_id)))
+        });
+        s.push_str(&format!(
+            "{watched} hospital(s) above the watch's cost growth or exam share; those with the most flags:\n"
+        ));
+        for h in most.iter().take(10) {
+            let flags: Vec<&str> = [(h.flag, "over"), (h.cost_flag, "cost growth"), (h.exam_flag, "exam share")]
+                .iter()
+                .filter(|(f, _)| !f.is_empty())
+                .map(|(_, name)| *name)
+                .collect();
+            s.push_str(&format!(
+                "  {} in {}: {} (cost growth {}, exam share {})\n",
+                h.institution_id,
+                h.pool,
+                flags.join(", "),
+                share(h.cost_growth),
+                share(h.exam_share)
             ));
         }
     }

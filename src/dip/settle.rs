@@ -39,12 +39,19 @@ pub struct DipSettleArgs {
 pub struct DipSettled {
     pub pools: Vec<DipPool>,
     pub cleared: Vec<ClearedPool>,
+    /// Case rows read, and of those the rows left out by `--year`.
     pub cases: u64,
+    pub other_years: u64,
     pub out: PathBuf,
 }
 
 pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<DipSettled> {
-    let out = OutDir::prepare(&args.out, args.force, replaceable)?;
+    let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.lookups.paths());
+    inputs.push(&args.funds);
+    inputs.extend(args.payments.iter().map(PathBuf::as_path));
+    inputs.extend(args.config_path.as_deref());
+    let out = OutDir::prepare(&args.out, args.force, replaceable, &inputs)?;
     let mut progress = Progress::new(args.quiet);
     let config = &args.config;
     let unit = config.money.unit;
@@ -56,10 +63,8 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let (funds, n) = tables::read_funds(&funds_src, unit)?;
     manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
     let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
-    let mut payments = Vec::new();
-    for s in &payment_src {
-        let (rows, n) = tables::read_payments(s, unit, None)?;
-        payments.extend(rows);
+    let (payments, payment_rows) = tables::read_payments(&payment_src, unit, None)?;
+    for (s, n) in payment_src.iter().zip(payment_rows) {
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
     }
 
@@ -83,6 +88,19 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let (scan, hashes) = (scan?, hashes?);
     for (f, h) in scan.files.iter().zip(hashes) {
         manifest.input("cases", &f.path, h, f.rows);
+    }
+    let other_years: u64 = scan.other_years.values().sum();
+    if scan.rows == 0 {
+        return Err(Failure::input(
+            "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
+        ));
+    }
+    if let Some(year) = args.year.filter(|_| other_years == scan.rows) {
+        let years: Vec<String> = scan.other_years.keys().map(ToString::to_string).collect();
+        return Err(Failure::input(format!(
+            "--year {year}: no case was discharged in it (the cases are of {}); name one of those years",
+            years.join(", ")
+        )));
     }
 
     progress.phase("clear pools");
@@ -138,7 +156,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     manifest.set("totals", totals(&pools, &cleared, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(DipSettled { pools, cleared, cases: scan.rows, out })
+    Ok(DipSettled { pools, cleared, cases: scan.rows, other_years, out })
 }
 
 fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_json::Value {

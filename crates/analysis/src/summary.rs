@@ -75,6 +75,20 @@ pub fn sums_by(df: &DataFrame, keys: &[&str], values: &[&str]) -> Result<DataFra
         .collect()?)
 }
 
+/// Per group of `keys` (sorted): how many rows have `column` above zero (`above`) and below it
+/// (`below`). Only the sign of each decimal is looked at.
+pub fn signs_by(df: &DataFrame, keys: &[&str], column: &str) -> Result<DataFrame, Error> {
+    // a decimal's sign survives the cast to f64 (no nonzero decimal becomes 0.0)
+    let v = col(column).cast(DataType::Float64);
+    Ok(df
+        .clone()
+        .lazy()
+        .group_by_stable(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg([v.clone().gt(lit(0.0)).sum().alias("above"), v.lt(lit(0.0)).sum().alias("below")])
+        .sort(keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default())
+        .collect()?)
+}
+
 /// `a` with the columns of `b` beside each row whose `keys` match (rows of `a` in their order).
 pub fn left_join(a: &DataFrame, b: &DataFrame, keys: &[&str]) -> Result<DataFrame, Error> {
     let on: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();

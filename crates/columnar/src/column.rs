@@ -248,13 +248,15 @@ fn bind(path: &Path, schema: &Schema, specs: &[Spec], csv: bool) -> Result<Vec<O
             let Some((i, field)) = schema.column_with_name(spec.name) else {
                 if spec.required {
                     let present: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    let has = if present.is_empty() {
+                        "the file has no header row: it is empty".to_string()
+                    } else {
+                        format!("the file has: {}", present.join(", "))
+                    };
                     return Err(InputError::column(
                         path,
                         spec.name,
-                        format!(
-                            "required column is missing (the file has: {}); add it or rename the column that holds it",
-                            present.join(", ")
-                        ),
+                        format!("required column is missing ({has}); add it or rename the column that holds it"),
                     ));
                 }
                 return Ok(None);
@@ -307,7 +309,15 @@ fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
             Kind::Month => "text YYYY-MM or a date",
             Kind::Points | Kind::Money => "an integer or DECIMAL",
         };
-        Err(format!("has type {t}; expected {expected}"))
+        let hint = match spec.kind {
+            // a numeric code read as a number: cast it back to text
+            Kind::Text if t.is_integer() => format!(
+                " (DuckDB: CAST({name} AS VARCHAR); pyarrow: pc.cast(col, pa.string()); mind leading zeros a number has lost)",
+                name = spec.name
+            ),
+            _ => String::new(),
+        };
+        Err(format!("has type {t}; expected {expected}{hint}"))
     }
 }
 

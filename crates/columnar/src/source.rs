@@ -83,3 +83,16 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
     out.dedup();
     Ok(out)
 }
+
+/// Every path an argument names, whatever its extension: the path itself when it exists (or
+/// is no glob), else the glob's matches. Used to keep outputs away from inputs.
+pub fn named_paths(arg: &Path) -> Vec<PathBuf> {
+    let text = arg.to_string_lossy();
+    if arg.exists() || !text.contains(['*', '?', '[']) {
+        return vec![arg.to_path_buf()];
+    }
+    match glob::glob(&text) {
+        Ok(paths) => paths.flatten().collect(),
+        Err(_) => vec![arg.to_path_buf()],
+    }
+}

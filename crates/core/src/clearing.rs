@@ -162,6 +162,8 @@ pub fn clear(pools: &[PoolInput], config: &Config) -> Result<Vec<SettledPool>, C
     let settled: Vec<SettledPool> =
         pools.par_iter().map(|p| settle_pool(p, config)).collect::<Result<_, Overflow>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
+        let unit = config.money.unit;
+        let money = |v: i128| crate::number::format_fixed(unit.to_output(v), unit.decimals);
         let mut o = Offenders::default();
         for (p, s) in pools.iter().zip(&settled) {
             if s.point_value.status == Status::Infeasible {
@@ -169,10 +171,10 @@ pub fn clear(pools: &[PoolInput], config: &Config) -> Result<Vec<SettledPool>, C
                     format!(
                         "{}: budget {} − charges {} − fixed amounts {} = {}",
                         p.key,
-                        show(p.budget),
-                        show(p.charges),
-                        show(s.totals.fixed_amount),
-                        show(s.point_value.floating_money)
+                        money(p.budget),
+                        money(p.charges),
+                        money(s.totals.fixed_amount),
+                        money(s.point_value.floating_money)
                     )
                 });
             }

@@ -35,6 +35,7 @@ impl Default for MoneyConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct PointValueConfig {
     /// Decimals of the published point value.
+    #[serde(deserialize_with = "decimals")]
     pub scale: u32,
     pub pay_with: PayWith,
 }
@@ -217,4 +218,30 @@ mod unit_text {
             ))
         })
     }
+}
+
+/// A count of decimals (`scale = 4`): a bare whole number. Text such as `"4"` is refused with
+/// that fix, where serde alone would say "expected u32".
+pub fn decimals<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number of decimals written without quotes, e.g. scale = 4")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v)
+                .map_err(|_| E::custom(format!("{v} is not a number of decimals (0 or more), e.g. scale = 4")))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::custom(format!("{v} is too many decimals")))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u32, E> {
+            Err(E::custom(format!(
+                "\"{v}\" is text; a number of decimals is written without quotes, e.g. scale = {}",
+                v.trim()
+            )))
+        }
+    }
+    d.deserialize_any(Visitor)
 }

@@ -19,6 +19,7 @@ pub mod number;
 pub mod period;
 pub mod point_value;
 pub mod pool;
+pub mod rational;
 pub mod scenario;
 pub mod settlement;
 

@@ -22,7 +22,7 @@ use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind,
 use crate::error::{InputError, Place, Result};
 use crate::source::Source;
 
-pub const CASES: [Spec; 10] = [
+pub const CASES: [Spec; 11] = [
     required("case_id", Kind::Text),
     required("institution_id", Kind::Text),
     required("region", Kind::Text),
@@ -33,6 +33,7 @@ pub const CASES: [Spec; 10] = [
     required("fund_paid", Kind::Money),
     optional("aux_factor", Kind::Points),
     optional("special_score", Kind::Points),
+    optional("exam_cost", Kind::Money),
 ];
 const CASE_ID: usize = 0;
 const INSTITUTION: usize = 1;
@@ -44,6 +45,7 @@ const COST: usize = 6;
 const PAID: usize = 7;
 const AUX: usize = 8;
 const SPECIAL: usize = 9;
+const EXAM: usize = 10;
 
 /// The lookup tables of a run, indexed for the scan.
 pub struct Catalog {
@@ -132,6 +134,8 @@ pub struct CaseScan {
     pub sums: Vec<MonthCases>,
     pub files: Vec<FileRows>,
     pub rows: u64,
+    /// Cases left out by `ScanOptions::year`, per year of discharge.
+    pub other_years: BTreeMap<i32, u64>,
 }
 
 /// Where a cell is: file index, row or line number, CSV or not.
@@ -182,6 +186,7 @@ struct Worker {
     spill: Option<SpillWriter>,
     problems: Problems,
     rows: Vec<u64>,
+    other_years: BTreeMap<i32, u64>,
 }
 
 /// The hash of a case_id in the duplicate check (fixed seed: the same in every worker).
@@ -217,6 +222,7 @@ pub fn scan_cases(
                 spill: options.spill.map(CaseSpill::writer),
                 problems: Problems::default(),
                 rows: vec![0; sources.len()],
+                other_years: BTreeMap::new(),
             };
             loop {
                 let at = next.fetch_add(1, Ordering::Relaxed);
@@ -235,7 +241,11 @@ pub fn scan_cases(
     let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
     let mut hashes = Vec::new();
     let mut sums: BTreeMap<(String, DipPoolKey, Month), CaseSums> = BTreeMap::new();
+    let mut other_years: BTreeMap<i32, u64> = BTreeMap::new();
     for w in done {
+        for (y, n) in &w.other_years {
+            *other_years.entry(*y).or_default() += n;
+        }
         for (f, rows) in files.iter_mut().zip(&w.rows) {
             f.rows += rows;
         }
@@ -264,7 +274,7 @@ pub fn scan_cases(
         .map(|((institution_id, pool, month), sums)| MonthCases { institution_id, pool, month, sums })
         .collect();
     let rows = files.iter().map(|f| f.rows).sum();
-    Ok(CaseScan { sums, files, rows })
+    Ok(CaseScan { sums, files, rows, other_years })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -283,7 +293,7 @@ fn scan_unit(
     let mut parsed: Vec<Option<Month>> = Vec::new();
     let (mut inst, mut region, mut fund, mut group) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut months = Vec::new();
-    let mut numbers: [Vec<i128>; 4] = Default::default();
+    let mut numbers: [Vec<i128>; 5] = Default::default();
     let mut scratch = Vec::new();
     column::read_unit(unit, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
@@ -302,7 +312,7 @@ fn scan_unit(
         column::text_ids(col(GROUP).expect("required"), &mut w.texts, GROUP, &mut group);
         column::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut parsed, &mut months)
             .map_err(|(i, m)| err(MONTH, i, m))?;
-        for (n, k) in [COST, PAID, AUX, SPECIAL].into_iter().enumerate() {
+        for (n, k) in [COST, PAID, AUX, SPECIAL, EXAM].into_iter().enumerate() {
             match col(k) {
                 Some(a) => {
                     if layout.specs[k].required {
@@ -354,7 +364,34 @@ fn scan_unit(
                     err(SPECIAL, i, format!("{} is negative; a special score is ≥ 0", show(numbers[3][i]))).into()
                 );
             }
+            let exam = numbers[4][i];
+            column::check_money(exam, money).map_err(|m| err(EXAM, i, m))?;
+            if exam < 0 || exam > cost {
+                return Err(err(
+                    EXAM,
+                    i,
+                    format!(
+                        "{} is outside [0, total_cost {}]; exam and lab cost is part of the case's cost",
+                        show(exam),
+                        show(cost)
+                    ),
+                )
+                .into());
+            }
+            if paid > cost {
+                return Err(err(
+                    PAID,
+                    i,
+                    format!(
+                        "{} is above the case's total_cost {}; the fund pays at most the case's cost",
+                        show(paid),
+                        show(cost)
+                    ),
+                )
+                .into());
+            }
             if options.year.is_some_and(|y| y != month.year) {
+                *w.other_years.entry(month.year).or_default() += 1;
                 continue;
             }
             let (h, r, f) = (inst[i].expect("checked"), region[i].expect("checked"), fund[i].expect("checked"));
@@ -418,6 +455,16 @@ fn scan_unit(
                 }
             };
             s.cases += 1;
+            s.total_cost = s
+                .total_cost
+                .checked_add(cost)
+                .ok_or(dianzhi_core::number::Overflow("Σ total_cost"))
+                .map_err(|e| err(COST, i, format!("{e}: the sums exceed 128-bit integers")))?;
+            s.exam_cost = s
+                .exam_cost
+                .checked_add(exam)
+                .ok_or(dianzhi_core::number::Overflow("Σ exam_cost"))
+                .map_err(|e| err(EXAM, i, format!("{e}: the sums exceed 128-bit integers")))?;
             match scored.kind {
                 CaseType::Low => s.low += 1,
                 CaseType::High => s.high += 1,

@@ -1,5 +1,6 @@
 //! The `dip settle` output tables (CONTRACT §6, Outputs).
 
+use dianzhi_core::dip::budget::{PoolBudget, RATE_SCALE};
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
 use dianzhi_core::dip::presettle::{HospitalExecution, Payment, PoolExecution, SHARE_SCALE};
 use dianzhi_core::number::{Dec, Decimal, SCALE};
@@ -83,6 +84,8 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     t.decimal("paid", unit.decimals, money(&|h, _| h.paid));
     t.decimal("due", unit.decimals, money(&|_, c| c.due));
     t.decimal("adjustment", unit.decimals, money(&|_, c| c.adjustment));
+    // Σ total_cost of every case: next year's watch compares its cost per case with this
+    t.decimal("total_cost", unit.decimals, money(&|h, _| h.cases.sums.total_cost));
     t
 }
 
@@ -137,5 +140,56 @@ pub fn execution_hospitals(rows: &[HospitalExecution], config: &Config) -> Table
     );
     t.nullable_decimal("ratio", SHARE_SCALE, rows.iter().map(|h| h.ratio).collect());
     t.text("flag", rows.iter().map(|h| h.flag.to_string()).collect());
+    t.int("cases_to_date", rows.iter().map(|h| h.cases_to_date as i64).collect());
+    t.decimal("cost_per_case", unit.decimals, rows.iter().map(|h| unit.to_output(h.cost_per_case)).collect());
+    t.nullable_decimal("cost_growth", SHARE_SCALE, rows.iter().map(|h| h.cost_growth).collect());
+    t.text("cost_flag", rows.iter().map(|h| h.cost_flag.to_string()).collect());
+    t.nullable_decimal("exam_share", SHARE_SCALE, rows.iter().map(|h| h.exam_share).collect());
+    t.text("exam_flag", rows.iter().map(|h| h.exam_flag.to_string()).collect());
+    t
+}
+
+/// `funds` of `dip budget`: the year's budget per pool, what `dip settle --funds` and `dip
+/// presettle --funds` read as is.
+pub fn budget_funds(pools: &[PoolBudget], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let money = |f: &dyn Fn(&PoolBudget) -> i128| pools.iter().map(|p| unit.to_output(f(p))).collect();
+    let mut t = Table::default();
+    t.text("region", pools.iter().map(|p| p.region.clone()).collect());
+    t.text("fund", pools.iter().map(|p| p.fund.clone()).collect());
+    t.int("year", pools.iter().map(|p| i64::from(p.year)).collect());
+    t.decimal("budget", unit.decimals, money(&|p| p.budget));
+    t.decimal("payment_ratio", SCALE, pools.iter().map(|p| at4(p.payment_ratio)).collect());
+    t.decimal("reserve", unit.decimals, money(&|p| p.reserve));
+    t
+}
+
+/// `growth` of `dip budget`: every step from the history to the budget, per pool.
+pub fn budget_growth(pools: &[PoolBudget], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let money = |f: &dyn Fn(&PoolBudget) -> i128| pools.iter().map(|p| unit.to_output(f(p))).collect();
+    let rate = |f: &dyn Fn(&PoolBudget) -> i128| pools.iter().map(f).collect();
+    let mut t = Table::default();
+    t.text("region", pools.iter().map(|p| p.region.clone()).collect());
+    t.text("fund", pools.iter().map(|p| p.fund.clone()).collect());
+    t.int("year", pools.iter().map(|p| i64::from(p.year)).collect());
+    t.decimal("spending_base", unit.decimals, money(&|p| p.spending_base));
+    t.decimal("growth_y3", RATE_SCALE, rate(&|p| p.growth[0]));
+    t.decimal("growth_y2", RATE_SCALE, rate(&|p| p.growth[1]));
+    t.decimal("growth_y1", RATE_SCALE, rate(&|p| p.growth[2]));
+    t.decimal("history_rate", RATE_SCALE, rate(&|p| p.history_rate));
+    t.decimal("population", RATE_SCALE, rate(&|p| p.population));
+    t.decimal("technology", RATE_SCALE, rate(&|p| p.technology));
+    t.decimal("adjustment", RATE_SCALE, rate(&|p| p.adjustment));
+    t.decimal("growth_rate", RATE_SCALE, rate(&|p| p.growth_rate));
+    t.decimal("spending_forecast", unit.decimals, money(&|p| p.spending_forecast));
+    t.decimal("income_forecast", unit.decimals, money(&|p| p.income_forecast));
+    t.decimal("cap", unit.decimals, money(&|p| p.cap));
+    t.decimal("shortfall", unit.decimals, money(&|p| p.shortfall));
+    t.decimal("transfer", unit.decimals, money(&|p| p.transfer));
+    t.decimal("budget", unit.decimals, money(&|p| p.budget));
+    t.decimal("reserve", unit.decimals, money(&|p| p.reserve));
+    t.nullable_decimal("balance_rate", RATE_SCALE, pools.iter().map(|p| p.balance_rate).collect());
+    t.text("flag", pools.iter().map(|p| p.flag.as_str().to_string()).collect());
     t
 }

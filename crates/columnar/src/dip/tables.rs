@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use dianzhi_core::dip::budget::HistoryRow;
 use dianzhi_core::dip::clearing::{DipPoolKey, FundRow, PaymentRow};
-use dianzhi_core::dip::presettle::{PublishedValue, PublishedValues};
+use dianzhi_core::dip::presettle::{LastYear, PublishedValue, PublishedValues};
 use dianzhi_core::dip::score::Group;
 use dianzhi_core::number::{show, Decimal, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Month;
@@ -42,6 +43,21 @@ pub const PAYMENTS: [Spec; 8] = [
     required("paid", Kind::Money),
     required("withheld", Kind::Money),
     optional("gross", Kind::Money),
+];
+pub const HISTORY: [Spec; 5] = [
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("year", Kind::Label),
+    required("income", Kind::Money),
+    required("spending", Kind::Money),
+];
+pub const LAST_YEAR: [Spec; 6] = [
+    required("institution_id", Kind::Text),
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("year", Kind::Label),
+    required("cases", Kind::Label),
+    required("total_cost", Kind::Money),
 ];
 pub const POINT_VALUES: [Spec; 4] = [
     required("region", Kind::Text),
@@ -160,9 +176,108 @@ pub fn read_funds(source: &Source, unit: MoneyUnit) -> Result<(Vec<FundRow>, u64
     Ok((out, count))
 }
 
-/// Payment rows (the output of `dip presettle`); rows for one key are summed later. With
-/// `before`, every row must be of an earlier month (the months already paid).
-pub fn read_payments(source: &Source, unit: MoneyUnit, before: Option<Month>) -> Result<(Vec<PaymentRow>, u64)> {
+/// A budget history (`dip budget --history`): each pool's income and DIP spending per year,
+/// money ≥ 0 and a multiple of the unit; a (region, fund, year) given twice is an error.
+pub fn read_history(source: &Source, unit: MoneyUnit) -> Result<(Vec<HistoryRow>, u64)> {
+    let (rows, count) = read_rows(source, &HISTORY, unit, true)?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut at: HashMap<(String, String, i32), RowAt> = HashMap::new();
+    for r in rows {
+        let year = year(source, &r, 2, "year")?;
+        for (i, column) in ["income", "spending"].into_iter().enumerate() {
+            if r.numbers[i] < 0 {
+                return Err(r
+                    .at
+                    .error(source, column, format!("{} is negative; a year's {column} is ≥ 0", show(r.numbers[i])))
+                    .into());
+            }
+        }
+        let key = (r.texts[0].clone(), r.texts[1].clone(), year);
+        if let Some(first) = at.insert(key.clone(), r.at) {
+            return Err(duplicate(
+                source,
+                &format!("history row for region={} fund={} year={}", key.0, key.1, key.2),
+                first,
+                r.at,
+            ));
+        }
+        out.push(HistoryRow { region: key.0, fund: key.1, year, income: r.numbers[0], spending: r.numbers[1] });
+    }
+    Ok((out, count))
+}
+
+/// Last year's `hospitals` table of `dip settle` (`dip presettle --last-year`): cases and Σ
+/// total_cost per (institution_id, region, fund) of `year`; other years' rows are left aside.
+pub fn read_last_year(source: &Source, unit: MoneyUnit, year: i32) -> Result<(LastYear, u64)> {
+    let (rows, count) = read_rows(source, &LAST_YEAR, unit, true)?;
+    let mut out = LastYear::new();
+    let mut at: HashMap<(String, String, String), RowAt> = HashMap::new();
+    for r in rows {
+        if self::year(source, &r, 3, "year")? != year {
+            continue;
+        }
+        let cases: u64 = r.texts[4]
+            .parse()
+            .map_err(|_| r.at.error(source, "cases", format!("'{}' is not a count of cases", r.texts[4])))?;
+        let key = (r.texts[0].clone(), r.texts[1].clone(), r.texts[2].clone());
+        if let Some(first) = at.insert(key.clone(), r.at) {
+            return Err(duplicate(
+                source,
+                &format!("hospital {} in region={} fund={}", key.0, key.1, key.2),
+                first,
+                r.at,
+            ));
+        }
+        out.insert(key, (cases, r.numbers[0]));
+    }
+    Ok((out, count))
+}
+
+/// Payment rows of every file (outputs of `dip presettle`, e.g. one per month), with each file's
+/// row count; rows for one (institution, pool) are summed later. A month paid twice to one
+/// hospital and pool — the same month given again under another file name — is an error naming
+/// both rows: summed, it would count the month twice. With `before`, every row must be of an
+/// earlier month (the months already paid).
+pub fn read_payments(
+    sources: &[Source],
+    unit: MoneyUnit,
+    before: Option<Month>,
+) -> Result<(Vec<PaymentRow>, Vec<u64>)> {
+    let mut out = Vec::new();
+    let mut counts = Vec::with_capacity(sources.len());
+    let mut seen: HashMap<(String, DipPoolKey, Month), (usize, RowAt)> = HashMap::new();
+    for (f, source) in sources.iter().enumerate() {
+        let (rows, count) = read_payment_file(source, unit, before)?;
+        for (row, month, at) in rows {
+            let key = (row.institution_id.clone(), row.pool.clone(), month);
+            if let Some((first_file, first)) = seen.insert(key, (f, at)) {
+                let first_place = if first_file == f {
+                    first.to_string()
+                } else {
+                    format!("{} {first}", sources[first_file].path.display())
+                };
+                return Err(InputError::file(
+                    &source.path,
+                    format!(
+                        "{at}: institution {} in {} is paid for {month} again (first at {first_place}); give each month's payments once",
+                        row.institution_id, row.pool
+                    ),
+                )
+                .into());
+            }
+            out.push(row);
+        }
+        counts.push(count);
+    }
+    Ok((out, counts))
+}
+
+/// One payments file: each row with its month and place.
+fn read_payment_file(
+    source: &Source,
+    unit: MoneyUnit,
+    before: Option<Month>,
+) -> Result<(Vec<(PaymentRow, Month, RowAt)>, u64)> {
     let (rows, count) = read_rows(source, &PAYMENTS, unit, true)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -191,7 +306,8 @@ pub fn read_payments(source: &Source, unit: MoneyUnit, before: Option<Month>) ->
                 .into());
         }
         let pool = DipPoolKey { region: r.texts[1].clone(), fund: r.texts[2].clone(), year };
-        out.push(PaymentRow { institution_id: r.texts[0].clone(), pool, paid: r.numbers[0], withheld: r.numbers[1] });
+        let row = PaymentRow { institution_id: r.texts[0].clone(), pool, paid: r.numbers[0], withheld: r.numbers[1] };
+        out.push((row, month, r.at));
     }
     Ok((out, count))
 }

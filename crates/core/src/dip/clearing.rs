@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::clearing::{list, Offenders};
 use crate::config::{Config, OnInfeasible};
 use crate::dip::config::{AssessmentMode, Basis};
-use crate::number::{add, div_to_scale, mul, pow10, show, sub, Dec, Decimal, Overflow};
+use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow};
 use crate::point_value::{PoolTotals, Status};
 use crate::settlement::{solve_pool, Share, Solved};
 
@@ -62,6 +62,10 @@ pub struct CaseSums {
     pub items: i128,
     /// Σ fund_paid of at-cost cases.
     pub at_cost_amount: i128,
+    /// Σ total_cost of every case (the execution watch's cost per case).
+    pub total_cost: i128,
+    /// Σ exam_cost (检查检验费用) of every case; 0 where the cases do not give it.
+    pub exam_cost: i128,
 }
 
 impl CaseSums {
@@ -75,6 +79,8 @@ impl CaseSums {
         self.score = add(self.score, o.score, "Σ score")?;
         self.items = add(self.items, o.items, "Σ fund_paid")?;
         self.at_cost_amount = add(self.at_cost_amount, o.at_cost_amount, "Σ at-cost amount")?;
+        self.total_cost = add(self.total_cost, o.total_cost, "Σ total_cost")?;
+        self.exam_cost = add(self.exam_cost, o.exam_cost, "Σ exam_cost")?;
         Ok(())
     }
 
@@ -254,6 +260,8 @@ pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, Dip
     }
     let cleared: Vec<ClearedPool> = pools.par_iter().map(|p| clear_pool(p, config)).collect::<Result<_, Overflow>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
+        let unit = config.money.unit;
+        let money = |v: i128| crate::number::format_fixed(unit.to_output(v), unit.decimals);
         let mut o = Offenders::default();
         for (p, c) in pools.iter().zip(&cleared) {
             if c.status == DipStatus::Infeasible {
@@ -261,10 +269,10 @@ pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, Dip
                     format!(
                         "{}: budget {} − reserve {} − at-cost amounts {} = {}",
                         p.fund.key,
-                        show(p.fund.budget),
-                        show(p.fund.reserve),
-                        show(c.sums.at_cost_amount),
-                        show(c.solved.point_value.floating_money)
+                        money(p.fund.budget),
+                        money(p.fund.reserve),
+                        money(c.sums.at_cost_amount),
+                        money(c.solved.point_value.floating_money)
                     )
                 });
             }
@@ -588,7 +596,7 @@ mod tests {
         assert!(clear(&[pool(h.clone(), 100 * ONE)], &fen()).is_ok());
         h.cases.sums.at_cost_amount = 200 * ONE;
         let err = clear(&[pool(h.clone(), 100 * ONE)], &fen()).unwrap_err();
-        assert!(err.to_string().contains("at-cost amounts 200 = -100"), "{err}");
+        assert!(err.to_string().contains("at-cost amounts 200.00 = -100.00"), "{err}");
         let err = assemble(vec![], vec![h.cases.clone()], vec![], None).unwrap_err();
         assert!(err.to_string().contains("region=r1 fund=employee year=2026"), "{err}");
         let orphan = PaymentRow { institution_id: "Z".into(), pool: key(), paid: ONE, withheld: 0 };

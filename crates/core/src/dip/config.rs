@@ -13,12 +13,14 @@ pub struct DipConfig {
     pub special: SpecialConfig,
     pub clearing: ClearingConfig,
     pub presettle: PresettleConfig,
+    pub watch: WatchConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScoreConfig {
     /// Decimals of a case score (0–4), rounded once with money.rounding.
+    #[serde(deserialize_with = "crate::config::decimals")]
     pub scale: u32,
     /// Replaces the level coefficient for groups of kind `basic` (基层病种).
     #[serde(with = "decimal_text")]
@@ -168,6 +170,38 @@ impl Default for PresettleConfig {
     }
 }
 
+/// The execution watch (预算执行监控): warning levels on a pool's share of the budget used, and
+/// the per-hospital indicators of cost growth and exam share.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    /// Blue (the first, mildest level); "" leaves it off.
+    #[serde(with = "decimal_text::optional")]
+    pub blue: Option<Decimal>,
+    #[serde(with = "decimal_text")]
+    pub yellow: Decimal,
+    #[serde(with = "decimal_text")]
+    pub red: Decimal,
+    /// 次均费用增长率: a hospital's cost per case may grow this much on last year's.
+    #[serde(with = "decimal_text")]
+    pub max_cost_growth: Decimal,
+    /// 检查检验占比: exam and lab cost's share of the total cost.
+    #[serde(with = "decimal_text")]
+    pub max_exam_share: Decimal,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            blue: None,
+            yellow: Decimal::new(8, 1),
+            red: Decimal::ONE,
+            max_cost_growth: Decimal::new(5, 2),
+            max_exam_share: Decimal::new(2, 1),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PresettleBasis {
@@ -245,6 +279,27 @@ impl DipConfig {
                  reserve withheld from monthly payments at 5% (0.05)"
             ));
         }
+        let w = &self.watch;
+        let (yellow, red) = (Dec::from(w.yellow), Dec::from(w.red));
+        positive("dip.watch.yellow", yellow)?;
+        positive("dip.watch.red", red)?;
+        if cmp(red, yellow)?.is_le() {
+            return Err(format!("dip.watch.red = \"{red}\" must be above dip.watch.yellow = \"{yellow}\""));
+        }
+        if let Some(blue) = w.blue.map(Dec::from) {
+            positive("dip.watch.blue", blue)?;
+            if cmp(yellow, blue)?.is_le() {
+                return Err(format!(
+                    "dip.watch.blue = \"{blue}\" must be below dip.watch.yellow = \"{yellow}\" (or \"\" to leave it off)"
+                ));
+            }
+        }
+        let growth = Dec::from(w.max_cost_growth);
+        at_most("dip.watch.max_cost_growth", growth, FACTOR_DECIMALS)?;
+        if cmp(growth, Dec::new(-1, 0))?.is_le() {
+            return Err(format!("dip.watch.max_cost_growth = \"{growth}\" must be above -1"));
+        }
+        share("dip.watch.max_exam_share", w.max_exam_share.into())?;
         Ok(())
     }
 }

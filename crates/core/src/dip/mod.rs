@@ -9,8 +9,10 @@
 //!
 //! - [`config`]: the `[dip.*]` policy keys
 //! - [`score`]: one case's type and score
+//! - [`budget`]: the year's budget per pool from its history (以收定支)
 //! - [`clearing`]: pools, point values, each hospital's payment and year-end clearing
 
+pub mod budget;
 pub mod clearing;
 pub mod config;
 pub mod presettle;

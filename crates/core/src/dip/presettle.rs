@@ -8,9 +8,11 @@
 //! withheld = round(gross × withhold_rate)                     (质量保证金, ≤ 5%)
 //! paid     = gross − withheld
 //! ```
-//! Execution: per pool, the year's paid + withheld so far against the budget (yellow at 80%,
-//! red at 100%); per hospital, its item cost so far against its scores at the published value
-//! (over when above 100%: an overspend on its way).
+//! Execution: per pool, the year's paid + withheld so far against the budget (`[dip.watch]`
+//! levels: blue off unless set, yellow at 80%, red at 100%); per hospital, its item cost so far
+//! against its scores at the published value (over when above 100%: an overspend on its way),
+//! its cost per case against last year's (次均费用增长率, flagged above 5%) and its exam and lab
+//! share of the cost (检查检验占比, flagged above 20%).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -152,9 +154,13 @@ pub struct PoolExecution {
     pub withheld_to_date: i128,
     /// (paid + withheld) / budget at [`SHARE_SCALE`] decimals; `None` without a budget.
     pub share: Option<i128>,
-    /// "", "yellow" (≥ 80%) or "red" (≥ 100%).
+    /// The highest `[dip.watch]` level reached: "", "blue", "yellow" or "red".
     pub flag: &'static str,
 }
+
+/// Last year's cases and Σ total_cost per (institution_id, region, fund), from last year's
+/// `hospitals` table.
+pub type LastYear = BTreeMap<(String, String, String), (u64, i128)>;
 
 /// A hospital's item cost so far against its scores at the published value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +173,24 @@ pub struct HospitalExecution {
     pub ratio: Option<i128>,
     /// "over" when the ratio is above 1.
     pub flag: &'static str,
+    pub cases_to_date: u64,
+    /// Σ total_cost / cases to date, rounded to the money unit.
+    pub cost_per_case: i128,
+    /// Cost per case over last year's − 1 at [`SHARE_SCALE`] decimals; `None` without last year.
+    pub cost_growth: Option<i128>,
+    /// "high" when the growth is above `max_cost_growth`.
+    pub cost_flag: &'static str,
+    /// Σ exam_cost / Σ total_cost at [`SHARE_SCALE`] decimals; `None` without exam costs.
+    pub exam_share: Option<i128>,
+    /// "high" when the share is above `max_exam_share`.
+    pub exam_flag: &'static str,
+}
+
+impl HospitalExecution {
+    /// How many of the watch's flags are raised.
+    pub fn flags(&self) -> usize {
+        [self.flag, self.cost_flag, self.exam_flag].iter().filter(|f| !f.is_empty()).count()
+    }
 }
 
 /// Budget execution after `month`'s payments: `earlier` are the year's payments of months
@@ -178,6 +202,7 @@ pub fn execution(
     earlier: &[PaymentRow],
     funds: &[FundRow],
     values: Option<&PublishedValues>,
+    last_year: Option<&LastYear>,
     config: &Config,
 ) -> Result<(Vec<PoolExecution>, Vec<HospitalExecution>), PresettleError> {
     let year = month.year;
@@ -202,10 +227,16 @@ pub fn execution(
             Some(b) if b > 0 => Some(div_to_scale(used, b, SHARE_SCALE, rounding)?),
             _ => None,
         };
-        // compare exactly, not the rounded share: used ≥ 0.8 × budget, used ≥ budget
+        // compare exactly, not the rounded share: used ≥ level × budget
+        let w = &config.dip.watch;
+        let reached = |level: Decimal, b: i128| -> Result<bool, Overflow> {
+            let l = Dec::from(level);
+            Ok(mul(used, pow10(l.scale)?, "share")? >= mul(b, l.mantissa, "share")?)
+        };
         let flag = match budget {
-            Some(b) if used >= b => "red",
-            Some(b) if mul(used, 10, "share")? >= mul(b, 8, "share")? => "yellow",
+            Some(b) if reached(w.red, b)? => "red",
+            Some(b) if reached(w.yellow, b)? => "yellow",
+            Some(b) if w.blue.map(|blue| reached(blue, b)).transpose()?.unwrap_or(false) => "blue",
             _ => "",
         };
         pool_rows.push(PoolExecution {
@@ -219,14 +250,17 @@ pub fn execution(
         });
     }
 
-    let mut hospitals: BTreeMap<(DipPoolKey, &str), (i128, i128)> = BTreeMap::new();
+    let mut hospitals: BTreeMap<(DipPoolKey, &str), (i128, i128, CaseSums)> = BTreeMap::new();
     for c in cases.iter().filter(|c| c.month.year == year && c.month <= month) {
         let e = hospitals.entry((c.pool.clone(), c.institution_id.as_str())).or_default();
         e.0 = add(e.0, add(c.sums.items, c.sums.at_cost_amount, "items")?, "item to date")?;
         e.1 = add(e.1, c.sums.score, "score to date")?;
+        e.2.add(&c.sums)?;
     }
+    let w = &config.dip.watch;
+    let unit = config.money.unit;
     let mut hospital_rows = Vec::with_capacity(hospitals.len());
-    for ((pool, id), (items, score)) in hospitals {
+    for ((pool, id), (items, score, sums)) in hospitals {
         let value = match values {
             Some(v) => score_value(score, &pool, v, config)?,
             None => None,
@@ -239,6 +273,36 @@ pub fn execution(
             Some(v) if items > v => "over",
             _ => "",
         };
+        let cases = i128::from(sums.cases);
+        let cost_per_case = unit.round(sums.total_cost, cases.max(1), rounding)?;
+        // growth = (cost / cases) / (last cost / last cases) − 1, exact: cost × last cases vs
+        // last cost × cases
+        let last = last_year
+            .and_then(|l| l.get(&(id.to_string(), pool.region.clone(), pool.fund.clone())))
+            .filter(|(n, cost)| *n > 0 && *cost > 0 && cases > 0);
+        let (cost_growth, cost_flag) = match last {
+            Some(&(last_cases, last_cost)) => {
+                let num = mul(sums.total_cost, i128::from(last_cases), "cost growth")?;
+                let den = mul(last_cost, cases, "cost growth")?;
+                let growth = sub(div_to_scale(num, den, SHARE_SCALE, rounding)?, pow10(SHARE_SCALE)?, "cost growth")?;
+                let limit = Dec::from(w.max_cost_growth).plus(Dec::new(1, 0))?;
+                // above the limit, exactly: num / den > 1 + max  ⇔  num × 10^s > (1 + max)ᵐ × den
+                let high = mul(num, pow10(limit.scale)?, "cost growth")? > mul(den, limit.mantissa, "cost growth")?;
+                (Some(growth), if high { "high" } else { "" })
+            }
+            None => (None, ""),
+        };
+        let (exam_share, exam_flag) = if sums.exam_cost > 0 && sums.total_cost > 0 {
+            let limit = Dec::from(w.max_exam_share);
+            let high = mul(sums.exam_cost, pow10(limit.scale)?, "exam share")?
+                > mul(sums.total_cost, limit.mantissa, "exam share")?;
+            (
+                Some(div_to_scale(sums.exam_cost, sums.total_cost, SHARE_SCALE, rounding)?),
+                if high { "high" } else { "" },
+            )
+        } else {
+            (None, "")
+        };
         hospital_rows.push(HospitalExecution {
             institution_id: id.to_string(),
             pool,
@@ -246,6 +310,12 @@ pub fn execution(
             score_value_to_date: value,
             ratio,
             flag,
+            cases_to_date: sums.cases,
+            cost_per_case,
+            cost_growth,
+            cost_flag,
+            exam_share,
+            exam_flag,
         });
     }
     Ok((pool_rows, hospital_rows))
@@ -327,13 +397,14 @@ mod tests {
         let funds =
             |budget: i128| vec![FundRow { key: pool(), budget: budget * ONE, reserve: 0, payment_ratio: Decimal::ONE }];
         for (budget, flag) in [(1_302, "yellow"), (1_301, "red"), (1_626, "yellow"), (1_627, "")] {
-            let (p, _) = execution(&cases, march, &payments, &earlier, &funds(budget), None, &config).unwrap();
+            let (p, _) = execution(&cases, march, &payments, &earlier, &funds(budget), None, None, &config).unwrap();
             assert_eq!(p[0].flag, flag, "budget {budget}");
         }
         let mut values = PublishedValues::new();
         values.insert(("r1".into(), "employee".into()), PublishedValue { point_value: 4 * ONE, payment_ratio: None });
         // items to date 1,203 (with 1 at cost each month) against 300 scores × 4 = 1,200: over
-        let (_, h) = execution(&cases, march, &payments, &earlier, &funds(5_000), Some(&values), &config).unwrap();
+        let (_, h) =
+            execution(&cases, march, &payments, &earlier, &funds(5_000), Some(&values), None, &config).unwrap();
         assert_eq!(
             (h[0].item_to_date, h[0].score_value_to_date, h[0].ratio, h[0].flag),
             (1_203 * ONE, Some(1_200 * ONE), Some(1_0025), "over")
