@@ -376,3 +376,39 @@ fn report_creates_the_parents_of_its_page() {
     assert_ok(&dianzhi(&["report", s(&settled), "--out", s(&page), "--quiet"]));
     assert!(std::fs::read_to_string(&page).unwrap().starts_with("<!DOCTYPE html>"));
 }
+
+#[test]
+fn comparing_outputs_of_different_kinds_says_they_share_too_few_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    // settlements (keyed by institution and pool) against point values (keyed by pool): the
+    // settlements table is unique on its own keys, not on the pool alone
+    let a = write(
+        dir.path(),
+        "settlements.csv",
+        "institution_id,sector,region,quarter,fpv\nA,d,e,2026Q1,1\nB,d,e,2026Q1,1\n",
+    );
+    let b = write(dir.path(), "point_values.csv", "sector,region,quarter,fpv\nd,e,2026Q1,1\n");
+    let o = dianzhi(&["compare", s(&a), s(&b)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("share too few key columns: only sector, region, quarter"), "{err}");
+    assert!(err.contains("point_values.csv lacks institution_id"), "{err}");
+    // a table repeated on its own keys is still blamed with both rows
+    let c = write(dir.path(), "c/point_values.csv", "sector,region,quarter,fpv\nd,e,2026Q1,1\nd,e,2026Q1,2\n");
+    let o = dianzhi(&["compare", s(&c), s(&b)]);
+    assert!(stderr(&o).contains("rows 1 and 2 have the same key"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_overflow_names_its_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // a budget of 10^27 over 0.0001 points: the point value does not fit in 128 bits
+    let budgets = "sector,region,quarter,budget\ndental,east,2026Q1,1000000000000000000000000000\n";
+    let o = settle(dir.path(), &format!("{HEADER}\nA,dental,east,2026-01,,0.0001,0,0,0,0\n"), budgets, &[]);
+    assert_rejected(
+        &o,
+        &out,
+        &["sector=dental region=east quarter=2026Q1: arithmetic overflow", "misplaced decimal point"],
+    );
+}

@@ -106,8 +106,8 @@ pub fn compare(
             keys.join(", ")
         )));
     }
-    unique(a, &keys)?;
-    unique(b, &keys)?;
+    unique(a, &keys, b)?;
+    unique(b, &keys, a)?;
 
     // each value column typed once for both sides: numbers at the larger scale, else text
     let mut numeric = Vec::with_capacity(values.len());
@@ -283,25 +283,48 @@ fn key_columns(t: &TextTable, keys: &[&str]) -> Vec<Column> {
     keys.iter().map(|k| Column::new((*k).into(), t.column(k).expect("a key of both"))).collect()
 }
 
-/// Refuses a table with two rows of one key: which of them would be compared?
-fn unique(t: &TextTable, keys: &[&str]) -> Result<(), Error> {
+/// The first two rows of `t` with one key, if any.
+fn repeated(t: &TextTable, keys: &[&str]) -> Option<(usize, usize)> {
     let columns: Vec<&[Option<String>]> = keys.iter().map(|k| t.column(k).expect("a key")).collect();
     let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::with_capacity(t.rows());
     for i in 0..t.rows() {
         let key: Vec<Option<&str>> = columns.iter().map(|c| c[i].as_deref()).collect();
-        if let Some(first) = seen.insert(key.clone(), i) {
-            let shown: Vec<String> = keys.iter().zip(&key).map(|(k, v)| format!("{k}={}", v.unwrap_or(""))).collect();
-            return Err(Error::Input(format!(
-                "{}: rows {} and {} have the same key ({}); compare needs one row per key: \
-                 give the tables the columns that tell these rows apart",
-                t.path.display(),
-                first + 1,
-                i + 1,
-                shown.join(" ")
-            )));
+        if let Some(first) = seen.insert(key, i) {
+            return Some((first, i));
         }
     }
-    Ok(())
+    None
+}
+
+/// Refuses a table with two rows of one key: which of them would be compared? When the table
+/// is unique on its own key columns, the fault is the other table's: it lacks some of them.
+fn unique(t: &TextTable, keys: &[&str], other: &TextTable) -> Result<(), Error> {
+    let Some((first, i)) = repeated(t, keys) else { return Ok(()) };
+    let own: Vec<&str> = KEY_COLUMNS.iter().copied().filter(|k| t.column(k).is_some()).collect();
+    if own.len() > keys.len() && repeated(t, &own).is_none() {
+        let lacks: Vec<&str> = own.iter().copied().filter(|k| !keys.contains(k)).collect();
+        return Err(Error::Input(format!(
+            "{} and {} share too few key columns: only {}; {} is keyed by {}, and {} lacks {}. \
+             Compare two outputs of the same kind (or a table with all of these key columns)",
+            t.path.display(),
+            other.path.display(),
+            keys.join(", "),
+            t.path.display(),
+            own.join(", "),
+            other.path.display(),
+            lacks.join(", ")
+        )));
+    }
+    let shown: Vec<String> =
+        keys.iter().map(|k| format!("{k}={}", t.column(k).expect("a key")[i].as_deref().unwrap_or(""))).collect();
+    Err(Error::Input(format!(
+        "{}: rows {} and {} have the same key ({}); compare needs one row per key: \
+         give the tables the columns that tell these rows apart",
+        t.path.display(),
+        first + 1,
+        i + 1,
+        shown.join(" ")
+    )))
 }
 
 /// The `differences` table: `table`, the key columns of every table compared (in

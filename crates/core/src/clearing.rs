@@ -49,6 +49,8 @@ pub enum ClearingError {
     Infeasible { pools: Vec<String>, count: usize },
     #[error(transparent)]
     Overflow(#[from] Overflow),
+    #[error("{pool}: {overflow}; the pool's amounts are beyond what 128-bit integers hold: check its budget and sums for a misplaced decimal point")]
+    PoolOverflow { pool: String, overflow: Overflow },
 }
 
 pub(crate) fn list(items: &[String], count: usize) -> String {
@@ -159,8 +161,12 @@ fn member<'a>(
 
 /// Settles every pool. Fails, naming the pools, if any is infeasible and the config says so.
 pub fn clear(pools: &[PoolInput], config: &Config) -> Result<Vec<SettledPool>, ClearingError> {
-    let settled: Vec<SettledPool> =
-        pools.par_iter().map(|p| settle_pool(p, config)).collect::<Result<_, Overflow>>()?;
+    let settled: Vec<SettledPool> = pools
+        .par_iter()
+        .map(|p| {
+            settle_pool(p, config).map_err(|overflow| ClearingError::PoolOverflow { pool: p.key.to_string(), overflow })
+        })
+        .collect::<Result<_, _>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
         let unit = config.money.unit;
         let money = |v: i128| crate::number::format_fixed(unit.to_output(v), unit.decimals);

@@ -137,6 +137,8 @@ pub enum DipError {
     Infeasible { pools: Vec<String>, count: usize },
     #[error(transparent)]
     Overflow(#[from] Overflow),
+    #[error("{pool}: {overflow}; the pool's amounts are beyond what 128-bit integers hold: check its budget and sums for a misplaced decimal point")]
+    PoolOverflow { pool: String, overflow: Overflow },
 }
 
 /// Joins funds rows, hospitals' case sums and payments into pools (those of `year` if given),
@@ -258,7 +260,12 @@ pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, Dip
     if over.count > 0 {
         return Err(DipError::SpecialQuota { pools: over.items, count: over.count });
     }
-    let cleared: Vec<ClearedPool> = pools.par_iter().map(|p| clear_pool(p, config)).collect::<Result<_, Overflow>>()?;
+    let cleared: Vec<ClearedPool> = pools
+        .par_iter()
+        .map(|p| {
+            clear_pool(p, config).map_err(|overflow| DipError::PoolOverflow { pool: p.fund.key.to_string(), overflow })
+        })
+        .collect::<Result<_, _>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
         let unit = config.money.unit;
         let money = |v: i128| crate::number::format_fixed(unit.to_output(v), unit.decimals);
