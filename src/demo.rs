@@ -19,13 +19,14 @@ const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
 const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
 const INTERIM: &str = include_str!("../data/demo/interim.csv");
 
-const DIP: [(&str, &str); 6] = [
+const DIP: [(&str, &str); 7] = [
     ("cases.csv", include_str!("../data/demo/dip/cases.csv")),
     ("groups.csv", include_str!("../data/demo/dip/groups.csv")),
     ("averages.csv", include_str!("../data/demo/dip/averages.csv")),
     ("institutions.csv", include_str!("../data/demo/dip/institutions.csv")),
-    ("funds.csv", include_str!("../data/demo/dip/funds.csv")),
     ("dip.toml", include_str!("../data/demo/dip/dip.toml")),
+    ("budget.toml", include_str!("../data/demo/dip/budget.toml")),
+    ("history.csv", include_str!("../data/demo/dip/history.csv")),
 ];
 
 /// Whether `dir` was written by a demo: its manifest is a settle's whose inputs all came from a
@@ -90,11 +91,24 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     for (name, text) in DIP {
         dip.push(put(&format!("dip-{name}"), text)?);
     }
-    let config_path = dip[5].clone();
+    let config_path = dip[4].clone();
     let config = crate::dip::load_config(Some(&config_path))?;
+    // the year's first step: each pool's budget from its history (以收定支)
+    let budget = crate::dip::budget::run(&crate::dip::budget::DipBudgetArgs {
+        spec: dip[5].clone(),
+        history: dip[6].clone(),
+        out: done.out.join("dip-budget"),
+        format,
+        force: true,
+    })?;
+    say("\nDIP: the 2026 budget of each pool from its income and spending of 2022–2025 (以收定支)\n\n");
+    say(&crate::report::dip_budget_table(&budget.pools, &budget.config));
+    let ext = if format == Format::Csv { "csv" } else { "parquet" };
+    let funds = budget.out.join(format!("funds.{ext}"));
     let lookups = || Lookups { groups: dip[1].clone(), averages: dip[2].clone(), institutions: dip[3].clone() };
     // the year: each month pre-settled (items paid, 5% withheld), then cleared at year end
     let mut payments = Vec::new();
+    let mut watch = None;
     for month in 1..=12u8 {
         let month = dianzhi_core::period::Month::new(2026, month).expect("a month");
         let args = PresettleArgs {
@@ -103,7 +117,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             month,
             point_values: None,
             payments: payments.clone(),
-            funds: Some(dip[4].clone()),
+            funds: Some(funds.clone()),
             last_year: None,
             config: config.clone(),
             config_path: Some(config_path.clone()),
@@ -113,13 +127,18 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             quiet: true,
         };
         let paid = crate::dip::presettle::run(&args)?;
-        let ext = if format == Format::Csv { "csv" } else { "parquet" };
         payments.push(paid.out.join(format!("payments.{ext}")));
+        watch = Some(paid);
+    }
+    if let Some(december) = watch {
+        say("\nThe execution watch after December's payments (blue at 60% of a budget, yellow 80%, red 100%;\n\
+             exam and lab cost above 20% of a hospital's cost):\n\n");
+        say(&crate::dip::presettle::warnings(&december, &config));
     }
     let args = DipSettleArgs {
         cases: vec![dip[0].clone()],
         lookups: lookups(),
-        funds: dip[4].clone(),
+        funds,
         payments,
         config,
         config_path: Some(config_path),
@@ -132,7 +151,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     let dip = crate::dip::settle::settle(&args, |_| true)?;
     say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
     say(&dip_point_value_table(&dip.pools, &dip.cleared, &args.config));
-    say("\nYear-end clearing against twelve monthly payments (seed 000's corridor: 70% of a surplus kept,\n\
+    say("\nYear-end clearing against twelve monthly payments (the corridor of data/policies/corridor-70-70-50.toml: 70% of a surplus kept,\n\
          70%/50% of an overspend up to 10%/20% borne by the fund; withholding released by the assessment)\n\n");
     say(&clearing_table(&dip.pools, &dip.cleared, &args.config));
     let hospitals: usize = dip.pools.iter().map(|p| p.hospitals.len()).sum();
@@ -144,7 +163,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         dip.out.display()
     ));
     // what an analyst opens next: each output drawn as one offline page
-    for dir in [&done.out, &dip.out] {
+    for dir in [&done.out, &budget.out, &dip.out] {
         let page = dir.join("report.html");
         crate::html::write_report(dir, &page)?;
         say(&format!("report → {}\n", page.display()));

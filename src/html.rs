@@ -37,6 +37,7 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
     let (title, body) = match kind {
         "settle" => ("Quarterly clearing", settle(dir)?),
         "dip settle" => ("DIP year-end clearing", dip(dir)?),
+        "dip budget" => ("DIP budget year", dip_budget(dir)?),
         _ => ("Scenarios", scenario(dir)?),
     };
     let html = page(title, &dir.display().to_string(), &body);
@@ -65,11 +66,14 @@ fn kind(dir: &Path) -> Result<&'static str> {
                 Some("settle") => return Ok("settle"),
                 Some("dip settle") => return Ok("dip settle"),
                 Some("scenario") => return Ok("scenario"),
+                Some("dip budget") => return Ok("dip budget"),
                 _ => {}
             }
         }
     }
-    if table(dir, "comparison").is_some() {
+    if table(dir, "growth").is_some() && table(dir, "funds").is_some() {
+        Ok("dip budget")
+    } else if table(dir, "comparison").is_some() {
         Ok("scenario")
     } else if table(dir, "hospitals").is_some() {
         Ok("dip settle")
@@ -234,6 +238,218 @@ fn dip(dir: &Path) -> Result<String> {
     body.push_str("<h2>Corridor outcome</h2>\n<p class=\"note\">Per pool: hospitals in surplus and what they keep (结余留用), hospitals over and the share the fund bears (合理超支分担).</p>\n");
     body.push_str(&corridor(&h)?);
     Ok(body)
+}
+
+// ---------------------------------------------------------------- dip budget
+
+fn dip_budget(dir: &Path) -> Result<String> {
+    let (g, _) = read(dir, "growth")?;
+    let weights = budget_weights(dir);
+    let mut body = String::new();
+    body.push_str("<h2>Where the cap and the transfers bit</h2>\n<p class=\"note\">Per pool, as shares of its spending forecast (the dashed line at 100%): the budget (dark bar), the cap that keeps the balance rate at its minimum (black mark) and the provincial transfer above the cap (blue). A budget short of 100% was capped (以收定支).</p>\n");
+    let col = |name: &str| g.column(name).unwrap_or(&[]).to_vec();
+    let (region, fund, flag) = (col("region"), col("fund"), col("flag"));
+    let num = |name: &str| -> Vec<f64> {
+        g.column(name).unwrap_or(&[]).iter().map(|v| v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0.0)).collect()
+    };
+    let (forecast, cap, transfer, budget) = (num("spending_forecast"), num("cap"), num("transfer"), num("budget"));
+    let bars: Vec<BudgetBar> = (0..g.rows())
+        .map(|i| BudgetBar {
+            label: format!("{} {}", region[i].as_deref().unwrap_or(""), fund[i].as_deref().unwrap_or("")),
+            forecast: forecast[i],
+            cap: cap[i],
+            transfer: transfer[i],
+            budget: budget[i],
+            flag: flag[i].clone().unwrap_or_default(),
+        })
+        .collect();
+    body.push_str(&budget_bars(&bars));
+    body.push_str(&format!("<h2>Growth and its components</h2>\n<p class=\"note\">growth_rate = {} × history_rate (the three-year mean of spending growth) + {} × population + {} × technology + adjustment. Each bar is a pool's growth split into these four parts (orange below zero).</p>\n", weights[0], weights[1], weights[2]));
+    let parts: Vec<(String, [f64; 4])> = (0..g.rows())
+        .map(|i| {
+            let w = |k: usize| weights[k].parse::<f64>().unwrap_or(0.0);
+            (
+                bars[i].label.clone(),
+                [
+                    w(0) * num("history_rate")[i],
+                    w(1) * num("population")[i],
+                    w(2) * num("technology")[i],
+                    num("adjustment")[i],
+                ],
+            )
+        })
+        .collect();
+    body.push_str(&growth_bars(&parts));
+    body.push_str("<h2>Pools</h2>\n<div style=\"overflow-x: auto\">");
+    body.push_str(&rows_table(
+        &g,
+        &[
+            "region",
+            "fund",
+            "year",
+            "spending_base",
+            "growth_y3",
+            "growth_y2",
+            "growth_y1",
+            "history_rate",
+            "growth_rate",
+            "spending_forecast",
+            "income_forecast",
+            "cap",
+            "shortfall",
+            "transfer",
+            "budget",
+            "reserve",
+            "balance_rate",
+            "flag",
+        ],
+        None,
+    ));
+    body.push_str("</div>\n");
+    Ok(body)
+}
+
+/// The growth model's weights (history, population, technology) the budget was made with, from
+/// its manifest; the defaults when it does not say.
+fn budget_weights(dir: &Path) -> [String; 3] {
+    let read = || -> Option<[String; 3]> {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).ok()?).ok()?;
+        let w = doc.get("weights")?;
+        let get = |k: &str| w.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        Some([get("history")?, get("population")?, get("technology")?])
+    };
+    read().unwrap_or_else(|| ["0.4".into(), "0.3".into(), "0.3".into()])
+}
+
+/// One pool of the budget chart (money as drawn: floats place pixels only).
+struct BudgetBar {
+    label: String,
+    forecast: f64,
+    cap: f64,
+    transfer: f64,
+    budget: f64,
+    flag: String,
+}
+
+/// One row per pool, as shares of its spending forecast (100%): the budget (dark bar), the cap
+/// (black mark) and the transfer above it (blue), so that a cap 2% below the forecast shows.
+fn budget_bars(bars: &[BudgetBar]) -> String {
+    let (w, left, row) = (760.0, 170.0, 34.0);
+    let h = 44.0 + row * bars.len() as f64;
+    let share = |v: f64, b: &BudgetBar| if b.forecast > 0.0 { v / b.forecast * 100.0 } else { 100.0 };
+    let all: Vec<f64> =
+        bars.iter().flat_map(|b| [share(b.budget, b), share(b.cap, b), share(b.cap + b.transfer, b)]).collect();
+    let lo = all.iter().copied().fold(100.0, f64::min).floor() - 1.0;
+    let hi = all.iter().copied().fold(100.0, f64::max).ceil() + 1.0;
+    let plot = w - left - 90.0;
+    let x = |pct: f64| left + (pct - lo) / (hi - lo) * plot;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\n");
+    for (i, b) in bars.iter().enumerate() {
+        let y = 10.0 + row * i as f64;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y + 15.0,
+            esc(&b.label)
+        );
+        let _ = writeln!(svg, "<rect class=\"budget\" x=\"{left}\" y=\"{:.1}\" width=\"{:.2}\" height=\"12\" fill=\"#243b53\"><title>budget {:.2} ({:.2}% of the forecast {:.2})</title></rect>", y + 4.0, x(share(b.budget, b)) - left, b.budget, share(b.budget, b), b.forecast);
+        if b.transfer > 0.0 {
+            let _ = writeln!(svg, "<rect class=\"transfer\" x=\"{:.2}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"20\" fill=\"#3b82c4\" fill-opacity=\"0.6\"><title>transfer {:.2}</title></rect>", x(share(b.cap, b)), x(share(b.cap + b.transfer, b)) - x(share(b.cap, b)), b.transfer);
+        }
+        let _ = writeln!(svg, "<line class=\"cap\" x1=\"{0:.2}\" y1=\"{1:.1}\" x2=\"{0:.2}\" y2=\"{2:.1}\" stroke=\"#111\" stroke-width=\"2\"><title>cap {3:.2}</title></line>", x(share(b.cap, b)), y - 2.0, y + 22.0, b.cap);
+        if !b.flag.is_empty() {
+            let end = share(b.cap + b.transfer, b).max(share(b.budget, b)).max(100.0);
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11.5\" fill=\"#b44d12\">{}</text>",
+                x(end) + 6.0,
+                y + 15.0,
+                esc(&b.flag)
+            );
+        }
+    }
+    let axis = 14.0 + row * bars.len() as f64;
+    let full = x(100.0);
+    let _ = writeln!(svg, "<line x1=\"{full:.2}\" y1=\"4\" x2=\"{full:.2}\" y2=\"{axis:.1}\" stroke=\"#9aa5b1\" stroke-dasharray=\"4 3\"/>");
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{left}\" y1=\"{axis:.1}\" x2=\"{:.1}\" y2=\"{axis:.1}\" stroke=\"#52606d\"/>",
+        left + plot
+    );
+    for (pct, anchor) in [(lo, "start"), (100.0, "middle"), (hi, "end")] {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.2}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\">{pct:.0}%</text>",
+            x(pct),
+            axis + 14.0
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">share of the spending forecast</text>",
+        left + plot / 2.0,
+        axis + 28.0
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Stacked horizontal bars of each pool's growth parts around a zero line.
+fn growth_bars(parts: &[(String, [f64; 4])]) -> String {
+    const COLORS: [&str; 4] = ["#3b82c4", "#7cc4a4", "#9b7fd1", "#e8b04b"];
+    const NAMES: [&str; 4] = ["history", "population", "technology", "adjustment"];
+    let (w, left, row) = (760.0, 170.0, 30.0);
+    let h = 46.0 + row * parts.len() as f64;
+    // room on the right for the total's label
+    let reach = |f: fn(f64) -> bool| {
+        parts.iter().map(|(_, p)| p.iter().filter(|v| f(**v)).sum::<f64>().abs()).fold(0.0, f64::max)
+    };
+    let (neg, pos) = (reach(|v| v < 0.0), reach(|v| v > 0.0));
+    let span = (neg + pos).max(1e-9);
+    let plot = w - left - 70.0;
+    let zero = left + neg / span * plot;
+    let px = |v: f64| v / span * plot;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\">\n");
+    for (k, name) in NAMES.iter().enumerate() {
+        let _ = writeln!(svg, "<rect x=\"{:.1}\" y=\"4\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"14\" font-size=\"11.5\">{name}</text>", left + 110.0 * k as f64, COLORS[k], left + 110.0 * k as f64 + 16.0);
+    }
+    for (i, (label, p)) in parts.iter().enumerate() {
+        let y = 28.0 + row * i as f64;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y + 13.0,
+            esc(label)
+        );
+        let (mut up, mut down) = (zero, zero);
+        for (k, v) in p.iter().enumerate() {
+            if *v == 0.0 {
+                continue;
+            }
+            let width = px(v.abs());
+            let x = if *v > 0.0 { up } else { down - width };
+            let fill = if *v > 0.0 { COLORS[k] } else { "#d0603a" };
+            let _ = writeln!(svg, "<rect class=\"part\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{width:.2}\" height=\"18\" fill=\"{fill}\" stroke=\"#fff\"><title>{}: {:.4}%</title></rect>", NAMES[k], v * 100.0);
+            if *v > 0.0 {
+                up += width;
+            } else {
+                down -= width;
+            }
+        }
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{:.2}%</text>",
+            up + 4.0,
+            y + 13.0,
+            p.iter().sum::<f64>() * 100.0
+        );
+    }
+    let _ = writeln!(svg, "<line x1=\"{zero:.2}\" y1=\"22\" x2=\"{zero:.2}\" y2=\"{:.1}\" stroke=\"#111\"/>", h - 4.0);
+    svg.push_str("</svg>\n");
+    svg
 }
 
 fn quadrants(h: &DataFrame) -> Result<String> {
@@ -838,4 +1054,57 @@ fn frame_table(f: &DataFrame, columns: &[&str]) -> Result<String> {
     }
     html.push_str("</table>\n");
     Ok(html)
+}
+
+#[cfg(test)]
+mod budget_chart_tests {
+    use super::*;
+
+    fn bar(label: &str, forecast: f64, cap: f64, transfer: f64, budget: f64) -> BudgetBar {
+        BudgetBar { label: label.into(), forecast, cap, transfer, budget, flag: String::new() }
+    }
+
+    /// The x of the first `<line class="cap">` after `from` in `svg`.
+    fn cap_x(svg: &str, nth: usize) -> f64 {
+        let at = svg.match_indices("class=\"cap\" x1=\"").nth(nth).expect("a cap mark").0 + 16;
+        svg[at..].split('"').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn the_cap_mark_sits_at_its_share_of_the_forecast_and_labels_are_escaped() {
+        // a cap at 95% of the forecast sits left of the 100% line, one at 105% right of it
+        let svg = budget_bars(&[bar("<b>济南</b>", 100.0, 95.0, 0.0, 95.0), bar("b", 100.0, 105.0, 0.0, 100.0)]);
+        let full = {
+            let at = svg.find("stroke-dasharray").unwrap();
+            let line = &svg[svg[..at].rfind("<line").unwrap()..at];
+            line.split("x1=\"").nth(1).unwrap().split('"').next().unwrap().parse::<f64>().unwrap()
+        };
+        assert!(cap_x(&svg, 0) < full && cap_x(&svg, 1) > full, "{svg}");
+        // the scale is linear: 95% and 105% stand as far from 100%
+        assert!(((full - cap_x(&svg, 0)) - (cap_x(&svg, 1) - full)).abs() < 0.01);
+        assert!(svg.contains("&lt;b&gt;济南&lt;/b&gt;") && !svg.contains("<b>"));
+        // a transfer is drawn from the cap to the cap plus the transfer
+        let svg = budget_bars(&[bar("a", 100.0, 95.0, 3.0, 98.0)]);
+        assert!(svg.contains("class=\"transfer\""));
+    }
+
+    #[test]
+    fn growth_parts_stack_on_their_side_of_zero() {
+        let svg = growth_bars(&[("p".into(), [0.02, 0.01, 0.0, -0.01])]);
+        let rects: Vec<(f64, f64)> = svg
+            .match_indices("class=\"part\" x=\"")
+            .map(|(i, _)| {
+                let rest = &svg[i + 16..];
+                let x: f64 = rest.split('"').next().unwrap().parse().unwrap();
+                let w: f64 = rest.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+                (x, w)
+            })
+            .collect();
+        // three parts drawn (the zero one is not); the first two abut, the negative ends where they start
+        assert_eq!(rects.len(), 3);
+        assert!((rects[0].0 + rects[0].1 - rects[1].0).abs() < 0.01);
+        assert!((rects[2].0 + rects[2].1 - rects[0].0).abs() < 0.01);
+        // widths in proportion to the values: 2 : 1 : 1
+        assert!((rects[0].1 - 2.0 * rects[1].1).abs() < 0.01 && (rects[1].1 - rects[2].1).abs() < 0.01);
+    }
 }

@@ -289,8 +289,8 @@ fn a_month_of_payments_given_twice_is_refused_naming_both() {
 fn fund_paid_above_total_cost_is_refused_naming_the_row() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let cases = "c1,H0100000,济南,employee,2026-03,D00000,3000.00,2900.00,,\n\
-                 c2,H0100000,济南,employee,2026-03,D00000,5800.00,105900.00,,\n";
+    let cases = "c1,H0100000,济南,employee,2026-03,D00000,3000.00,2900.00,,,\n\
+                 c2,H0100000,济南,employee,2026-03,D00000,5800.00,105900.00,,,\n";
     let o = dip("settle", &dip_inputs(dir.path(), Some(cases)), &["--out", s(&out)]);
     assert_rejected(&o, &out, &["fund_paid", "line 3", "105900", "above the case's total_cost 5800"]);
 }
@@ -359,7 +359,7 @@ fn messages_say_what_is_wrong() {
     assert_rejected(&o, &out, &["written without quotes, e.g. scale = 4"]);
     // an infeasible DIP pool shows its money in fen
     let funds = "region,fund,year,budget,payment_ratio,reserve\n济南,employee,2026,100.50,1,100.20\n";
-    let cases = "c1,H0100000,济南,employee,2026-03,,3000.00,2900.00,,\n";
+    let cases = "c1,H0100000,济南,employee,2026-03,,3000.00,2900.00,,,\n";
     let inputs = dip_inputs(dir.path(), Some(cases));
     write(&dir.path().join("in"), "funds.csv", funds);
     let o = dip("settle", &inputs, &["--out", s(&out)]);

@@ -69,6 +69,11 @@ pub fn run(args: &DipBudgetArgs) -> Result<Budgeted> {
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     manifest.set("year", serde_json::json!(spec.year));
+    let w = spec.weights;
+    manifest.set(
+        "weights",
+        serde_json::json!({ "history": w.history.to_string(), "population": w.population.to_string(), "technology": w.technology.to_string() }),
+    );
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
     Ok(Budgeted { pools, config, out })

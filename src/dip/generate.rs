@@ -6,7 +6,9 @@
 //! spread around the group's average so that a few percent of cases are low or high outliers and
 //! about 0.1% extreme; special cases stay under the 5‰ quota; some cases are ungrouped. Funds are
 //! then set near what the fund paid item by item (94–104%), so that point values land around 8–13
-//! yuan a point and hospitals end on both sides of the corridor.
+//! yuan a point and hospitals end on both sides of the corridor. Each case carries an exam and lab
+//! cost (8–30% of its cost), and a four-year history of each pool's income and spending leads up
+//! to its fund (what `dip budget` reads).
 //! Integer arithmetic only: the same seed gives the same bytes.
 
 use std::collections::BTreeMap;
@@ -210,13 +212,17 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
                         pool.2 += paid;
                     }
                     let month = rng.range(1, 12);
+                    // from its own stream, so that adding the column changed no other value
+                    let exam =
+                        cost * i128::from(8 + Rng::new(args.seed ^ (f as u64) << 40, done + i).next() % 23) / 100 / 100
+                            * 100;
                     batch.push(
                         format!("{}-{f:03}-{:010}", args.year, done + i),
                         h,
                         FUNDS[fund],
                         format!("{}-{month:02}", args.year),
                         (!ungrouped).then(|| code.clone()),
-                        [cost, paid],
+                        [cost, paid, exam],
                         aux,
                         special,
                     );
@@ -246,7 +252,9 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
     write("groups", groups_table(&cat))?;
     write("averages", averages_table(&cat))?;
     write("institutions", institutions_table(&hosps))?;
-    write("funds", funds_table(&sums, args.year, args.seed))?;
+    let (funds, budgets) = funds_table(&sums, args.year, args.seed);
+    write("history", history_table(&budgets, args.year, args.seed))?;
+    write("funds", funds)?;
     out.commit()
 }
 
@@ -261,6 +269,7 @@ struct Cases {
     group: Vec<Option<String>>,
     cost: Vec<i128>,
     paid: Vec<i128>,
+    exam: Vec<i128>,
     aux: Vec<Option<i128>>,
     special: Vec<Option<i128>>,
 }
@@ -278,7 +287,7 @@ impl Cases {
         fund: &str,
         month: String,
         group: Option<String>,
-        [cost, paid]: [i128; 2],
+        [cost, paid, exam]: [i128; 3],
         aux: Option<i128>,
         special: Option<i128>,
     ) {
@@ -290,6 +299,7 @@ impl Cases {
         self.group.push(group);
         self.cost.push(cost / 100);
         self.paid.push(paid / 100);
+        self.exam.push(exam / 100);
         self.aux.push(aux);
         self.special.push(special);
     }
@@ -306,6 +316,7 @@ impl Cases {
         t.decimal18("fund_paid", 2, std::mem::take(&mut self.paid));
         t.nullable_decimal("aux_factor", 4, std::mem::take(&mut self.aux));
         t.nullable_decimal("special_score", 4, std::mem::take(&mut self.special));
+        t.decimal18("exam_cost", 2, std::mem::take(&mut self.exam));
         t
     }
 }
@@ -347,7 +358,8 @@ fn institutions_table(hosps: &[Hospital]) -> Table {
 
 /// Per pool: money = 94–104% of what the fund paid for the scored cases item by item (so that
 /// some hospitals end in surplus and some in overspend); budget = money + at-cost + a 3% reserve.
-fn funds_table(sums: &PoolSums, year: i32, seed: u64) -> Table {
+/// The funds table, and each pool's (region, fund, budget in fen).
+fn funds_table(sums: &PoolSums, year: i32, seed: u64) -> (Table, Vec<(String, String, i128)>) {
     let mut rng = Rng::new(seed, u64::MAX - 12);
     let (mut region, mut fund, mut budget, mut ratio, mut reserve) = (vec![], vec![], vec![], vec![], vec![]);
     for ((r, f), (_, at_cost, items)) in sums {
@@ -361,6 +373,7 @@ fn funds_table(sums: &PoolSums, year: i32, seed: u64) -> Table {
         ratio.push(if *f == 0 { 85 } else { 62 });
     }
     let n = region.len();
+    let pools = (0..n).map(|i| (region[i].clone(), fund[i].clone(), budget[i])).collect();
     let mut t = Table::default();
     t.text("region", region);
     t.text("fund", fund);
@@ -368,5 +381,37 @@ fn funds_table(sums: &PoolSums, year: i32, seed: u64) -> Table {
     t.decimal("budget", 2, budget);
     t.decimal("payment_ratio", 2, ratio);
     t.decimal("reserve", 2, reserve);
+    (t, pools)
+}
+
+/// Four years (Y−4 … Y−1) of each pool's income and DIP spending: spending grows 4–8% a year
+/// into about 96% of the fund's budget, income runs 4–16% above spending, so that with a 5%
+/// minimum balance some pools fall short of their cap and some do not.
+fn history_table(pools: &[(String, String, i128)], year: i32, seed: u64) -> Table {
+    let mut rng = Rng::new(seed, u64::MAX - 13);
+    let (mut region, mut fund, mut years, mut income, mut spending) = (vec![], vec![], vec![], vec![], vec![]);
+    for (r, f, budget) in pools {
+        // in fen; the last year's spending, then back a year at a time
+        let mut s = budget * 96 / 100;
+        let mut rows = Vec::new();
+        for y in (year - 4..year).rev() {
+            let margin = i128::from(rng.range(104, 116));
+            rows.push((y, s * margin / 100, s));
+            s = s * 100 / i128::from(rng.range(104, 108));
+        }
+        for (y, inc, sp) in rows.into_iter().rev() {
+            region.push(r.clone());
+            fund.push(f.clone());
+            years.push(i64::from(y));
+            income.push(inc);
+            spending.push(sp);
+        }
+    }
+    let mut t = Table::default();
+    t.text("region", region);
+    t.text("fund", fund);
+    t.int("year", years);
+    t.decimal("income", 2, income);
+    t.decimal("spending", 2, spending);
     t
 }
