@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Scenario cost: `dianzhi scenario` with 100 scenarios against one `dianzhi settle` of the same
-quarter (CONTRACT §7's target: ≤ 1.3×). The claims are scanned once in both; each scenario
+quarter (the target: ≤ 1.3×). The claims are scanned once in both; each scenario
 only re-solves the pools (eight corners each for the attribution), so the difference is the
 solving and the larger outputs.
 

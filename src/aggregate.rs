@@ -1,5 +1,5 @@
 //! `dianzhi aggregate`: the claims scan's per-(institution, pool) sums as one table, so that
-//! reruns (`settle --aggregates`, scenarios) never scan the claims again (CONTRACT §7).
+//! reruns (`settle --aggregates`, scenarios) never scan the claims again (docs/analysts.md).
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
 //! `dianzhi compare A B`: two runs (or a run and published figures) joined on their keys;
-//! exit 0 when they agree within the tolerance, 1 with the differences (CONTRACT §7).
+//! exit 0 when they agree within the tolerance, 1 with the differences (docs/analysts.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! `dianzhi report DIR`: one self-contained HTML page (inline CSS and SVG; no script, no
-//! font or style fetched) for a settle, dip settle or scenario output (CONTRACT §7).
+//! font or style fetched) for a settle, dip settle or scenario output (docs/analysts.md).
 //!
 //! Every text taken from data goes through [`esc`]. Numbers are shown as the tables hold them
 //! (exact decimals); floating point is used for one thing only, the pixel positions of charts.
@@ -233,7 +233,7 @@ fn dip(dir: &Path) -> Result<String> {
         None,
     ));
     let (_, h) = read(dir, "hospitals")?;
-    body.push_str("<h2>CMI and per-case balance</h2>\n<p class=\"note\">Each hospital by its case-mix index (CMI, 1 = the pool's average case) and its per-case balance (DIP payment − item-based amount, per case). The four quadrants of seed 001: complex cases paid more than they cost (upper right), complex cases costing more than paid (lower right), simple cases paid more (upper left), simple cases costing more (lower left).</p>\n");
+    body.push_str("<h2>CMI and per-case balance</h2>\n<p class=\"note\">Each hospital by its case-mix index (CMI, 1 = the pool's average case) and its per-case balance (DIP payment − item-based amount, per case). The four quadrants of the CMI reading of DIP results: complex cases paid more than they cost (upper right), complex cases costing more than paid (lower right), simple cases paid more (upper left), simple cases costing more (lower left).</p>\n");
     body.push_str(&quadrants(&h)?);
     body.push_str("<h2>Corridor outcome</h2>\n<p class=\"note\">Per pool: hospitals in surplus and what they keep (结余留用), hospitals over and the share the fund bears (合理超支分担).</p>\n");
     body.push_str(&corridor(&h)?);

@@ -1,5 +1,5 @@
 //! `dianzhi scenario`: read the quarter once, solve the baseline and every scenario's
-//! overlays, write the stacked tables and the comparison with its attribution (CONTRACT §7).
+//! overlays, write the stacked tables and the comparison with its attribution (docs/analysts.md).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

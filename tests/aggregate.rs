@@ -1,5 +1,5 @@
 //! `dianzhi aggregate` and `settle --aggregates`: a rerun from the scan's sums writes the same
-//! bytes as a settlement from the claims (CONTRACT §7).
+//! bytes as a settlement from the claims (docs/analysts.md).
 
 mod common;
 use common::*;

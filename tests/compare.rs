@@ -1,4 +1,4 @@
-//! `dianzhi compare A B` (CONTRACT §7): exit 0 when equal within the tolerance, 1 with a
+//! `dianzhi compare A B` (docs/analysts.md): exit 0 when equal within the tolerance, 1 with a
 //! `differences` table, 2 on bad input; directories, single tables, and tables from elsewhere.
 
 mod common;

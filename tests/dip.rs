@@ -1,4 +1,4 @@
-//! End-to-end `dip settle`: hand-checked case scores and point values (CONTRACT §6), every case
+//! End-to-end `dip settle`: hand-checked case scores and point values (docs/dip.md), every case
 //! type, special pools, and bad input refused with its place.
 
 mod common;
@@ -49,7 +49,7 @@ fn dip_settle_file(dir: &Path, t: &Tables, cases: &Path, extra: &[&str]) -> std:
     dianzhi(&args)
 }
 
-/// CONTRACT §6 / issue 8: group score 800, coefficient 1.05, aux factor 1.10, average 9,000,
+/// docs/dip.md: group score 800, coefficient 1.05, aux factor 1.10, average 9,000,
 /// inclusive bounds.
 #[test]
 fn hand_checked_case_scores_of_every_type() {
@@ -114,7 +114,7 @@ c10,H1,r1,employee,2026-10-15,B500,1000,900,,
     assert_eq!(pv["money"], "99999259.75");
 }
 
-/// CONTRACT §6 worked value on the total_cost basis: B 1,260,000,000, R 63,000,000, ρ 0.72,
+/// docs/dip.md's worked point value on the total_cost basis: B 1,260,000,000, R 63,000,000, ρ 0.72,
 /// S 160,000,000 → pv_exact 10.390625; a hospital of 2,000,000 scores is paid 14,962,464.00
 /// at the published 10.3906 and 14,962,500.00 with pay_with = "exact".
 #[test]

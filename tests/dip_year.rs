@@ -1,5 +1,5 @@
 //! The DIP year on the demo data: twelve monthly pre-settlements, then the year-end clearing
-//! against what was paid (CONTRACT §6 `dip presettle`, `--payments`, steps 7–8).
+//! against what was paid (docs/dip-year.md and docs/dip.md, Arithmetic, steps 7–8).
 
 mod common;
 use common::*;

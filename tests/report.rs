@@ -1,4 +1,4 @@
-//! `dianzhi report DIR` (CONTRACT §7): one self-contained HTML page; labels from data are
+//! `dianzhi report DIR` (docs/analysts.md): one self-contained HTML page; labels from data are
 //! escaped; the demo's pages render in a real browser (headless Chromium) to a non-blank picture.
 
 mod common;

@@ -1,4 +1,4 @@
-//! `dianzhi scenario` (CONTRACT §7): overlays solved after one scan, stacked outputs, and the
+//! `dianzhi scenario` (docs/analysts.md): overlays solved after one scan, stacked outputs, and the
 //! comparison whose Shapley effects add up exactly to the change of the exact fpv.
 
 mod common;

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 
-/// The DOMAIN.md example pool: budget 10,000,000,000, charges 20,000,000, 3,000,000,000 fixed
+/// The golden pool of docs/settle.md: budget 10,000,000,000, charges 20,000,000, 3,000,000,000 fixed
 /// points, 8,000,000,000 floating points. P001 has 1,000,000 floating and 150,000 drug points.
 const GOLDEN_CLAIMS: &str = "\
 P001,hospital,taipei,2026-01,,1150000,150000,0,0,26175

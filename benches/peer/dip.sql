@@ -1,4 +1,4 @@
--- The DIP settlement of CONTRACT §6 in DuckDB SQL, as an analyst would write it, with exact
+-- The DIP settlement of docs/dip.md in DuckDB SQL, as an analyst would write it, with exact
 -- decimals: scores and money become HUGEINT counts of 1/10,000 and every division is an integer
 -- division with explicit rounding. Policy: dianzhi's DIP defaults — money.unit 0.01, half_up,
 -- score scale 4, outliers low ≤ 0.5, high ≥ 2, extreme > 5, basis fund, point value scale 4,

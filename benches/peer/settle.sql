@@ -1,4 +1,4 @@
--- The quarterly settlement of CONTRACT §2 in DuckDB SQL, as an analyst would write it, with
+-- The quarterly settlement of docs/settle.md in DuckDB SQL, as an analyst would write it, with
 -- exact decimals: points become HUGEINT counts of 1/10,000 and every division is an integer
 -- division with explicit rounding (DuckDB's DECIMAL / DECIMAL would give a DOUBLE).
 -- Policy: money.unit "1", rounding half_up, scale 4, pay_with published, reconcile report,

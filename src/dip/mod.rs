@@ -1,4 +1,4 @@
-//! The DIP commands (CONTRACT §6): `dip settle`, `dip presettle`, `dip generate`, and what
+//! The DIP commands (docs/dip.md): `dip settle`, `dip presettle`, `dip generate`, and what
 //! they share.
 
 pub mod budget;

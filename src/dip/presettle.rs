@@ -1,5 +1,5 @@
 //! `dianzhi dip presettle`: one month's payments to every hospital (advance, withholding) and
-//! the budget-execution watch (CONTRACT §6).
+//! the budget-execution watch (docs/dip-year.md).
 
 use std::path::{Path, PathBuf};
 

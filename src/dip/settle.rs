@@ -1,5 +1,5 @@
 //! `dianzhi dip settle`: score every case, find each pool's point value, pay and clear every
-//! hospital (CONTRACT §6).
+//! hospital (docs/dip.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

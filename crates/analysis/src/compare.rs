@@ -1,4 +1,4 @@
-//! `compare` (CONTRACT §7): two tables of the same kind joined on their keys, cell by cell.
+//! `compare` (docs/analysts.md): two tables of the same kind joined on their keys, cell by cell.
 //! Numbers compare as numbers (0.8725 = 0.872500) within an absolute, inclusive tolerance;
 //! empty equals empty; texts compare as texts.
 

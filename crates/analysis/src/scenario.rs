@@ -1,4 +1,4 @@
-//! Scenario tables (CONTRACT §7): the per-scenario tables stacked under a leading `scenario`
+//! Scenario tables (docs/analysts.md): the per-scenario tables stacked under a leading `scenario`
 //! column, and the `comparison` of every scenario's pools with the baseline's.
 
 use dianzhi_columnar::write::{Table, Values};

@@ -1,4 +1,4 @@
-//! The settle command's output tables, built from the settled pools (CONTRACT §2, Outputs).
+//! The settle command's output tables, built from the settled pools (docs/settle.md, Outputs).
 
 use dianzhi_core::number::{MoneyUnit, SCALE};
 use dianzhi_core::point_value::EXACT_SCALE;
@@ -67,7 +67,7 @@ pub fn settlements(pools: &[PoolInput], settled: &[SettledPool], unit: MoneyUnit
 }
 
 /// `aggregates`: the claims scan's sums, one row per (institution, pool) in pool order
-/// (CONTRACT §7) — what `settle --aggregates` reads instead of scanning the claims again.
+/// (docs/analysts.md) — what `settle --aggregates` reads instead of scanning the claims again.
 pub fn aggregates(claims: &[dianzhi_core::clearing::ClaimAggregate], unit: MoneyUnit) -> Table {
     let points = |f: &dyn Fn(&ClaimSums) -> i128| claims.iter().map(|c| f(&c.sums)).collect();
     let mut t = Table::default();

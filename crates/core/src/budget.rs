@@ -1,4 +1,4 @@
-//! The yearly budget (CONTRACT §3): growth of each sector's base, special funds and
+//! The yearly budget (docs/taiwan-year.md): growth of each sector's base, special funds and
 //! carve-outs, and the exact split into regional and quarterly pool budgets.
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! The policy a run is configured with (CONTRACT §2 and §4). Every key is optional; unknown
+//! The policy a run is configured with (docs/settle.md and docs/taiwan-year.md). Every key is optional; unknown
 //! keys are rejected so that a misspelt policy never silently falls back to a default.
 
 use serde::{Deserialize, Serialize};

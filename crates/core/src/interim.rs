@@ -1,4 +1,4 @@
-//! Monthly interim payments (CONTRACT §4), paid within days of a claim, before review.
+//! Monthly interim payments (docs/taiwan-year.md), paid within days of a claim, before review.
 //!
 //! ```text
 //! deduction_rate = Σ deducted / Σ claimed over the 3 calendar months before the paid month

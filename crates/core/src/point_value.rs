@@ -1,4 +1,4 @@
-//! A pool's floating and average point value (CONTRACT §2, steps 3, 4 and 7).
+//! A pool's floating and average point value (docs/settle.md, Arithmetic, steps 3, 4 and 7).
 //!
 //! ```text
 //! floating_money = B − C − Σ fixed_amount_i
@@ -6,12 +6,12 @@
 //! apv            = (B − C) / (Σ F_i + Σ drug_i + Σ protected_i) (rounded to point_value.scale)
 //! ```
 //! ρ is the payment ratio of a value quoted per unit of total cost (DIP's `total_cost` basis,
-//! CONTRACT §6 step 5): the fund pays ρ of it. It is 1 for Taiwan's pools and DIP's `fund` basis.
+//! docs/dip.md, Arithmetic, step 5): the fund pays ρ of it. It is 1 for Taiwan's pools and DIP's `fund` basis.
 
 use crate::config::{Config, OnInfeasible};
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Overflow, Rounding};
 
-/// Decimals of `fpv_exact` in the output (CONTRACT §2: 18 decimals, half_even).
+/// Decimals of `fpv_exact` in the output (docs/settle.md: 18 decimals, half_even).
 pub const EXACT_SCALE: u32 = 18;
 
 /// Pool totals the point value depends on (internal fixed point).
@@ -135,7 +135,7 @@ mod tests {
     use super::*;
     use crate::number::ONE;
 
-    /// DOMAIN.md / CONTRACT example: budget 10,000,000,000, charges 20,000,000,
+    /// docs/settle.md's golden pool: budget 10,000,000,000, charges 20,000,000,
     /// 3,000,000,000 fixed points at 1, 8,000,000,000 floating points.
     fn example() -> PoolTotals {
         PoolTotals {
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_payment_ratio_quotes_the_value_per_unit_of_total_cost() {
-        // CONTRACT §6: (1,260,000,000 − 63,000,000) / 0.72 / 160,000,000 = 10.390625
+        // docs/dip.md: (1,260,000,000 − 63,000,000) / 0.72 / 160,000,000 = 10.390625
         let t = PoolTotals {
             budget: 1_260_000_000 * ONE,
             charges: 63_000_000 * ONE,

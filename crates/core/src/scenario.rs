@@ -1,4 +1,4 @@
-//! Scenarios (CONTRACT §7): overlays on a quarter's pools, each re-solved, and the exact
+//! Scenarios (docs/analysts.md): overlays on a quarter's pools, each re-solved, and the exact
 //! Shapley attribution of every pool's change in floating point value to the three groups of
 //! changes — budget overlays, volume overlays, config.
 //!

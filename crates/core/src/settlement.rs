@@ -1,4 +1,4 @@
-//! Re-settling every provider of a pool (CONTRACT §2, steps 1, 2, 5 and 6).
+//! Re-settling every provider of a pool (docs/settle.md, Arithmetic, steps 1, 2, 5 and 6).
 //!
 //! ```text
 //! fixed_amount_i    = round_money(drug_i × fixed_value.drug + protected_i × fixed_value.protected)
@@ -76,7 +76,7 @@ pub struct Solved {
     pub residual: i128,
 }
 
-/// The pool arithmetic shared by every kind of pool (CONTRACT §2 steps 3–7; §6 steps 4–6 and 9):
+/// The pool arithmetic shared by every kind of pool (docs/settle.md, Arithmetic, steps 3–7; docs/dip.md, Arithmetic, steps 4–6 and 9):
 /// `base` gives the budget, charges, payment ratio, fixed points and whether the pool has claims;
 /// the fixed amounts and floating points are summed from `shares`, which are sorted by id.
 pub fn solve_pool(base: PoolTotals, shares: &[Share], config: &Config) -> Result<Solved, Overflow> {
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn golden_provider_payable() {
-        // the DOMAIN example pool at fpv 0.8725; the provider: 1,000,000 floating points,
+        // the golden pool of docs/settle.md at fpv 0.8725; the provider: 1,000,000 floating points,
         // 150,000 drug points, 26,175 copayment, 900,000 interim → payable 996,325
         let provider = member("P001", 1_150_000, 150_000, 26_175, 900_000);
         let rest = Member {

@@ -1,4 +1,4 @@
-//! The published 2011 figures of data/reference/ (seed 004), reproduced by the core.
+//! The published 2011 figures of data/reference/ (Taiwan NHI's published 2011 global budget and point values), reproduced by the core.
 
 use dianzhi_core::budget::{non_negotiated_rate, Composition, RegionSpec, SectorSpec};
 use dianzhi_core::number::{Dec, Decimal, Rounding, ONE};

@@ -1,4 +1,4 @@
-//! DIP inputs and outputs (CONTRACT §6): the small tables, the streamed case scan and the
+//! DIP inputs and outputs (docs/dip.md): the small tables, the streamed case scan and the
 //! output tables.
 
 pub mod cases;

@@ -1,4 +1,4 @@
-//! The `dip settle` output tables (CONTRACT §6, Outputs).
+//! The `dip settle` output tables (docs/dip.md, Outputs).
 
 use dianzhi_core::dip::budget::{PoolBudget, RATE_SCALE};
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};

@@ -1,4 +1,4 @@
-//! The small DIP tables (CONTRACT §6, Inputs): groups, averages, institutions, funds, payments
+//! The small DIP tables (docs/dip.md, Inputs): groups, averages, institutions, funds, payments
 //! and published point values, read whole and checked row by row.
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,4 +1,4 @@
-//! DIP pools and year-end clearing (CONTRACT §6, steps 4–9).
+//! DIP pools and year-end clearing (docs/dip.md, Arithmetic, steps 4–9).
 //!
 //! ```text
 //! money  = B − R − Σ at_cost                      (R: reserve 调剂金, a §2 charge)
@@ -457,7 +457,7 @@ mod tests {
         c
     }
 
-    /// CONTRACT §6 worked value: basis total_cost, B 1,260,000,000, R 63,000,000, ρ 0.72,
+    /// docs/dip.md's worked point value: basis total_cost, B 1,260,000,000, R 63,000,000, ρ 0.72,
     /// S 160,000,000; a hospital of 2,000,000 scores.
     #[test]
     fn worked_point_value_and_payment_on_the_total_cost_basis() {

@@ -1,4 +1,4 @@
-//! The `[dip.*]` policy keys (CONTRACT §6, Config). Every key optional; unknown keys are errors.
+//! The `[dip.*]` policy keys (docs/dip.md, Config). Every key optional; unknown keys are errors.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! DIP / DRG points under a regional budget (区域点数法总额预算, CONTRACT §6): every discharged
+//! DIP / DRG points under a regional budget (区域点数法总额预算, docs/dip.md): every discharged
 //! case is scored from its group, the hospital's coefficient and its cost; each pooling region's
 //! fund is divided by all scores to give the point value; every hospital is cleared against what
 //! it was paid, keeping part of a surplus and sharing part of an overspend.

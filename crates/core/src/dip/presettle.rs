@@ -1,4 +1,4 @@
-//! Monthly pre-settlement during the year and the budget-execution watch (CONTRACT §6,
+//! Monthly pre-settlement during the year and the budget-execution watch (docs/dip-year.md,
 //! `dip presettle`).
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! Scoring one discharged case (CONTRACT §6, steps 1–3).
+//! Scoring one discharged case (docs/dip.md, Arithmetic, steps 1–3).
 //!
 //! ```text
 //! special_score given        → special, score = special_score
@@ -17,7 +17,7 @@ use std::cmp::Ordering;
 use crate::config::Config;
 use crate::number::{div_round, mul, pow10, Dec, Decimal, Overflow, Rounding, SCALE};
 
-/// Decimals of the ratio r in the cases output (CONTRACT §6: 6 decimals, half_even).
+/// Decimals of the ratio r in the cases output (docs/dip.md: 6 decimals, half_even).
 pub const RATIO_SCALE: u32 = 6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -206,7 +206,7 @@ mod tests {
         Scorer::new(&config)
     }
 
-    /// CONTRACT §6 / issue: group score 800, coefficient 1.05, aux 1.10, average 9,000.
+    /// docs/dip.md: group score 800, coefficient 1.05, aux 1.10, average 9,000.
     #[test]
     fn hand_checked_scores_of_every_outlier_type() {
         let s = scorer(true, true);
