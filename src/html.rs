@@ -34,6 +34,19 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
         return Err(Failure::input(format!("--out {}: name the report FILE.html", out.display())));
     }
     let kind = kind(dir)?;
+    // a page of nothing is no report: the table it draws must have rows
+    let main = if kind == "dip budget" { "growth" } else { "point_values" };
+    if let Some(source) = table(dir, main) {
+        if read_text_table(&source)?.rows() == 0 {
+            return Err(Failure::input(format!("{}: holds no rows; there is nothing to draw", source.path.display())));
+        }
+    }
+    if !dir.join("manifest.json").is_file() {
+        crate::report::note(&format!(
+            "warning: {} has no manifest.json, so it is not a dianzhi output; the page shows what its tables hold, read as a {kind} output\n",
+            dir.display()
+        ));
+    }
     let (title, body) = match kind {
         "settle" => ("Quarterly clearing", settle(dir)?),
         "dip settle" => ("DIP year-end clearing", dip(dir)?),

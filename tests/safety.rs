@@ -412,3 +412,43 @@ fn an_overflow_names_its_pool() {
         &["sector=dental region=east quarter=2026Q1: arithmetic overflow", "misplaced decimal point"],
     );
 }
+
+#[test]
+fn report_refuses_an_empty_table_and_warns_on_a_directory_that_is_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    write(&empty, "point_values.csv", "sector,region,quarter,fpv\n");
+    let o = dianzhi(&["report", s(&empty)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds no rows; there is nothing to draw"), "{}", stderr(&o));
+    assert!(!empty.join("report.html").exists());
+    let published = dir.path().join("published");
+    write(&published, "point_values.csv", "sector,region,quarter,fpv\ndental,east,2026Q1,0.91\n");
+    let o = dianzhi(&["report", s(&published)]);
+    assert_ok(&o);
+    assert!(stderr(&o).contains("has no manifest.json, so it is not a dianzhi output"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_integer_institution_id_gets_a_cast_hint() {
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let int = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
+    let batch = RecordBatch::try_from_iter([
+        ("institution_id", int(3200000003)),
+        ("sector", text("dental")),
+        ("region", text("east")),
+        ("service_month", text("2026-01")),
+        ("claimed_points", int(100)),
+        ("drug_points", int(0)),
+    ])
+    .unwrap();
+    let c = dir.path().join("claims.parquet");
+    write_parquet(&c, &batch, None);
+    let b = write(dir.path(), "budgets.csv", BUDGETS);
+    let o = dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out)]);
+    assert_rejected(&o, &out, &["institution_id", "Int64", "CAST(institution_id AS VARCHAR)", "leading zeros"]);
+}
