@@ -18,7 +18,8 @@ const INSTITUTIONS: usize = 1_000_000;
 /// A deterministic heavy-tailed provider: a few large hospitals, many small clinics.
 fn sums(i: usize) -> ClaimSums {
     let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40; // 24 pseudo-random bits
-    let claimed = (1_000 + (x % 50_000) * if x % 97 == 0 { 400 } else { 1 }) as i128 * ONE + (x % 10_000) as i128;
+    let claimed =
+        (1_000 + (x % 50_000) * if x.is_multiple_of(97) { 400 } else { 1 }) as i128 * ONE + (x % 10_000) as i128;
     let drug = claimed / 4;
     let protected = claimed / 50;
     let deducted = claimed / 33;

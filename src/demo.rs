@@ -19,7 +19,7 @@ const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
 const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
 const INTERIM: &str = include_str!("../data/demo/interim.csv");
 
-const DIP: [(&str, &str); 7] = [
+const DIP: [(&str, &str); 8] = [
     ("cases.csv", include_str!("../data/demo/dip/cases.csv")),
     ("groups.csv", include_str!("../data/demo/dip/groups.csv")),
     ("averages.csv", include_str!("../data/demo/dip/averages.csv")),
@@ -27,6 +27,7 @@ const DIP: [(&str, &str); 7] = [
     ("dip.toml", include_str!("../data/demo/dip/dip.toml")),
     ("budget.toml", include_str!("../data/demo/dip/budget.toml")),
     ("history.csv", include_str!("../data/demo/dip/history.csv")),
+    ("scenarios.toml", include_str!("../data/demo/dip/scenarios.toml")),
 ];
 
 /// Whether `dir` was written by a demo: its manifest is a settle's whose inputs all came from a
@@ -87,16 +88,16 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         done.out.display()
     ));
 
-    let mut dip = Vec::new();
+    let mut dip_files = Vec::new();
     for (name, text) in DIP {
-        dip.push(put(&format!("dip-{name}"), text)?);
+        dip_files.push(put(&format!("dip-{name}"), text)?);
     }
-    let config_path = dip[4].clone();
+    let config_path = dip_files[4].clone();
     let config = crate::dip::load_config(Some(&config_path))?;
     // the year's first step: each pool's budget from its history (以收定支)
     let budget = crate::dip::budget::run(&crate::dip::budget::DipBudgetArgs {
-        spec: dip[5].clone(),
-        history: dip[6].clone(),
+        spec: dip_files[5].clone(),
+        history: dip_files[6].clone(),
         out: done.out.join("dip-budget"),
         format,
         force: true,
@@ -104,20 +105,21 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     say("\nDIP: the 2026 budget of each pool from its income and spending of 2022–2025 (以收定支)\n\n");
     say(&crate::report::dip_budget_table(&budget.pools, &budget.config));
     let ext = if format == Format::Csv { "csv" } else { "parquet" };
-    let funds = budget.out.join(format!("funds.{ext}"));
-    let lookups = || Lookups { groups: dip[1].clone(), averages: dip[2].clone(), institutions: dip[3].clone() };
+    let funds_path = budget.out.join(format!("funds.{ext}"));
+    let lookups =
+        || Lookups { groups: dip_files[1].clone(), averages: dip_files[2].clone(), institutions: dip_files[3].clone() };
     // the year: each month pre-settled (items paid, 5% withheld), then cleared at year end
     let mut payments = Vec::new();
     let mut watch = None;
     for month in 1..=12u8 {
         let month = dianzhi_core::period::Month::new(2026, month).expect("a month");
         let args = PresettleArgs {
-            cases: vec![dip[0].clone()],
+            cases: vec![dip_files[0].clone()],
             lookups: lookups(),
             month,
             point_values: None,
             payments: payments.clone(),
-            funds: Some(funds.clone()),
+            funds: Some(funds_path.clone()),
             last_year: None,
             config: config.clone(),
             config_path: Some(config_path.clone()),
@@ -136,9 +138,9 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         say(&crate::dip::presettle::warnings(&december, &config));
     }
     let args = DipSettleArgs {
-        cases: vec![dip[0].clone()],
+        cases: vec![dip_files[0].clone()],
         lookups: lookups(),
-        funds,
+        funds: funds_path.clone(),
         payments,
         config,
         config_path: Some(config_path),
@@ -162,8 +164,26 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         hospitals,
         dip.out.display()
     ));
+    // the analyst's what-if on the same year: budget, volume and policy overlays
+    let what_if = crate::dip::scenario::run(&crate::dip::scenario::DipScenarioArgs {
+        cases: vec![dip_files[0].clone()],
+        lookups: lookups(),
+        funds: funds_path.clone(),
+        payments: Vec::new(),
+        scenarios: dip_files[7].clone(),
+        config: args.config.clone(),
+        config_path: Some(dip_files[4].clone()),
+        year: None,
+        out: done.out.join("dip-scenario"),
+        format,
+        hospitals: true,
+        force: true,
+        quiet: true,
+    })?;
+    say("\nWhat if? Five scenarios on the year, each pool's change of point value split into budget, volume and policy\n\n");
+    say(&crate::report::comparison_table(&what_if.comparison, &crate::report::DIP_COMPARISON_SHOWN, "pv_exact_delta"));
     // what an analyst opens next: each output drawn as one offline page
-    for dir in [&done.out, &budget.out, &dip.out] {
+    for dir in [&done.out, &budget.out, &dip.out, &what_if.out] {
         let page = dir.join("report.html");
         crate::html::write_report(dir, &page)?;
         say(&format!("report → {}\n", page.display()));

@@ -51,7 +51,8 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
         "settle" => ("Quarterly clearing", settle(dir)?),
         "dip settle" => ("DIP year-end clearing", dip(dir)?),
         "dip budget" => ("DIP budget year", dip_budget(dir)?),
-        _ => ("Scenarios", scenario(dir)?),
+        "dip scenario" => ("DIP scenarios", scenario(dir, &DIP_VIEW)?),
+        _ => ("Scenarios", scenario(dir, &QUARTER_VIEW)?),
     };
     let html = page(title, &dir.display().to_string(), &body);
     // written beside its place and renamed: a reader never sees half a page
@@ -80,12 +81,18 @@ fn kind(dir: &Path) -> Result<&'static str> {
                 Some("dip settle") => return Ok("dip settle"),
                 Some("scenario") => return Ok("scenario"),
                 Some("dip budget") => return Ok("dip budget"),
+                Some("dip scenario") => return Ok("dip scenario"),
                 _ => {}
             }
         }
     }
+    let comparison_has = |c: &str| {
+        table(dir, "comparison").and_then(|s| read_text_table(&s).ok()).is_some_and(|t| t.column(c).is_some())
+    };
     if table(dir, "growth").is_some() && table(dir, "funds").is_some() {
         Ok("dip budget")
+    } else if comparison_has("pv_exact_delta") {
+        Ok("dip scenario")
     } else if table(dir, "comparison").is_some() {
         Ok("scenario")
     } else if table(dir, "hospitals").is_some() {
@@ -94,7 +101,7 @@ fn kind(dir: &Path) -> Result<&'static str> {
         Ok("settle")
     } else {
         Err(Failure::input(format!(
-            "{}: holds no point_values table; report reads the output of settle, dip settle or scenario",
+            "{}: holds no point_values table; report reads the output of settle, scenario, dip budget, dip settle or dip scenario",
             dir.display()
         )))
     }
@@ -529,30 +536,112 @@ fn corridor(h: &DataFrame) -> Result<String> {
 
 // ---------------------------------------------------------------- scenario
 
-fn scenario(dir: &Path) -> Result<String> {
+/// What differs between the scenario reports of a quarter and of a DIP year.
+struct ScenarioView {
+    /// The pool's key columns.
+    keys: [&'static str; 3],
+    /// The map's rows and columns.
+    map: (&'static str, &'static str),
+    /// The value's name and its published delta column.
+    value: &'static str,
+    delta: &'static str,
+    exact_delta: &'static str,
+    shown: &'static [&'static str],
+}
+
+const QUARTER_VIEW: ScenarioView = ScenarioView {
+    keys: ["sector", "region", "quarter"],
+    map: ("region", "sector"),
+    value: "fpv",
+    delta: "fpv_delta",
+    exact_delta: "fpv_exact_delta",
+    shown: &crate::report::COMPARISON_SHOWN,
+};
+
+const DIP_VIEW: ScenarioView = ScenarioView {
+    keys: ["region", "fund", "year"],
+    map: ("region", "fund"),
+    value: "pv",
+    delta: "pv_delta",
+    exact_delta: "pv_exact_delta",
+    shown: &crate::report::DIP_COMPARISON_SHOWN,
+};
+
+fn scenario(dir: &Path, view: &ScenarioView) -> Result<String> {
     let (cmp_t, cmp) = read(dir, "comparison")?;
     let names = ordered(&texts(&cmp, "scenario")?);
     let mut body = String::new();
-    body.push_str("<h2>Change of the floating point value per scenario</h2>\n<p class=\"note\">fpv − baseline fpv per pool; blue where it rises, orange where it falls, white where it stays; one colour scale for all scenarios.</p>\n<div class=\"charts\">");
+    let v = view.value;
+    body.push_str(&format!("<h2>Change of the point value per scenario</h2>\n<p class=\"note\">{v} − baseline {v} per pool; blue where it rises, orange where it falls, white where it stays; one colour scale for all scenarios.</p>\n<div class=\"charts\">"));
     for s in &names {
-        body.push_str(&value_heatmap(
-            &cmp_t,
-            &cmp,
-            ("scenario", s),
-            ("region", "sector"),
-            "fpv_delta",
-            Palette::Diverging,
-        )?);
+        body.push_str(&value_heatmap(&cmp_t, &cmp, ("scenario", s), view.map, view.delta, Palette::Diverging)?);
     }
-    body.push_str("</div>\n<h2>Why it changed</h2>\n<p class=\"note\">The exact change of each pool's fpv (black tick) split into what the budget overlays, the volume overlays and the config change contribute (Shapley attribution; the three add up to the change exactly). Pools whose fpv did not move are left out.</p>\n");
-    body.push_str(&attribution(&cmp)?);
-    body.push_str(
-        "<h2>Comparison</h2>\n<p class=\"note\">Pools whose fpv moved; the comparison table holds every pool.</p>\n",
-    );
-    let (delta, _) = numbers(&cmp, "fpv_exact_delta")?;
+    body.push_str(&format!("</div>\n<h2>Why it changed</h2>\n<p class=\"note\">The exact change of each pool's {v} (black tick) split into what the budget overlays, the volume overlays and the config change contribute (Shapley attribution; the three add up to the change exactly). Pools whose {v} did not move are left out.</p>\n"));
+    body.push_str(&attribution(&cmp, view)?);
+    if view.value == "pv" {
+        if let Some(h) = table(dir, "hospitals") {
+            body.push_str("<h2>Hospitals whose entitlement moves most</h2>\n<p class=\"note\">Entitlement (what a hospital is owed after the corridor) in each scenario against the baseline's, the largest changes either way.</p>\n");
+            body.push_str(&entitlement_moves(&read_text_table(&h)?)?);
+        }
+    }
+    body.push_str(&format!(
+        "<h2>Comparison</h2>\n<p class=\"note\">Pools whose {v} moved; the comparison table holds every pool.</p>\n"
+    ));
+    let (delta, _) = numbers(&cmp, view.exact_delta)?;
     let moved: Vec<usize> = (0..cmp.height()).filter(|i| delta[*i] != Some(0)).collect();
-    body.push_str(&rows_table(&cmp_t, &crate::report::COMPARISON_SHOWN, Some(&moved)));
+    body.push_str(&rows_table(&cmp_t, view.shown, Some(&moved)));
     Ok(body)
+}
+
+/// The fifteen largest changes of a hospital's entitlement against the baseline's, from the
+/// stacked `hospitals` table (exact decimals; the change is computed on the fixed-point values).
+fn entitlement_moves(h: &TextTable) -> Result<String> {
+    let col = |name: &str| -> Result<&[Option<String>]> {
+        h.column(name).ok_or_else(|| Failure::input(format!("{}: has no {name} column", h.path.display())))
+    };
+    let (scenario, id, region, fund, year, e) =
+        (col("scenario")?, col("institution_id")?, col("region")?, col("fund")?, col("year")?, col("entitlement")?);
+    let fixed = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|v| dianzhi_core::number::parse_decimal(v).ok())
+            .map(|d| dianzhi_core::number::Dec::from(d).rescale_exact(4).unwrap_or(0))
+    };
+    let key = |i: usize| (id[i].clone(), region[i].clone(), fund[i].clone(), year[i].clone());
+    let base: std::collections::HashMap<_, i128> = (0..h.rows())
+        .filter(|i| scenario[*i].as_deref() == Some(dianzhi_analysis::scenario::BASELINE))
+        .filter_map(|i| fixed(&e[i]).map(|v| (key(i), v)))
+        .collect();
+    let mut moves: Vec<(i128, usize, i128)> = (0..h.rows())
+        .filter(|i| scenario[*i].as_deref() != Some(dianzhi_analysis::scenario::BASELINE))
+        .filter_map(|i| Some((fixed(&e[i])? - base.get(&key(i))?, i, *base.get(&key(i))?)))
+        .filter(|(d, _, _)| *d != 0)
+        .collect();
+    moves.sort_by(|a, b| b.0.abs().cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+    if moves.is_empty() {
+        return Ok("<p class=\"note\">No hospital's entitlement moved.</p>\n".into());
+    }
+    let mut html = String::from("<table><tr><th>scenario</th><th>institution_id</th><th>region</th><th>fund</th><th>year</th><th>entitlement (baseline)</th><th>entitlement</th><th>change</th></tr>\n");
+    let text = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
+    // at the decimals the table writes money with (fen for DIP)
+    let decimals = e.iter().flatten().next().and_then(|v| v.split_once('.')).map_or(0, |(_, f)| f.len() as u32);
+    let money = |v: i128| format_fixed(v / 10i128.pow(4 - decimals.min(4)), decimals.min(4));
+    for (d, i, b) in moves.iter().take(15) {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n {}\">{}</td></tr>",
+            text(&scenario[*i]),
+            text(&id[*i]),
+            text(&region[*i]),
+            text(&fund[*i]),
+            text(&year[*i]),
+            money(*b),
+            text(&e[*i]),
+            if *d < 0 { "warn" } else { "ok" },
+            money(*d)
+        );
+    }
+    html.push_str("</table>\n");
+    Ok(html)
 }
 
 /// Distinct values in first-seen order (the scenarios' file order).
@@ -568,10 +657,11 @@ fn ordered(v: &[String]) -> Vec<String> {
 
 const EFFECT_COLORS: [(&str, &str); 3] = [("budget", "#3b82c4"), ("volume", "#e0a030"), ("config", "#7c5cbf")];
 
-fn attribution(cmp: &DataFrame) -> Result<String> {
+fn attribution(cmp: &DataFrame, view: &ScenarioView) -> Result<String> {
     let scenario = texts(cmp, "scenario")?;
     let pool: Vec<String> = {
-        let (s, r, q) = (texts(cmp, "sector")?, texts(cmp, "region")?, texts(cmp, "quarter")?);
+        let [a, b, c] = view.keys;
+        let (s, r, q) = (texts(cmp, a)?, texts(cmp, b)?, texts(cmp, c)?);
         (0..cmp.height()).map(|i| format!("{} · {} · {}", s[i], r[i], q[i])).collect()
     };
     let as_f64 = |c: &str| -> Result<Vec<Option<f64>>> {
@@ -579,7 +669,7 @@ fn attribution(cmp: &DataFrame) -> Result<String> {
         Ok(v.into_iter().map(|x| x.map(|x| x as f64 / 10f64.powi(s as i32))).collect())
     };
     let effects = [as_f64("budget_effect")?, as_f64("volume_effect")?, as_f64("config_effect")?];
-    let (delta, _) = numbers(cmp, "fpv_exact_delta")?;
+    let (delta, _) = numbers(cmp, view.exact_delta)?;
     // one line per scenario heading, one per pool that moved (or has no value)
     enum Line {
         Heading(String),

@@ -351,6 +351,35 @@ enum DipCommand {
         #[command(flatten)]
         output: OutArgs,
     },
+    /// What-if runs on the year: budget, volume and policy overlays (scoring included) cleared
+    /// after one scan, stacked with the baseline, each pool's change of point value attributed.
+    Scenario {
+        /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+        cases: Vec<PathBuf>,
+        #[command(flatten)]
+        lookups: LookupArgs,
+        /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
+        #[arg(long, value_name = "FILE")]
+        funds: PathBuf,
+        /// Monthly payments already made (the same for every scenario).
+        #[arg(long, num_args = 1.., value_name = "PATH")]
+        payments: Vec<PathBuf>,
+        /// Scenarios (TOML): [[scenario]] tables with a name and budget, volume or config overlays.
+        #[arg(long, value_name = "FILE")]
+        scenarios: PathBuf,
+        /// Policy config (TOML); a scenario's config keys merge over it; money.unit defaults to 0.01.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Only this year (cases, funds rows and payments). Default: every year in the cases.
+        #[arg(long, value_name = "YYYY")]
+        year: Option<i32>,
+        /// Also write every scenario's hospitals (stacked, one row per hospital and pool).
+        #[arg(long)]
+        hospitals: bool,
+        #[command(flatten)]
+        output: OutArgs,
+    },
     /// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
     /// deterministic per seed.
     Generate {
@@ -480,7 +509,7 @@ fn run(cli: Cli) -> Result<u8> {
                 quiet,
             };
             let done = scenario::run(&args)?;
-            report::say(&report::comparison_table(&done.comparison));
+            report::say(&report::comparison_table(&done.comparison, &report::COMPARISON_SHOWN, "fpv_exact_delta"));
             report::say(&format!(
                 "solved {} scenario(s) over {} pools → {}\n",
                 done.scenarios,
@@ -531,6 +560,46 @@ fn run(cli: Cli) -> Result<u8> {
             report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
         Command::Dip { command } => match command {
+            DipCommand::Scenario {
+                cases,
+                lookups,
+                funds,
+                payments,
+                scenarios,
+                config,
+                year,
+                hospitals,
+                output: OutArgs { out, format, force },
+            } => {
+                let args = dip::scenario::DipScenarioArgs {
+                    cases,
+                    lookups: lookups.into(),
+                    funds,
+                    payments,
+                    scenarios,
+                    config: dip::load_config(config.as_deref())?,
+                    config_path: config,
+                    year,
+                    out,
+                    format: format.into(),
+                    hospitals,
+                    force,
+                    quiet,
+                };
+                let done = dip::scenario::run(&args)?;
+                report::say(&report::comparison_table(
+                    &done.comparison,
+                    &report::DIP_COMPARISON_SHOWN,
+                    "pv_exact_delta",
+                ));
+                report::say(&format!(
+                    "solved {} scenario(s) over {} DIP pools ({} rescored from the cases) → {}\n",
+                    done.scenarios,
+                    done.pools,
+                    done.rescans,
+                    done.out.display()
+                ));
+            }
             DipCommand::Budget { spec, history, output: OutArgs { out, format, force } } => {
                 let args = dip::budget::DipBudgetArgs { spec, history, out, format: format.into(), force };
                 let done = dip::budget::run(&args)?;

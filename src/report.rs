@@ -101,6 +101,20 @@ pub fn point_value_table(pools: &[PoolInput], settled: &[SettledPool], config: &
     text_table(&header, rows, 3..8)
 }
 
+/// The columns of a DIP scenario comparison shown to a person.
+pub const DIP_COMPARISON_SHOWN: [&str; 10] = [
+    "scenario",
+    "region",
+    "fund",
+    "year",
+    "pv_base",
+    "pv",
+    "pv_delta",
+    "budget_effect",
+    "volume_effect",
+    "config_effect",
+];
+
 /// The columns of a scenario comparison shown to a person (printed, and in the report).
 pub const COMPARISON_SHOWN: [&str; 10] = [
     "scenario",
@@ -116,15 +130,15 @@ pub const COMPARISON_SHOWN: [&str; 10] = [
 ];
 
 /// The comparison of a scenario run: each scenario's pools, their fpv change and its attribution.
-pub fn comparison_table(t: &dianzhi_columnar::write::Table) -> String {
-    let header = COMPARISON_SHOWN;
+pub fn comparison_table(t: &dianzhi_columnar::write::Table, header: &[&str], moved_by: &str) -> String {
     let columns: Vec<_> = header.iter().map(|h| t.column(h).expect("a comparison column")).collect();
     // a pool a scenario leaves alone says nothing: only those that moved are printed
-    let delta = t.column("fpv_exact_delta").expect("a comparison column");
-    let moved: Vec<usize> =
-        (0..t.rows()).filter(|i| delta.text(*i).is_none_or(|d| d.trim_start_matches(['0', '.', '-']) != "")).collect();
+    let delta = t.column(moved_by).expect("a comparison column");
+    let moved: Vec<usize> = (0..t.rows())
+        .filter(|i| delta.text(*i).is_none_or(|d| !d.trim_start_matches(['0', '.', '-']).is_empty()))
+        .collect();
     let rows = moved.iter().map(|&i| columns.iter().map(|c| c.text(i).unwrap_or_else(|| "-".into())).collect());
-    let mut out = text_table(&header, rows, 4..10);
+    let mut out = text_table(header, rows, 4..header.len());
     if moved.len() < t.rows() {
         out.push_str(&format!(
             "({} of {} scenario × pool rows moved; the comparison table holds them all)\n",

@@ -105,9 +105,80 @@ pub fn run(args: &ScenarioArgs) -> Result<Done> {
     Ok(Done { scenarios: scenarios.len(), pools: pools.len(), comparison, out })
 }
 
-/// Reads the scenarios file: names, overlay entries and config overlays, each checked and
-/// errors naming the scenario and entry.
+/// Reads the quarter's scenarios file: names, overlay entries and config overlays, each checked
+/// and errors naming the scenario and entry.
 pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) -> Result<Vec<Scenario>> {
+    let shape = Shape {
+        budget: &["sector", "region", "quarter"],
+        volume: &["sector", "region", "quarter", "institution_id"],
+        volume_add: true,
+        example: "[{ sector = \"hospital\", scale = \"1.02\" }]",
+    };
+    let file = path.display().to_string();
+    let mut out = Vec::new();
+    for w in read_written(path, config_path, base, &shape)? {
+        let entries = |list: Vec<Written>| -> Result<Vec<Entry>> {
+            list.into_iter()
+                .map(|e| {
+                    let quarter = e.keys.get("quarter").map(|q| q.parse()).transpose().map_err(
+                        |err: dianzhi_core::period::PeriodError| {
+                            Failure::input(format!("{file}: scenario {:?}, {}: quarter: {err}", w.name, e.at))
+                        },
+                    )?;
+                    Ok(Entry {
+                        sector: e.keys.get("sector").cloned(),
+                        region: e.keys.get("region").cloned(),
+                        quarter,
+                        institution_id: e.keys.get("institution_id").cloned(),
+                        change: e.change,
+                    })
+                })
+                .collect()
+        };
+        out.push(Scenario {
+            name: w.name.clone(),
+            budget: entries(w.budget)?,
+            volume: entries(w.volume)?,
+            config: w.config,
+        });
+    }
+    Ok(out)
+}
+
+/// What a kind of scenarios file allows: the keys its budget and volume entries match on, and
+/// whether a volume entry may add.
+pub struct Shape {
+    pub budget: &'static [&'static str],
+    pub volume: &'static [&'static str],
+    pub volume_add: bool,
+    /// A budget entry, as help in messages.
+    pub example: &'static str,
+}
+
+/// An overlay entry as written: its matching keys (text), its change, and where it stands.
+pub struct Written {
+    pub keys: std::collections::BTreeMap<String, String>,
+    pub change: Change,
+    pub at: String,
+}
+
+/// A scenario as written, its config merged over the run's.
+pub struct WrittenScenario {
+    pub name: String,
+    pub budget: Vec<Written>,
+    pub volume: Vec<Written>,
+    pub config: Config,
+}
+
+/// Reads a scenarios file of either kind: names, entries and config overlays, each checked,
+/// errors naming the scenario and entry. `base` is the run's effective config (`config_path`
+/// as written is what a scenario's `config` merges over).
+pub fn read_written(
+    path: &Path,
+    config_path: Option<&Path>,
+    base: &Config,
+    shape: &Shape,
+) -> Result<Vec<WrittenScenario>> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{file}: cannot read: {e}")))?;
     let doc: toml::Table = toml::from_str(&text).map_err(|e| Failure::input(format!("{file}: not valid TOML: {e}")))?;
@@ -154,9 +225,12 @@ pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) ->
                 }
                 let mut merged = base_table.clone();
                 merge(&mut merged, c);
-                let config: Config = toml::Value::Table(merged)
+                let mut config: Config = toml::Value::Table(merged)
                     .try_into()
                     .map_err(|e: toml::de::Error| what(format!("config: {}", e.message())))?;
+                // the unit is the run's (a DIP run's fen is a default, not written): a scenario
+                // cannot change it (refused above)
+                config.money.unit = base.money.unit;
                 config.validate().map_err(|e| what(format!("config: {e}")))?;
                 if let Some(key) = comparable(base, &config) {
                     return Err(what(format!("config changes {key}")));
@@ -169,12 +243,12 @@ pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) ->
                 ))
             }
         };
-        let budget = entries(t, "budget", &config).map_err(&what)?;
-        let volume = entries(t, "volume", &config).map_err(&what)?;
+        let budget = entries(t, "budget", &config, shape).map_err(&what)?;
+        let volume = entries(t, "volume", &config, shape).map_err(&what)?;
         if budget.is_empty() && volume.is_empty() && t.get("config").is_none() {
             return Err(what("has no overlay; give it budget, volume or config".into()));
         }
-        out.push(Scenario { name: name.to_string(), budget, volume, config });
+        out.push(WrittenScenario { name: name.to_string(), budget, volume, config });
     }
     Ok(out)
 }
@@ -191,27 +265,24 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
     }
 }
 
-fn entries(t: &toml::Table, kind: &str, config: &Config) -> std::result::Result<Vec<Entry>, String> {
+fn entries(t: &toml::Table, kind: &str, config: &Config, shape: &Shape) -> std::result::Result<Vec<Written>, String> {
     let Some(v) = t.get(kind) else {
         return Ok(Vec::new());
     };
     let Some(list) = v.as_array() else {
-        return Err(format!("{kind} must be a list of entries, e.g. [{{ sector = \"hospital\", scale = \"1.02\" }}]"));
+        return Err(format!("{kind} must be a list of entries, e.g. {}", shape.example));
     };
     let volume = kind == "volume";
+    let keys = if volume { shape.volume } else { shape.budget };
     let mut out = Vec::with_capacity(list.len());
     for (n, item) in list.iter().enumerate() {
-        let at = |m: String| format!("{kind} entry {}: {m}", n + 1);
+        let place = format!("{kind} entry {}", n + 1);
+        let at = |m: String| format!("{place}: {m}");
         let Some(e) = item.as_table() else {
             return Err(at("not a table".into()));
         };
-        let allowed: &[&str] = if volume {
-            &["sector", "region", "quarter", "institution_id", "scale", "add"]
-        } else {
-            &["sector", "region", "quarter", "scale", "add"]
-        };
-        if let Some(k) = e.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(at(format!("unknown key '{k}' (allowed: {})", allowed.join(", "))));
+        if let Some(k) = e.keys().find(|k| !keys.contains(&k.as_str()) && !["scale", "add"].contains(&k.as_str())) {
+            return Err(at(format!("unknown key '{k}' (allowed: {}, scale, add)", keys.join(", "))));
         }
         let text = |k: &str| -> std::result::Result<Option<String>, String> {
             match e.get(k) {
@@ -228,6 +299,9 @@ fn entries(t: &toml::Table, kind: &str, config: &Config) -> std::result::Result<
             (Some(_), Some(_)) => return Err(at("has both scale and add; give one".into())),
             (None, None) => return Err(at("has neither scale nor add".into())),
             (Some(f), None) => Change::Scale(f),
+            (None, Some(_)) if volume && !shape.volume_add => {
+                return Err(at("a volume entry scales (scale = \"1.05\"); add is for budgets".into()))
+            }
             (None, Some(a)) => {
                 let what = if volume { "claimed points" } else { "money" };
                 let fixed =
@@ -241,16 +315,13 @@ fn entries(t: &toml::Table, kind: &str, config: &Config) -> std::result::Result<
                 Change::Add(fixed)
             }
         };
-        let quarter = text("quarter")?
-            .map(|q| q.parse().map_err(|e: dianzhi_core::period::PeriodError| at(format!("quarter: {e}"))))
-            .transpose()?;
-        out.push(Entry {
-            sector: text("sector")?,
-            region: text("region")?,
-            quarter,
-            institution_id: text("institution_id")?,
-            change,
-        });
+        let mut matched = std::collections::BTreeMap::new();
+        for k in keys {
+            if let Some(v) = text(k)? {
+                matched.insert(k.to_string(), v);
+            }
+        }
+        out.push(Written { keys: matched, change, at: place });
     }
     Ok(out)
 }

@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod generate;
 pub mod presettle;
+pub mod scenario;
 pub mod settle;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +62,36 @@ pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
     let (institutions, n) = tables::read_institutions(&institutions_src)?;
     manifest.input("institutions", &institutions_src.path, sha256_file(&institutions_src.path)?, n);
     Ok(Catalog::new(groups, averages, institutions))
+}
+
+/// Each hospital's cases per pool, summed over the months of a scan, with its terms.
+pub fn hospitals(
+    sums: &[dianzhi_core::dip::presettle::MonthCases],
+    catalog: &Catalog,
+) -> Result<Vec<dianzhi_core::dip::clearing::HospitalCases>> {
+    use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey, HospitalCases};
+    let mut per_hospital: std::collections::BTreeMap<(String, DipPoolKey), CaseSums> = Default::default();
+    for m in sums {
+        per_hospital
+            .entry((m.institution_id.clone(), m.pool.clone()))
+            .or_default()
+            .add(&m.sums)
+            .map_err(Failure::input)?;
+    }
+    Ok(per_hospital
+        .into_iter()
+        .map(|((institution_id, pool), sums)| {
+            let t = catalog.terms(&institution_id, &pool.fund).expect("scanned cases have terms");
+            HospitalCases {
+                level: t.level.clone(),
+                coefficient: t.coefficient,
+                assessment: t.assessment,
+                institution_id,
+                pool,
+                sums,
+            }
+        })
+        .collect())
 }
 
 /// A lookup table is one file.

@@ -10,7 +10,7 @@ use dianzhi_columnar::dip::spill::CaseSpill;
 use dianzhi_columnar::dip::{outputs, tables};
 use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::write::{self, TableWriter};
-use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool, HospitalCases};
+use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool};
 use dianzhi_core::dip::score::Scorer;
 use dianzhi_core::number::{format_fixed, SCALE};
 use dianzhi_core::Config;
@@ -104,28 +104,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     }
 
     progress.phase("clear pools");
-    let mut per_hospital: BTreeMap<(String, dianzhi_core::dip::clearing::DipPoolKey), CaseSums> = BTreeMap::new();
-    for m in &scan.sums {
-        per_hospital
-            .entry((m.institution_id.clone(), m.pool.clone()))
-            .or_default()
-            .add(&m.sums)
-            .map_err(Failure::input)?;
-    }
-    let hospitals = per_hospital
-        .into_iter()
-        .map(|((institution_id, pool), sums)| {
-            let t = catalog.terms(&institution_id, &pool.fund).expect("scanned cases have terms");
-            HospitalCases {
-                level: t.level.clone(),
-                coefficient: t.coefficient,
-                assessment: t.assessment,
-                institution_id,
-                pool,
-                sums,
-            }
-        })
-        .collect();
+    let hospitals = super::hospitals(&scan.sums, &catalog)?;
     let pools = assemble(funds, hospitals, payments, args.year)?;
     let cleared = clear(&pools, config)?;
 

@@ -43,57 +43,67 @@ fn empty_like(v: &Values) -> Values {
     }
 }
 
-const KEYS: [&str; 3] = ["sector", "region", "quarter"];
-
-/// `comparison`: one row per scenario and pool (stacked order), the scenario's fpv, exact fpv
-/// and apv beside the baseline's and their deltas (scenario − baseline; empty when either is),
-/// joined with the attribution `effects` (scenario, sector, region, quarter and the three
-/// effects).
+/// `comparison` of a quarter: one row per scenario and pool (stacked order), the scenario's fpv,
+/// exact fpv and apv beside the baseline's with their deltas, and the attribution `effects`
+/// (scenario, sector, region, quarter and the three effects).
 pub fn comparison(point_values: &Table, effects: &Table) -> Result<Table, Error> {
+    comparison_of(
+        point_values,
+        effects,
+        &["sector", "region", "quarter"],
+        &[("fpv", true), ("fpv_exact", true), ("apv", true)],
+    )
+}
+
+/// `comparison` of a DIP year: pv and exact pv with deltas, what the fund pays (dip_amount) and
+/// what the corridors draw from the reserve, before and after, and the effects.
+pub fn dip_comparison(point_values: &Table, effects: &Table) -> Result<Table, Error> {
+    comparison_of(
+        point_values,
+        effects,
+        &["region", "fund", "year"],
+        &[("pv", true), ("pv_exact", true), ("dip_amount", false), ("reserve_draw", false)],
+    )
+}
+
+/// One row per scenario and pool (`keys`), in stacked order: for each of `values` the baseline's
+/// (`NAME_base`), the scenario's, and with `true` the delta (scenario − baseline; empty when
+/// either is), then the three effects joined from `effects` on (scenario, keys).
+fn comparison_of(
+    point_values: &Table,
+    effects: &Table,
+    keys: &[&str],
+    values: &[(&str, bool)],
+) -> Result<Table, Error> {
     let pv = from_table(point_values)?;
-    guard(&pv, &["fpv", "fpv_exact", "apv"])?;
-    let keys: Vec<Expr> = KEYS.iter().map(|k| col(*k)).collect();
-    let base = pv.clone().lazy().filter(col("scenario").eq(lit(BASELINE))).select([
-        col("sector"),
-        col("region"),
-        col("quarter"),
-        col("fpv").alias("fpv_base"),
-        col("fpv_exact").alias("fpv_exact_base"),
-        col("apv").alias("apv_base"),
-    ]);
-    let scenarios = pv.lazy().filter(col("scenario").neq(lit(BASELINE))).select([
-        col("scenario"),
-        col("sector"),
-        col("region"),
-        col("quarter"),
-        col("fpv"),
-        col("fpv_exact"),
-        col("apv"),
-    ]);
+    let names: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
+    guard(&pv, &names)?;
+    let on: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    let base_cols: Vec<Expr> =
+        keys.iter().map(|k| col(*k)).chain(values.iter().map(|(v, _)| col(*v).alias(format!("{v}_base")))).collect();
+    let base = pv.clone().lazy().filter(col("scenario").eq(lit(BASELINE))).select(base_cols);
+    let scn_cols: Vec<Expr> = std::iter::once(col("scenario"))
+        .chain(keys.iter().map(|k| col(*k)))
+        .chain(values.iter().map(|(v, _)| col(*v)))
+        .collect();
+    let scenarios = pv.lazy().filter(col("scenario").neq(lit(BASELINE))).select(scn_cols);
     let mut left = JoinArgs::new(JoinType::Left);
     left.maintain_order = MaintainOrderJoin::Left;
-    let with_effects: Vec<Expr> = ["scenario", "sector", "region", "quarter"].iter().map(|k| col(*k)).collect();
+    let with_effects: Vec<Expr> = std::iter::once(col("scenario")).chain(keys.iter().map(|k| col(*k))).collect();
+    let mut out: Vec<Expr> = std::iter::once(col("scenario")).chain(keys.iter().map(|k| col(*k))).collect();
+    for (v, delta) in values {
+        let b = format!("{v}_base");
+        out.push(col(b.as_str()));
+        out.push(col(*v));
+        if *delta {
+            out.push((col(*v) - col(b.as_str())).alias(format!("{v}_delta")));
+        }
+    }
+    out.extend(["budget_effect", "volume_effect", "config_effect"].map(col));
     let joined = scenarios
-        .join(base, keys.clone(), keys, left.clone())
+        .join(base, on.clone(), on, left.clone())
         .join(from_table(effects)?.lazy(), with_effects.clone(), with_effects, left)
-        .select([
-            col("scenario"),
-            col("sector"),
-            col("region"),
-            col("quarter"),
-            col("fpv_base"),
-            col("fpv"),
-            (col("fpv") - col("fpv_base")).alias("fpv_delta"),
-            col("fpv_exact_base"),
-            col("fpv_exact"),
-            (col("fpv_exact") - col("fpv_exact_base")).alias("fpv_exact_delta"),
-            col("apv_base"),
-            col("apv"),
-            (col("apv") - col("apv_base")).alias("apv_delta"),
-            col("budget_effect"),
-            col("volume_effect"),
-            col("config_effect"),
-        ])
+        .select(out)
         .collect()?;
     let mut like = Table::default();
     like.text("scenario", Vec::new());

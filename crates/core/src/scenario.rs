@@ -70,6 +70,9 @@ pub enum ScenarioError {
     Infeasible { scenario: String, pools: Vec<String>, count: usize },
     #[error("scenario {scenario:?}: {source}")]
     Overflow { scenario: String, source: Overflow },
+    /// A DIP scenario's year that cannot be cleared (a special quota broken, an infeasible pool).
+    #[error("scenario {scenario:?}: {message}")]
+    Dip { scenario: String, message: String },
 }
 
 /// A scenario's pools with its overlays applied: the budget overlays alone, the volume
@@ -231,35 +234,12 @@ fn solve_one(
 
     let mut effects = Vec::with_capacity(pools.len());
     for (i, p) in pools.iter().enumerate() {
-        let (base, scn) = (&baseline[i], &settled[i]);
-        let (Some(base_exact), Some(scn_exact)) = (base.point_value.fpv_exact, scn.point_value.fpv_exact) else {
-            effects.push(None);
-            continue;
-        };
-        // the corners: f over (budget, volume, config) switched on by the bits of the index;
-        // budgets change neither fixed amounts nor points, so four totals serve all eight
-        let mut corners: [Option<Exact>; 8] = Default::default();
-        corners[0] = exact(&base.totals, &base.point_value);
-        corners[7] = exact(&scn.totals, &scn.point_value);
-        for (v, c) in [(false, false), (true, false), (false, true), (true, true)] {
-            let pool = if v { &volumes[i] } else { p };
+        let corner = |v: bool, c: bool| {
             let config = if c { &s.config } else { base_config };
-            let totals = pool_totals(pool, config).map_err(overflow)?;
-            for b in [false, true] {
-                let k = usize::from(b) | usize::from(v) << 1 | usize::from(c) << 2;
-                if k == 0 || k == 7 {
-                    continue;
-                }
-                let t = PoolTotals { budget: if b { budgets[i] } else { p.budget }, ..totals };
-                let pv = point_value(&t, config).map_err(overflow)?;
-                corners[k] = exact(&t, &pv);
-            }
-        }
-        let Some(corners) = corners.into_iter().collect::<Option<Vec<Exact>>>() else {
-            effects.push(None);
-            continue;
+            Ok((pool_totals(if v { &volumes[i] } else { p }, config)?, config))
         };
-        effects.push(Some(attribute(&corners, scn_exact - base_exact)));
+        let ends = ((&baseline[i].totals, &baseline[i].point_value), (&settled[i].totals, &settled[i].point_value));
+        effects.push(effects_of(ends, (p.budget, budgets[i]), corner).map_err(overflow)?);
     }
     if !members {
         for (p, r) in volumes.iter_mut().zip(&mut settled) {
@@ -270,16 +250,49 @@ fn solve_one(
     Ok(Solved { pools: volumes, settled, effects })
 }
 
+/// The attribution of one pool's change between `ends` (the baseline's and the scenario's totals
+/// and point values) to (budget, volume, config): `corner(v, c)` gives the pool's totals, and the
+/// config it is valued under, with the volume and config groups switched on or off; the budget
+/// group only swaps `budgets.0` for `budgets.1`, so four totals serve all eight corners. `None`
+/// where any point value involved is empty.
+pub(crate) fn effects_of<'c>(
+    ends: ((&PoolTotals, &PointValue), (&PoolTotals, &PointValue)),
+    budgets: (i128, i128),
+    corner: impl Fn(bool, bool) -> Result<(PoolTotals, &'c Config), Overflow>,
+) -> Result<Option<[i128; 3]>, Overflow> {
+    let ((base_t, base_pv), (scn_t, scn_pv)) = ends;
+    let (Some(base_exact), Some(scn_exact)) = (base_pv.fpv_exact, scn_pv.fpv_exact) else {
+        return Ok(None);
+    };
+    // f over (budget, volume, config) switched on by the bits of the index
+    let mut corners: [Option<Exact>; 8] = Default::default();
+    corners[0] = exact(base_t, base_pv);
+    corners[7] = exact(scn_t, scn_pv);
+    for (v, c) in [(false, false), (true, false), (false, true), (true, true)] {
+        let (totals, config) = corner(v, c)?;
+        for b in [false, true] {
+            let k = usize::from(b) | usize::from(v) << 1 | usize::from(c) << 2;
+            if k == 0 || k == 7 {
+                continue;
+            }
+            let t = PoolTotals { budget: if b { budgets.1 } else { budgets.0 }, ..totals };
+            let pv = point_value(&t, config)?;
+            corners[k] = exact(&t, &pv);
+        }
+    }
+    Ok(corners.into_iter().collect::<Option<Vec<Exact>>>().map(|c| attribute(&c, scn_exact - base_exact)))
+}
+
 /// An exact point value `num / den` (den > 0).
 #[derive(Debug, Clone)]
-struct Exact {
+pub(crate) struct Exact {
     num: BigInt,
     den: BigInt,
 }
 
 /// The exact value attributed: floating_money / (F × ρ); 0 for an infeasible pool; `None`
 /// where the pool has no value (no claims, no floating points).
-fn exact(t: &PoolTotals, pv: &PointValue) -> Option<Exact> {
+pub(crate) fn exact(t: &PoolTotals, pv: &PointValue) -> Option<Exact> {
     if pv.status == Status::Infeasible {
         return Some(Exact { num: BigInt::from(0), den: BigInt::from(1) });
     }
@@ -298,7 +311,7 @@ fn exact(t: &PoolTotals, pv: &PointValue) -> Option<Exact> {
 /// The Shapley values of the three factors at [`EXACT_SCALE`] decimals, rounded by largest
 /// remainder so that they sum to `total` (the change of the published 18-decimal values).
 /// `f[k]` is the value with the factors of the bits of `k` switched on.
-fn attribute(f: &[Exact], total: i128) -> [i128; 3] {
+pub(crate) fn attribute(f: &[Exact], total: i128) -> [i128; 3] {
     // 6 φ_i = Σ_S w_S (f(S ∪ i) − f(S)), w = 2 for |S| ∈ {0, 2}, 1 for |S| = 1; over the common
     // denominator D = Π den, each φ_i = A_i / (6 D)
     let d: BigInt = f.iter().map(|e| &e.den).product();

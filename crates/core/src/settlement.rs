@@ -92,7 +92,7 @@ pub fn solve_pool(base: PoolTotals, shares: &[Share], config: &Config) -> Result
 }
 
 /// `base` with the fixed amounts and floating points of `shares` summed in.
-fn summed(base: PoolTotals, shares: &[Share]) -> Result<PoolTotals, Overflow> {
+pub(crate) fn summed(base: PoolTotals, shares: &[Share]) -> Result<PoolTotals, Overflow> {
     let mut totals = PoolTotals { fixed_amount: 0, floating_points: 0, ..base };
     for s in shares {
         totals.fixed_amount = add(totals.fixed_amount, s.fixed_amount, "Σ fixed_amount")?;

@@ -291,7 +291,9 @@ pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, Dip
     Ok(cleared)
 }
 
-pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overflow> {
+/// A DIP pool as the pool arithmetic sees it: the fund as the budget, the reserve as a charge,
+/// one share per hospital (its scores floating, its at-cost cases fixed), and the case sums.
+fn pool_shares<'a>(pool: &'a DipPool, config: &Config) -> Result<(PoolTotals, Vec<Share<'a>>, CaseSums), Overflow> {
     let mut sums = CaseSums::default();
     let shares: Vec<Share> = pool
         .hospitals
@@ -316,6 +318,18 @@ pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overfl
         payment_ratio,
         ..PoolTotals::default()
     };
+    Ok((base, shares, sums))
+}
+
+/// The totals a DIP pool's point value depends on, without clearing its hospitals (what a
+/// scenario's attribution solves many times).
+pub fn pool_totals(pool: &DipPool, config: &Config) -> Result<PoolTotals, Overflow> {
+    let (base, shares, _) = pool_shares(pool, config)?;
+    crate::settlement::summed(base, &shares)
+}
+
+pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overflow> {
+    let (base, shares, sums) = pool_shares(pool, config)?;
     let solved = solve_pool(base, &shares, config)?;
     let status = match solved.point_value.status {
         Status::Ok => DipStatus::Ok,

@@ -16,6 +16,7 @@ pub mod budget;
 pub mod clearing;
 pub mod config;
 pub mod presettle;
+pub mod scenario;
 pub mod score;
 
 pub use config::DipConfig;

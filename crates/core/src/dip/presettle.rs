@@ -195,6 +195,7 @@ impl HospitalExecution {
 
 /// Budget execution after `month`'s payments: `earlier` are the year's payments of months
 /// before it; `cases` hold the year's months (those after `month` are ignored).
+#[allow(clippy::too_many_arguments)]
 pub fn execution(
     cases: &[MonthCases],
     month: Month,

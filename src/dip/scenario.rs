@@ -1,0 +1,228 @@
+//! `dianzhi dip scenario`: the DIP year read once, the baseline and every scenario's overlays
+//! cleared, the stacked tables and the comparison with its attribution written
+//! (docs/analysts.md, "DIP what-if").
+//!
+//! Overlays of budget and volume, and configs that leave scoring alone, are solved from each
+//! hospital's per-pool sums in memory. A scenario whose config changes scoring (`[dip.score]`,
+//! `[dip.outliers]`, `money.rounding`) rescans the cases once with its own scorer: scoring needs
+//! every case's group, level, cost and factors, which a year holds by the ten million.
+
+use std::path::{Path, PathBuf};
+
+use dianzhi_analysis::scenario::{dip_comparison, stack, BASELINE};
+use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
+use dianzhi_columnar::dip::{outputs, tables};
+use dianzhi_columnar::source::{resolve, Source};
+use dianzhi_columnar::write::{self, Table};
+use dianzhi_columnar::Format;
+use dianzhi_core::dip::clearing::{assemble, clear, DipPool, FundRow, PaymentRow};
+use dianzhi_core::dip::scenario::{solve, DipEntry, DipScenario};
+use dianzhi_core::dip::score::Scorer;
+use dianzhi_core::point_value::EXACT_SCALE;
+use dianzhi_core::Config;
+use serde_json::json;
+
+use super::{catalog, single, Lookups};
+use crate::failure::{Failure, Result};
+use crate::manifest::{sha256_file, Manifest};
+use crate::outdir::OutDir;
+use crate::progress::Progress;
+use crate::scenario::{read_written, Shape};
+
+pub struct DipScenarioArgs {
+    pub cases: Vec<PathBuf>,
+    pub lookups: Lookups,
+    pub funds: PathBuf,
+    pub payments: Vec<PathBuf>,
+    pub scenarios: PathBuf,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub year: Option<i32>,
+    pub out: PathBuf,
+    pub format: Format,
+    pub hospitals: bool,
+    pub force: bool,
+    pub quiet: bool,
+}
+
+pub struct Done {
+    pub scenarios: usize,
+    pub pools: usize,
+    pub rescans: usize,
+    pub comparison: Table,
+    pub out: PathBuf,
+}
+
+/// Reads a DIP scenarios file: budget entries on funds rows (region, fund, year; scale or add),
+/// volume entries on hospitals (region, fund, institution_id; scale only), any config key.
+pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) -> Result<Vec<DipScenario>> {
+    let shape = Shape {
+        budget: &["region", "fund", "year"],
+        volume: &["region", "fund", "institution_id"],
+        volume_add: false,
+        example: "[{ fund = \"resident\", scale = \"1.03\" }]",
+    };
+    let file = path.display().to_string();
+    let mut out = Vec::new();
+    for w in read_written(path, config_path, base, &shape)? {
+        let name = w.name.clone();
+        let entries = |list: Vec<crate::scenario::Written>| -> Result<Vec<DipEntry>> {
+            list.into_iter()
+                .map(|e| {
+                    let year = e
+                        .keys
+                        .get("year")
+                        .map(|y| {
+                            y.parse::<i32>().map_err(|_| {
+                                Failure::input(format!(
+                                    "{file}: scenario {name:?}, {}: year {y:?} is not a year (YYYY)",
+                                    e.at
+                                ))
+                            })
+                        })
+                        .transpose()?;
+                    Ok(DipEntry {
+                        region: e.keys.get("region").cloned(),
+                        fund: e.keys.get("fund").cloned(),
+                        year,
+                        institution_id: e.keys.get("institution_id").cloned(),
+                        change: e.change,
+                    })
+                })
+                .collect()
+        };
+        out.push(DipScenario {
+            name: w.name.clone(),
+            budget: entries(w.budget)?,
+            volume: entries(w.volume)?,
+            config: w.config,
+        });
+    }
+    Ok(out)
+}
+
+/// The year's pools as scored by `scorer`: a scan of the cases (no cases output written).
+fn score_year(
+    sources: &[Source],
+    catalog: &Catalog,
+    scorer: &Scorer,
+    config: &Config,
+    (funds, payments, year): (&[FundRow], &[PaymentRow], Option<i32>),
+) -> Result<(Vec<DipPool>, Vec<(PathBuf, u64)>)> {
+    let options = ScanOptions { year, spill: None };
+    let scan = scan_cases(sources, catalog, scorer, config.money.unit, options, &|_| {})?;
+    let hospitals = super::hospitals(&scan.sums, catalog)?;
+    let files = scan.files.into_iter().map(|f| (f.path, f.rows)).collect();
+    Ok((assemble(funds.to_vec(), hospitals, payments.to_vec(), year)?, files))
+}
+
+pub fn run(args: &DipScenarioArgs) -> Result<Done> {
+    let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
+    inputs.extend(args.lookups.paths());
+    inputs.push(&args.funds);
+    inputs.extend(args.payments.iter().map(PathBuf::as_path));
+    inputs.push(&args.scenarios);
+    inputs.extend(args.config_path.as_deref());
+    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
+    // the scenarios are checked before the scan: a typo should not cost a year's read
+    let scenarios = read_scenarios(&args.scenarios, args.config_path.as_deref(), &args.config)?;
+    let mut progress = Progress::new(args.quiet);
+    let config = &args.config;
+    let unit = config.money.unit;
+    let mut manifest = Manifest::new("dip scenario", config);
+    manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
+
+    progress.phase("read tables");
+    let catalog = catalog(&args.lookups, &mut manifest)?;
+    let funds_src = single(&args.funds, "funds")?;
+    let (funds, n) = tables::read_funds(&funds_src, unit)?;
+    manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
+    let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
+    let (payments, rows) = tables::read_payments(&payment_src, unit, None)?;
+    for (s, n) in payment_src.iter().zip(rows) {
+        manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
+    }
+    if let Some(p) = &args.config_path {
+        manifest.input("config", p, sha256_file(p)?, 0);
+    }
+
+    progress.phase("score cases");
+    let sources = resolve(&args.cases)?;
+    let year_inputs = (funds.as_slice(), payments.as_slice(), args.year);
+    let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs)?;
+    if files.iter().all(|(_, rows)| *rows == 0) {
+        return Err(Failure::input(
+            "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
+        ));
+    }
+    for (path, rows) in &files {
+        manifest.input("cases", path, sha256_file(path)?, *rows);
+    }
+    let baseline = clear(&pools, config)?;
+
+    progress.phase("rescore scenarios");
+    let mut rescored = Vec::with_capacity(scenarios.len());
+    for s in &scenarios {
+        rescored.push(if s.rescores(config) {
+            Some(score_year(&sources, &catalog, &Scorer::new(&s.config), &s.config, year_inputs)?.0)
+        } else {
+            None
+        });
+    }
+    let rescans = rescored.iter().filter(|r| r.is_some()).count();
+
+    progress.phase("solve scenarios");
+    let solved = solve(&pools, &baseline, config, &scenarios, &rescored)?;
+    drop(rescored);
+
+    progress.phase("write outputs");
+    let mut point_values = vec![(BASELINE.to_string(), outputs::point_values(&pools, &baseline, config))];
+    let mut hospitals = Vec::new();
+    if args.hospitals {
+        hospitals.push((BASELINE.to_string(), outputs::hospitals(&pools, &baseline, config)));
+    }
+    let (mut names, mut regions, mut funds_col, mut years) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut parts: [Vec<Option<i128>>; 3] = Default::default();
+    for (s, r) in scenarios.iter().zip(&solved) {
+        point_values.push((s.name.clone(), outputs::point_values(&r.pools, &r.cleared, &s.config)));
+        if args.hospitals {
+            hospitals.push((s.name.clone(), outputs::hospitals(&r.pools, &r.cleared, &s.config)));
+        }
+        for (p, e) in r.pools.iter().zip(&r.effects) {
+            names.push(s.name.clone());
+            regions.push(p.fund.key.region.clone());
+            funds_col.push(p.fund.key.fund.clone());
+            years.push(i64::from(p.fund.key.year));
+            for (k, part) in parts.iter_mut().enumerate() {
+                part.push(e.map(|e| e[k]));
+            }
+        }
+    }
+    let mut effects = Table::default();
+    effects.text("scenario", names);
+    effects.text("region", regions);
+    effects.text("fund", funds_col);
+    effects.int("year", years);
+    for (name, part) in ["budget_effect", "volume_effect", "config_effect"].into_iter().zip(parts) {
+        effects.nullable_decimal(name, EXACT_SCALE, part);
+    }
+    let stacked = stack(&point_values)?;
+    let comparison = dip_comparison(&stacked, &effects)?;
+    let ext = crate::settle::extension(args.format);
+    let mut tables = vec![("point_values", stacked), ("comparison", comparison)];
+    if args.hospitals {
+        tables.push(("hospitals", stack(&hospitals)?));
+    }
+    for (name, table) in &tables {
+        let file = format!("{name}.{ext}");
+        write::write_table(table, &out.file(&file), args.format)?;
+        manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
+    }
+    manifest.set("year", json!(args.year));
+    manifest.set("scenarios", json!(scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>()));
+    manifest.set("rescans", json!(rescans));
+    manifest.finish(&out.file("manifest.json"), progress.phases())?;
+    let out = out.commit()?;
+    let comparison = tables.swap_remove(1).1;
+    Ok(Done { scenarios: scenarios.len(), pools: pools.len(), rescans, comparison, out })
+}
