@@ -43,12 +43,24 @@ struct Cli {
     /// No progress, summaries or warnings; errors only.
     #[arg(long, short, global = true, display_order = 901)]
     quiet: bool,
+    /// Text encoding of CSV inputs: utf-8 (default; a BOM is skipped) or gb18030 (GBK is a
+    /// subset: what Chinese Windows and Excel save). Outputs are always UTF-8.
+    #[arg(long, global = true, value_enum, default_value = "utf-8", value_name = "ENCODING", display_order = 902)]
+    encoding: TextEncoding,
     #[command(subcommand)]
     command: Command,
 }
 
 /// The version, with the git commit it was built from.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("DIANZHI_COMMIT"), ")");
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TextEncoding {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "gb18030", alias = "gbk")]
+    Gb18030,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum OutFormat {
@@ -462,6 +474,10 @@ fn cores() -> usize {
 /// Runs a command; its exit status (0, or 1 when `compare` finds differences).
 fn run(cli: Cli) -> Result<u8> {
     report::set_quiet(cli.quiet);
+    dianzhi_columnar::text::set_encoding(match cli.encoding {
+        TextEncoding::Utf8 => dianzhi_columnar::text::Encoding::Utf8,
+        TextEncoding::Gb18030 => dianzhi_columnar::text::Encoding::Gb18030,
+    });
     let quiet = cli.quiet;
     if let Some(n) = cli.threads.filter(|n| *n > 0) {
         if n > MAX_THREADS {

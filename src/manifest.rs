@@ -49,6 +49,17 @@ impl Manifest {
     }
 }
 
+/// A total for the manifest, summed without wrapping: `None` beyond 128-bit integers (each
+/// pool's figures are checked; only a sum over many pools could get there).
+pub fn total(values: impl IntoIterator<Item = i128>) -> Option<i128> {
+    values.into_iter().try_fold(0i128, i128::checked_add)
+}
+
+/// A total written at `scale` decimals, or said to be too large.
+pub fn fixed_text(v: Option<i128>, scale: u32) -> String {
+    v.map_or_else(|| "beyond 128-bit integers".to_string(), |v| dianzhi_core::number::format_fixed(v, scale))
+}
+
 pub fn sha256_file(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
     let mut file =

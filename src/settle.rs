@@ -8,7 +8,7 @@ use dianzhi_columnar::claims;
 use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::{outputs, tables, write};
 use dianzhi_core::clearing::{assemble, clear};
-use dianzhi_core::number::{format_fixed, SCALE};
+use dianzhi_core::number::SCALE;
 use dianzhi_core::period::Quarter;
 use dianzhi_core::pool::PoolInput;
 use dianzhi_core::settlement::SettledPool;
@@ -16,7 +16,7 @@ use dianzhi_core::Config;
 use serde_json::json;
 
 use crate::failure::{Failure, Result};
-use crate::manifest::{sha256_file, Manifest};
+use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
@@ -208,12 +208,11 @@ fn counts(claim_rows: u64, pools: &[PoolInput], settled: &[SettledPool]) -> serd
 
 fn totals(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> serde_json::Value {
     let unit = config.money.unit;
-    let sum =
-        |f: &dyn Fn(&PoolInput, &SettledPool) -> i128| pools.iter().zip(settled).map(|(p, s)| f(p, s)).sum::<i128>();
-    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
-    let points = |v: i128| format_fixed(v, SCALE);
+    let sum = |f: &dyn Fn(&PoolInput, &SettledPool) -> i128| total(pools.iter().zip(settled).map(|(p, s)| f(p, s)));
+    let money = |v: Option<i128>| fixed_text(v.map(|v| unit.to_output(v)), unit.decimals);
+    let points = |v: Option<i128>| fixed_text(v, SCALE);
     let per_row = |f: &dyn Fn(&dianzhi_core::settlement::Settlement) -> i128| {
-        money(settled.iter().flat_map(|s| &s.settlements).map(f).sum())
+        money(total(settled.iter().flat_map(|s| &s.settlements).map(f)))
     };
     json!({
         "budget": money(sum(&|p, _| p.budget)),

@@ -149,15 +149,15 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     if let Some(p) = &args.config_path {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
-    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
+    let money = |v: Option<i128>| crate::manifest::fixed_text(v.map(|v| unit.to_output(v)), unit.decimals);
     manifest.set("month", serde_json::json!(args.month.to_string()));
     manifest.set(
         "totals",
         serde_json::json!({
             "payments": payments.len(),
-            "gross": money(payments.iter().map(|p| p.gross).sum()),
-            "withheld": money(payments.iter().map(|p| p.withheld).sum()),
-            "paid": money(payments.iter().map(|p| p.paid).sum()),
+            "gross": money(crate::manifest::total(payments.iter().map(|p| p.gross))),
+            "withheld": money(crate::manifest::total(payments.iter().map(|p| p.withheld))),
+            "paid": money(crate::manifest::total(payments.iter().map(|p| p.paid))),
             "flagged_pools": pools.iter().filter(|p| !p.flag.is_empty()).count(),
             "hospitals_over": hospitals.iter().filter(|h| !h.flag.is_empty()).count(),
         }),

@@ -12,13 +12,13 @@ use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::write::{self, TableWriter};
 use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool};
 use dianzhi_core::dip::score::Scorer;
-use dianzhi_core::number::{format_fixed, SCALE};
+use dianzhi_core::number::SCALE;
 use dianzhi_core::Config;
 use serde_json::json;
 
 use super::{catalog, single, Lookups};
 use crate::failure::{Failure, Result};
-use crate::manifest::{sha256_file, Manifest};
+use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
@@ -160,17 +160,16 @@ fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_j
 
 fn totals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> serde_json::Value {
     let unit = config.money.unit;
-    let money = |v: i128| format_fixed(unit.to_output(v), unit.decimals);
-    let sum =
-        |f: &dyn Fn(&DipPool, &ClearedPool) -> i128| pools.iter().zip(cleared).map(|(p, c)| f(p, c)).sum::<i128>();
+    let money = |v: Option<i128>| fixed_text(v.map(|v| unit.to_output(v)), unit.decimals);
+    let sum = |f: &dyn Fn(&DipPool, &ClearedPool) -> i128| total(pools.iter().zip(cleared).map(|(p, c)| f(p, c)));
     let hospitals = |f: &dyn Fn(&dianzhi_core::dip::clearing::ClearedHospital) -> i128| {
-        money(cleared.iter().flat_map(|c| &c.hospitals).map(f).sum())
+        money(total(cleared.iter().flat_map(|c| &c.hospitals).map(f)))
     };
     json!({
         "budget": money(sum(&|p, _| p.fund.budget)),
         "reserve": money(sum(&|p, _| p.fund.reserve)),
         "at_cost_amount": money(sum(&|_, c| c.sums.at_cost_amount)),
-        "total_score": format_fixed(sum(&|_, c| c.sums.score), SCALE),
+        "total_score": fixed_text(sum(&|_, c| c.sums.score), SCALE),
         "dip_amount": hospitals(&|h| h.dip_amount),
         "item_amount": money(sum(&|_, c| c.sums.items)),
         "entitlement": money(sum(&|_, c| c.entitlement)),

@@ -56,9 +56,8 @@ pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
 }
 
 fn read_csv(path: &Path) -> Result<TextTable, InputError> {
-    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file);
-    let bad = |e: csv::Error| InputError::file(path, format!("not a readable CSV file: {e}"));
+    let mut reader = crate::text::csv_reader(path)?;
+    let bad = |e: csv::Error| crate::text::csv_error(path, "not a readable CSV file", &e);
     let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
     let mut columns = vec![Vec::new(); names.len()];
     for record in reader.records() {

@@ -201,8 +201,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
         }
         Format::Csv => {
             let mut reader = csv_reader(path)?;
-            let headers =
-                reader.headers().map_err(|e| InputError::file(path, format!("cannot read the CSV header: {e}")))?;
+            let headers = reader.headers().map_err(|e| csv_error(path, "cannot read the CSV header", &e))?;
             let schema =
                 Schema::new(headers.iter().map(|h| Field::new(h.trim(), DataType::Utf8, true)).collect::<Vec<_>>());
             let columns = bind(path, &schema, specs, true)?;
@@ -220,10 +219,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
     }
 }
 
-fn csv_reader(path: &Path) -> Result<csv::Reader<File>, InputError> {
-    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
-    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file))
-}
+use crate::text::{csv_error, csv_reader};
 
 /// Finds each spec's column and checks that its type can hold the kind exactly.
 fn bind(path: &Path, schema: &Schema, specs: &[Spec], csv: bool) -> Result<Vec<Option<usize>>, InputError> {
@@ -349,7 +345,7 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
     }
     // CSV: every column as text, numbered by line
     let mut reader = csv_reader(path)?;
-    let width = reader.headers().map_err(|e| decode(&e))?.len();
+    let width = reader.headers().map_err(|e| csv_error(path, "cannot read the CSV header", &e))?.len();
     let schema = Arc::new(Schema::new(
         (0..width).map(|i| Field::new(format!("c{i}"), DataType::Utf8, true)).collect::<Vec<_>>(),
     ));
@@ -358,8 +354,7 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
         let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(BATCH_ROWS); width];
         let mut lines = Vec::with_capacity(BATCH_ROWS);
         while lines.len() < BATCH_ROWS {
-            let more =
-                reader.read_record(&mut record).map_err(|e| InputError::file(path, format!("malformed CSV: {e}")))?;
+            let more = reader.read_record(&mut record).map_err(|e| csv_error(path, "malformed CSV", &e))?;
             if !more {
                 break;
             }
@@ -703,7 +698,20 @@ pub fn month_values(
         DataType::Date64 => out.extend(
             array.as_primitive::<Date64Type>().iter().map(|d| from_days(d.map(|ms| ms.div_euclid(86_400_000)))),
         ),
-        DataType::Timestamp(unit, _) => {
+        // an instant in a zone is placed in that zone's calendar (2026-04-01 00:30 in Taipei is
+        // April there, though March in UTC); a naive timestamp is wall-clock time as written
+        DataType::Timestamp(unit, Some(zone)) => {
+            let zone = Zone::parse(zone).map_err(|m| (0, m))?;
+            let per_second = per_day(unit) / 86_400;
+            let day = |t: Option<i64>| from_days(t.map(|t| zone.local_days(t.div_euclid(per_second))));
+            match unit {
+                TimeUnit::Second => out.extend(array.as_primitive::<TimestampSecondType>().iter().map(day)),
+                TimeUnit::Millisecond => out.extend(array.as_primitive::<TimestampMillisecondType>().iter().map(day)),
+                TimeUnit::Microsecond => out.extend(array.as_primitive::<TimestampMicrosecondType>().iter().map(day)),
+                TimeUnit::Nanosecond => out.extend(array.as_primitive::<TimestampNanosecondType>().iter().map(day)),
+            }
+        }
+        DataType::Timestamp(unit, None) => {
             let per = per_day(unit);
             let day = |t: Option<i64>| from_days(t.map(|t| t.div_euclid(per)));
             match unit {
@@ -723,6 +731,46 @@ pub fn month_values(
         )?,
     }
     Ok(())
+}
+
+/// The zone of a zoned timestamp column: an IANA name (Asia/Taipei) or a fixed offset (+08:00).
+enum Zone {
+    Named(chrono_tz::Tz),
+    Fixed(chrono::FixedOffset),
+}
+
+impl Zone {
+    fn parse(text: &str) -> Result<Zone, String> {
+        if let Ok(tz) = text.parse::<chrono_tz::Tz>() {
+            return Ok(Zone::Named(tz));
+        }
+        let offset = |t: &str| -> Option<chrono::FixedOffset> {
+            let (sign, rest) = match t.as_bytes().first()? {
+                b'+' => (1, &t[1..]),
+                b'-' => (-1, &t[1..]),
+                _ => return None,
+            };
+            let (h, m) = rest.split_once(':').unwrap_or((rest.get(..2)?, rest.get(2..).unwrap_or("0")));
+            let seconds = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+            chrono::FixedOffset::east_opt(sign * seconds)
+        };
+        offset(text).map(Zone::Fixed).ok_or_else(|| {
+            format!(
+                "the timestamps' zone '{text}' is neither a time zone name (e.g. Asia/Taipei) nor an offset (+08:00)"
+            )
+        })
+    }
+
+    /// Days since 1970-01-01 of the local date of an instant (seconds since the epoch, UTC).
+    fn local_days(&self, seconds: i64) -> i64 {
+        use chrono::{NaiveDate, TimeZone};
+        let utc = chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default().naive_utc();
+        let date = match self {
+            Zone::Named(tz) => tz.from_utc_datetime(&utc).date_naive(),
+            Zone::Fixed(o) => o.from_utc_datetime(&utc).date_naive(),
+        };
+        (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch")).num_days()
+    }
 }
 
 /// Quarters per row from `YYYYQn` text into `out` (cleared first), parsed once per distinct value.

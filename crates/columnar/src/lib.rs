@@ -10,6 +10,7 @@ pub mod error;
 pub mod outputs;
 pub mod source;
 pub mod tables;
+pub mod text;
 pub mod write;
 
 pub use error::{Error, InputError};

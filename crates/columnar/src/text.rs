@@ -1,0 +1,186 @@
+//! The text encoding of CSV inputs. UTF-8 by default (a byte-order mark is skipped); GB18030
+//! (GBK and GB2312 are subsets of it: what Chinese Windows and Excel export) when the run says
+//! `--encoding gb18030`. A GB18030 file is decoded to UTF-8 as it is read, so lines and fields
+//! stay where they are and every message still names the line; outputs are always UTF-8.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::error::InputError;
+
+/// How CSV inputs are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+static ENCODING: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the encoding of every CSV input of the run.
+pub fn set_encoding(e: Encoding) {
+    ENCODING.store(if e == Encoding::Gb18030 { 1 } else { 0 }, Ordering::Relaxed);
+}
+
+fn encoding() -> Encoding {
+    if ENCODING.load(Ordering::Relaxed) == 1 {
+        Encoding::Gb18030
+    } else {
+        Encoding::Utf8
+    }
+}
+
+/// A CSV reader of `path` in the run's encoding.
+pub fn csv_reader(path: &Path) -> Result<csv::Reader<Box<dyn Read + Send>>, InputError> {
+    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+    let read: Box<dyn Read + Send> = match encoding() {
+        Encoding::Utf8 => Box::new(file),
+        Encoding::Gb18030 => Box::new(Decoding::new(file)),
+    };
+    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(read))
+}
+
+/// A CSV error of `path`, said for a person: text that is not UTF-8 gets the fix.
+pub fn csv_error(path: &Path, what: &str, e: &csv::Error) -> InputError {
+    if let csv::ErrorKind::Utf8 { pos, err } = e.kind() {
+        let line = pos.as_ref().map_or(String::new(), |p| format!("line {}, ", p.line()));
+        return InputError::file(
+            path,
+            format!(
+                "{line}field {}: the text is not UTF-8; a file saved by Chinese Windows or Excel is GBK/GB18030: pass --encoding gb18030",
+                err.field() + 1
+            ),
+        );
+    }
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        if io.kind() == std::io::ErrorKind::InvalidData {
+            return InputError::file(path, format!("{what}: {io}"));
+        }
+    }
+    InputError::file(path, format!("{what}: {e}"))
+}
+
+/// GB18030 bytes read as UTF-8. Bytes that are not GB18030 are an error naming their offset,
+/// never replaced: a guessed character would be a silent change of a label.
+struct Decoding<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    /// `input[start..end]` is read and not yet decoded.
+    start: usize,
+    end: usize,
+    output: Vec<u8>,
+    /// `output[out_start..out_end]` is decoded and not yet returned.
+    out_start: usize,
+    out_end: usize,
+    eof: bool,
+    /// Bytes of the file consumed by the decoder so far (for the error's offset).
+    offset: u64,
+}
+
+impl<R: Read> Decoding<R> {
+    fn new(inner: R) -> Self {
+        Decoding {
+            inner,
+            decoder: encoding_rs::GB18030.new_decoder(),
+            input: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            output: vec![0; 4 * 64 * 1024 + 16],
+            out_start: 0,
+            out_end: 0,
+            eof: false,
+            offset: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.out_start == self.out_end {
+            if self.start == self.end && !self.eof {
+                self.start = 0;
+                self.end = self.inner.read(&mut self.input)?;
+                self.eof = self.end == 0;
+            }
+            if self.eof && self.start == self.end {
+                // flush what the decoder holds back at the end
+                let (result, _, written) = self.decoder.decode_to_utf8_without_replacement(&[], &mut self.output, true);
+                if let encoding_rs::DecoderResult::Malformed(..) = result {
+                    return Err(self.malformed());
+                }
+                self.out_start = 0;
+                self.out_end = written;
+                if written == 0 {
+                    return Ok(0);
+                }
+                break;
+            }
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[self.start..self.end],
+                &mut self.output,
+                false,
+            );
+            self.start += read;
+            self.offset += read as u64;
+            self.out_start = 0;
+            self.out_end = written;
+            if let encoding_rs::DecoderResult::Malformed(..) = result {
+                return Err(self.malformed());
+            }
+        }
+        let n = buf.len().min(self.out_end - self.out_start);
+        buf[..n].copy_from_slice(&self.output[self.out_start..self.out_start + n]);
+        self.out_start += n;
+        Ok(n)
+    }
+}
+
+impl<R> Decoding<R> {
+    fn malformed(&self) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the bytes near byte {} are not GB18030 text; check the file's encoding (without --encoding, UTF-8 is read)",
+                self.offset
+            ),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gb18030_is_read_as_the_same_utf8_text_in_small_and_large_reads() {
+        let text = "region,fund\n济南,居民\n青岛,职工\n".repeat(5000);
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        assert!(!unmappable);
+        assert_ne!(&*bytes, text.as_bytes());
+        for chunk in [1usize, 7, 4096, 1 << 20] {
+            let mut d = Decoding::new(&*bytes);
+            let mut out = Vec::new();
+            let mut buf = vec![0u8; chunk];
+            loop {
+                let n = d.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), text, "reads of {chunk}");
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_gb18030_are_an_error_not_a_guess() {
+        let mut d = Decoding::new(&b"region\n\x81\x20\n"[..]);
+        let mut out = Vec::new();
+        let e = d.read_to_end(&mut out).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("not GB18030"), "{e}");
+    }
+}
