@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The demo DIP year's tables in `dir`, as UTF-8 or as GB18030.
 fn tables(dir: &Path, gb18030: bool) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
     ["cases.csv", "groups.csv", "averages.csv", "institutions.csv", "funds.csv"]
         .iter()
         .map(|f| {
