@@ -147,3 +147,53 @@ proptest! {
         prop_assert_eq!(c.reserve_draw, c.entitlement - p);
     }
 }
+
+mod scenarios {
+    use super::*;
+    use dianzhi_core::dip::clearing::clear;
+    use dianzhi_core::dip::scenario::{solve, DipEntry, DipScenario};
+    use dianzhi_core::number::Dec;
+    use dianzhi_core::scenario::Change;
+
+    fn all(change: Change) -> DipEntry {
+        DipEntry { region: None, fund: None, year: None, institution_id: None, change }
+    }
+
+    proptest! {
+        /// A scenario without overlays clears every pool exactly as the baseline does, and its
+        /// effects are all zero; a budget-only scenario puts its whole change in the budget effect
+        /// and the effects always sum to the published change. Checked against the baseline
+        /// cleared by `clear`, not against the scenario's own figures.
+        #[test]
+        fn an_empty_scenario_is_the_baseline_and_a_budget_one_is_all_budget(
+            pool in pool(),
+            config in clearing_config(),
+            scale in 900i64..1100,
+        ) {
+            let pools = vec![pool];
+            let Ok(baseline) = clear(&pools, &config) else { return Ok(()) };
+            let empty = DipScenario { name: "same".into(), budget: vec![], volume: vec![], config: config.clone() };
+            let budget = DipScenario {
+                name: "budget".into(),
+                budget: vec![all(Change::Scale(Dec::new(scale.into(), 3)))],
+                volume: vec![],
+                config: config.clone(),
+            };
+            let Ok(solved) = solve(&pools, &baseline, &config, &[empty, budget], &[None, None]) else { return Ok(()) };
+            prop_assert_eq!(&solved[0].cleared, &baseline);
+            prop_assert_eq!(&solved[0].pools, &pools);
+            if let Some(e) = solved[0].effects[0] {
+                prop_assert_eq!(e, [0, 0, 0]);
+            }
+            let (base, scn) = (baseline[0].solved.point_value.fpv_exact, solved[1].cleared[0].solved.point_value.fpv_exact);
+            match (base, scn, solved[1].effects[0]) {
+                (Some(b), Some(s), Some([budget, volume, config])) => {
+                    prop_assert_eq!((volume, config), (0, 0));
+                    prop_assert_eq!(budget, s - b);
+                }
+                (Some(_), Some(_), None) => prop_assert!(false, "effects missing where both values exist"),
+                _ => {}
+            }
+        }
+    }
+}
