@@ -5,6 +5,7 @@ mod budget;
 mod compare;
 mod demo;
 mod dip;
+mod export;
 mod failure;
 mod generate;
 mod html;
@@ -148,6 +149,19 @@ enum Command {
         /// The HTML file to write (default DIR/report.html).
         #[arg(long, value_name = "FILE.html")]
         out: Option<PathBuf>,
+    },
+    /// One Excel workbook of an output directory: a sheet per table (header frozen, numbers at
+    /// their decimals), and an `about` sheet listing them.
+    Export {
+        /// The output directory to export.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The workbook to write (FILE.xlsx).
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+        /// Replace an existing workbook.
+        #[arg(long)]
+        force: bool,
     },
     /// The year's budget: growth per sector and the exact split into regional, quarterly pools.
     Budget {
@@ -536,6 +550,17 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Compare { a, b, tolerance, out, format, force } => {
             let args = compare::CompareArgs { a, b, tolerance, out, format: format.into(), force };
             return Ok(if compare::run(&args)? { 0 } else { 1 });
+        }
+        Command::Export { dir, out, force } => {
+            for e in export::run(&dir, &out, force)? {
+                if !e.sheet {
+                    report::note(&format!(
+                        "{}: {} rows are more than a sheet holds; listed on the about sheet, read the file\n",
+                        e.table, e.rows
+                    ));
+                }
+            }
+            report::say(&format!("workbook → {}\n", out.display()));
         }
         Command::Report { dir, out } => {
             let out = out.unwrap_or_else(|| dir.join("report.html"));

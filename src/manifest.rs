@@ -60,8 +60,11 @@ pub fn fixed_text(v: Option<i128>, scale: u32) -> String {
     v.map_or_else(|| "beyond 128-bit integers".to_string(), |v| dianzhi_core::number::format_fixed(v, scale))
 }
 
+/// The SHA-256 of an input file (of the workbook, for a sheet `file.xlsx#Sheet`).
 pub fn sha256_file(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
+    let (file, _) = dianzhi_columnar::xlsx::split_sheet(path);
+    let path = file.as_path();
     let mut file =
         std::fs::File::open(path).map_err(|e| Failure::input(format!("{}: cannot open: {e}", path.display())))?;
     let mut hasher = Sha256::new();

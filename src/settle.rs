@@ -159,6 +159,7 @@ pub fn extension(format: Format) -> &'static str {
     match format {
         Format::Parquet => "parquet",
         Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
     }
 }
 

@@ -112,6 +112,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let ext = match args.format {
         Format::Parquet => "parquet",
         Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
     };
     for (name, table) in [
         ("point_values", outputs::point_values(&pools, &cleared, config)),

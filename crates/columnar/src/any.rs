@@ -42,6 +42,16 @@ pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
     let table = match source.format() {
         Format::Csv => read_csv(path)?,
         Format::Parquet => read_parquet(path)?,
+        Format::Xlsx => {
+            let sheet = crate::xlsx::read_sheet(path)?;
+            let mut columns = vec![Vec::with_capacity(sheet.rows.len()); sheet.header.len()];
+            for (_, row) in &sheet.rows {
+                for (c, column) in columns.iter_mut().enumerate() {
+                    column.push(row.get(c).cloned().flatten());
+                }
+            }
+            TextTable { path: path.to_path_buf(), names: sheet.header, columns }
+        }
     };
     for (i, n) in table.names.iter().enumerate() {
         if let Some(j) = table.names[..i].iter().position(|m| m == n) {
@@ -132,4 +142,16 @@ fn cells(array: &dyn Array) -> Result<Vec<Option<String>>, DataType> {
         }
         t => return Err(t.clone()),
     })
+}
+
+/// The rows of a Parquet file from its metadata alone (`None` for another format or a file
+/// that cannot be read: reading it whole will say why).
+pub fn parquet_rows(path: &Path) -> Option<usize> {
+    if Format::of(path) != Some(Format::Parquet) {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let meta =
+        guarded(path, || parquet::file::metadata::ParquetMetaDataReader::new().parse_and_finish(&file)).ok()?.ok()?;
+    usize::try_from(meta.file_metadata().num_rows()).ok()
 }

@@ -199,11 +199,15 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
             }
             Ok((Layout { columns, specs: specs.to_vec() }, units))
         }
-        Format::Csv => {
-            let mut reader = csv_reader(path)?;
-            let headers = reader.headers().map_err(|e| csv_error(path, "cannot read the CSV header", &e))?;
-            let schema =
-                Schema::new(headers.iter().map(|h| Field::new(h.trim(), DataType::Utf8, true)).collect::<Vec<_>>());
+        Format::Csv | Format::Xlsx => {
+            let headers: Vec<String> = if source.format() == Format::Xlsx {
+                crate::xlsx::read_sheet(path)?.header
+            } else {
+                let mut reader = csv_reader(path)?;
+                let h = reader.headers().map_err(|e| csv_error(path, "cannot read the CSV header", &e))?;
+                h.iter().map(|h| h.trim().to_string()).collect()
+            };
+            let schema = Schema::new(headers.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>());
             let columns = bind(path, &schema, specs, true)?;
             let unit = Unit {
                 source: source.clone(),
@@ -340,6 +344,26 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
             let n = data.num_rows() as u64;
             each(&Batch { data, rows: RowNumbers::From(next) })?;
             next += n;
+        }
+        return Ok(());
+    }
+    if unit.source.format() == Format::Xlsx {
+        // a sheet: every column as text, numbered as Excel numbers its rows
+        let sheet = crate::xlsx::read_sheet(path)?;
+        let width = sheet.header.len();
+        let schema = Arc::new(Schema::new(
+            (0..width).map(|i| Field::new(format!("c{i}"), DataType::Utf8, true)).collect::<Vec<_>>(),
+        ));
+        for chunk in sheet.rows.chunks(BATCH_ROWS) {
+            let mut cells: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(chunk.len()); width];
+            for (_, row) in chunk {
+                for (c, column) in cells.iter_mut().enumerate() {
+                    column.push(row.get(c).cloned().flatten());
+                }
+            }
+            let arrays: Vec<ArrayRef> = cells.into_iter().map(|c| Arc::new(StringArray::from(c)) as ArrayRef).collect();
+            let data = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| decode(&e))?;
+            each(&Batch { data, rows: RowNumbers::Lines(chunk.iter().map(|(n, _)| *n).collect()) })?;
         }
         return Ok(());
     }

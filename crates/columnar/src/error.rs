@@ -39,6 +39,12 @@ impl fmt::Display for InputError {
         match &self.place {
             Place::File => {}
             Place::Column(c) => write!(f, ", column '{c}'")?,
+            // a workbook's rows are numbered as Excel numbers them
+            Place::Cell { column, row, csv: true }
+                if self.file.to_string_lossy().to_ascii_lowercase().contains(".xlsx") =>
+            {
+                write!(f, ", row {row}, column '{column}'")?
+            }
             Place::Cell { column, row, csv: true } => write!(f, ", line {row}, column '{column}'")?,
             Place::Cell { column, row, csv: false } => write!(f, ", row {row}, column '{column}'")?,
         }

@@ -12,6 +12,7 @@ pub mod source;
 pub mod tables;
 pub mod text;
 pub mod write;
+pub mod xlsx;
 
 pub use error::{Error, InputError};
 pub use source::{resolve, Format, Source};

@@ -8,14 +8,18 @@ use crate::error::InputError;
 pub enum Format {
     Parquet,
     Csv,
+    /// An Excel workbook's sheet (read only).
+    Xlsx,
 }
 
 impl Format {
     /// The format named by the file extension, if it is one we read.
     pub fn of(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        let (file, _) = crate::xlsx::split_sheet(path);
+        match file.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
             "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
             _ => None,
         }
     }
@@ -54,11 +58,13 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
             if out.len() == before {
                 return Err(InputError::file(arg, "the directory holds no *.parquet or *.csv file"));
             }
-        } else if arg.exists() {
+        } else if arg.exists()
+            || crate::xlsx::split_sheet(arg).1.is_some_and(|_| crate::xlsx::split_sheet(arg).0.is_file())
+        {
             if Format::of(arg).is_none() {
                 return Err(InputError::file(
                     arg,
-                    "unknown file type: name Parquet files *.parquet and CSV files *.csv",
+                    "unknown file type: name Parquet files *.parquet, CSV files *.csv and Excel workbooks *.xlsx",
                 ));
             }
             out.push(Source { path: arg.clone() });
@@ -85,8 +91,13 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
 }
 
 /// Every path an argument names, whatever its extension: the path itself when it exists (or
-/// is no glob), else the glob's matches. Used to keep outputs away from inputs.
+/// is no glob), else the glob's matches; a workbook's sheet names the workbook. Used to keep
+/// outputs away from inputs.
 pub fn named_paths(arg: &Path) -> Vec<PathBuf> {
+    let (file, sheet) = crate::xlsx::split_sheet(arg);
+    if sheet.is_some() {
+        return vec![file];
+    }
     let text = arg.to_string_lossy();
     if arg.exists() || !text.contains(['*', '?', '[']) {
         return vec![arg.to_path_buf()];

@@ -220,6 +220,12 @@ impl TableWriter {
                 let result = self.parquet.as_mut().expect("opened").write(&batch);
                 result.map_err(|e| self.fail(e))?;
             }
+            Format::Xlsx => {
+                return Err(Error::Output {
+                    path: self.path.clone(),
+                    message: "tables are written as Parquet or CSV; `dianzhi export` makes a workbook".into(),
+                })
+            }
             Format::Csv => {
                 if self.csv.is_none() {
                     let mut w = csv::Writer::from_writer(self.file.take().expect("file kept for the first batch"));

@@ -1,0 +1,97 @@
+//! Excel workbooks: a bureau's tables read from a workbook settle to the same bytes as the same
+//! tables in CSV; `export` writes an output as a workbook whose every value reads back equal; a
+//! cell that needs more decimals than its column allows is refused naming sheet, row and column.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+fn demo(file: &str) -> PathBuf {
+    PathBuf::from(format!("{}/data/demo/dip/{file}", env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The demo year's lookup tables and funds as one workbook, made by `export`.
+fn workbook(dir: &Path, funds: &str) -> PathBuf {
+    let tables = dir.join("tables");
+    for f in ["groups.csv", "averages.csv", "institutions.csv"] {
+        std::fs::create_dir_all(&tables).unwrap();
+        std::fs::copy(demo(f), tables.join(f)).unwrap();
+    }
+    write(&tables, "funds.csv", funds);
+    let book = dir.join("tables.xlsx");
+    assert_ok(&dianzhi(&["export", s(&tables), "--out", s(&book), "--quiet"]));
+    book
+}
+
+fn settle(inputs: [String; 4], out: &Path) -> std::process::Output {
+    let cases = demo("cases.csv");
+    dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&cases),
+        "--groups",
+        &inputs[0],
+        "--averages",
+        &inputs[1],
+        "--institutions",
+        &inputs[2],
+        "--funds",
+        &inputs[3],
+        "--out",
+        s(out),
+        "--format",
+        "csv",
+        "--quiet",
+    ])
+}
+
+#[test]
+fn tables_from_a_workbook_settle_to_the_bytes_of_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let funds = std::fs::read_to_string(demo("funds.csv")).unwrap();
+    let book = workbook(dir.path(), &funds);
+    let sheet = |name: &str| format!("{}#{name}", book.display());
+    let (a, b) = (dir.path().join("csv"), dir.path().join("xlsx"));
+    let csv = ["groups.csv", "averages.csv", "institutions.csv", "funds.csv"].map(|f| s(&demo(f)).to_string());
+    assert_ok(&settle(csv, &a));
+    assert_ok(&settle(["groups", "averages", "institutions", "funds"].map(sheet), &b));
+    for t in ["point_values.csv", "hospitals.csv", "cases.csv"] {
+        assert_eq!(std::fs::read(a.join(t)).unwrap(), std::fs::read(b.join(t)).unwrap(), "{t}");
+    }
+}
+
+#[test]
+fn an_exported_output_reads_back_equal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("settled");
+    let csv = ["groups.csv", "averages.csv", "institutions.csv", "funds.csv"].map(|f| s(&demo(f)).to_string());
+    assert_ok(&settle(csv, &out));
+    let book = dir.path().join("results.xlsx");
+    let o = dianzhi(&["export", s(&out), "--out", s(&book)]);
+    assert_ok(&o);
+    // every table compared with its sheet: numbers as numbers, texts as texts (Chinese labels too)
+    for t in ["point_values", "hospitals", "cases"] {
+        let o = dianzhi(&["compare", s(&out.join(format!("{t}.csv"))), &format!("{}#{t}", book.display()), "--quiet"]);
+        assert_eq!(o.status.code(), Some(0), "{t}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    // the workbook is refused as an --out over an existing file without --force
+    let o = dianzhi(&["export", s(&out), "--out", s(&book)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_cell_with_more_decimals_than_money_has_is_refused_naming_sheet_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let funds = std::fs::read_to_string(demo("funds.csv")).unwrap().replace("1788322.60", "1788322.605");
+    let book = workbook(dir.path(), &funds);
+    let sheet = |name: &str| format!("{}#{name}", book.display());
+    let out = dir.path().join("out");
+    let o = settle(["groups", "averages", "institutions", "funds"].map(sheet), &out);
+    assert_rejected(&o, &out, &["tables.xlsx#funds, row 2, column 'budget'", "1788322.605"]);
+    // a sheet that is not there is named with those that are
+    let o = settle(["groups", "averages", "institutions", "资金"].map(sheet), &out);
+    assert_rejected(&o, &out, &["no sheet '资金'", "about, averages, funds, groups, institutions"]);
+}
