@@ -19,6 +19,10 @@ const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
 const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
 const INTERIM: &str = include_str!("../data/demo/interim.csv");
 
+/// The DIP lookups as a bureau keeps them: one workbook with a sheet per table (the same rows as
+/// groups.csv, averages.csv and institutions.csv, written by `dianzhi export`).
+const CATALOGUE: &[u8] = include_bytes!("../data/demo/dip/catalogue.xlsx");
+
 const DIP: [(&str, &str); 8] = [
     ("cases.csv", include_str!("../data/demo/dip/cases.csv")),
     ("groups.csv", include_str!("../data/demo/dip/groups.csv")),
@@ -106,8 +110,12 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     say(&crate::report::dip_budget_table(&budget.pools, &budget.config));
     let ext = if format == Format::Csv { "csv" } else { "parquet" };
     let funds_path = budget.out.join(format!("funds.{ext}"));
+    // the catalogue, averages and hospitals come from the bureau's workbook (sheets by table)
+    let catalogue = inputs.path().join("catalogue.xlsx");
+    std::fs::write(&catalogue, CATALOGUE).map_err(Failure::other)?;
+    let sheet = |name: &str| PathBuf::from(format!("{}#{name}", catalogue.display()));
     let lookups =
-        || Lookups { groups: dip_files[1].clone(), averages: dip_files[2].clone(), institutions: dip_files[3].clone() };
+        || Lookups { groups: sheet("groups"), averages: sheet("averages"), institutions: sheet("institutions") };
     // the year: each month pre-settled (items paid, 5% withheld), then cleared at year end
     let mut payments = Vec::new();
     let mut watch = None;
@@ -188,6 +196,10 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         crate::html::write_report(dir, &page)?;
         say(&format!("report → {}\n", page.display()));
     }
+    // and the results go back to the hospitals as a workbook
+    let book = dip.out.join("results.xlsx");
+    crate::export::run(&dip.out, &book, true)?;
+    say(&format!("workbook → {}\n", book.display()));
     crate::signals::unregister(inputs.path());
     Ok(())
 }

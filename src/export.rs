@@ -58,5 +58,6 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
         .map_err(|e| cannot(&e))?;
     let done = export(&tables, tmp.path())?;
     tmp.persist(out).map_err(|e| cannot(&e))?;
+    crate::outdir::readable(out);
     Ok(done)
 }

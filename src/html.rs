@@ -69,6 +69,7 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
         .map_err(|e| cannot(&e))?;
     std::fs::write(tmp.path(), html).map_err(|e| cannot(&e))?;
     tmp.persist(out).map_err(|e| cannot(&e))?;
+    crate::outdir::readable(out);
     Ok(kind)
 }
 

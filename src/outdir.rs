@@ -209,6 +209,16 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     Ok(base)
 }
 
+/// A file made through a temporary file (private to its owner) made readable as any file the
+/// user writes (rw-r--r--): a report or a workbook is meant to be passed on.
+pub fn readable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o644));
+    }
+}
+
 /// An exclusive lock on a directory (the parent of `--out`): creations, clean-ups and commits
 /// take turns. Released when the returned handle drops.
 fn lock_dir(dir: &Path) -> Result<File> {

@@ -76,6 +76,38 @@ fn an_exported_output_reads_back_equal() {
         let o = dianzhi(&["compare", s(&out.join(format!("{t}.csv"))), &format!("{}#{t}", book.display()), "--quiet"]);
         assert_eq!(o.status.code(), Some(0), "{t}: {}", String::from_utf8_lossy(&o.stdout));
     }
+    // and from Parquet: the decimals of the Parquet columns, read back from the sheets
+    let pq = dir.path().join("settled-parquet");
+    let cases = demo("cases.csv");
+    let lookups = ["groups.csv", "averages.csv", "institutions.csv", "funds.csv"].map(|f| s(&demo(f)).to_string());
+    assert_ok(&dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&cases),
+        "--groups",
+        &lookups[0],
+        "--averages",
+        &lookups[1],
+        "--institutions",
+        &lookups[2],
+        "--funds",
+        &lookups[3],
+        "--out",
+        s(&pq),
+        "--quiet",
+    ]));
+    let book_pq = dir.path().join("results-parquet.xlsx");
+    assert_ok(&dianzhi(&["export", s(&pq), "--out", s(&book_pq), "--quiet"]));
+    for t in ["point_values", "hospitals", "cases"] {
+        let o = dianzhi(&[
+            "compare",
+            s(&pq.join(format!("{t}.parquet"))),
+            &format!("{}#{t}", book_pq.display()),
+            "--quiet",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{t}: {}", String::from_utf8_lossy(&o.stdout));
+    }
     // the workbook is refused as an --out over an existing file without --force
     let o = dianzhi(&["export", s(&out), "--out", s(&book)]);
     assert_eq!(o.status.code(), Some(2));
