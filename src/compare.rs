@@ -156,7 +156,8 @@ fn tables(dir: &Path) -> Result<BTreeMap<String, Source>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Failure::input(format!("{}: cannot list: {e}", dir.display())))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
-    for p in paths.into_iter().filter(|p| p.is_file() && Format::of(p).is_some()) {
+    // the tables dianzhi writes; a workbook (an export) is compared by naming its sheet
+    for p in paths.into_iter().filter(|p| p.is_file() && matches!(Format::of(p), Some(Format::Parquet | Format::Csv))) {
         let name = stem(&p);
         let source = file(&p)?;
         if let Some(other) = found.insert(name.clone(), source) {

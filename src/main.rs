@@ -309,6 +309,29 @@ impl From<LookupArgs> for dip::Lookups {
     }
 }
 
+/// A DIP year's inputs (dip settle, dip scenario).
+#[derive(clap::Args)]
+struct YearArgs {
+    /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    cases: Vec<PathBuf>,
+    #[command(flatten)]
+    lookups: LookupArgs,
+    /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
+    #[arg(long, value_name = "FILE")]
+    funds: PathBuf,
+    /// Monthly payments already made (the outputs of `dip presettle`); rows are summed.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    payments: Vec<PathBuf>,
+    /// Policy config (TOML); every key optional; money.unit defaults to 0.01 here (a scenario's
+    /// config keys merge over it).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Only this year (cases, funds rows and payments). Default: every year in the cases.
+    #[arg(long, value_name = "YYYY")]
+    year: Option<i32>,
+}
+
 #[derive(Subcommand)]
 enum DipCommand {
     /// The year's budget per pool from its history (以收定支): growth model, income cap,
@@ -325,23 +348,8 @@ enum DipCommand {
     },
     /// Year-end settlement: every case scored, each pool's point value, every hospital cleared.
     Settle {
-        /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
-        cases: Vec<PathBuf>,
         #[command(flatten)]
-        lookups: LookupArgs,
-        /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
-        #[arg(long, value_name = "FILE")]
-        funds: PathBuf,
-        /// Monthly payments already made (the output of `dip presettle`); rows are summed.
-        #[arg(long, num_args = 1.., value_name = "PATH")]
-        payments: Vec<PathBuf>,
-        /// Policy config (TOML); every key optional; money.unit defaults to 0.01 here.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Settle only this year (cases, funds rows and payments). Default: every year in the cases.
-        #[arg(long, value_name = "YYYY")]
-        year: Option<i32>,
+        year: YearArgs,
         #[command(flatten)]
         output: OutArgs,
     },
@@ -380,26 +388,11 @@ enum DipCommand {
     /// What-if runs on the year: budget, volume and policy overlays (scoring included) cleared
     /// after one scan, stacked with the baseline, each pool's change of point value attributed.
     Scenario {
-        /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
-        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
-        cases: Vec<PathBuf>,
         #[command(flatten)]
-        lookups: LookupArgs,
-        /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
-        #[arg(long, value_name = "FILE")]
-        funds: PathBuf,
-        /// Monthly payments already made (the same for every scenario).
-        #[arg(long, num_args = 1.., value_name = "PATH")]
-        payments: Vec<PathBuf>,
+        year: YearArgs,
         /// Scenarios (TOML): [[scenario]] tables with a name and budget, volume or config overlays.
         #[arg(long, value_name = "FILE")]
         scenarios: PathBuf,
-        /// Policy config (TOML); a scenario's config keys merge over it; money.unit defaults to 0.01.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Only this year (cases, funds rows and payments). Default: every year in the cases.
-        #[arg(long, value_name = "YYYY")]
-        year: Option<i32>,
         /// Also write every scenario's hospitals (stacked, one row per hospital and pool).
         #[arg(long)]
         hospitals: bool,
@@ -602,13 +595,8 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Dip { command } => match command {
             DipCommand::Scenario {
-                cases,
-                lookups,
-                funds,
-                payments,
+                year: YearArgs { cases, lookups, funds, payments, config, year },
                 scenarios,
-                config,
-                year,
                 hospitals,
                 output: OutArgs { out, format, force },
             } => {
@@ -648,12 +636,7 @@ fn run(cli: Cli) -> Result<u8> {
                 report::say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
             }
             DipCommand::Settle {
-                cases,
-                lookups,
-                funds,
-                payments,
-                config,
-                year,
+                year: YearArgs { cases, lookups, funds, payments, config, year },
                 output: OutArgs { out, format, force },
             } => {
                 let args = dip::settle::DipSettleArgs {

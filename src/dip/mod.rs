@@ -94,6 +94,27 @@ pub fn hospitals(
         .collect())
 }
 
+/// The year's tables besides the cases — the lookups as the scan's catalogue, the funds rows and
+/// the payments already made — each recorded in the manifest.
+pub fn year_tables(
+    lookups: &Lookups,
+    funds: &Path,
+    payments: &[PathBuf],
+    unit: MoneyUnit,
+    manifest: &mut Manifest,
+) -> Result<(Catalog, Vec<dianzhi_core::dip::clearing::FundRow>, Vec<dianzhi_core::dip::clearing::PaymentRow>)> {
+    let catalog = catalog(lookups, manifest)?;
+    let funds_src = single(funds, "funds")?;
+    let (funds, n) = tables::read_funds(&funds_src, unit)?;
+    manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
+    let payment_src = if payments.is_empty() { Vec::new() } else { dianzhi_columnar::resolve(payments)? };
+    let (payments, rows) = tables::read_payments(&payment_src, unit, None)?;
+    for (s, n) in payment_src.iter().zip(rows) {
+        manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
+    }
+    Ok((catalog, funds, payments))
+}
+
 /// A lookup table is one file.
 pub fn single(path: &Path, what: &str) -> Result<Source> {
     crate::single_file(path, what)

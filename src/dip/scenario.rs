@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::scenario::{dip_comparison, stack, BASELINE};
 use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
-use dianzhi_columnar::dip::{outputs, tables};
+use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::write::{self, Table};
 use dianzhi_columnar::Format;
@@ -22,7 +22,7 @@ use dianzhi_core::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
 use serde_json::json;
 
-use super::{catalog, single, Lookups};
+use super::Lookups;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
@@ -133,15 +133,8 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
 
     progress.phase("read tables");
-    let catalog = catalog(&args.lookups, &mut manifest)?;
-    let funds_src = single(&args.funds, "funds")?;
-    let (funds, n) = tables::read_funds(&funds_src, unit)?;
-    manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
-    let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
-    let (payments, rows) = tables::read_payments(&payment_src, unit, None)?;
-    for (s, n) in payment_src.iter().zip(rows) {
-        manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
-    }
+    let (catalog, funds, payments) =
+        super::year_tables(&args.lookups, &args.funds, &args.payments, unit, &mut manifest)?;
     if let Some(p) = &args.config_path {
         manifest.input("config", p, sha256_file(p)?, 0);
     }

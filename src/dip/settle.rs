@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
+use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::dip::spill::CaseSpill;
-use dianzhi_columnar::dip::{outputs, tables};
 use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::write::{self, TableWriter};
 use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool};
@@ -16,7 +16,7 @@ use dianzhi_core::number::SCALE;
 use dianzhi_core::Config;
 use serde_json::json;
 
-use super::{catalog, single, Lookups};
+use super::Lookups;
 use crate::failure::{Failure, Result};
 use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
@@ -58,15 +58,8 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let mut manifest = Manifest::new("dip settle", config);
 
     progress.phase("read tables");
-    let catalog = catalog(&args.lookups, &mut manifest)?;
-    let funds_src = single(&args.funds, "funds")?;
-    let (funds, n) = tables::read_funds(&funds_src, unit)?;
-    manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
-    let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
-    let (payments, payment_rows) = tables::read_payments(&payment_src, unit, None)?;
-    for (s, n) in payment_src.iter().zip(payment_rows) {
-        manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
-    }
+    let (catalog, funds, payments) =
+        super::year_tables(&args.lookups, &args.funds, &args.payments, unit, &mut manifest)?;
 
     progress.phase("score cases");
     let sources = resolve(&args.cases)?;

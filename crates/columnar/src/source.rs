@@ -51,7 +51,8 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
             let before = out.len();
             for e in entries {
                 let path = e.map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?.path();
-                if path.is_file() && Format::of(&path).is_some() {
+                // a workbook is read when named (its sheet chosen), never picked up from a folder
+                if path.is_file() && matches!(Format::of(&path), Some(Format::Parquet | Format::Csv)) {
                     out.push(Source { path });
                 }
             }
@@ -74,7 +75,8 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
             let before = out.len();
             for p in paths {
                 let path = p.map_err(|e| InputError::file(arg, format!("cannot read a match of the glob: {e}")))?;
-                if path.is_file() && Format::of(&path).is_some() {
+                // a workbook is read when named (its sheet chosen), never picked up from a folder
+                if path.is_file() && matches!(Format::of(&path), Some(Format::Parquet | Format::Csv)) {
                     out.push(Source { path });
                 }
             }

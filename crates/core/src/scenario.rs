@@ -95,16 +95,7 @@ fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError>
                 continue;
             }
             matched = true;
-            *budget = match e.change {
-                Change::Scale(f) => unit
-                    .round(
-                        mul(*budget, f.mantissa, "budget × scale").map_err(overflow)?,
-                        pow10(f.scale).map_err(overflow)?,
-                        rounding,
-                    )
-                    .map_err(overflow)?,
-                Change::Add(a) => add(*budget, a, "budget + add").map_err(overflow)?,
-            };
+            *budget = changed_budget(*budget, e.change, unit, rounding).map_err(overflow)?;
             if *budget < 0 {
                 return Err(ScenarioError::NegativeBudget {
                     scenario: s.name.clone(),
@@ -160,6 +151,19 @@ fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError>
         }
     }
     Ok(Overlaid { budgets, volumes })
+}
+
+/// A budget under one entry: scaled and rounded once to the unit, or with money added.
+pub(crate) fn changed_budget(
+    budget: i128,
+    change: Change,
+    unit: crate::number::MoneyUnit,
+    rounding: Rounding,
+) -> Result<i128, Overflow> {
+    match change {
+        Change::Scale(f) => unit.round(mul(budget, f.mantissa, "budget × scale")?, pow10(f.scale)?, rounding),
+        Change::Add(a) => add(budget, a, "budget + add"),
+    }
 }
 
 /// Volume scales the points (never copayment or interim), each rounded once to 4 decimals;

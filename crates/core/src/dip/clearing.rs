@@ -497,9 +497,10 @@ mod tests {
         assert_eq!(clear_pool(&pool, &config).unwrap().hospitals[0].dip_amount, 14_962_500 * ONE);
     }
 
-    /// Seed 000: keep 70% of a surplus; overspend within 10% shared 70%, 10–20% shared 50%.
+    /// The 70 / 70–50 corridor (data/policies/corridor-70-70-50.toml): keep 70% of a surplus;
+    /// overspend within 10% shared 70%, 10–20% shared 50%.
     #[test]
-    fn seed_000_corridor() {
+    fn the_70_70_50_corridor() {
         let mut config = fen();
         config.dip.clearing.surplus = vec![SurplusBand { up_to: d("1"), keep: d("0.7") }];
         config.dip.clearing.overspend = vec![

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::dip::clearing::{clear, pool_totals, ClearedPool, DipError, DipPool, DipPoolKey};
-use crate::number::{add, div_round, mul, pow10, show, Overflow, SCALE};
-use crate::scenario::{effects_of, Change, ScenarioError};
+use crate::number::{div_round, mul, pow10, show, Overflow, SCALE};
+use crate::scenario::{changed_budget, effects_of, Change, ScenarioError};
 
 /// One overlay entry of a DIP scenario: the pools (and, for volume, hospitals) it matches
 /// (`None` matches any) and its change.
@@ -70,16 +70,7 @@ fn budgets(pools: &[DipPool], s: &DipScenario) -> Result<Vec<i128>, ScenarioErro
         let mut matched = false;
         for (p, budget) in pools.iter().zip(&mut out).filter(|(p, _)| e.matches_pool(&p.fund.key)) {
             matched = true;
-            *budget = match e.change {
-                Change::Scale(f) => unit
-                    .round(
-                        mul(*budget, f.mantissa, "budget × scale").map_err(overflow)?,
-                        pow10(f.scale).map_err(overflow)?,
-                        rounding,
-                    )
-                    .map_err(overflow)?,
-                Change::Add(a) => add(*budget, a, "budget + add").map_err(overflow)?,
-            };
+            *budget = changed_budget(*budget, e.change, unit, rounding).map_err(overflow)?;
             if *budget < 0 {
                 return Err(ScenarioError::NegativeBudget {
                     scenario: s.name.clone(),
