@@ -272,4 +272,39 @@ mod tests {
         assert_eq!(exact_double("H0100023"), None);
         assert_eq!(exact_double("1e5"), None);
     }
+
+    /// A workbook as a bureau's Excel saves it: a date cell, a formula with its cached value, a
+    /// number Excel stores as a double, an empty row at the end.
+    #[test]
+    fn dates_formulas_and_doubles_read_as_excel_shows_them() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claims.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("claims").unwrap();
+        for (c, h) in ["service_month", "claimed_points", "copayment"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let date = ExcelDateTime::from_ymd(2026, 4, 1).unwrap();
+        sheet.write_datetime_with_format(1, 0, &date, &Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+        sheet.write_formula(1, 1, Formula::new("=100+23.5").set_result("123.5")).unwrap();
+        sheet.write_number(1, 2, 0.1 + 0.2).unwrap();
+        sheet.write_string(2, 0, "").unwrap();
+        book.save(&path).unwrap();
+
+        let sheet = read_sheet(&PathBuf::from(format!("{}#claims", path.display()))).unwrap();
+        assert_eq!(sheet.header, ["service_month", "claimed_points", "copayment"]);
+        assert_eq!(sheet.rows.len(), 1, "the empty row is no row");
+        let (row, cells) = &sheet.rows[0];
+        assert_eq!(*row, 2, "rows as Excel numbers them");
+        assert_eq!(cells[0].as_deref(), Some("2026-04-01"));
+        assert_eq!(cells[1].as_deref(), Some("123.5"), "a formula by its cached value");
+        // 0.1 + 0.2 is the double 0.30000000000000004: its shortest round-trip text, which the
+        // column's rules then refuse as more than 4 decimals
+        assert_eq!(cells[2].as_deref(), Some("0.30000000000000004"));
+        // a sheet that is not there is named with those that are
+        let e = read_sheet(&PathBuf::from(format!("{}#funds", path.display()))).err().unwrap();
+        assert!(e.to_string().contains("no sheet 'funds' (it has: claims)"), "{e}");
+    }
 }
