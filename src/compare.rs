@@ -10,10 +10,10 @@ use dianzhi_columnar::source::{Format, Source};
 use dianzhi_columnar::write;
 use dianzhi_core::number::Dec;
 
+use crate::console::{note, print, say};
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
-use crate::report::{note, print, say};
 use crate::settle::extension;
 
 pub struct CompareArgs {

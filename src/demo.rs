@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use dianzhi_columnar::Format;
 use dianzhi_core::Config;
 
+use crate::console::{clearing_table, dip_point_value_table, point_value_table, say};
 use crate::dip::presettle::PresettleArgs;
 use crate::dip::settle::DipSettleArgs;
 use crate::dip::Lookups;
 use crate::failure::{Failure, Result};
-use crate::report::{clearing_table, dip_point_value_table, point_value_table, say};
 use crate::settle::{self, QuarterInputs, SettleArgs};
 
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
@@ -107,7 +107,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         force: true,
     })?;
     say("\nDIP: the 2026 budget of each pool from its income and spending of 2022–2025 (以收定支)\n\n");
-    say(&crate::report::dip_budget_table(&budget.pools, &budget.config));
+    say(&crate::console::dip_budget_table(&budget.pools, &budget.config));
     let ext = if format == Format::Csv { "csv" } else { "parquet" };
     let funds_path = budget.out.join(format!("funds.{ext}"));
     // the catalogue, averages and hospitals come from the bureau's workbook (sheets by table)
@@ -189,11 +189,15 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         quiet: true,
     })?;
     say("\nWhat if? Five scenarios on the year, each pool's change of point value split into budget, volume and policy\n\n");
-    say(&crate::report::comparison_table(&what_if.comparison, &crate::report::DIP_COMPARISON_SHOWN, "pv_exact_delta"));
+    say(&crate::console::comparison_table(
+        &what_if.comparison,
+        &crate::console::DIP_COMPARISON_SHOWN,
+        "pv_exact_delta",
+    ));
     // what an analyst opens next: each output drawn as one offline page
     for dir in [&done.out, &budget.out, &dip.out, &what_if.out] {
         let page = dir.join("report.html");
-        crate::html::write_report(dir, &page)?;
+        crate::report::write_report(dir, &page)?;
         say(&format!("report → {}\n", page.display()));
     }
     // and the results go back to the hospitals as a workbook

@@ -3,12 +3,12 @@
 mod aggregate;
 mod budget;
 mod compare;
+mod console;
 mod demo;
 mod dip;
 mod export;
 mod failure;
 mod generate;
-mod html;
 mod interim;
 mod manifest;
 mod outdir;
@@ -480,7 +480,7 @@ fn cores() -> usize {
 
 /// Runs a command; its exit status (0, or 1 when `compare` finds differences).
 fn run(cli: Cli) -> Result<u8> {
-    report::set_quiet(cli.quiet);
+    console::set_quiet(cli.quiet);
     dianzhi_columnar::text::set_encoding(match cli.encoding {
         TextEncoding::Utf8 => dianzhi_columnar::text::Encoding::Utf8,
         TextEncoding::Gb18030 => dianzhi_columnar::text::Encoding::Gb18030,
@@ -507,7 +507,7 @@ fn run(cli: Cli) -> Result<u8> {
             let done = settle::run(&args, |_| false)?;
             let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
             let outside = done.claim_rows - done.selected_rows;
-            report::say(&format!(
+            console::say(&format!(
                 "settled {} pools, {} settlement rows from {} claim rows{} → {}\n",
                 done.pools.len(),
                 rows,
@@ -515,7 +515,7 @@ fn run(cli: Cli) -> Result<u8> {
                 if outside > 0 { format!(" ({outside} outside --quarter left out)") } else { String::new() },
                 done.out.display()
             ));
-            report::say(&report::not_ok(
+            console::say(&console::not_ok(
                 done.pools.iter().zip(&done.settled).map(|(p, s)| (p.key.to_string(), s.point_value.status.as_str())),
             ));
         }
@@ -532,8 +532,8 @@ fn run(cli: Cli) -> Result<u8> {
                 quiet,
             };
             let done = scenario::run(&args)?;
-            report::say(&report::comparison_table(&done.comparison, &report::COMPARISON_SHOWN, "fpv_exact_delta"));
-            report::say(&format!(
+            console::say(&console::comparison_table(&done.comparison, &console::COMPARISON_SHOWN, "fpv_exact_delta"));
+            console::say(&format!(
                 "solved {} scenario(s) over {} pools → {}\n",
                 done.scenarios,
                 done.pools,
@@ -547,18 +547,18 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Export { dir, out, force } => {
             for e in export::run(&dir, &out, force)? {
                 if !e.sheet {
-                    report::note(&format!(
+                    console::note(&format!(
                         "{}: {} rows are more than a sheet holds; listed on the about sheet, read the file\n",
                         e.table, e.rows
                     ));
                 }
             }
-            report::say(&format!("workbook → {}\n", out.display()));
+            console::say(&format!("workbook → {}\n", out.display()));
         }
         Command::Report { dir, out } => {
             let out = out.unwrap_or_else(|| dir.join("report.html"));
-            let kind = html::write_report(&dir, &out)?;
-            report::say(&format!("{kind} report → {}\n", out.display()));
+            let kind = report::write_report(&dir, &out)?;
+            console::say(&format!("{kind} report → {}\n", out.display()));
         }
         Command::Aggregate { claims, config, out, format, force } => {
             let args = aggregate::AggregateArgs {
@@ -570,14 +570,14 @@ fn run(cli: Cli) -> Result<u8> {
                 force,
             };
             let (rows, written) = aggregate::run(&args)?;
-            report::say(&format!(
+            console::say(&format!(
                 "aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n",
                 args.out.display()
             ));
         }
         Command::Budget { spec, output: OutArgs { out, format, force } } => {
             let out = budget::run(&spec, &out, format.into(), force)?;
-            report::say(&format!("wrote budgets and growth → {}\n", out.display()));
+            console::say(&format!("wrote budgets and growth → {}\n", out.display()));
         }
         Command::Interim { claims, estimates, month, config, output: OutArgs { out, format, force } } => {
             let args = interim::InterimArgs {
@@ -591,7 +591,7 @@ fn run(cli: Cli) -> Result<u8> {
                 force,
             };
             let (out, n) = interim::run(&args)?;
-            report::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
+            console::say(&format!("{n} interim payments for {month} → {}\n", out.display()));
         }
         Command::Dip { command } => match command {
             DipCommand::Scenario {
@@ -616,12 +616,12 @@ fn run(cli: Cli) -> Result<u8> {
                     quiet,
                 };
                 let done = dip::scenario::run(&args)?;
-                report::say(&report::comparison_table(
+                console::say(&console::comparison_table(
                     &done.comparison,
-                    &report::DIP_COMPARISON_SHOWN,
+                    &console::DIP_COMPARISON_SHOWN,
                     "pv_exact_delta",
                 ));
-                report::say(&format!(
+                console::say(&format!(
                     "solved {} scenario(s) over {} DIP pools ({} rescored from the cases) → {}\n",
                     done.scenarios,
                     done.pools,
@@ -632,8 +632,8 @@ fn run(cli: Cli) -> Result<u8> {
             DipCommand::Budget { spec, history, output: OutArgs { out, format, force } } => {
                 let args = dip::budget::DipBudgetArgs { spec, history, out, format: format.into(), force };
                 let done = dip::budget::run(&args)?;
-                report::say(&report::dip_budget_table(&done.pools, &done.config));
-                report::say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
+                console::say(&console::dip_budget_table(&done.pools, &done.config));
+                console::say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
             }
             DipCommand::Settle {
                 year: YearArgs { cases, lookups, funds, payments, config, year },
@@ -654,7 +654,7 @@ fn run(cli: Cli) -> Result<u8> {
                 };
                 let done = dip::settle::settle(&args, |_| false)?;
                 let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
-                report::say(&format!(
+                console::say(&format!(
                     "settled {} DIP pools, {} hospital rows from {} cases{} → {}\n",
                     done.pools.len(),
                     rows,
@@ -666,7 +666,7 @@ fn run(cli: Cli) -> Result<u8> {
                     },
                     done.out.display()
                 ));
-                report::say(&report::not_ok(
+                console::say(&console::not_ok(
                     done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.status.as_str())),
                 ));
             }
@@ -700,7 +700,7 @@ fn run(cli: Cli) -> Result<u8> {
                 if !quiet {
                     eprint!("{}", dip::presettle::warnings(&done, &args.config));
                 }
-                report::say(&format!("{} payments for {month} → {}\n", done.payments, done.out.display()));
+                console::say(&format!("{} payments for {month} → {}\n", done.payments, done.out.display()));
             }
             DipCommand::Generate {
                 cases,
@@ -725,7 +725,7 @@ fn run(cli: Cli) -> Result<u8> {
                     force,
                 };
                 let out = dip::generate::run(&args)?;
-                report::say(&format!(
+                console::say(&format!(
                     "wrote {cases} cases in {files} file(s), groups, averages, institutions and funds → {}\n",
                     out.display()
                 ));
@@ -739,7 +739,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             let effective = if dip { dip::load_config(config.as_deref())? } else { load_config(config.as_deref())? };
             let text = toml::to_string(&effective).map_err(Failure::other)?;
-            report::print(&format!(
+            console::print(&format!(
                 "# dianzhi {VERSION}: the effective {}config{}; every key shown, defaults included\n{text}",
                 if dip { "DIP " } else { "" },
                 config.map_or(String::new(), |p| format!(" of {}", p.display()))
@@ -750,7 +750,7 @@ fn run(cli: Cli) -> Result<u8> {
             let args =
                 generate::GenArgs { rows, seed, out, files, institutions, quarter, format: format.into(), force };
             let out = generate::run(&args)?;
-            report::say(&format!(
+            console::say(&format!(
                 "wrote {rows} claim rows in {files} file(s), budgets and interim payments → {}\n",
                 out.display()
             ));
