@@ -5,12 +5,12 @@
 //!     cargo bench --bench core
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use dianzhi_core::clearing::{assemble, clear, BudgetRow, ClaimAggregate, InterimRow};
 use dianzhi_core::config::{PayWith, ReconcileMode};
 use dianzhi_core::number::ONE;
 use dianzhi_core::period::Quarter;
-use dianzhi_core::pool::{ClaimSums, Member, PoolInput, PoolKey};
-use dianzhi_core::settlement::settle_pool;
+use dianzhi_core::taiwan::clearing::{assemble, clear, BudgetRow, ClaimAggregate, InterimRow};
+use dianzhi_core::taiwan::pool::{ClaimSums, Member, PoolInput, PoolKey};
+use dianzhi_core::taiwan::settlement::settle_pool;
 use dianzhi_core::Config;
 
 const INSTITUTIONS: usize = 1_000_000;

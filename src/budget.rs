@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::{outputs, write, Format};
-use dianzhi_core::budget::{build, BudgetSpec};
+use dianzhi_core::taiwan::budget::{build, BudgetSpec};
 use dianzhi_core::Config;
 
 use crate::failure::{Failure, Result};

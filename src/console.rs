@@ -2,8 +2,8 @@
 
 use dianzhi_core::dip::clearing::{ClearedPool, DipPool};
 use dianzhi_core::number::format_fixed;
-use dianzhi_core::pool::PoolInput;
-use dianzhi_core::settlement::SettledPool;
+use dianzhi_core::taiwan::pool::PoolInput;
+use dianzhi_core::taiwan::settlement::SettledPool;
 use dianzhi_core::Config;
 
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -179,7 +179,7 @@ pub fn dip_point_value_table(pools: &[DipPool], cleared: &[ClearedPool], config:
             money(c.hospitals.iter().map(|h| h.dip_amount).sum()),
             money(c.reserve_draw),
             money(c.solved.residual),
-            c.status.as_str().to_string(),
+            c.status().dip_name().to_string(),
         ]
     });
     text_table(&header, rows, 2..10)

@@ -40,8 +40,8 @@ impl From<dianzhi_columnar::InputError> for Failure {
     }
 }
 
-impl From<dianzhi_core::clearing::ClearingError> for Failure {
-    fn from(e: dianzhi_core::clearing::ClearingError) -> Self {
+impl From<dianzhi_core::taiwan::clearing::ClearingError> for Failure {
+    fn from(e: dianzhi_core::taiwan::clearing::ClearingError) -> Self {
         Failure::input(e)
     }
 }
@@ -54,8 +54,8 @@ impl From<dianzhi_core::dip::clearing::DipError> for Failure {
 
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
 
-impl From<dianzhi_core::scenario::ScenarioError> for Failure {
-    fn from(e: dianzhi_core::scenario::ScenarioError) -> Self {
+impl From<dianzhi_core::engine::attribution::ScenarioError> for Failure {
+    fn from(e: dianzhi_core::engine::attribution::ScenarioError) -> Self {
         Failure::input(e)
     }
 }

@@ -14,8 +14,8 @@ use dianzhi_columnar::write::{Table, TableWriter};
 use dianzhi_columnar::Format;
 use dianzhi_core::number::{div_round, Rounding, ONE};
 use dianzhi_core::period::{Month, Quarter};
-use dianzhi_core::pool::ClaimSums;
-use dianzhi_core::settlement::fixed_amount;
+use dianzhi_core::taiwan::pool::ClaimSums;
+use dianzhi_core::taiwan::settlement::fixed_amount;
 use dianzhi_core::Config;
 use rayon::prelude::*;
 

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::{claims, outputs, tables, write, Format};
-use dianzhi_core::interim::pay_month;
 use dianzhi_core::period::Month;
+use dianzhi_core::taiwan::interim::pay_month;
 use dianzhi_core::Config;
 
 use crate::failure::{Failure, Result};

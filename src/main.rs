@@ -667,7 +667,7 @@ fn run(cli: Cli) -> Result<u8> {
                     done.out.display()
                 ));
                 console::say(&console::not_ok(
-                    done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.status.as_str())),
+                    done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.status().dip_name())),
                 ));
             }
             DipCommand::Presettle {

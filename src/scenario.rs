@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use dianzhi_analysis::scenario::{comparison, stack, BASELINE};
 use dianzhi_columnar::write::{self, Table};
 use dianzhi_columnar::{outputs, Format};
-use dianzhi_core::clearing::clear;
+use dianzhi_core::engine::attribution::{comparable, Change};
+use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::number::{parse_decimal, Dec, SCALE};
-use dianzhi_core::point_value::EXACT_SCALE;
-use dianzhi_core::scenario::{comparable, solve, Change, Entry, Scenario};
+use dianzhi_core::taiwan::clearing::clear;
+use dianzhi_core::taiwan::scenario::{solve, Entry, Scenario};
 use dianzhi_core::Config;
 use serde_json::json;
 

@@ -7,11 +7,11 @@ use std::sync::atomic::Ordering;
 use dianzhi_columnar::claims;
 use dianzhi_columnar::source::{resolve, Format};
 use dianzhi_columnar::{outputs, tables, write};
-use dianzhi_core::clearing::{assemble, clear};
 use dianzhi_core::number::SCALE;
 use dianzhi_core::period::Quarter;
-use dianzhi_core::pool::PoolInput;
-use dianzhi_core::settlement::SettledPool;
+use dianzhi_core::taiwan::clearing::{assemble, clear};
+use dianzhi_core::taiwan::pool::PoolInput;
+use dianzhi_core::taiwan::settlement::SettledPool;
 use dianzhi_core::Config;
 use serde_json::json;
 
@@ -212,7 +212,7 @@ fn totals(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> serd
     let sum = |f: &dyn Fn(&PoolInput, &SettledPool) -> i128| total(pools.iter().zip(settled).map(|(p, s)| f(p, s)));
     let money = |v: Option<i128>| fixed_text(v.map(|v| unit.to_output(v)), unit.decimals);
     let points = |v: Option<i128>| fixed_text(v, SCALE);
-    let per_row = |f: &dyn Fn(&dianzhi_core::settlement::Settlement) -> i128| {
+    let per_row = |f: &dyn Fn(&dianzhi_core::taiwan::settlement::Settlement) -> i128| {
         money(total(settled.iter().flat_map(|s| &s.settlements).map(f)))
     };
     json!({

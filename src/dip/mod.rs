@@ -9,7 +9,7 @@ pub mod settle;
 
 use std::path::{Path, PathBuf};
 
-use dianzhi_columnar::dip::cases::Catalog;
+use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::tables;
 use dianzhi_columnar::source::Source;
 use dianzhi_core::number::MoneyUnit;

@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::scenario::{dip_comparison, stack, BASELINE};
-use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
+use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
+use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::write::{self, Table};
@@ -18,7 +19,7 @@ use dianzhi_columnar::Format;
 use dianzhi_core::dip::clearing::{assemble, clear, DipPool, FundRow, PaymentRow};
 use dianzhi_core::dip::scenario::{solve, DipEntry, DipScenario};
 use dianzhi_core::dip::score::Scorer;
-use dianzhi_core::point_value::EXACT_SCALE;
+use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
 use serde_json::json;
 

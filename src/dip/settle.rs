@@ -135,7 +135,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
 fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_json::Value {
     let mut status: BTreeMap<&str, usize> = BTreeMap::new();
     for c in cleared {
-        *status.entry(c.status.as_str()).or_default() += 1;
+        *status.entry(c.status().dip_name()).or_default() += 1;
     }
     let sum = |f: &dyn Fn(&CaseSums) -> u64| cleared.iter().map(|c| f(&c.sums)).sum::<u64>();
     json!({

@@ -11,11 +11,11 @@ mod dictionary;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use dianzhi_core::clearing::ClaimAggregate;
-use dianzhi_core::interim::MonthClaims;
 use dianzhi_core::number::{MoneyUnit, Overflow};
 use dianzhi_core::period::{Month, Quarter};
-use dianzhi_core::pool::{ClaimSums, PoolKey};
+use dianzhi_core::taiwan::clearing::ClaimAggregate;
+use dianzhi_core::taiwan::interim::MonthClaims;
+use dianzhi_core::taiwan::pool::{ClaimSums, PoolKey};
 use rayon::prelude::*;
 
 use accumulator::{Accumulator, Key};

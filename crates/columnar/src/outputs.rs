@@ -1,9 +1,9 @@
 //! The settle command's output tables, built from the settled pools (docs/settle.md, Outputs).
 
+use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::number::{MoneyUnit, SCALE};
-use dianzhi_core::point_value::EXACT_SCALE;
-use dianzhi_core::pool::{ClaimSums, PoolInput};
-use dianzhi_core::settlement::SettledPool;
+use dianzhi_core::taiwan::pool::{ClaimSums, PoolInput};
+use dianzhi_core::taiwan::settlement::SettledPool;
 use dianzhi_core::Config;
 
 use crate::write::Table;
@@ -42,10 +42,11 @@ pub fn point_values(pools: &[PoolInput], settled: &[SettledPool], config: &Confi
 /// `settlements`: one row per (institution, pool), sorted by pool then institution_id.
 pub fn settlements(pools: &[PoolInput], settled: &[SettledPool], unit: MoneyUnit) -> Table {
     let rows: Vec<_> = pools.iter().zip(settled).flat_map(|(p, s)| s.settlements.iter().map(move |r| (p, r))).collect();
-    let money = |f: &dyn Fn(&dianzhi_core::settlement::Settlement) -> i128| {
+    let money = |f: &dyn Fn(&dianzhi_core::taiwan::settlement::Settlement) -> i128| {
         rows.iter().map(|(_, r)| unit.to_output(f(r))).collect()
     };
-    let points = |f: &dyn Fn(&dianzhi_core::settlement::Settlement) -> i128| rows.iter().map(|(_, r)| f(r)).collect();
+    let points =
+        |f: &dyn Fn(&dianzhi_core::taiwan::settlement::Settlement) -> i128| rows.iter().map(|(_, r)| f(r)).collect();
     let mut t = Table::default();
     t.text("institution_id", rows.iter().map(|(_, r)| r.institution_id.clone()).collect());
     t.text("sector", rows.iter().map(|(p, _)| p.key.sector.clone()).collect());
@@ -68,7 +69,7 @@ pub fn settlements(pools: &[PoolInput], settled: &[SettledPool], unit: MoneyUnit
 
 /// `aggregates`: the claims scan's sums, one row per (institution, pool) in pool order
 /// (docs/analysts.md) — what `settle --aggregates` reads instead of scanning the claims again.
-pub fn aggregates(claims: &[dianzhi_core::clearing::ClaimAggregate], unit: MoneyUnit) -> Table {
+pub fn aggregates(claims: &[dianzhi_core::taiwan::clearing::ClaimAggregate], unit: MoneyUnit) -> Table {
     let points = |f: &dyn Fn(&ClaimSums) -> i128| claims.iter().map(|c| f(&c.sums)).collect();
     let mut t = Table::default();
     t.text("institution_id", claims.iter().map(|c| c.institution_id.clone()).collect());
@@ -85,7 +86,7 @@ pub fn aggregates(claims: &[dianzhi_core::clearing::ClaimAggregate], unit: Money
 }
 
 /// `budgets`: one row per pool, readable by `settle --budgets`.
-pub fn budgets(pools: &[dianzhi_core::budget::PoolBudget], unit: MoneyUnit) -> Table {
+pub fn budgets(pools: &[dianzhi_core::taiwan::budget::PoolBudget], unit: MoneyUnit) -> Table {
     let mut t = Table::default();
     t.text("sector", pools.iter().map(|p| p.sector.clone()).collect());
     t.text("region", pools.iter().map(|p| p.region.clone()).collect());
@@ -95,12 +96,13 @@ pub fn budgets(pools: &[dianzhi_core::budget::PoolBudget], unit: MoneyUnit) -> T
 }
 
 /// `growth`: one row per sector; rates exact to 12 decimals, half_even.
-pub fn growth(rows: &[dianzhi_core::budget::Growth], unit: MoneyUnit) -> Table {
+pub fn growth(rows: &[dianzhi_core::taiwan::budget::Growth], unit: MoneyUnit) -> Table {
     use dianzhi_core::number::{Dec, Rounding};
-    let rate = |f: &dyn Fn(&dianzhi_core::budget::Growth) -> Dec| {
+    let rate = |f: &dyn Fn(&dianzhi_core::taiwan::budget::Growth) -> Dec| {
         rows.iter().map(|g| f(g).rescale_round(12, Rounding::HalfEven).expect("a rate fits")).collect()
     };
-    let money = |f: &dyn Fn(&dianzhi_core::budget::Growth) -> i128| rows.iter().map(|g| unit.to_output(f(g))).collect();
+    let money =
+        |f: &dyn Fn(&dianzhi_core::taiwan::budget::Growth) -> i128| rows.iter().map(|g| unit.to_output(f(g))).collect();
     let mut t = Table::default();
     t.text("sector", rows.iter().map(|g| g.sector.clone()).collect());
     t.decimal("base", unit.decimals, money(&|g| g.base));
@@ -116,14 +118,14 @@ pub fn growth(rows: &[dianzhi_core::budget::Growth], unit: MoneyUnit) -> Table {
 }
 
 /// `interim`: one row per (institution, sector, region) paid, readable by `settle --interim`.
-pub fn interim(lines: &[dianzhi_core::interim::InterimLine], unit: MoneyUnit) -> Table {
-    use dianzhi_core::interim::RATE_SCALE;
+pub fn interim(lines: &[dianzhi_core::taiwan::interim::InterimLine], unit: MoneyUnit) -> Table {
     use dianzhi_core::number::Dec;
+    use dianzhi_core::taiwan::interim::RATE_SCALE;
     // one scale per column: the most decimals any row needs
-    let scale_of = |f: &dyn Fn(&dianzhi_core::interim::InterimLine) -> Dec, min: u32| {
+    let scale_of = |f: &dyn Fn(&dianzhi_core::taiwan::interim::InterimLine) -> Dec, min: u32| {
         lines.iter().map(|l| f(l).normalized().scale).max().unwrap_or(0).max(min)
     };
-    let exact = |f: &dyn Fn(&dianzhi_core::interim::InterimLine) -> Dec, scale: u32| {
+    let exact = |f: &dyn Fn(&dianzhi_core::taiwan::interim::InterimLine) -> Dec, scale: u32| {
         lines.iter().map(|l| f(l).rescale_exact(scale).expect("fits its column scale")).collect()
     };
     let ratio_scale = scale_of(&|l| l.payment.ratio, 2);

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use dianzhi_core::clearing::{BudgetRow, ClaimAggregate, InterimRow};
 use dianzhi_core::number::{show, Dec, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Quarter;
-use dianzhi_core::pool::{ClaimSums, PoolKey};
+use dianzhi_core::taiwan::clearing::{BudgetRow, ClaimAggregate, InterimRow};
+use dianzhi_core::taiwan::pool::{ClaimSums, PoolKey};
 
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec};
 use crate::error::{InputError, Result};

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dianzhi_columnar::dip::cases::{scan_cases, Catalog, ScanOptions};
+use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
+use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::tables::HospitalTerms;
 use dianzhi_columnar::write::{Table, TableWriter};
 use dianzhi_columnar::{claims, tables, Error, Format, Source};

@@ -1,26 +1,21 @@
 //! dianzhi-core: the domain of regional point-value settlement, with no IO.
 //!
-//! - [`number`]: exact fixed-point numbers and named roundings
-//! - [`period`]: months and quarters
-//! - [`point_value`]: a pool's floating and average point value
-//! - [`settlement`]: each provider's settlement in a pool
-//! - [`clearing`]: joining budgets, claims and interim payments; settling all pools
-//! - [`budget`]: yearly budget growth and its split into regional and quarterly pools
-//! - [`interim`]: monthly interim payments
-//! - [`dip`]: DIP / DRG case scores, point values and year-end clearing (mainland China)
+//! - [`engine`]: the pool arithmetic both systems share (point value, each member's amount,
+//!   the attribution of a change)
+//! - [`taiwan`]: Taiwan NHI's quarter, year budget, interim payments and scenarios
+//! - [`dip`]: DIP / DRG case scores, point values, presettlement, clearing, the year's budget and
+//!   scenarios (mainland China)
+//! - [`number`], [`rational`], [`period`], [`config`]: exact numbers, months and quarters, the
+//!   policy keys
 #![deny(clippy::float_arithmetic)]
 
-pub mod budget;
-pub mod clearing;
 pub mod config;
 pub mod dip;
-pub mod interim;
+pub mod engine;
 pub mod number;
+mod offenders;
 pub mod period;
-pub mod point_value;
-pub mod pool;
 pub mod rational;
-pub mod scenario;
-pub mod settlement;
+pub mod taiwan;
 
 pub use config::Config;

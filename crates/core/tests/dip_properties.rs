@@ -152,8 +152,8 @@ mod scenarios {
     use super::*;
     use dianzhi_core::dip::clearing::clear;
     use dianzhi_core::dip::scenario::{solve, DipEntry, DipScenario};
+    use dianzhi_core::engine::attribution::Change;
     use dianzhi_core::number::Dec;
-    use dianzhi_core::scenario::Change;
 
     fn all(change: Change) -> DipEntry {
         DipEntry { region: None, fund: None, year: None, institution_id: None, change }

@@ -1,11 +1,12 @@
 //! Invariants of a pool's settlement, checked on random pools.
 
 use dianzhi_core::config::{OnInfeasible, PayWith, ReconcileMode};
+use dianzhi_core::engine::point_value::Status;
+use dianzhi_core::engine::solve::largest_remainder;
 use dianzhi_core::number::{div_round, MoneyUnit, Rounding, ONE};
 use dianzhi_core::period::Quarter;
-use dianzhi_core::point_value::Status;
-use dianzhi_core::pool::{ClaimSums, Member, PoolInput, PoolKey};
-use dianzhi_core::settlement::{largest_remainder, settle_pool};
+use dianzhi_core::taiwan::pool::{ClaimSums, Member, PoolInput, PoolKey};
+use dianzhi_core::taiwan::settlement::settle_pool;
 use dianzhi_core::Config;
 use proptest::prelude::*;
 

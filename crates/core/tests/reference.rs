@@ -1,8 +1,8 @@
 //! The published 2011 figures of data/reference/ (Taiwan NHI's published 2011 global budget and point values), reproduced by the core.
 
-use dianzhi_core::budget::{non_negotiated_rate, Composition, RegionSpec, SectorSpec};
+use dianzhi_core::engine::point_value::{point_value, PoolTotals, Status};
 use dianzhi_core::number::{Dec, Decimal, Rounding, ONE};
-use dianzhi_core::point_value::{point_value, PoolTotals, Status};
+use dianzhi_core::taiwan::budget::{non_negotiated_rate, Composition, RegionSpec, SectorSpec};
 use dianzhi_core::Config;
 
 fn csv(text: &str) -> Vec<Vec<&str>> {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use dianzhi_core::number::Overflow;
-use dianzhi_core::pool::ClaimSums;
+use dianzhi_core::taiwan::pool::ClaimSums;
 
 /// (sector id, region id, period code).
 pub(super) type Key = (u32, u32, i32);

@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey};
 use dianzhi_core::dip::presettle::MonthCases;
-use dianzhi_core::dip::score::{CaseType, Group, Scorer, Unscorable};
+use dianzhi_core::dip::score::{CaseType, Scorer, Unscorable};
 use dianzhi_core::number::{show, MoneyUnit, ONE};
 use dianzhi_core::period::Month;
 use rayon::prelude::*;
 
+use super::catalog::Catalog;
 use super::spill::{CaseSpill, SpillCase, SpillWriter};
-use super::tables::HospitalTerms;
 use crate::claims::FileRows;
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
 use crate::error::{InputError, Place, Result};
@@ -46,79 +46,6 @@ const PAID: usize = 7;
 const AUX: usize = 8;
 const SPECIAL: usize = 9;
 const EXAM: usize = 10;
-
-/// The lookup tables of a run, indexed for the scan.
-pub struct Catalog {
-    groups: Vec<(String, Group)>,
-    group_index: HashMap<String, u32>,
-    levels: Vec<String>,
-    /// Average cost per (group, level): `averages[group × levels + level]`.
-    averages: Vec<Option<i128>>,
-    terms: Vec<(HospitalTerms, u32)>,
-    term_index: HashMap<(String, String), u32>,
-}
-
-impl Catalog {
-    pub fn new(
-        groups: HashMap<String, Group>,
-        averages: HashMap<(String, String), i128>,
-        institutions: HashMap<(String, String), HospitalTerms>,
-    ) -> Self {
-        let mut groups: Vec<(String, Group)> = groups.into_iter().collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let group_index = groups.iter().enumerate().map(|(i, (code, _))| (code.clone(), i as u32)).collect();
-        let mut levels: Vec<String> =
-            averages.keys().map(|(_, l)| l.clone()).chain(institutions.values().map(|t| t.level.clone())).collect();
-        levels.sort();
-        levels.dedup();
-        let level = |l: &str| levels.binary_search_by(|x| x.as_str().cmp(l)).expect("every level listed") as u32;
-        let mut table = vec![None; groups.len() * levels.len()];
-        let group_index: HashMap<String, u32> = group_index;
-        for ((g, l), avg) in &averages {
-            // an average of a group not in the catalogue is never looked up
-            if let Some(gi) = group_index.get(g) {
-                table[*gi as usize * levels.len() + level(l) as usize] = Some(*avg);
-            }
-        }
-        let mut terms: Vec<((String, String), HospitalTerms)> = institutions.into_iter().collect();
-        terms.sort_by(|a, b| a.0.cmp(&b.0));
-        let term_index = terms.iter().enumerate().map(|(i, (k, _))| (k.clone(), i as u32)).collect();
-        let terms = terms.into_iter().map(|(_, t)| (t.clone(), level(&t.level))).collect();
-        Catalog { groups, group_index, levels, averages: table, terms, term_index }
-    }
-
-    /// The terms of a hospital for a fund: its fund's row, else its row without a fund.
-    pub fn terms(&self, institution: &str, fund: &str) -> Option<&HospitalTerms> {
-        self.term_id(institution, fund).map(|i| &self.terms[i as usize].0)
-    }
-
-    fn term_id(&self, institution: &str, fund: &str) -> Option<u32> {
-        self.term_index
-            .get(&(institution.to_string(), fund.to_string()))
-            .or_else(|| self.term_index.get(&(institution.to_string(), String::new())))
-            .copied()
-    }
-
-    /// Every institution id the institutions table lists.
-    pub fn institution_ids(&self) -> Vec<String> {
-        self.term_index.keys().map(|(id, _)| id.clone()).collect()
-    }
-
-    /// A group's code and entry by index.
-    pub fn group(&self, index: u32) -> (&str, Group) {
-        let (code, g) = &self.groups[index as usize];
-        (code, *g)
-    }
-
-    /// A level's label by index.
-    pub fn level(&self, index: u32) -> &str {
-        &self.levels[index as usize]
-    }
-
-    fn average(&self, group: u32, level: u32) -> Option<i128> {
-        self.averages[group as usize * self.levels.len() + level as usize]
-    }
-}
 
 /// What a scan is for.
 #[derive(Clone, Copy)]
@@ -410,13 +337,12 @@ fn scan_unit(
                 w.problems.unlisted.entry(key).or_insert(at(i));
                 continue;
             };
-            let (t, level) = &catalog.terms[terms as usize];
+            let (t, level) = catalog.terms_at(terms);
             let g = match group[i].filter(|g| !w.texts.blank[*g as usize]) {
                 None => None,
                 Some(g) => {
                     let slot = &mut w.group_of[g as usize];
-                    let found =
-                        *slot.get_or_insert_with(|| catalog.group_index.get(&*w.texts.names[g as usize]).copied());
+                    let found = *slot.get_or_insert_with(|| catalog.group_id(&w.texts.names[g as usize]));
                     match found {
                         Some(index) => Some((g, index)),
                         None => {
@@ -426,12 +352,12 @@ fn scan_unit(
                     }
                 }
             };
-            let entry = g.map(|(_, index)| catalog.groups[index as usize].1);
+            let entry = g.map(|(_, index)| catalog.group(index).1);
             let avg = g.and_then(|(_, index)| catalog.average(index, *level));
             let scored = match scorer.case(special, entry, aux, t.coefficient, cost, avg) {
                 Ok(s) => s,
                 Err(Unscorable::NoAverage) => {
-                    let code = catalog.groups[g.expect("grouped").1 as usize].0.clone();
+                    let code = catalog.group(g.expect("grouped").1).0.to_string();
                     w.problems.no_average.entry((code, t.level.clone())).or_insert(at(i));
                     continue;
                 }

@@ -2,6 +2,7 @@
 //! output tables.
 
 pub mod cases;
+pub mod catalog;
 pub mod outputs;
 pub mod spill;
 pub mod tables;

@@ -3,8 +3,8 @@
 use dianzhi_core::dip::budget::{PoolBudget, RATE_SCALE};
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
 use dianzhi_core::dip::presettle::{HospitalExecution, Payment, PoolExecution, SHARE_SCALE};
+use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::number::{Dec, Decimal, SCALE};
-use dianzhi_core::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
 
 use crate::write::Table;
@@ -41,7 +41,7 @@ pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config)
     t.decimal("entitlement", unit.decimals, money(&|_, c| c.entitlement));
     t.decimal("reserve_draw", unit.decimals, money(&|_, c| c.reserve_draw));
     t.decimal("residual", unit.decimals, money(&|_, c| c.solved.residual));
-    t.text("status", cleared.iter().map(|c| c.status.as_str().to_string()).collect());
+    t.text("status", cleared.iter().map(|c| c.status().dip_name().to_string()).collect());
     t
 }
 

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use dianzhi_core::dip::score::{CaseType, Scored};
 use rayon::prelude::*;
 
-use super::cases::Catalog;
+use super::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::write::{Table, TableWriter, TextColumn};
 
@@ -97,18 +97,18 @@ impl CaseSpill {
             i64::try_from(v.unwrap_or(0))
                 .map_err(|_| format!("the case's {what} is too large to record (above 9.2 × 10^14)"))
         };
-        let id = c.case_id.as_bytes();
-        let id_len = u16::try_from(id.len()).map_err(|_| "the case_id is longer than 65,535 bytes".to_string())?;
-        buf.extend_from_slice(&rank.to_le_bytes());
-        buf.extend_from_slice(&(c.year as i16).to_le_bytes());
-        buf.push(TYPES.iter().position(|t| *t == c.scored.kind).expect("a type") as u8);
-        buf.extend_from_slice(&c.level.to_le_bytes());
-        buf.extend_from_slice(&c.group.map_or(0, |g| g + 1).to_le_bytes());
-        buf.extend_from_slice(&narrow(Some(c.scored.score), "score")?.to_le_bytes());
-        buf.extend_from_slice(&narrow(c.scored.avg, "average cost")?.to_le_bytes());
-        buf.extend_from_slice(&narrow(c.scored.ratio, "cost ratio")?.to_le_bytes());
-        buf.extend_from_slice(&id_len.to_le_bytes());
-        buf.extend_from_slice(id);
+        Record {
+            rank,
+            year: i16::try_from(c.year).map_err(|_| format!("the case's year {} is out of range", c.year))?,
+            kind: c.scored.kind,
+            level: c.level,
+            group: c.group.map_or(0, |g| g + 1),
+            score: narrow(Some(c.scored.score), "score")?,
+            avg: narrow(c.scored.avg, "average cost")?,
+            ratio: narrow(c.scored.ratio, "cost ratio")?,
+            case_id: c.case_id.as_bytes(),
+        }
+        .encode(buf)?;
         if buf.len() >= FLUSH_BYTES {
             self.flush_bucket(w, b).map_err(|e| e.to_string())?;
         }
@@ -182,17 +182,11 @@ impl CaseSpill {
         let mut index: Vec<Entry> = Vec::new();
         let mut at = 0usize;
         while at < bytes.len() {
-            index.push(Entry {
-                rank: u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")),
-                key: 0,
-                at: at as u64,
-            });
-            at += RECORD_FIXED + id_len(&bytes, at);
+            let r = Record::decode(&bytes[at..]);
+            index.push(Entry { rank: r.rank, key: 0, at: at as u64 });
+            at += r.len();
         }
-        let id = |at: u64| {
-            let at = at as usize;
-            &bytes[at + RECORD_FIXED..at + RECORD_FIXED + id_len(&bytes, at)]
-        };
+        let id = |at: u64| Record::decode(&bytes[at as usize..]).case_id;
         // by rank first (an integer sort), then each rank's cases by case_id: 16 bytes of each id
         // past the prefix the rank's ids share, as an integer, decide most comparisons
         index.par_sort_unstable_by_key(|e| e.rank);
@@ -221,28 +215,23 @@ impl CaseSpill {
         let (mut year, mut avg, mut ratio, mut score) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for &(rank, at) in rows {
-            let r = &bytes[at as usize..];
-            let i64_at = |o: usize| i128::from(i64::from_le_bytes(r[o..o + 8].try_into().expect("8 bytes")));
+            let r = Record::decode(&bytes[at as usize..]);
             let (p, h) = (rank as usize / self.institutions.len(), rank as usize % self.institutions.len());
-            let t = TYPES[r[6] as usize];
-            let lv = u32::from_le_bytes(r[7..11].try_into().expect("4 bytes"));
-            let g = u32::from_le_bytes(r[11..15].try_into().expect("4 bytes"));
-            let outlier_checked = !matches!(t, CaseType::Special | CaseType::AtCost);
+            let outlier_checked = !matches!(r.kind, CaseType::Special | CaseType::AtCost);
             // ids are written from &str: valid UTF-8
-            case_id
-                .push(std::str::from_utf8(&r[RECORD_FIXED..RECORD_FIXED + id_len(bytes, at as usize)]).expect("UTF-8"));
+            case_id.push(std::str::from_utf8(r.case_id).expect("UTF-8"));
             inst.push(&self.institutions[h]);
             region.push(&self.pools[p].0);
             fund.push(&self.pools[p].1);
-            year.push(i64::from(i16::from_le_bytes([r[4], r[5]])));
-            let entry = (g > 0).then(|| catalog.group(g - 1));
+            year.push(i64::from(r.year));
+            let entry = (r.group > 0).then(|| catalog.group(r.group - 1));
             group.push_option(entry.map(|(code, _)| code));
             kind.push_option(entry.map(|(_, e)| if e.basic { "basic" } else { "core" }));
-            level.push(catalog.level(lv));
-            score.push(i64_at(15));
-            avg.push(outlier_checked.then(|| i64_at(23)));
-            ratio.push(outlier_checked.then(|| i64_at(31)));
-            kinds.push(t.as_str());
+            level.push(catalog.level(r.level));
+            score.push(i128::from(r.score));
+            avg.push(outlier_checked.then(|| i128::from(r.avg)));
+            ratio.push(outlier_checked.then(|| i128::from(r.ratio)));
+            kinds.push(r.kind.as_str());
         }
         let mut tab = Table::default();
         tab.texts("case_id", case_id, false);
@@ -273,12 +262,75 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
-/// Bytes of a record before its case_id: rank 4, year 2, type 1, level 4, group 4, score 8,
-/// avg 8, ratio 8, id length 2.
-const RECORD_FIXED: usize = 41;
+/// One case as the spill holds it on disk: the only place that knows the record's layout.
+/// Little-endian fields at fixed offsets, then the case_id's bytes.
+struct Record<'a> {
+    rank: u32,
+    year: i16,
+    kind: CaseType,
+    level: u32,
+    /// Index into the catalogue's groups plus one; 0 for an ungrouped case.
+    group: u32,
+    score: i64,
+    avg: i64,
+    ratio: i64,
+    case_id: &'a [u8],
+}
 
-fn id_len(bytes: &[u8], at: usize) -> usize {
-    usize::from(u16::from_le_bytes([bytes[at + 39], bytes[at + 40]]))
+// the offsets, each after the one before
+const RANK: usize = 0;
+const YEAR: usize = RANK + 4;
+const KIND: usize = YEAR + 2;
+const LEVEL: usize = KIND + 1;
+const GROUP: usize = LEVEL + 4;
+const SCORE: usize = GROUP + 4;
+const AVG: usize = SCORE + 8;
+const RATIO: usize = AVG + 8;
+const ID_LEN: usize = RATIO + 8;
+const ID: usize = ID_LEN + 2;
+
+impl<'a> Record<'a> {
+    fn encode(&self, buf: &mut Vec<u8>) -> Result<(), String> {
+        let id_len =
+            u16::try_from(self.case_id.len()).map_err(|_| "the case_id is longer than 65,535 bytes".to_string())?;
+        let start = buf.len();
+        buf.extend_from_slice(&self.rank.to_le_bytes());
+        buf.extend_from_slice(&self.year.to_le_bytes());
+        buf.push(TYPES.iter().position(|t| *t == self.kind).expect("a type") as u8);
+        buf.extend_from_slice(&self.level.to_le_bytes());
+        buf.extend_from_slice(&self.group.to_le_bytes());
+        buf.extend_from_slice(&self.score.to_le_bytes());
+        buf.extend_from_slice(&self.avg.to_le_bytes());
+        buf.extend_from_slice(&self.ratio.to_le_bytes());
+        buf.extend_from_slice(&id_len.to_le_bytes());
+        debug_assert_eq!(buf.len() - start, ID, "the fields are written at their offsets");
+        buf.extend_from_slice(self.case_id);
+        Ok(())
+    }
+
+    /// The record at the start of `bytes`.
+    fn decode(bytes: &'a [u8]) -> Record<'a> {
+        fn at<const N: usize>(bytes: &[u8], offset: usize) -> [u8; N] {
+            bytes[offset..offset + N].try_into().expect("a whole record")
+        }
+        let id_len = usize::from(u16::from_le_bytes(at(bytes, ID_LEN)));
+        Record {
+            rank: u32::from_le_bytes(at(bytes, RANK)),
+            year: i16::from_le_bytes(at(bytes, YEAR)),
+            kind: TYPES[usize::from(bytes[KIND])],
+            level: u32::from_le_bytes(at(bytes, LEVEL)),
+            group: u32::from_le_bytes(at(bytes, GROUP)),
+            score: i64::from_le_bytes(at(bytes, SCORE)),
+            avg: i64::from_le_bytes(at(bytes, AVG)),
+            ratio: i64::from_le_bytes(at(bytes, RATIO)),
+            case_id: &bytes[ID..ID + id_len],
+        }
+    }
+
+    /// Bytes the record takes.
+    fn len(&self) -> usize {
+        ID + self.case_id.len()
+    }
 }
 
 #[cfg(test)]

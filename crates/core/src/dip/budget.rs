@@ -19,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::config::MoneyConfig;
+use crate::engine::solve::largest_remainder;
 use crate::number::{decimal_text, Dec, Decimal, Overflow, Rounding, SCALE};
 use crate::rational::Ratio;
-use crate::settlement::largest_remainder;
 
 /// Decimals of every rate in the `growth` table.
 pub const RATE_SCALE: u32 = 12;

@@ -1,9 +1,9 @@
 //! DIP pools and year-end clearing (docs/dip.md, Arithmetic, steps 4–9).
 //!
 //! ```text
-//! money  = B − R − Σ at_cost                      (R: reserve 调剂金, a §2 charge)
-//! pv     = money / S  or  money / ρ / S           (basis fund / total_cost; §2's fpv)
-//! P_h    = round(S_h × pv [× ρ])                  (§2 step 5: published, exact or largest remainder)
+//! money  = B − R − Σ at_cost                      (R: reserve 调剂金, a charge)   
+//! pv     = money / S  or  money / ρ / S           (basis fund / total_cost; the engine's fpv)
+//! P_h    = round(S_h × pv [× ρ])                  (docs/settle.md step 5: published, exact or largest remainder)
 //! A_h    = Σ fund_paid of the hospital's scored cases
 //! surplus P > A:   kept   = Σ_band slice × keep        E = A + kept
 //! overspend A > P: shared = Σ_band slice × fund_share  E = P + shared
@@ -16,12 +16,12 @@ use std::fmt;
 
 use rayon::prelude::*;
 
-use crate::clearing::{list, Offenders};
 use crate::config::{Config, OnInfeasible};
 use crate::dip::config::{AssessmentMode, Basis};
+use crate::engine::point_value::{PoolTotals, Status};
+use crate::engine::solve::{solve_pool, Share, Solved};
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow};
-use crate::point_value::{PoolTotals, Status};
-use crate::settlement::{solve_pool, Share, Solved};
+use crate::offenders::{list, Offenders};
 
 /// A DIP pool: one fund of one pooling region (统筹区) for one year. Ordered by region, fund, year.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -210,36 +210,23 @@ pub struct ClearedHospital {
     pub adjustment: i128,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DipStatus {
-    Ok,
-    NoScores,
-    Infeasible,
-    NoCases,
-}
-
-impl DipStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DipStatus::Ok => "ok",
-            DipStatus::NoScores => "no_scores",
-            DipStatus::Infeasible => "infeasible",
-            DipStatus::NoCases => "no_cases",
-        }
-    }
-}
-
-/// A pool cleared: §2's solved pool, the pool's case sums, and every hospital in order.
+/// A pool cleared: the engine's solved pool, the pool's case sums, and every hospital in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClearedPool {
     pub solved: Solved,
-    pub status: DipStatus,
     pub sums: CaseSums,
     /// Σ E_h.
     pub entitlement: i128,
     /// Σ E_h − Σ P_h: what the corridors cost (or save) the reserve.
     pub reserve_draw: i128,
     pub hospitals: Vec<ClearedHospital>,
+}
+
+impl ClearedPool {
+    /// The pool's status (named in DIP's words by [`Status::dip_name`]).
+    pub fn status(&self) -> Status {
+        self.solved.point_value.status
+    }
 }
 
 /// Clears every pool (in parallel). Fails naming the pools over the special quota, and the
@@ -271,7 +258,7 @@ pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, Dip
         let money = |v: i128| crate::number::format_fixed(unit.to_output(v), unit.decimals);
         let mut o = Offenders::default();
         for (p, c) in pools.iter().zip(&cleared) {
-            if c.status == DipStatus::Infeasible {
+            if c.status() == Status::Infeasible {
                 o.push(|| {
                     format!(
                         "{}: budget {} − reserve {} − at-cost amounts {} = {}",
@@ -325,18 +312,12 @@ fn pool_shares<'a>(pool: &'a DipPool, config: &Config) -> Result<(PoolTotals, Ve
 /// scenario's attribution solves many times).
 pub fn pool_totals(pool: &DipPool, config: &Config) -> Result<PoolTotals, Overflow> {
     let (base, shares, _) = pool_shares(pool, config)?;
-    crate::settlement::summed(base, &shares)
+    crate::engine::solve::summed(base, &shares)
 }
 
 pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overflow> {
     let (base, shares, sums) = pool_shares(pool, config)?;
     let solved = solve_pool(base, &shares, config)?;
-    let status = match solved.point_value.status {
-        Status::Ok => DipStatus::Ok,
-        Status::NoFloatingPoints => DipStatus::NoScores,
-        Status::Infeasible => DipStatus::Infeasible,
-        Status::NoClaims => DipStatus::NoCases,
-    };
     let mut hospitals = Vec::with_capacity(pool.hospitals.len());
     let (mut entitlement, mut dip_amount) = (0i128, 0i128);
     for (h, p) in pool.hospitals.iter().zip(&solved.floating_amounts) {
@@ -347,7 +328,6 @@ pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overfl
     }
     Ok(ClearedPool {
         solved,
-        status,
         sums,
         entitlement,
         reserve_draw: sub(entitlement, dip_amount, "reserve draw")?,

@@ -3,7 +3,7 @@
 //! fund is divided by all scores to give the point value; every hospital is cleared against what
 //! it was paid, keeping part of a surplus and sharing part of an overspend.
 //!
-//! A DIP pool is §2's pool under other names, settled by [`crate::settlement::solve_pool`]: the
+//! A DIP pool is the engine's pool under other names, settled by [`crate::engine::solve::solve_pool`]: the
 //! fund is the budget, the reserve (调剂金) is a charge, cases paid at cost are fixed amounts and
 //! case scores are floating points.
 //!

@@ -16,11 +16,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::clearing::{list, Offenders};
 use crate::config::Config;
 use crate::dip::clearing::{CaseSums, DipPoolKey, FundRow, PaymentRow};
 use crate::dip::config::{Basis, PresettleBasis};
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow, SCALE};
+use crate::offenders::{list, Offenders};
 use crate::period::Month;
 
 /// Decimals of the execution shares and ratios.

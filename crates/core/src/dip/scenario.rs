@@ -2,7 +2,7 @@
 //! on the funds rows, volume entries on each hospital's per-pool sums, a config of any DIP key —
 //! each re-cleared, and the change of every pool's exact point value attributed to budget,
 //! volume and config by the same Shapley machinery as the Taiwan quarter's
-//! ([`crate::scenario`]).
+//! ([`crate::taiwan::scenario`]).
 //!
 //! A scenario whose config changes scoring is given its pools scored under that config by the
 //! caller (a rescan of the cases); the attribution's corners without the config group use the
@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::dip::clearing::{clear, pool_totals, ClearedPool, DipError, DipPool, DipPoolKey};
+use crate::engine::attribution::{changed_budget, effects_of, Change, ScenarioError};
 use crate::number::{div_round, mul, pow10, show, Overflow, SCALE};
-use crate::scenario::{changed_budget, effects_of, Change, ScenarioError};
 
 /// One overlay entry of a DIP scenario: the pools (and, for volume, hospitals) it matches
 /// (`None` matches any) and its change.

@@ -18,9 +18,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::config::MoneyConfig;
+use crate::engine::solve::largest_remainder;
 use crate::number::{decimal_text, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow, Rounding, SCALE};
 use crate::period::Quarter;
-use crate::settlement::largest_remainder;
 
 /// Decimals of the regional shares used as split weights (exact decimal shares, such as
 /// fixed shares, are kept exactly; weighted shares are rounded half_even at this scale).
@@ -374,7 +374,7 @@ mod tests {
 
     #[test]
     fn hospital_example_of_the_contract() {
-        let spec: BudgetSpec = toml::from_str(include_str!("../../../data/examples/budget.toml")).unwrap();
+        let spec: BudgetSpec = toml::from_str(include_str!("../../../../data/examples/budget.toml")).unwrap();
         let (growth, pools) = build(&spec).unwrap();
         let g = &growth[0];
         assert_eq!(g.non_negotiated_rate, d("0.0205274896"));

@@ -53,6 +53,7 @@ impl PoolTotals {
     }
 }
 
+/// How a pool was valued: named for Taiwan by [`Status::as_str`], for DIP by [`Status::dip_name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Ok,
@@ -68,6 +69,17 @@ impl Status {
             Status::NoFloatingPoints => "no_floating_points",
             Status::Infeasible => "infeasible",
             Status::NoClaims => "no_claims",
+        }
+    }
+
+    /// The same status in a DIP pool's words: its floating points are case scores, its
+    /// claims are cases.
+    pub fn dip_name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NoFloatingPoints => "no_scores",
+            Status::Infeasible => "infeasible",
+            Status::NoClaims => "no_cases",
         }
     }
 }

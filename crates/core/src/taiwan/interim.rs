@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::Config;
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Overflow, Rounding, SCALE};
 use crate::period::Month;
-use crate::pool::ClaimSums;
+use crate::taiwan::pool::ClaimSums;
 
 /// Decimals of the deduction rate in the output.
 pub const RATE_SCALE: u32 = 12;

@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::config::{Config, OnInfeasible};
+use crate::engine::point_value::Status;
 use crate::number::{add, show, Overflow};
+use crate::offenders::{list, Offenders};
 use crate::period::Quarter;
-use crate::point_value::Status;
-use crate::pool::{ClaimSums, Member, PoolInput, PoolKey};
-use crate::settlement::{settle_pool, SettledPool};
-
-/// How many offending items an error message lists before it only counts them.
-pub(crate) const LISTED: usize = 20;
+use crate::taiwan::pool::{ClaimSums, Member, PoolInput, PoolKey};
+use crate::taiwan::settlement::{settle_pool, SettledPool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetRow {
@@ -51,30 +49,6 @@ pub enum ClearingError {
     Overflow(#[from] Overflow),
     #[error("{pool}: {overflow}; the pool's amounts are beyond what 128-bit integers hold: check its budget and sums for a misplaced decimal point")]
     PoolOverflow { pool: String, overflow: Overflow },
-}
-
-pub(crate) fn list(items: &[String], count: usize) -> String {
-    let mut s: String = items.iter().map(|i| format!("  {i}\n")).collect();
-    if count > items.len() {
-        s.push_str(&format!("  … and {} more\n", count - items.len()));
-    }
-    s.trim_end().to_string()
-}
-
-/// Collects at most [`LISTED`] messages while counting all of them.
-#[derive(Default)]
-pub(crate) struct Offenders {
-    pub(crate) items: Vec<String>,
-    pub(crate) count: usize,
-}
-
-impl Offenders {
-    pub(crate) fn push(&mut self, item: impl FnOnce() -> String) {
-        if self.items.len() < LISTED {
-            self.items.push(item());
-        }
-        self.count += 1;
-    }
 }
 
 /// Builds one [`PoolInput`] per budget row (in `quarters`, if given), summing partial claim
