@@ -5,34 +5,56 @@ use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::{claims, outputs, write, Format};
-use dianzhi_core::Config;
 
+use crate::cli::OutFormat;
 use crate::failure::{Failure, Result};
 
+/// The claims scan's per-(institution, pool) sums as one table, for reruns without a rescan.
+#[derive(clap::Args)]
 pub struct AggregateArgs {
+    /// Claims files, directories (every *.parquet / *.csv inside) or globs.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub claims: Vec<PathBuf>,
-    pub config: Config,
-    pub config_path: Option<PathBuf>,
+    /// Policy config (TOML): its money.unit checks the copayments.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output file, *.parquet or *.csv.
+    #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    pub format: Option<Format>,
+    /// Format of the output (must agree with the --out extension).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutFormat>,
+    /// Replace an existing file.
+    #[arg(long)]
     pub force: bool,
+}
+
+/// Runs `dianzhi aggregate` and prints its summary.
+pub fn command(args: AggregateArgs) -> Result<u8> {
+    let (rows, written) = run(&args)?;
+    crate::console::say(&format!(
+        "aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n",
+        args.out.display()
+    ));
+    Ok(0)
 }
 
 /// Returns the rows read and the aggregates written.
 pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
     let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
-    inputs.extend(args.config_path.as_deref());
+    inputs.extend(args.config.as_deref());
     crate::outdir::refuse_inputs(&args.out, &inputs)?;
-    let format = out_format(&args.out, args.format)?;
+    let format = out_format(&args.out, args.format.map(Into::into))?;
     if args.out.exists() && !args.force {
         return Err(Failure::input(format!(
             "--out {}: the file exists; choose a new path or pass --force to replace it",
             args.out.display()
         )));
     }
+    let config = crate::load_config(args.config.as_deref())?;
     let sources = resolve(&args.claims)?;
-    let scan = claims::scan(&sources, args.config.money.unit, &|_| {})?;
-    let table = outputs::aggregates(&scan.claims, args.config.money.unit);
+    let scan = claims::scan(&sources, config.money.unit, &|_| {})?;
+    let table = outputs::aggregates(&scan.claims, config.money.unit);
     // all or nothing: written beside the target, synced, then renamed over it
     let parent = match args.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

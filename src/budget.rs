@@ -1,19 +1,38 @@
 //! `dianzhi budget`: the year's growth per sector and its exact split into pool budgets.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dianzhi_columnar::{outputs, write, Format};
 use dianzhi_core::taiwan::budget::{build, BudgetSpec};
 use dianzhi_core::Config;
 
+use crate::cli::OutArgs;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
-pub fn run(spec_path: &Path, out: &Path, format: Format, force: bool) -> Result<PathBuf> {
-    let out = OutDir::prepare(out, force, |_| false, &[spec_path])?;
-    let mut progress = Progress::new(true);
+/// The year's budget: growth per sector and the exact split into regional, quarterly pools.
+#[derive(clap::Args)]
+pub struct BudgetArgs {
+    /// Budget spec (TOML, see data/examples/budget.toml).
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi budget` and prints where it wrote.
+pub fn command(args: BudgetArgs) -> Result<u8> {
+    let out = run(&args)?;
+    crate::console::say(&format!("wrote budgets and growth → {}\n", out.display()));
+    Ok(0)
+}
+
+pub fn run(args: &BudgetArgs) -> Result<PathBuf> {
+    let (spec_path, format) = (args.spec.as_path(), args.output.format());
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &[spec_path])?;
+    let mut progress = Progress::hidden();
     progress.phase("build budgets");
     let bad = |e: &dyn std::fmt::Display| Failure::input(format!("{}: invalid budget spec: {e}", spec_path.display()));
     let text = std::fs::read_to_string(spec_path).map_err(|e| bad(&e))?;

@@ -10,19 +10,39 @@ use dianzhi_columnar::source::{Format, Source};
 use dianzhi_columnar::write;
 use dianzhi_core::number::Dec;
 
+use crate::cli::{extension, parse_tolerance, OutFormat};
 use crate::console::{note, print, say};
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
-use crate::settle::extension;
 
+/// Compares two outputs (directories or single tables, Parquet or CSV) on their keys: exit 0
+/// when they agree, 1 with the differences, 2 on bad input.
+#[derive(clap::Args)]
 pub struct CompareArgs {
+    /// The first output: a directory or one table.
+    #[arg(value_name = "A")]
     pub a: PathBuf,
+    /// The second output (or published figures: the key columns and a value column).
+    #[arg(value_name = "B")]
     pub b: PathBuf,
+    /// Numbers within this absolute difference are equal (inclusive), e.g. 0.0001.
+    #[arg(long, value_parser = parse_tolerance, value_name = "X")]
     pub tolerance: Option<Dec>,
+    /// Write the `differences` table into this directory.
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    pub format: Format,
+    /// Format of the differences table.
+    #[arg(long, value_enum, default_value = "parquet", value_name = "FORMAT")]
+    pub format: OutFormat,
+    /// Replace a non-empty --out directory.
+    #[arg(long)]
     pub force: bool,
+}
+
+/// Runs `dianzhi compare`: exit status 0 when A and B agree, 1 when they differ.
+pub fn command(args: CompareArgs) -> Result<u8> {
+    Ok(if run(&args)? { 0 } else { 1 })
 }
 
 /// Compares and reports; returns whether A and B agree.
@@ -65,8 +85,8 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
     note(&format!("{}\n", if same { "A and B agree".to_string() } else { format!("{} difference(s)", diffs.len()) }));
     let table = differences_table(&diffs);
     if let Some(dir) = dir {
-        let file = format!("differences.{}", extension(args.format));
-        write::write_table(&table, &dir.file(&file), args.format)?;
+        let file = format!("differences.{}", extension(args.format.into()));
+        write::write_table(&table, &dir.file(&file), args.format.into())?;
         let mut manifest = Manifest::new("compare", &dianzhi_core::Config::default());
         for (_, a, b) in &pairs {
             for s in [a, b].into_iter().flatten() {

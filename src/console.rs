@@ -13,6 +13,17 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
 }
 
+static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Whether long runs show their progress (not with `--quiet`, nor inside the demo's runs).
+pub fn set_progress(shown: bool) {
+    PROGRESS.store(shown, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn progress() -> bool {
+    PROGRESS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Prints a summary to stdout, unless `--quiet`.
 pub fn say(text: &str) {
     if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use dianzhi_columnar::Format;
 use dianzhi_core::Config;
 
+use crate::cli::{OutArgs, OutFormat};
 use crate::console::{clearing_table, dip_point_value_table, point_value_table, say};
 use crate::dip::presettle::PresettleArgs;
 use crate::dip::settle::DipSettleArgs;
-use crate::dip::Lookups;
+use crate::dip::{Lookups, YearArgs};
 use crate::failure::{Failure, Result};
-use crate::settle::{self, QuarterInputs, SettleArgs};
+use crate::settle::{self, QuarterArgs, SettleArgs};
 
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
 const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
@@ -55,7 +56,30 @@ fn is_demo_output(dir: &Path) -> bool {
 /// The prefix of the temporary directory the bundled inputs are written to.
 const INPUTS_PREFIX: &str = "dianzhi-demo-inputs-";
 
+/// Runs the bundled demo: a Taiwan quarter settled, and a DIP year pre-settled month by month
+/// and cleared; prints the point values and writes each output with its HTML report.
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Output directory (a previous demo output there is replaced).
+    #[arg(long, default_value = "dianzhi-demo", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Format of the output tables.
+    #[arg(long, value_enum, default_value = "csv", value_name = "FORMAT")]
+    pub format: OutFormat,
+    /// Replace a non-empty output directory that is not a previous dianzhi output.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `dianzhi demo`.
+pub fn command(args: DemoArgs) -> Result<u8> {
+    run(&args.out, args.format.into(), args.force)?;
+    Ok(0)
+}
+
 pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
+    // the demo's runs are short: their summaries are printed here, without progress lines
+    crate::console::set_progress(false);
     // the inputs are written to a fresh temporary directory, removed when it drops
     let inputs = tempfile::Builder::new().prefix(INPUTS_PREFIX).tempdir().map_err(Failure::other)?;
     crate::signals::register(inputs.path());
@@ -65,19 +89,15 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         Ok(p)
     };
     let args = SettleArgs {
-        inputs: QuarterInputs {
+        quarter: QuarterArgs {
             claims: vec![put("claims.csv", CLAIMS)?],
             aggregates: None,
             budgets: put("budgets.csv", BUDGETS)?,
             interim: vec![put("interim.csv", INTERIM)?],
-            config_path: None,
+            config: None,
             quarters: Vec::new(),
         },
-        config: Config::default(),
-        out: out.to_path_buf(),
-        format,
-        force,
-        quiet: true,
+        output: OutArgs::new(out.to_path_buf(), format, force),
     };
     // a previous demo's output may be replaced without --force; anything else needs it
     let done = settle::run(&args, is_demo_output)?;
@@ -102,9 +122,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     let budget = crate::dip::budget::run(&crate::dip::budget::DipBudgetArgs {
         spec: dip_files[5].clone(),
         history: dip_files[6].clone(),
-        out: done.out.join("dip-budget"),
-        format,
-        force: true,
+        output: OutArgs::new(done.out.join("dip-budget"), format, true),
     })?;
     say("\nDIP: the 2026 budget of each pool from its income and spending of 2022–2025 (以收定支)\n\n");
     say(&crate::console::dip_budget_table(&budget.pools, &budget.config));
@@ -129,12 +147,8 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             payments: payments.clone(),
             funds: Some(funds_path.clone()),
             last_year: None,
-            config: config.clone(),
-            config_path: Some(config_path.clone()),
-            out: done.out.join("dip-payments").join(month.to_string()),
-            format,
-            force: true,
-            quiet: true,
+            config: Some(config_path.clone()),
+            output: OutArgs::new(done.out.join("dip-payments").join(month.to_string()), format, true),
         };
         let paid = crate::dip::presettle::run(&args)?;
         payments.push(paid.out.join(format!("payments.{ext}")));
@@ -145,25 +159,21 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
              exam and lab cost above 20% of a hospital's cost):\n\n");
         say(&crate::dip::presettle::warnings(&december, &config));
     }
-    let args = DipSettleArgs {
+    let year = YearArgs {
         cases: vec![dip_files[0].clone()],
         lookups: lookups(),
         funds: funds_path.clone(),
         payments,
-        config,
-        config_path: Some(config_path),
-        out: done.out.join("dip"),
-        format,
+        config: Some(config_path),
         year: None,
-        force: true,
-        quiet: true,
     };
+    let args = DipSettleArgs { inputs: year.clone(), output: OutArgs::new(done.out.join("dip"), format, true) };
     let dip = crate::dip::settle::settle(&args, |_| true)?;
     say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
-    say(&dip_point_value_table(&dip.pools, &dip.cleared, &args.config));
+    say(&dip_point_value_table(&dip.pools, &dip.cleared, &config));
     say("\nYear-end clearing against twelve monthly payments (the corridor of data/policies/corridor-70-70-50.toml: 70% of a surplus kept,\n\
          70%/50% of an overspend up to 10%/20% borne by the fund; withholding released by the assessment)\n\n");
-    say(&clearing_table(&dip.pools, &dip.cleared, &args.config));
+    say(&clearing_table(&dip.pools, &dip.cleared, &config));
     let hospitals: usize = dip.pools.iter().map(|p| p.hospitals.len()).sum();
     say(&format!(
         "\nscored {} bundled cases, pre-settled 12 months, cleared {} pools and {} hospital rows → {}\n",
@@ -174,19 +184,10 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     ));
     // the analyst's what-if on the same year: budget, volume and policy overlays
     let what_if = crate::dip::scenario::run(&crate::dip::scenario::DipScenarioArgs {
-        cases: vec![dip_files[0].clone()],
-        lookups: lookups(),
-        funds: funds_path.clone(),
-        payments: Vec::new(),
+        inputs: YearArgs { payments: Vec::new(), ..year },
         scenarios: dip_files[7].clone(),
-        config: args.config.clone(),
-        config_path: Some(dip_files[4].clone()),
-        year: None,
-        out: done.out.join("dip-scenario"),
-        format,
         hospitals: true,
-        force: true,
-        quiet: true,
+        output: OutArgs::new(done.out.join("dip-scenario"), format, true),
     })?;
     say("\nWhat if? Five scenarios on the year, each pool's change of point value split into budget, volume and policy\n\n");
     say(&crate::console::comparison_table(

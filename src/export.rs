@@ -9,6 +9,35 @@ use dianzhi_columnar::xlsx::{export, Exported, Listed, SHEET_ROWS};
 
 use crate::failure::{Failure, Result};
 
+/// One Excel workbook of an output directory: a sheet per table (header frozen, numbers at
+/// their decimals), and an `about` sheet listing them.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// The output directory to export.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The workbook to write (FILE.xlsx).
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+    /// Replace an existing workbook.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `dianzhi export`: notes the tables too long for a sheet, prints where it wrote.
+pub fn command(args: ExportArgs) -> Result<u8> {
+    for e in run(&args.dir, &args.out, args.force)? {
+        if !e.sheet {
+            crate::console::note(&format!(
+                "{}: {} rows are more than a sheet holds; listed on the about sheet, read the file\n",
+                e.table, e.rows
+            ));
+        }
+    }
+    crate::console::say(&format!("workbook → {}\n", args.out.display()));
+    Ok(0)
+}
+
 /// Writes the workbook; returns what each table became.
 pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
     let is_xlsx = out.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));

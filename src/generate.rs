@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use dianzhi_columnar::write::{Table, TableWriter};
-use dianzhi_columnar::Format;
 use dianzhi_core::number::{div_round, Rounding, ONE};
 use dianzhi_core::period::{Month, Quarter};
 use dianzhi_core::taiwan::pool::ClaimSums;
@@ -19,18 +18,42 @@ use dianzhi_core::taiwan::settlement::fixed_amount;
 use dianzhi_core::Config;
 use rayon::prelude::*;
 
+use crate::cli::{parse_quarter, OutArgs};
 use crate::failure::{Failure, Result};
 use crate::outdir::OutDir;
 
+/// Writes a synthetic quarter (claims, budgets, interim payments), deterministic per seed.
+#[derive(clap::Args)]
 pub struct GenArgs {
+    /// Claim rows in all.
+    #[arg(long, value_name = "N")]
     pub rows: u64,
+    /// Seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
     pub seed: u64,
-    pub out: PathBuf,
+    /// Claims files to split the rows into.
+    #[arg(long, default_value_t = 1, value_name = "N")]
     pub files: usize,
+    /// Institutions to spread the claims over.
+    #[arg(long, default_value_t = 25_000, value_name = "N")]
     pub institutions: usize,
+    /// The quarter of the claims (late approvals come from the quarter before).
+    #[arg(long, default_value = "2026Q1", value_parser = parse_quarter, value_name = "YYYYQn")]
     pub quarter: Quarter,
-    pub format: Format,
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi generate` and prints what it wrote.
+pub fn command(args: GenArgs) -> Result<u8> {
+    let out = run(&args)?;
+    crate::console::say(&format!(
+        "wrote {} claim rows in {} file(s), budgets and interim payments → {}\n",
+        args.rows,
+        args.files,
+        out.display()
+    ));
+    Ok(0)
 }
 
 pub const REGIONS: [&str; 6] = ["taipei", "north", "central", "south", "kaoping", "east"];
@@ -228,8 +251,8 @@ pub fn run(args: &GenArgs) -> Result<PathBuf> {
     if args.rows == 0 || args.files == 0 || args.institutions < 30 {
         return Err(Failure::input("generate needs --rows ≥ 1, --files ≥ 1 and --institutions ≥ 30"));
     }
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &[])?;
-    let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &[])?;
+    let ext = args.output.ext();
     let members = memberships(args.institutions, args.seed);
     let cumulative: Vec<u64> = members
         .iter()
@@ -249,7 +272,7 @@ pub fn run(args: &GenArgs) -> Result<PathBuf> {
             let rows = args.rows / args.files as u64 + u64::from((f as u64) < args.rows % args.files as u64);
             let mut rng = Rng::new(args.seed, f as u64);
             let path = claims_dir.join(format!("part-{f:05}.{ext}"));
-            let mut writer = TableWriter::create(&path, args.format)?;
+            let mut writer = TableWriter::create(&path, args.output.format())?;
             let mut sums = Sums::new();
             let mut last: Vec<Option<Row>> = vec![None; members.len()];
             let mut done = 0u64;
@@ -295,10 +318,10 @@ pub fn run(args: &GenArgs) -> Result<PathBuf> {
         }
     }
     let config = Config::default();
-    let mut budget_writer = TableWriter::create(&out.file(&format!("budgets.{ext}")), args.format)?;
+    let mut budget_writer = TableWriter::create(&out.file(&format!("budgets.{ext}")), args.output.format())?;
     budget_writer.write(&budgets_table(&members, &sums, args.quarter, args.seed, &config))?;
     budget_writer.close()?;
-    let mut interim_writer = TableWriter::create(&out.file(&format!("interim.{ext}")), args.format)?;
+    let mut interim_writer = TableWriter::create(&out.file(&format!("interim.{ext}")), args.output.format())?;
     interim_writer.write(&interim_table(&members, &sums, args.quarter))?;
     interim_writer.close()?;
     out.commit()

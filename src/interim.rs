@@ -3,40 +3,56 @@
 use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::source::resolve;
-use dianzhi_columnar::{claims, outputs, tables, write, Format};
+use dianzhi_columnar::{claims, outputs, tables, write};
 use dianzhi_core::period::Month;
 use dianzhi_core::taiwan::interim::pay_month;
-use dianzhi_core::Config;
 
+use crate::cli::{parse_month, OutArgs};
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
+/// Monthly interim payments from claims, review history and estimated point values.
+#[derive(clap::Args)]
 pub struct InterimArgs {
+    /// Claims of the month to pay and of the reviewed months before it.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub claims: Vec<PathBuf>,
+    /// Estimated point values: sector, region, estimated_point_value.
+    #[arg(long, value_name = "FILE")]
     pub estimates: PathBuf,
+    /// The month to pay (YYYY-MM).
+    #[arg(long, value_parser = parse_month, value_name = "YYYY-MM")]
     pub month: Month,
-    pub config: Config,
-    pub config_path: Option<PathBuf>,
-    pub out: PathBuf,
-    pub format: Format,
-    pub force: bool,
+    /// Policy config (TOML); every key optional (`dianzhi config --show` lists them).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi interim` and prints its summary.
+pub fn command(args: InterimArgs) -> Result<u8> {
+    let (out, n) = run(&args)?;
+    crate::console::say(&format!("{n} interim payments for {} → {}\n", args.month, out.display()));
+    Ok(0)
 }
 
 /// Returns the output directory and the number of payments.
 pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
+    let config = crate::load_config(args.config.as_deref())?;
     let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
     inputs.push(&args.estimates);
-    inputs.extend(args.config_path.as_deref());
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
-    let mut progress = Progress::new(true);
-    let unit = args.config.money.unit;
-    let truncate_to = dianzhi_core::number::Dec::from(args.config.interim.truncate_to);
+    inputs.extend(args.config.as_deref());
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
+    let mut progress = Progress::hidden();
+    let unit = config.money.unit;
+    let truncate_to = dianzhi_core::number::Dec::from(config.interim.truncate_to);
     if !unit.is_multiple(truncate_to.rescale_exact(4).unwrap_or(1)) {
         return Err(Failure::input(format!(
             "interim.truncate_to \"{}\" must be a multiple of money.unit \"{}\"",
-            args.config.interim.truncate_to,
+            config.interim.truncate_to,
             unit.as_dec()
         )));
     }
@@ -60,21 +76,21 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
     }
 
     progress.phase("compute payments");
-    let lines = pay_month(&months, args.month, &estimates, &args.config).map_err(Failure::input)?;
+    let lines = pay_month(&months, args.month, &estimates, &config).map_err(Failure::input)?;
 
     progress.phase("write outputs");
-    let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
-    let mut manifest = Manifest::new("interim", &args.config);
+    let ext = args.output.ext();
+    let mut manifest = Manifest::new("interim", &config);
     manifest.input("estimates", &estimates_src.path, sha256_file(&estimates_src.path)?, estimate_rows);
     for f in &files {
         manifest.input("claims", &f.path, sha256_file(&f.path)?, f.rows);
     }
-    if let Some(p) = &args.config_path {
+    if let Some(p) = &args.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
     let table = outputs::interim(&lines, unit);
     let file = format!("interim.{ext}");
-    write::write_table(&table, &out.file(&file), args.format)?;
+    write::write_table(&table, &out.file(&file), args.output.format())?;
     manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     let paid: i128 = lines.iter().map(|l| l.payment.interim_paid).sum();
     manifest.set("month", serde_json::json!(args.month.to_string()));

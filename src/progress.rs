@@ -25,14 +25,22 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(quiet: bool) -> Self {
+    /// Progress shown on a terminal unless [`crate::console::progress`] says not to.
+    pub fn new() -> Self {
         Progress {
-            show: !quiet && std::io::stderr().is_terminal(),
+            show: crate::console::progress() && std::io::stderr().is_terminal(),
             phases: Vec::new(),
             current: None,
             rows: Arc::default(),
             ticker: None,
         }
+    }
+
+    /// Phases timed for the manifest, never shown (runs too short to watch).
+    pub fn hidden() -> Self {
+        let mut p = Progress::new();
+        p.show = false;
+        p
     }
 
     /// Ends the current phase and starts `name`.

@@ -17,6 +17,26 @@ use dianzhi_core::number::format_fixed;
 
 use crate::failure::{Failure, Result};
 
+/// One self-contained HTML page of charts and tables of a settle, dip settle, dip budget or
+/// scenario output.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The output directory to report on.
+    #[arg(value_name = "DIR")]
+    pub dir: std::path::PathBuf,
+    /// The HTML file to write (default DIR/report.html).
+    #[arg(long, value_name = "FILE.html")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// Runs `dianzhi report` and prints where the page went.
+pub fn command(args: ReportArgs) -> Result<u8> {
+    let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
+    let kind = write_report(&args.dir, &out)?;
+    crate::console::say(&format!("{kind} report → {}\n", out.display()));
+    Ok(0)
+}
+
 /// Writes the report of `dir` to `out`; returns the kind of output it reported on.
 pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
     if !dir.is_dir() {

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::scenario::{comparison, stack, BASELINE};
+use dianzhi_columnar::outputs;
 use dianzhi_columnar::write::{self, Table};
-use dianzhi_columnar::{outputs, Format};
 use dianzhi_core::engine::attribution::{comparable, Change};
 use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::number::{parse_decimal, Dec, SCALE};
@@ -15,21 +15,42 @@ use dianzhi_core::taiwan::scenario::{solve, Entry, Scenario};
 use dianzhi_core::Config;
 use serde_json::json;
 
+use crate::cli::OutArgs;
+use crate::console;
 use crate::failure::{Failure, Result};
+use crate::load_config;
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
-use crate::settle::{extension, read_pools, QuarterInputs};
+use crate::settle::{read_pools, QuarterArgs};
 
+/// What-if runs: every scenario's overlays (budget, volume, config) solved after one scan,
+/// stacked with the baseline, and each pool's change attributed to its causes.
+#[derive(clap::Args)]
 pub struct ScenarioArgs {
-    pub inputs: QuarterInputs,
-    pub config: Config,
+    #[command(flatten)]
+    pub quarter: QuarterArgs,
+    /// Scenarios (TOML): [[scenario]] tables with a name and budget, volume or config overlays.
+    #[arg(long, value_name = "FILE")]
     pub scenarios: PathBuf,
-    pub out: PathBuf,
-    pub format: Format,
+    /// Also write every scenario's settlements (stacked, one row per institution and pool).
+    #[arg(long)]
     pub settlements: bool,
-    pub force: bool,
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi scenario` and prints the comparison.
+pub fn command(args: ScenarioArgs) -> Result<u8> {
+    let done = run(&args)?;
+    console::say(&console::comparison_table(&done.comparison, &console::COMPARISON_SHOWN, "fpv_exact_delta"));
+    console::say(&format!(
+        "solved {} scenario(s) over {} pools → {}\n",
+        done.scenarios,
+        done.pools,
+        done.out.display()
+    ));
+    Ok(0)
 }
 
 pub struct Done {
@@ -41,15 +62,15 @@ pub struct Done {
 
 pub fn run(args: &ScenarioArgs) -> Result<Done> {
     // the scenarios are checked before the scan: a typo should not cost a 100M-row read
-    let mut inputs = args.inputs.paths();
+    let config = &load_config(args.quarter.config.as_deref())?;
+    let mut inputs = args.quarter.paths();
     inputs.push(&args.scenarios);
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
-    let scenarios = read_scenarios(&args.scenarios, args.inputs.config_path.as_deref(), &args.config)?;
-    let mut progress = Progress::new(args.quiet);
-    let config = &args.config;
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
+    let scenarios = read_scenarios(&args.scenarios, args.quarter.config.as_deref(), config)?;
+    let mut progress = Progress::new();
     let mut manifest = Manifest::new("scenario", config);
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
-    let pools = read_pools(&args.inputs, config, &mut progress, &mut manifest)?.pools;
+    let pools = read_pools(&args.quarter, config, &mut progress, &mut manifest)?.pools;
     let baseline = clear(&pools, config)?;
     progress.phase("solve scenarios");
     let solved = solve(&pools, &baseline, config, &scenarios, args.settlements)?;
@@ -89,14 +110,14 @@ pub fn run(args: &ScenarioArgs) -> Result<Done> {
     let stacked = stack(&point_values)?;
     let comparison = comparison(&stacked, &effects)?;
 
-    let ext = extension(args.format);
+    let ext = args.output.ext();
     let mut tables = vec![("point_values", stacked), ("comparison", comparison)];
     if args.settlements {
         tables.push(("settlements", stack(&settlements)?));
     }
     for (name, table) in &tables {
         let file = format!("{name}.{ext}");
-        write::write_table(table, &out.file(&file), args.format)?;
+        write::write_table(table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     manifest.set("scenarios", json!(scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>()));

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use dianzhi_columnar::claims;
-use dianzhi_columnar::source::{resolve, Format};
+use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::{outputs, tables, write};
 use dianzhi_core::number::SCALE;
 use dianzhi_core::period::Quarter;
@@ -15,41 +15,76 @@ use dianzhi_core::taiwan::settlement::SettledPool;
 use dianzhi_core::Config;
 use serde_json::json;
 
+use crate::cli::{parse_quarter, OutArgs};
+use crate::console;
 use crate::failure::{Failure, Result};
+use crate::load_config;
 use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
-/// The inputs of a quarter's clearing (settle's and scenario's).
-pub struct QuarterInputs {
+/// The inputs of a quarter's clearing (settle, scenario).
+#[derive(clap::Args)]
+pub struct QuarterArgs {
+    /// Claims files, directories (every *.parquet / *.csv inside) or globs.
+    #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
     pub claims: Vec<PathBuf>,
-    /// The output of `dianzhi aggregate`, instead of `claims`.
+    /// The output of `dianzhi aggregate` instead of --claims: the same tables, no rescan.
+    #[arg(long, conflicts_with = "claims", value_name = "FILE")]
     pub aggregates: Option<PathBuf>,
+    /// Budgets table: sector, region, quarter, budget[, charges].
+    #[arg(long, value_name = "FILE")]
     pub budgets: PathBuf,
+    /// Interim payments: institution_id, sector, region, quarter, interim_paid. Files,
+    /// directories or globs (e.g. one file per month); rows for one key are summed.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
     pub interim: Vec<PathBuf>,
-    pub config_path: Option<PathBuf>,
+    /// Policy config (TOML); every key optional (a scenario's config keys merge over it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Settle only these quarters (YYYYQn); repeatable. Default: every budgeted pool.
+    #[arg(long = "quarter", value_parser = parse_quarter, value_name = "YYYYQn")]
     pub quarters: Vec<Quarter>,
 }
 
-impl QuarterInputs {
+impl QuarterArgs {
     /// Every path these inputs name (an output must stay apart from them).
     pub fn paths(&self) -> Vec<&Path> {
         let mut p: Vec<&Path> = self.claims.iter().map(PathBuf::as_path).collect();
         p.extend(self.aggregates.as_deref());
         p.push(&self.budgets);
         p.extend(self.interim.iter().map(PathBuf::as_path));
-        p.extend(self.config_path.as_deref());
+        p.extend(self.config.as_deref());
         p
     }
 }
 
+/// Quarterly clearing: each pool's floating point value and every provider's settlement.
+#[derive(clap::Args)]
 pub struct SettleArgs {
-    pub inputs: QuarterInputs,
-    pub config: Config,
-    pub out: PathBuf,
-    pub format: Format,
-    pub force: bool,
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quarter: QuarterArgs,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi settle` and prints its summary.
+pub fn command(args: SettleArgs) -> Result<u8> {
+    let done = run(&args, |_| false)?;
+    let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
+    let outside = done.claim_rows - done.selected_rows;
+    console::say(&format!(
+        "settled {} pools, {} settlement rows from {} claim rows{} → {}\n",
+        done.pools.len(),
+        rows,
+        done.claim_rows,
+        if outside > 0 { format!(" ({outside} outside --quarter left out)") } else { String::new() },
+        done.out.display()
+    ));
+    console::say(&console::not_ok(
+        done.pools.iter().zip(&done.settled).map(|(p, s)| (p.key.to_string(), s.point_value.status.as_str())),
+    ));
+    Ok(0)
 }
 
 /// What a settle run produced, for the caller to print.
@@ -65,7 +100,7 @@ pub struct Settled {
 /// Reads budgets, interim payments and claims (or their aggregates) into the pools, recording
 /// every input in the manifest. Refuses a selection that holds nothing to settle.
 pub fn read_pools(
-    inputs: &QuarterInputs,
+    inputs: &QuarterArgs,
     config: &Config,
     progress: &mut Progress,
     manifest: &mut Manifest,
@@ -112,7 +147,7 @@ pub fn read_pools(
             (scan.claims, scan.rows)
         }
     };
-    if let Some(p) = &inputs.config_path {
+    if let Some(p) = &inputs.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
 
@@ -155,33 +190,25 @@ pub struct Pools {
     pub selected_rows: u64,
 }
 
-pub fn extension(format: Format) -> &'static str {
-    match format {
-        Format::Parquet => "parquet",
-        Format::Csv => "csv",
-        Format::Xlsx => "xlsx",
-    }
-}
-
 pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Settled> {
-    let out = OutDir::prepare(&args.out, args.force, replaceable, &args.inputs.paths())?;
-    let mut progress = Progress::new(args.quiet);
-    let config = &args.config;
+    let config = &load_config(args.quarter.config.as_deref())?;
+    let out = OutDir::prepare(&args.output.out, args.output.force, replaceable, &args.quarter.paths())?;
+    let mut progress = Progress::new();
     let mut manifest = Manifest::new("settle", config);
-    let Pools { pools, claim_rows, selected_rows } = read_pools(&args.inputs, config, &mut progress, &mut manifest)?;
+    let Pools { pools, claim_rows, selected_rows } = read_pools(&args.quarter, config, &mut progress, &mut manifest)?;
     let settled = clear(&pools, config)?;
 
     progress.phase("write outputs");
-    let ext = extension(args.format);
+    let ext = args.output.ext();
     for (name, table) in [
         ("point_values", outputs::point_values(&pools, &settled, config)),
         ("settlements", outputs::settlements(&pools, &settled, config.money.unit)),
     ] {
         let file = format!("{name}.{ext}");
-        write::write_table(&table, &out.file(&file), args.format)?;
+        write::write_table(&table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
-    manifest.set("quarters", json!(args.inputs.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    manifest.set("quarters", json!(args.quarter.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
     manifest.set("counts", counts(claim_rows, &pools, &settled));
     manifest.set("totals", totals(&pools, &settled, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;

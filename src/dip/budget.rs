@@ -5,23 +5,39 @@
 use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::dip::{outputs, tables};
-use dianzhi_columnar::{write, Format};
+use dianzhi_columnar::write;
 use dianzhi_core::dip::budget::{build, BudgetSpec, PoolBudget};
 use dianzhi_core::number::MoneyUnit;
 use dianzhi_core::Config;
 
 use super::single;
+use crate::cli::OutArgs;
+use crate::console;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
+/// The year's budget per pool from its history (以收定支): growth model, income cap,
+/// provincial transfers; writes the funds table the year's presettles and clearing read.
+#[derive(clap::Args)]
 pub struct DipBudgetArgs {
+    /// Budget spec (TOML, see data/examples/dip-budget.toml).
+    #[arg(long, value_name = "FILE")]
     pub spec: PathBuf,
+    /// History per pool and year: region, fund, year, income, spending (Y−4 … Y−1).
+    #[arg(long, value_name = "FILE")]
     pub history: PathBuf,
-    pub out: PathBuf,
-    pub format: Format,
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi dip budget` and prints the budget table.
+pub fn command(args: DipBudgetArgs) -> Result<u8> {
+    let done = run(&args)?;
+    console::say(&console::dip_budget_table(&done.pools, &done.config));
+    console::say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
+    Ok(0)
 }
 
 pub struct Budgeted {
@@ -44,8 +60,8 @@ pub fn read_spec(path: &Path) -> Result<BudgetSpec> {
 }
 
 pub fn run(args: &DipBudgetArgs) -> Result<Budgeted> {
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &[&args.spec, &args.history])?;
-    let mut progress = Progress::new(true);
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &[&args.spec, &args.history])?;
+    let mut progress = Progress::hidden();
     progress.phase("read spec and history");
     let spec = read_spec(&args.spec)?;
     let config = Config { money: spec.money, ..Config::default() };
@@ -57,7 +73,7 @@ pub fn run(args: &DipBudgetArgs) -> Result<Budgeted> {
         .map_err(|e| Failure::input(format!("{} with {}: {e}", args.spec.display(), history_src.path.display())))?;
 
     progress.phase("write outputs");
-    let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
+    let ext = args.output.ext();
     let mut manifest = Manifest::new("dip budget", &config);
     manifest.input("spec", &args.spec, sha256_file(&args.spec)?, 0);
     manifest.input("history", &history_src.path, sha256_file(&history_src.path)?, rows);
@@ -65,7 +81,7 @@ pub fn run(args: &DipBudgetArgs) -> Result<Budgeted> {
         [("funds", outputs::budget_funds(&pools, &config)), ("growth", outputs::budget_growth(&pools, &config))]
     {
         let file = format!("{name}.{ext}");
-        write::write_table(&table, &out.file(&file), args.format)?;
+        write::write_table(&table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     manifest.set("year", serde_json::json!(spec.year));

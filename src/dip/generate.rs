@@ -15,27 +15,55 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use dianzhi_columnar::write::{Table, TableWriter};
-use dianzhi_columnar::Format;
 use dianzhi_core::dip::score::{CaseType, Group, Scorer};
 use dianzhi_core::number::{Decimal, ONE};
 use dianzhi_core::Config;
 use rayon::prelude::*;
 
+use crate::cli::OutArgs;
 use crate::failure::{Failure, Result};
 use crate::generate::Rng;
 use crate::outdir::OutDir;
 
+/// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
+/// deterministic per seed.
+#[derive(clap::Args)]
 pub struct DipGenArgs {
+    /// Discharged cases in all.
+    #[arg(long, value_name = "N")]
     pub cases: u64,
+    /// Seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
     pub seed: u64,
-    pub out: PathBuf,
+    /// Case files to split the cases into.
+    #[arg(long, default_value_t = 1, value_name = "N")]
     pub files: usize,
+    /// Hospitals to spread the cases over.
+    #[arg(long, default_value_t = 1_500, value_name = "N")]
     pub hospitals: usize,
+    /// Pooling regions (1–16).
+    #[arg(long, default_value_t = 16, value_name = "N")]
     pub regions: usize,
+    /// Groups in the catalogue.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub groups: usize,
+    /// The year of the cases.
+    #[arg(long, default_value_t = 2026, value_name = "YYYY")]
     pub year: i32,
-    pub format: Format,
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi dip generate` and prints what it wrote.
+pub fn command(args: DipGenArgs) -> Result<u8> {
+    let out = run(&args)?;
+    crate::console::say(&format!(
+        "wrote {} cases in {} file(s), groups, averages, institutions and funds → {}\n",
+        args.cases,
+        args.files,
+        out.display()
+    ));
+    Ok(0)
 }
 
 /// The 16 cities of a province (Shandong's), the pooling regions.
@@ -140,8 +168,8 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
             REGIONS.len()
         )));
     }
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &[])?;
-    let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &[])?;
+    let ext = args.output.ext();
     let cat = catalogue(args.groups, args.seed);
     let (hosps, weights) = hospitals(args.hospitals, args.regions, args.seed);
     let config = Config::default();
@@ -155,7 +183,7 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
             let rows = args.cases / args.files as u64 + u64::from((f as u64) < args.cases % args.files as u64);
             let mut rng = Rng::new(args.seed, f as u64);
             let path = cases_dir.join(format!("part-{f:05}.{ext}"));
-            let mut writer = TableWriter::create(&path, args.format)?;
+            let mut writer = TableWriter::create(&path, args.output.format())?;
             let mut sums = PoolSums::new();
             // (cases, special cases) per pool in this file: specials stay under 4‰ of the cases
             let mut specials: BTreeMap<(usize, usize), (u64, u64)> = BTreeMap::new();
@@ -245,7 +273,7 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
         }
     }
     let write = |name: &str, table: Table| -> Result<()> {
-        let mut w = TableWriter::create(&out.file(&format!("{name}.{ext}")), args.format)?;
+        let mut w = TableWriter::create(&out.file(&format!("{name}.{ext}")), args.output.format())?;
         w.write(&table)?;
         w.close().map_err(Failure::from)
     };

@@ -18,10 +18,38 @@ use dianzhi_core::Config;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 
+/// The DIP commands.
+#[derive(clap::Subcommand)]
+pub enum DipCommand {
+    Budget(budget::DipBudgetArgs),
+    Settle(settle::DipSettleArgs),
+    Presettle(presettle::PresettleArgs),
+    Scenario(scenario::DipScenarioArgs),
+    Generate(generate::DipGenArgs),
+}
+
+/// Runs a DIP command.
+pub fn command(cmd: DipCommand) -> Result<u8> {
+    match cmd {
+        DipCommand::Budget(a) => budget::command(a),
+        DipCommand::Settle(a) => settle::command(a),
+        DipCommand::Presettle(a) => presettle::command(a),
+        DipCommand::Scenario(a) => scenario::command(a),
+        DipCommand::Generate(a) => generate::command(a),
+    }
+}
+
 /// The lookup tables every DIP command reads.
+#[derive(clap::Args, Clone)]
 pub struct Lookups {
+    /// Group catalogue: dip_group, score, kind (core | basic).
+    #[arg(long, value_name = "FILE")]
     pub groups: PathBuf,
+    /// Last year's average cost per group and hospital level: dip_group, level, avg_cost.
+    #[arg(long, value_name = "FILE")]
     pub averages: PathBuf,
+    /// Hospitals: institution_id, level, coefficient[, fund][, assessment].
+    #[arg(long, value_name = "FILE")]
     pub institutions: PathBuf,
 }
 
@@ -29,6 +57,41 @@ impl Lookups {
     /// The three tables' paths.
     pub fn paths(&self) -> [&Path; 3] {
         [&self.groups, &self.averages, &self.institutions]
+    }
+}
+
+/// A DIP year's inputs (dip settle, dip scenario).
+#[derive(clap::Args, Clone)]
+pub struct YearArgs {
+    /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    pub cases: Vec<PathBuf>,
+    #[command(flatten)]
+    pub lookups: Lookups,
+    /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
+    #[arg(long, value_name = "FILE")]
+    pub funds: PathBuf,
+    /// Monthly payments already made (the outputs of `dip presettle`); rows are summed.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub payments: Vec<PathBuf>,
+    /// Policy config (TOML); every key optional; money.unit defaults to 0.01 here (a scenario's
+    /// config keys merge over it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only this year (cases, funds rows and payments). Default: every year in the cases.
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+}
+
+impl YearArgs {
+    /// Every path these inputs name (an output must stay apart from them).
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut p: Vec<&Path> = self.cases.iter().map(PathBuf::as_path).collect();
+        p.extend(self.lookups.paths());
+        p.push(&self.funds);
+        p.extend(self.payments.iter().map(PathBuf::as_path));
+        p.extend(self.config.as_deref());
+        p
     }
 }
 

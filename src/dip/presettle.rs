@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::{outputs, tables};
-use dianzhi_columnar::source::{resolve, Format};
+use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::write;
 use dianzhi_core::dip::presettle::{execution, presettle, HospitalExecution, PoolExecution};
 use dianzhi_core::dip::score::Scorer;
@@ -14,26 +14,53 @@ use dianzhi_core::period::Month;
 use dianzhi_core::Config;
 
 use super::{catalog, single, Lookups};
+use crate::cli::{parse_month, OutArgs};
+use crate::console;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
+/// One month's payments during the year (advance, quality reserve withheld) and the
+/// budget-execution warnings.
+#[derive(clap::Args)]
 pub struct PresettleArgs {
+    /// Discharged cases (the month's and, for the execution figures, the year's before it).
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub cases: Vec<PathBuf>,
+    #[command(flatten)]
     pub lookups: Lookups,
+    /// The month to pay (YYYY-MM).
+    #[arg(long, value_parser = parse_month, value_name = "YYYY-MM")]
     pub month: Month,
+    /// Published point values: region, fund, point_value[, payment_ratio] (basis "scores",
+    /// and the hospitals' execution figures).
+    #[arg(long, value_name = "FILE")]
     pub point_values: Option<PathBuf>,
+    /// Payments of the months before --month (earlier presettle outputs), for the execution.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
     pub payments: Vec<PathBuf>,
+    /// Funds per pool (the budgets the execution is measured against). A revised table given
+    /// to a later month is the budget in force from that month on.
+    #[arg(long, value_name = "FILE")]
     pub funds: Option<PathBuf>,
-    /// Last year's `dip settle` output (its `hospitals` table), for the cost-growth watch.
+    /// Last year's dip settle output (its hospitals table): each hospital's cost per case
+    /// is watched against last year's.
+    #[arg(long, value_name = "DIR")]
     pub last_year: Option<PathBuf>,
-    pub config: Config,
-    pub config_path: Option<PathBuf>,
-    pub out: PathBuf,
-    pub format: Format,
-    pub force: bool,
-    pub quiet: bool,
+    /// Policy config (TOML); money.unit defaults to 0.01 here.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi dip presettle`: the watch's warnings on stderr, the summary on stdout.
+pub fn command(args: PresettleArgs) -> Result<u8> {
+    let done = run(&args)?;
+    console::note(&warnings(&done, &done.config));
+    console::say(&format!("{} payments for {} → {}\n", done.payments, args.month, done.out.display()));
+    Ok(0)
 }
 
 pub struct Presettled {
@@ -43,19 +70,21 @@ pub struct Presettled {
     pub out: PathBuf,
     /// Whether published point values were given (the hospitals' watch needs them).
     pub valued: bool,
+    /// The config the month was paid under (its watch thresholds).
+    pub config: Config,
 }
 
 pub fn run(args: &PresettleArgs) -> Result<Presettled> {
+    let config = &super::load_config(args.config.as_deref())?;
     let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.lookups.paths());
     inputs.extend(args.point_values.as_deref());
     inputs.extend(args.payments.iter().map(PathBuf::as_path));
     inputs.extend(args.funds.as_deref());
     inputs.extend(args.last_year.as_deref());
-    inputs.extend(args.config_path.as_deref());
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
-    let mut progress = Progress::new(args.quiet);
-    let config = &args.config;
+    inputs.extend(args.config.as_deref());
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
+    let mut progress = Progress::new();
     let unit = config.money.unit;
     let mut manifest = Manifest::new("dip presettle", config);
 
@@ -136,17 +165,17 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
             .map_err(Failure::input)?;
 
     progress.phase("write outputs");
-    let ext = if args.format == Format::Csv { "csv" } else { "parquet" };
+    let ext = args.output.ext();
     for (name, table) in [
         ("payments", outputs::payments(&payments, config)),
         ("execution_pools", outputs::execution_pools(&pools, config)),
         ("execution_hospitals", outputs::execution_hospitals(&hospitals, config)),
     ] {
         let file = format!("{name}.{ext}");
-        write::write_table(&table, &out.file(&file), args.format)?;
+        write::write_table(&table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
-    if let Some(p) = &args.config_path {
+    if let Some(p) = &args.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
     let money = |v: Option<i128>| crate::manifest::fixed_text(v.map(|v| unit.to_output(v)), unit.decimals);
@@ -164,7 +193,7 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     );
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(Presettled { payments: payments.len(), pools, hospitals, out, valued: values.is_some() })
+    Ok(Presettled { payments: payments.len(), pools, hospitals, out, valued: values.is_some(), config: config.clone() })
 }
 
 /// Last year's `hospitals` table: `DIR/hospitals.parquet` or `.csv`, or the table itself.

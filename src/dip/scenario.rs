@@ -15,7 +15,6 @@ use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::write::{self, Table};
-use dianzhi_columnar::Format;
 use dianzhi_core::dip::clearing::{assemble, clear, DipPool, FundRow, PaymentRow};
 use dianzhi_core::dip::scenario::{solve, DipEntry, DipScenario};
 use dianzhi_core::dip::score::Scorer;
@@ -23,27 +22,43 @@ use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
 use serde_json::json;
 
-use super::Lookups;
+use super::YearArgs;
+use crate::cli::OutArgs;
+use crate::console;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 use crate::scenario::{read_written, Shape};
 
+/// What-if runs on the year: budget, volume and policy overlays (scoring included) cleared
+/// after one scan, stacked with the baseline, each pool's change of point value attributed.
+#[derive(clap::Args)]
 pub struct DipScenarioArgs {
-    pub cases: Vec<PathBuf>,
-    pub lookups: Lookups,
-    pub funds: PathBuf,
-    pub payments: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: YearArgs,
+    /// Scenarios (TOML): [[scenario]] tables with a name and budget, volume or config overlays.
+    #[arg(long, value_name = "FILE")]
     pub scenarios: PathBuf,
-    pub config: Config,
-    pub config_path: Option<PathBuf>,
-    pub year: Option<i32>,
-    pub out: PathBuf,
-    pub format: Format,
+    /// Also write every scenario's hospitals (stacked, one row per hospital and pool).
+    #[arg(long)]
     pub hospitals: bool,
-    pub force: bool,
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi dip scenario` and prints the comparison.
+pub fn command(args: DipScenarioArgs) -> Result<u8> {
+    let done = run(&args)?;
+    console::say(&console::comparison_table(&done.comparison, &console::DIP_COMPARISON_SHOWN, "pv_exact_delta"));
+    console::say(&format!(
+        "solved {} scenario(s) over {} DIP pools ({} rescored from the cases) → {}\n",
+        done.scenarios,
+        done.pools,
+        done.rescans,
+        done.out.display()
+    ));
+    Ok(0)
 }
 
 pub struct Done {
@@ -118,31 +133,27 @@ fn score_year(
 }
 
 pub fn run(args: &DipScenarioArgs) -> Result<Done> {
-    let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
-    inputs.extend(args.lookups.paths());
-    inputs.push(&args.funds);
-    inputs.extend(args.payments.iter().map(PathBuf::as_path));
+    let config = &super::load_config(args.inputs.config.as_deref())?;
+    let mut inputs = args.inputs.paths();
     inputs.push(&args.scenarios);
-    inputs.extend(args.config_path.as_deref());
-    let out = OutDir::prepare(&args.out, args.force, |_| false, &inputs)?;
+    let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
     // the scenarios are checked before the scan: a typo should not cost a year's read
-    let scenarios = read_scenarios(&args.scenarios, args.config_path.as_deref(), &args.config)?;
-    let mut progress = Progress::new(args.quiet);
-    let config = &args.config;
+    let scenarios = read_scenarios(&args.scenarios, args.inputs.config.as_deref(), config)?;
+    let mut progress = Progress::new();
     let unit = config.money.unit;
     let mut manifest = Manifest::new("dip scenario", config);
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
 
     progress.phase("read tables");
     let (catalog, funds, payments) =
-        super::year_tables(&args.lookups, &args.funds, &args.payments, unit, &mut manifest)?;
-    if let Some(p) = &args.config_path {
+        super::year_tables(&args.inputs.lookups, &args.inputs.funds, &args.inputs.payments, unit, &mut manifest)?;
+    if let Some(p) = &args.inputs.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.cases)?;
-    let year_inputs = (funds.as_slice(), payments.as_slice(), args.year);
+    let sources = resolve(&args.inputs.cases)?;
+    let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year);
     let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs)?;
     if files.iter().all(|(_, rows)| *rows == 0) {
         return Err(Failure::input(
@@ -202,17 +213,17 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     }
     let stacked = stack(&point_values)?;
     let comparison = dip_comparison(&stacked, &effects)?;
-    let ext = crate::settle::extension(args.format);
+    let ext = args.output.ext();
     let mut tables = vec![("point_values", stacked), ("comparison", comparison)];
     if args.hospitals {
         tables.push(("hospitals", stack(&hospitals)?));
     }
     for (name, table) in &tables {
         let file = format!("{name}.{ext}");
-        write::write_table(table, &out.file(&file), args.format)?;
+        write::write_table(table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
-    manifest.set("year", json!(args.year));
+    manifest.set("year", json!(args.inputs.year));
     manifest.set("scenarios", json!(scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>()));
     manifest.set("rescans", json!(rescans));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::dip::spill::CaseSpill;
-use dianzhi_columnar::source::{resolve, Format};
+use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::write::{self, TableWriter};
 use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool};
 use dianzhi_core::dip::score::Scorer;
@@ -16,24 +16,43 @@ use dianzhi_core::number::SCALE;
 use dianzhi_core::Config;
 use serde_json::json;
 
-use super::Lookups;
+use super::YearArgs;
+use crate::cli::OutArgs;
+use crate::console;
 use crate::failure::{Failure, Result};
 use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
 
+/// Year-end settlement: every case scored, each pool's point value, every hospital cleared.
+#[derive(clap::Args)]
 pub struct DipSettleArgs {
-    pub cases: Vec<PathBuf>,
-    pub lookups: Lookups,
-    pub funds: PathBuf,
-    pub payments: Vec<PathBuf>,
-    pub config: Config,
-    pub config_path: Option<PathBuf>,
-    pub out: PathBuf,
-    pub format: Format,
-    pub year: Option<i32>,
-    pub force: bool,
-    pub quiet: bool,
+    #[command(flatten)]
+    pub inputs: YearArgs,
+    #[command(flatten)]
+    pub output: OutArgs,
+}
+
+/// Runs `dianzhi dip settle` and prints its summary.
+pub fn command(args: DipSettleArgs) -> Result<u8> {
+    let done = settle(&args, |_| false)?;
+    let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
+    console::say(&format!(
+        "settled {} DIP pools, {} hospital rows from {} cases{} → {}\n",
+        done.pools.len(),
+        rows,
+        done.cases,
+        if done.other_years > 0 {
+            format!(" ({} of other years than --year left out)", done.other_years)
+        } else {
+            String::new()
+        },
+        done.out.display()
+    ));
+    console::say(&console::not_ok(
+        done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.status().dip_name())),
+    ));
+    Ok(0)
 }
 
 pub struct DipSettled {
@@ -46,30 +65,25 @@ pub struct DipSettled {
 }
 
 pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<DipSettled> {
-    let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
-    inputs.extend(args.lookups.paths());
-    inputs.push(&args.funds);
-    inputs.extend(args.payments.iter().map(PathBuf::as_path));
-    inputs.extend(args.config_path.as_deref());
-    let out = OutDir::prepare(&args.out, args.force, replaceable, &inputs)?;
-    let mut progress = Progress::new(args.quiet);
-    let config = &args.config;
+    let config = &super::load_config(args.inputs.config.as_deref())?;
+    let out = OutDir::prepare(&args.output.out, args.output.force, replaceable, &args.inputs.paths())?;
+    let mut progress = Progress::new();
     let unit = config.money.unit;
     let mut manifest = Manifest::new("dip settle", config);
 
     progress.phase("read tables");
     let (catalog, funds, payments) =
-        super::year_tables(&args.lookups, &args.funds, &args.payments, unit, &mut manifest)?;
+        super::year_tables(&args.inputs.lookups, &args.inputs.funds, &args.inputs.payments, unit, &mut manifest)?;
 
     progress.phase("score cases");
-    let sources = resolve(&args.cases)?;
+    let sources = resolve(&args.inputs.cases)?;
     let counter = progress.rows();
     let scorer = Scorer::new(config);
     // the cases are spilled to disk in buckets of the output order, sorted after the scan
     let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
     let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
     let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16)?;
-    let options = ScanOptions { year: args.year, spill: Some(&spill) };
+    let options = ScanOptions { year: args.inputs.year, spill: Some(&spill) };
     let (scan, hashes) = rayon::join(
         || {
             scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
@@ -88,7 +102,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
             "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
         ));
     }
-    if let Some(year) = args.year.filter(|_| other_years == scan.rows) {
+    if let Some(year) = args.inputs.year.filter(|_| other_years == scan.rows) {
         let years: Vec<String> = scan.other_years.keys().map(ToString::to_string).collect();
         return Err(Failure::input(format!(
             "--year {year}: no case was discharged in it (the cases are of {}); name one of those years",
@@ -98,33 +112,29 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
 
     progress.phase("clear pools");
     let hospitals = super::hospitals(&scan.sums, &catalog)?;
-    let pools = assemble(funds, hospitals, payments, args.year)?;
+    let pools = assemble(funds, hospitals, payments, args.inputs.year)?;
     let cleared = clear(&pools, config)?;
 
     progress.phase("write outputs");
-    let ext = match args.format {
-        Format::Parquet => "parquet",
-        Format::Csv => "csv",
-        Format::Xlsx => "xlsx",
-    };
+    let ext = args.output.ext();
     for (name, table) in [
         ("point_values", outputs::point_values(&pools, &cleared, config)),
         ("hospitals", outputs::hospitals(&pools, &cleared, config)),
     ] {
         let file = format!("{name}.{ext}");
-        write::write_table(&table, &out.file(&file), args.format)?;
+        write::write_table(&table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     let file = format!("cases.{ext}");
     // case ids rarely repeat: a dictionary would only cost time
-    let mut writer = TableWriter::create(&out.file(&file), args.format)?.plain(&["case_id"]);
+    let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&["case_id"]);
     let written = spill.write_sorted(&catalog, &mut writer)?;
     writer.close()?;
     manifest.output(&file, written as usize, sha256_file(&out.file(&file))?);
-    if let Some(p) = &args.config_path {
+    if let Some(p) = &args.inputs.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
-    manifest.set("year", json!(args.year));
+    manifest.set("year", json!(args.inputs.year));
     manifest.set("counts", counts(scan.rows, &pools, &cleared));
     manifest.set("totals", totals(&pools, &cleared, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;

@@ -1,7 +1,7 @@
 //! DIP pools and year-end clearing (docs/dip.md, Arithmetic, steps 4–9).
 //!
 //! ```text
-//! money  = B − R − Σ at_cost                      (R: reserve 调剂金, a charge)   
+//! money  = B − R − Σ at_cost                      (R: reserve 调剂金, a charge)
 //! pv     = money / S  or  money / ρ / S           (basis fund / total_cost; the engine's fpv)
 //! P_h    = round(S_h × pv [× ρ])                  (docs/settle.md step 5: published, exact or largest remainder)
 //! A_h    = Σ fund_paid of the hospital's scored cases
