@@ -5,23 +5,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::number::{decimal_text, Dec, Decimal, MoneyUnit, Rounding};
 
+/// The whole policy: every key of the TOML config, each with its default.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// `[money]`: the currency unit and the rounding of money.
     pub money: MoneyConfig,
+    /// `[point_value]`: the published point value's decimals and what floating amounts are paid with.
     pub point_value: PointValueConfig,
+    /// `[reconcile]`: how the floating money is closed (report the residual, or largest remainder).
     pub reconcile: ReconcileConfig,
+    /// `[fixed_value]`: money per drug and per protected-item point.
     pub fixed_value: FixedValueConfig,
+    /// `[pool]`: what an infeasible pool does.
     pub pool: PoolConfig,
+    /// `[interim]`: the monthly interim payments' ratios, cap and truncation.
     pub interim: InterimConfig,
+    /// `[dip.*]`: the DIP commands' keys.
     pub dip: crate::dip::DipConfig,
 }
 
+/// `[money]`: the unit every amount is a multiple of, and how amounts are rounded to it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MoneyConfig {
+    /// The currency unit (1, 0.1, 0.01 …).
     #[serde(with = "unit_text")]
     pub unit: MoneyUnit,
+    /// The rounding of every amount to the unit.
     pub rounding: Rounding,
 }
 
@@ -31,12 +42,14 @@ impl Default for MoneyConfig {
     }
 }
 
+/// `[point_value]`: the decimals of the published value, and whether payments use it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PointValueConfig {
     /// Decimals of the published point value.
     #[serde(deserialize_with = "decimals")]
     pub scale: u32,
+    /// Whether floating amounts are F × published value or F × the exact quotient.
     pub pay_with: PayWith,
 }
 
@@ -46,6 +59,7 @@ impl Default for PointValueConfig {
     }
 }
 
+/// What a provider's floating amount is computed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PayWith {
@@ -56,12 +70,15 @@ pub enum PayWith {
     Exact,
 }
 
+/// `[reconcile]`: how the pool's floating money is closed.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReconcileConfig {
+    /// Report the residual, or distribute it by largest remainder.
     pub mode: ReconcileMode,
 }
 
+/// How the floating money is closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReconcileMode {
@@ -72,6 +89,7 @@ pub enum ReconcileMode {
     LargestRemainder,
 }
 
+/// `[fixed_value]`: points paid at a fixed value outside the float.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FixedValueConfig {
@@ -89,12 +107,15 @@ impl Default for FixedValueConfig {
     }
 }
 
+/// `[pool]`: the treatment of pools whose fixed payments exceed the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PoolConfig {
+    /// Refuse an infeasible pool, or settle it at point value 0.
     pub on_infeasible: OnInfeasible,
 }
 
+/// What an infeasible pool (fixed payments and charges above the budget) does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnInfeasible {
@@ -105,23 +126,31 @@ pub enum OnInfeasible {
     Zero,
 }
 
+/// `[interim]`: monthly interim payments (docs/taiwan-year.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InterimConfig {
+    /// The ratio paid to a provider with fewer than three months of review history.
     #[serde(with = "decimal_text")]
     pub new_provider_ratio: Decimal,
+    /// The highest point value an interim payment uses.
     #[serde(with = "decimal_text")]
     pub point_value_cap: Decimal,
+    /// Interim payments are truncated down to a multiple of this.
     #[serde(with = "decimal_text")]
     pub truncate_to: Decimal,
+    /// Deduction-rate bands: the first whose max_rate is at least the provider's rate gives its ratio.
     pub bands: Vec<Band>,
 }
 
+/// One band of the interim ratio table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
+    /// The highest deduction rate of the band.
     #[serde(with = "decimal_text")]
     pub max_rate: Decimal,
+    /// The share of the gross paid to providers in the band.
     #[serde(with = "decimal_text")]
     pub ratio: Decimal,
 }

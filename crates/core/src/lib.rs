@@ -7,7 +7,6 @@
 //!   scenarios (mainland China)
 //! - [`number`], [`rational`], [`period`], [`config`]: exact numbers, months and quarters, the
 //!   policy keys
-#![deny(clippy::float_arithmetic)]
 
 pub mod config;
 pub mod dip;

@@ -48,15 +48,19 @@ impl fmt::Display for Rounding {
 #[error("arithmetic overflow while computing {0}")]
 pub struct Overflow(pub &'static str);
 
+/// `a + b`, or the overflow naming `what`.
 pub fn add(a: i128, b: i128, what: &'static str) -> Result<i128, Overflow> {
     a.checked_add(b).ok_or(Overflow(what))
 }
+/// `a − b`, or the overflow naming `what`.
 pub fn sub(a: i128, b: i128, what: &'static str) -> Result<i128, Overflow> {
     a.checked_sub(b).ok_or(Overflow(what))
 }
+/// `a × b`, or the overflow naming `what`.
 pub fn mul(a: i128, b: i128, what: &'static str) -> Result<i128, Overflow> {
     a.checked_mul(b).ok_or(Overflow(what))
 }
+/// 10^exp, or the overflow.
 pub fn pow10(exp: u32) -> Result<i128, Overflow> {
     10i128.checked_pow(exp).ok_or(Overflow("a power of ten"))
 }
@@ -155,15 +159,19 @@ pub fn show(value: i128) -> String {
 /// (rates, fixed values, point-value estimates) and for parsing decimal text columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dec {
+    /// The digits, as an integer.
     pub mantissa: i128,
+    /// How many of them are decimals.
     pub scale: u32,
 }
 
 /// Why a text is not a decimal the engine takes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotDecimal {
+    /// Not a plain decimal.
     #[error("'{0}' is not a plain decimal number (expected digits with an optional sign and decimal point, e.g. 1234.5; no exponent, no separators)")]
     Syntax(String),
+    /// More significant digits than are taken.
     #[error("'{0}' is too large: a decimal has at most {MAX_DIGITS} significant digits here")]
     TooLarge(String),
 }
@@ -230,10 +238,12 @@ pub mod decimal_text {
         }
     }
 
+    /// Writes the decimal as its text.
     pub fn serialize<S: serde::Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&v.to_string())
     }
 
+    /// Reads a decimal from its text, strictly.
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
         <Strict as serde::Deserialize>::deserialize(d).map(|s| s.0)
     }
@@ -242,10 +252,12 @@ pub mod decimal_text {
     pub mod optional {
         use super::*;
 
+        /// Writes an optional decimal ("" for none).
         pub fn serialize<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(&v.map(|d| d.to_string()).unwrap_or_default())
         }
 
+        /// Reads an optional decimal ("" for none).
         pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
             struct V;
             impl serde::de::Visitor<'_> for V {
@@ -274,10 +286,12 @@ pub mod decimal_text {
     pub mod map {
         use super::*;
 
+        /// Writes a map of decimals as texts.
         pub fn serialize<S: serde::Serializer>(v: &BTreeMap<String, Decimal>, s: S) -> Result<S::Ok, S::Error> {
             s.collect_map(v.iter().map(|(k, d)| (k, d.to_string())))
         }
 
+        /// Reads a map of decimals from texts.
         pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
             let m: BTreeMap<String, Strict> = serde::Deserialize::deserialize(d)?;
             Ok(m.into_iter().map(|(k, v)| (k, v.0)).collect())
@@ -288,6 +302,7 @@ pub mod decimal_text {
     pub mod nested_map {
         use super::*;
 
+        /// Reads a map of maps of decimals from texts.
         pub fn deserialize<'de, D: serde::Deserializer<'de>>(
             d: D,
         ) -> Result<BTreeMap<String, BTreeMap<String, Decimal>>, D::Error> {
@@ -298,8 +313,10 @@ pub mod decimal_text {
 }
 
 impl Dec {
+    /// Zero.
     pub const ZERO: Dec = Dec { mantissa: 0, scale: 0 };
 
+    /// `mantissa / 10^scale`.
     pub fn new(mantissa: i128, scale: u32) -> Self {
         Dec { mantissa, scale }
     }
@@ -323,10 +340,12 @@ impl Dec {
         }
     }
 
+    /// Below zero.
     pub fn is_negative(self) -> bool {
         self.mantissa < 0
     }
 
+    /// Above zero.
     pub fn is_positive(self) -> bool {
         self.mantissa > 0
     }
@@ -404,6 +423,7 @@ pub struct MoneyUnit {
 }
 
 impl MoneyUnit {
+    /// The whole unit (1).
     pub const WHOLE: MoneyUnit = MoneyUnit { fixed: ONE, decimals: 0 };
 
     /// A positive unit with at most 4 decimals.
@@ -418,10 +438,12 @@ impl MoneyUnit {
         (fixed > 0).then_some(MoneyUnit { fixed, decimals: d.scale })
     }
 
+    /// The unit as a decimal (0.01 for fen).
     pub fn as_dec(self) -> Dec {
         Dec::new(self.fixed, SCALE).normalized()
     }
 
+    /// The unit as a `Decimal`.
     pub fn as_decimal(self) -> Decimal {
         Decimal::from_i128_with_scale(self.fixed, SCALE).normalize()
     }
@@ -432,6 +454,7 @@ impl MoneyUnit {
         mul(div_round(num, den, mode), self.fixed, "a money amount")
     }
 
+    /// Whether an internal fixed-point amount is a whole number of units.
     pub fn is_multiple(self, fixed: i128) -> bool {
         // checked on every claim row: a 64-bit remainder is several times cheaper than i128's
         match (i64::try_from(fixed), i64::try_from(self.fixed)) {

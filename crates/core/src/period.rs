@@ -6,23 +6,31 @@ use std::str::FromStr;
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
+    /// The year.
     pub year: i32,
+    /// The month, 1–12.
     pub month: u8,
 }
 
 /// A calendar quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Quarter {
+    /// The year.
     pub year: i32,
+    /// The quarter, 1–4.
     pub q: u8,
 }
 
+/// Why a text is not a month or a quarter.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
+    /// Not YYYY-MM.
     #[error("'{0}' is not a month: expected YYYY-MM, e.g. 2026-01")]
     Month(String),
+    /// Not a month or a date.
     #[error("'{0}' is not a month or a date: expected YYYY-MM (2026-01) or YYYY-MM-DD (2026-01-15)")]
     MonthOrDate(String),
+    /// Not YYYYQn.
     #[error("'{0}' is not a quarter: expected YYYYQn, e.g. 2026Q1")]
     Quarter(String),
 }
@@ -32,10 +40,12 @@ fn four_digit_year(s: &str) -> Option<i32> {
 }
 
 impl Month {
+    /// The month, if `month` is 1–12.
     pub fn new(year: i32, month: u8) -> Option<Self> {
         (1..=12).contains(&month).then_some(Month { year, month })
     }
 
+    /// The quarter the month is in.
     pub fn quarter(self) -> Quarter {
         Quarter { year: self.year, q: (self.month - 1) / 3 + 1 }
     }
@@ -105,6 +115,7 @@ impl fmt::Display for Month {
 }
 
 impl Quarter {
+    /// The quarter, if `q` is 1–4.
     pub fn new(year: i32, q: u8) -> Option<Self> {
         (1..=4).contains(&q).then_some(Quarter { year, q })
     }

@@ -21,22 +21,27 @@ impl Ratio {
         Ratio { num: BigInt::from(num), den: BigInt::from(den) }
     }
 
+    /// The integer `v`.
     pub fn int(v: i128) -> Ratio {
         Ratio::new(v, 1)
     }
 
+    /// The decimal `d` exactly.
     pub fn dec(d: Dec) -> Ratio {
         Ratio { num: BigInt::from(d.mantissa), den: BigInt::from(10).pow(d.scale) }
     }
 
+    /// `self + o`.
     pub fn plus(&self, o: &Ratio) -> Ratio {
         Ratio { num: &self.num * &o.den + &o.num * &self.den, den: &self.den * &o.den }
     }
 
+    /// `self − o`.
     pub fn minus(&self, o: &Ratio) -> Ratio {
         Ratio { num: &self.num * &o.den - &o.num * &self.den, den: &self.den * &o.den }
     }
 
+    /// `self × o`.
     pub fn times(&self, o: &Ratio) -> Ratio {
         Ratio { num: &self.num * &o.num, den: &self.den * &o.den }
     }
@@ -50,6 +55,7 @@ impl Ratio {
         Some(if den < BigInt::from(0) { Ratio { num: -num, den: -den } } else { Ratio { num, den } })
     }
 
+    /// −1, 0 or 1.
     pub fn signum(&self) -> i32 {
         match self.num.sign() {
             num_bigint::Sign::Minus => -1,

@@ -32,15 +32,19 @@ pub const RATE_SCALE: u32 = 12;
 pub struct BudgetSpec {
     /// Y, the year budgeted.
     pub year: i32,
+    /// The money unit of the spec's amounts (fen unless `[money] unit` says otherwise).
     #[serde(default)]
     pub money: MoneyConfig,
+    /// The growth model's weights.
     #[serde(default)]
     pub weights: Weights,
+    /// The terms every pool takes unless it overrides them.
     #[serde(default)]
     pub defaults: Terms,
     /// Per-pool terms overriding `defaults`.
     #[serde(default)]
     pub pool: Vec<PoolTerms>,
+    /// The province's transfer pool for the shortfalls.
     #[serde(default)]
     pub province: Province,
 }
@@ -50,10 +54,13 @@ pub struct BudgetSpec {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weights {
+    /// Weight of the three-year mean of spending growth.
     #[serde(with = "decimal_text")]
     pub history: Decimal,
+    /// Weight of the population structure's change.
     #[serde(with = "decimal_text")]
     pub population: Decimal,
+    /// Weight of medical technology's progress.
     #[serde(with = "decimal_text")]
     pub technology: Decimal,
 }
@@ -105,18 +112,26 @@ impl Default for Terms {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolTerms {
+    /// The pool's region.
     pub region: String,
+    /// The pool's fund.
     pub fund: String,
+    /// Population structure change.
     #[serde(default, with = "decimal_text::optional")]
     pub population: Option<Decimal>,
+    /// Medical technology progress.
     #[serde(default, with = "decimal_text::optional")]
     pub technology: Option<Decimal>,
+    /// Policy adjustment added to the growth rate.
     #[serde(default, with = "decimal_text::optional")]
     pub adjustment: Option<Decimal>,
+    /// Growth of the fund's income.
     #[serde(default, with = "decimal_text::optional")]
     pub income_growth: Option<Decimal>,
+    /// Share of the budget kept as the reserve (调剂金).
     #[serde(default, with = "decimal_text::optional")]
     pub reserve_rate: Option<Decimal>,
+    /// Share of a case's cost the fund pays, written to the funds table.
     #[serde(default, with = "decimal_text::optional")]
     pub payment_ratio: Option<Decimal>,
 }
@@ -143,39 +158,60 @@ impl Default for Province {
 /// covers (internal fixed point).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryRow {
+    /// The pool's region.
     pub region: String,
+    /// The pool's fund.
     pub fund: String,
+    /// The year the row records.
     pub year: i32,
+    /// The fund's income that year.
     pub income: i128,
+    /// The fund's spending that year on what the DIP budget covers.
     pub spending: i128,
 }
 
 /// A pool's budget for the year and how it came about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolBudget {
+    /// The pool's region.
     pub region: String,
+    /// The pool's fund.
     pub fund: String,
+    /// The year budgeted.
     pub year: i32,
     /// S(Y−1).
     pub spending_base: i128,
     /// g(Y−3), g(Y−2), g(Y−1) at [`RATE_SCALE`] decimals.
     pub growth: [i128; 3],
+    /// The mean of the three growths, at [`RATE_SCALE`] decimals.
     pub history_rate: i128,
+    /// Population structure change, at [`RATE_SCALE`] decimals.
     pub population: i128,
+    /// Technology progress, at [`RATE_SCALE`] decimals.
     pub technology: i128,
+    /// Policy adjustment, at [`RATE_SCALE`] decimals.
     pub adjustment: i128,
+    /// The weighted growth rate, at [`RATE_SCALE`] decimals.
     pub growth_rate: i128,
     /// Money, internal fixed point.
     pub spending_forecast: i128,
+    /// The fund's income forecast for the year.
     pub income_forecast: i128,
+    /// The most the fund can spend at the minimum balance rate.
     pub cap: i128,
+    /// Forecast spending above the cap.
     pub shortfall: i128,
+    /// The province's transfer to the pool.
     pub transfer: i128,
+    /// The year's budget: the forecast, held to the cap plus the transfer.
     pub budget: i128,
+    /// The reserve (调剂金) kept back from the budget.
     pub reserve: i128,
     /// `None` when the income forecast is 0.
     pub balance_rate: Option<i128>,
+    /// Whether the cap and the transfer bit.
     pub flag: Flag,
+    /// The payment ratio written to the funds table.
     pub payment_ratio: Decimal,
 }
 
@@ -191,6 +227,7 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// The flag as the growth table writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Flag::None => "",

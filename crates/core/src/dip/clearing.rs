@@ -26,8 +26,11 @@ use crate::offenders::{list, Offenders};
 /// A DIP pool: one fund of one pooling region (统筹区) for one year. Ordered by region, fund, year.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DipPoolKey {
+    /// The pooling region (统筹地区).
     pub region: String,
+    /// The fund (employee or resident insurance).
     pub fund: String,
+    /// The year settled.
     pub year: i32,
 }
 
@@ -40,8 +43,11 @@ impl fmt::Display for DipPoolKey {
 /// A funds row: the money of one pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundRow {
+    /// The pool.
     pub key: DipPoolKey,
+    /// The fund's budget for the year.
     pub budget: i128,
+    /// The reserve (调剂金) kept out of the point value.
     pub reserve: i128,
     /// ρ in (0, 1].
     pub payment_ratio: Decimal,
@@ -50,11 +56,17 @@ pub struct FundRow {
 /// One hospital's cases in one pool, summed (counts, scores and money in internal fixed point).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CaseSums {
+    /// Cases scored or paid.
     pub cases: u64,
+    /// Low-cost outlier cases.
     pub low: u64,
+    /// High-cost outlier cases.
     pub high: u64,
+    /// Extreme-cost cases (scored as high, flagged for review).
     pub extreme: u64,
+    /// Special cases (特例单议).
     pub special: u64,
+    /// Cases paid at cost outside the points.
     pub at_cost: u64,
     /// Σ score.
     pub score: i128,
@@ -69,6 +81,7 @@ pub struct CaseSums {
 }
 
 impl CaseSums {
+    /// Adds another hospital's or month's sums.
     pub fn add(&mut self, o: &CaseSums) -> Result<(), Overflow> {
         self.cases += o.cases;
         self.low += o.low;
@@ -93,38 +106,55 @@ impl CaseSums {
 /// A hospital's cases in a pool with what the institutions table says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HospitalCases {
+    /// The hospital.
     pub institution_id: String,
+    /// The pool its cases belong to.
     pub pool: DipPoolKey,
+    /// The hospital's level (its row of averages).
     pub level: String,
+    /// The hospital's coefficient.
     pub coefficient: Decimal,
+    /// The hospital's assessment score (0–1), releasing the withheld reserve.
     pub assessment: Decimal,
+    /// The sums of its cases in the pool.
     pub sums: CaseSums,
 }
 
 /// Monthly payments already made to a hospital in a pool (rows are summed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRow {
+    /// The hospital paid.
     pub institution_id: String,
+    /// The pool it was paid from.
     pub pool: DipPoolKey,
+    /// Money paid during the year (after withholding).
     pub paid: i128,
+    /// Money withheld as the quality reserve.
     pub withheld: i128,
 }
 
 /// A hospital of a pool before clearing: its cases and what it was paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hospital {
+    /// The hospital's cases.
     pub cases: HospitalCases,
+    /// What it was paid during the year.
     pub paid: i128,
+    /// What was withheld from it.
     pub withheld: i128,
 }
 
 /// Everything needed to clear one pool; hospitals sorted by institution_id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DipPool {
+    /// The pool's fund.
     pub fund: FundRow,
+    /// Its hospitals, sorted by id.
     pub hospitals: Vec<Hospital>,
 }
 
+/// Why a DIP year cannot be cleared (each message names the pools or rows).
+#[allow(missing_docs)] // each variant's #[error] text says what it means and names its fields
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DipError {
     #[error("cases or payments in {count} pool(s) that have no funds row:\n{}\nadd a row (region, fund, year, budget, payment_ratio) for each to the funds file", list(.pools, *.count))]
@@ -202,23 +232,30 @@ pub struct ClearedHospital {
     pub dip_amount: i128,
     /// P − A.
     pub balance: i128,
+    /// The share of a surplus the hospital keeps (结余留用).
     pub kept: i128,
+    /// The share of an overspend the fund bears (合理超支分担).
     pub shared: i128,
     /// E_h.
     pub entitlement: i128,
+    /// What the hospital is owed for the year.
     pub due: i128,
+    /// due − paid: to pay (> 0) or recover (< 0).
     pub adjustment: i128,
 }
 
 /// A pool cleared: the engine's solved pool, the pool's case sums, and every hospital in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClearedPool {
+    /// The engine's solved pool.
     pub solved: Solved,
+    /// The pool's case sums.
     pub sums: CaseSums,
     /// Σ E_h.
     pub entitlement: i128,
     /// Σ E_h − Σ P_h: what the corridors cost (or save) the reserve.
     pub reserve_draw: i128,
+    /// Every hospital, in order.
     pub hospitals: Vec<ClearedHospital>,
 }
 
@@ -315,6 +352,7 @@ pub fn pool_totals(pool: &DipPool, config: &Config) -> Result<PoolTotals, Overfl
     crate::engine::solve::summed(base, &shares)
 }
 
+/// Clears one pool: its point value, every hospital's payment, corridor and adjustment.
 pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overflow> {
     let (base, shares, sums) = pool_shares(pool, config)?;
     let solved = solve_pool(base, &shares, config)?;

@@ -4,18 +4,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::number::{decimal_text, Dec, Decimal};
 
+/// `[dip.*]`: the policy of the DIP commands.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DipConfig {
+    /// `[dip.score]`: how a case is scored.
     pub score: ScoreConfig,
+    /// `[dip.outliers]`: the cost-outlier bounds.
     pub outliers: OutlierConfig,
+    /// `[dip.point_value]`: what the point value is quoted on.
     pub point_value: DipPointValueConfig,
+    /// `[dip.special]`: the quota of special cases.
     pub special: SpecialConfig,
+    /// `[dip.clearing]`: the surplus and overspend corridors and the assessment.
     pub clearing: ClearingConfig,
+    /// `[dip.presettle]`: the monthly payments.
     pub presettle: PresettleConfig,
+    /// `[dip.watch]`: the execution watch.
     pub watch: WatchConfig,
 }
 
+/// `[dip.score]`: the decimals of a score, basic groups, ungrouped cases.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScoreConfig {
@@ -25,6 +34,7 @@ pub struct ScoreConfig {
     /// Replaces the level coefficient for groups of kind `basic` (基层病种).
     #[serde(with = "decimal_text")]
     pub basic_factor: Decimal,
+    /// What a case without a group is.
     pub ungrouped: Ungrouped,
 }
 
@@ -34,6 +44,7 @@ impl Default for ScoreConfig {
     }
 }
 
+/// What a case without a group (or of a group scoring 0) is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ungrouped {
@@ -48,12 +59,15 @@ pub enum Ungrouped {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutlierConfig {
+    /// r below this is a low case.
     #[serde(with = "decimal_text")]
     pub low: Decimal,
     /// "以下" includes the bound: r = low is a low case.
     pub low_inclusive: bool,
+    /// r above this is a high case.
     #[serde(with = "decimal_text")]
     pub high: Decimal,
+    /// Whether r = high is a high case.
     pub high_inclusive: bool,
     /// r strictly above is extreme (scored as high, flagged for review); "" disables.
     #[serde(with = "decimal_text::optional")]
@@ -72,12 +86,15 @@ impl Default for OutlierConfig {
     }
 }
 
+/// `[dip.point_value]`: the basis the point value is quoted on.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DipPointValueConfig {
+    /// The fund's money per score, or per unit of total cost.
     pub basis: Basis,
 }
 
+/// What the point value is quoted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -88,6 +105,7 @@ pub enum Basis {
     TotalCost,
 }
 
+/// `[dip.special]`: special cases (特例单议).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SpecialConfig {
@@ -102,6 +120,7 @@ impl Default for SpecialConfig {
     }
 }
 
+/// `[dip.clearing]`: year-end clearing (结余留用、合理超支分担).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClearingConfig {
@@ -109,6 +128,7 @@ pub struct ClearingConfig {
     pub surplus: Vec<SurplusBand>,
     /// Bands of (A − P) / P: the share of the overspend the fund bears (合理超支分担).
     pub overspend: Vec<OverspendBand>,
+    /// How the assessment releases the withheld reserve.
     pub assessment: AssessmentMode,
 }
 
@@ -122,24 +142,31 @@ impl Default for ClearingConfig {
     }
 }
 
+/// One band of the surplus corridor.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurplusBand {
+    /// The band reaches this share of the payment.
     #[serde(with = "decimal_text")]
     pub up_to: Decimal,
+    /// The share of the band's surplus the hospital keeps.
     #[serde(with = "decimal_text")]
     pub keep: Decimal,
 }
 
+/// One band of the overspend corridor.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverspendBand {
+    /// The band reaches this share of the payment.
     #[serde(with = "decimal_text")]
     pub up_to: Decimal,
+    /// The share of the band's overspend the fund bears.
     #[serde(with = "decimal_text")]
     pub fund_share: Decimal,
 }
 
+/// How a hospital's assessment enters what it is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssessmentMode {
@@ -152,9 +179,11 @@ pub enum AssessmentMode {
     Entitlement,
 }
 
+/// `[dip.presettle]`: the monthly payments during the year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PresettleConfig {
+    /// What a month's payment is computed from.
     pub basis: PresettleBasis,
     /// Share of the basis paid monthly before withholding.
     #[serde(with = "decimal_text")]
@@ -178,8 +207,10 @@ pub struct WatchConfig {
     /// Blue (the first, mildest level); "" leaves it off.
     #[serde(with = "decimal_text::optional")]
     pub blue: Option<Decimal>,
+    /// Yellow: a pool's share of its budget used at or above this.
     #[serde(with = "decimal_text")]
     pub yellow: Decimal,
+    /// Red: a pool's share of its budget used at or above this.
     #[serde(with = "decimal_text")]
     pub red: Decimal,
     /// 次均费用增长率: a hospital's cost per case may grow this much on last year's.
@@ -202,6 +233,7 @@ impl Default for WatchConfig {
     }
 }
 
+/// What a monthly payment is based on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PresettleBasis {

@@ -29,9 +29,13 @@ pub const SHARE_SCALE: u32 = 4;
 /// A hospital's cases in a pool discharged in one month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthCases {
+    /// The hospital.
     pub institution_id: String,
+    /// The pool.
     pub pool: DipPoolKey,
+    /// The month of discharge.
     pub month: Month,
+    /// The cases' sums.
     pub sums: CaseSums,
 }
 
@@ -40,24 +44,36 @@ pub struct MonthCases {
 pub struct PublishedValue {
     /// Internal fixed point.
     pub point_value: i128,
+    /// The share of a unit of total cost the fund pays (basis `total_cost`).
     pub payment_ratio: Option<Decimal>,
 }
 
+/// Published point values by (region, fund).
 pub type PublishedValues = BTreeMap<(String, String), PublishedValue>;
 
 /// One month's payment to a hospital in a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
+    /// The hospital paid.
     pub institution_id: String,
+    /// The pool paid from.
     pub pool: DipPoolKey,
+    /// The month paid.
     pub month: Month,
+    /// The month's cases.
     pub cases: u64,
+    /// The basis: fund_paid, or scores × the point value.
     pub basis: i128,
+    /// basis × advance ratio.
     pub gross: i128,
+    /// The quality reserve withheld.
     pub withheld: i128,
+    /// gross − withheld: what the hospital is paid.
     pub paid: i128,
 }
 
+/// Why a month cannot be paid (each message names the pools).
+#[allow(missing_docs)] // each variant's #[error] text says what it means and names its fields
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PresettleError {
     #[error("no published point value for {count} pool(s) (needed with [dip.presettle] basis = \"scores\"):\n{}\ngive --point-values with a row (region, fund, point_value) for each", list(.pools, *.count))]
@@ -147,10 +163,15 @@ pub fn presettle(
 /// A pool's budget execution up to and including the month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolExecution {
+    /// The pool.
     pub pool: DipPoolKey,
+    /// The month the figures run to.
     pub month: Month,
+    /// The budget in force, if the funds table gives one.
     pub budget: Option<i128>,
+    /// Paid so far in the year.
     pub paid_to_date: i128,
+    /// Withheld so far in the year.
     pub withheld_to_date: i128,
     /// (paid + withheld) / budget at [`SHARE_SCALE`] decimals; `None` without a budget.
     pub share: Option<i128>,
@@ -165,14 +186,19 @@ pub type LastYear = BTreeMap<(String, String, String), (u64, i128)>;
 /// A hospital's item cost so far against its scores at the published value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HospitalExecution {
+    /// The hospital.
     pub institution_id: String,
+    /// The pool.
     pub pool: DipPoolKey,
+    /// Its fund_paid so far in the year.
     pub item_to_date: i128,
+    /// Its scores so far × the published point value, if given.
     pub score_value_to_date: Option<i128>,
     /// item / score value at [`SHARE_SCALE`] decimals.
     pub ratio: Option<i128>,
     /// "over" when the ratio is above 1.
     pub flag: &'static str,
+    /// Its cases so far in the year.
     pub cases_to_date: u64,
     /// Σ total_cost / cases to date, rounded to the money unit.
     pub cost_per_case: i128,

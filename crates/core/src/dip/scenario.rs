@@ -19,11 +19,15 @@ use crate::number::{div_round, mul, pow10, show, Overflow, SCALE};
 /// (`None` matches any) and its change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DipEntry {
+    /// The region matched (`None`: any).
     pub region: Option<String>,
+    /// The fund matched (`None`: any).
     pub fund: Option<String>,
+    /// The year matched (`None`: any).
     pub year: Option<i32>,
     /// Volume entries only.
     pub institution_id: Option<String>,
+    /// What the entry does.
     pub change: Change,
 }
 
@@ -38,9 +42,13 @@ impl DipEntry {
 /// A named DIP scenario: overlays in file order and the config it is cleared with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DipScenario {
+    /// The scenario's name.
     pub name: String,
+    /// Budget entries, in file order.
     pub budget: Vec<DipEntry>,
+    /// Volume entries, in file order.
     pub volume: Vec<DipEntry>,
+    /// The config the scenario is cleared with.
     pub config: Config,
 }
 
@@ -56,8 +64,11 @@ impl DipScenario {
 /// One scenario cleared: its pools (overlays applied), cleared pools, and per pool the
 /// attribution of the exact pv change (`None` where any pv involved is empty).
 pub struct DipSolved {
+    /// The pools with the overlays applied.
     pub pools: Vec<DipPool>,
+    /// The pools cleared.
     pub cleared: Vec<ClearedPool>,
+    /// Per pool, the (budget, volume, config) effects on the exact point value.
     pub effects: Vec<Option<[i128; 3]>>,
 }
 

@@ -20,17 +20,25 @@ use crate::number::{div_round, mul, pow10, Dec, Decimal, Overflow, Rounding, SCA
 /// Decimals of the ratio r in the cases output (docs/dip.md: 6 decimals, half_even).
 pub const RATIO_SCALE: u32 = 6;
 
+/// A case's type (病例类型), which decides how it is scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CaseType {
+    /// Cost within the outlier bounds: the group's score.
     Normal,
+    /// Cost below the low bound (费用极低).
     Low,
+    /// Cost above the high bound (费用极高).
     High,
+    /// Cost above the extreme bound: scored as high, flagged for review.
     Extreme,
+    /// A special case (特例单议).
     Special,
+    /// Paid its fund_paid outside the points.
     AtCost,
 }
 
 impl CaseType {
+    /// The type as the cases table writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             CaseType::Normal => "normal",
@@ -67,6 +75,7 @@ pub struct Scorer {
 }
 
 impl Scorer {
+    /// The scorer of `config`'s `[dip.*]` keys.
     pub fn new(config: &Config) -> Self {
         let (o, s) = (&config.dip.outliers, &config.dip.score);
         Scorer {
@@ -137,8 +146,11 @@ impl Scorer {
 /// the average it was compared with and r.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scored {
+    /// The case's type.
     pub kind: CaseType,
+    /// The case's score, internal fixed point.
     pub score: i128,
+    /// The average cost of its group and level, when looked up.
     pub avg: Option<i128>,
     /// r at [`RATIO_SCALE`] decimals.
     pub ratio: Option<i128>,
@@ -151,6 +163,7 @@ pub enum Unscorable {
     Ungrouped,
     /// The (group, level) pair has no average cost.
     NoAverage,
+    /// A product beyond 128 bits.
     Overflow(Overflow),
 }
 

@@ -26,6 +26,8 @@ pub enum Change {
     Add(i128),
 }
 
+/// Why a scenario cannot be solved (each message names the scenario and the entry or pools).
+#[allow(missing_docs)] // each variant's #[error] text says what it means and names its fields
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
     #[error("scenario {scenario:?}, {kind} entry {entry}: matches no {what}; check its sector/region/quarter{}", if *.kind == "volume" { "/institution_id" } else { "" })]

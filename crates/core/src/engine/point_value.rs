@@ -17,7 +17,9 @@ pub const EXACT_SCALE: u32 = 18;
 /// Pool totals the point value depends on (internal fixed point).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolTotals {
+    /// The pool's budget.
     pub budget: i128,
+    /// Charges taken out before the float (Taiwan's charges, DIP's reserve).
     pub charges: i128,
     /// Σ fixed_amount_i, already rounded per provider.
     pub fixed_amount: i128,
@@ -56,13 +58,18 @@ impl PoolTotals {
 /// How a pool was valued: named for Taiwan by [`Status::as_str`], for DIP by [`Status::dip_name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// The pool has a point value.
     Ok,
+    /// Claims, but no floating points to value.
     NoFloatingPoints,
+    /// Fixed payments and charges exceed the budget.
     Infeasible,
+    /// No claims in the pool.
     NoClaims,
 }
 
 impl Status {
+    /// The status as Taiwan's tables write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -92,12 +99,20 @@ pub enum FloatingValue {
     /// Infeasible pool settled at zero (`on_infeasible = "zero"`). Floating amounts are 0.
     Zero,
     /// The exact value `floating_money / floating_points` (both > 0 … or money = 0).
-    Ratio { money: i128, points: i128 },
+    Ratio {
+        /// The floating money.
+        money: i128,
+        /// The floating points.
+        points: i128,
+    },
 }
 
+/// A pool's point values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PointValue {
+    /// B − C − Σ fixed amounts: the money the floating points share.
     pub floating_money: i128,
+    /// How floating points are valued.
     pub value: FloatingValue,
     /// Published floating point value at `point_value.scale` decimals.
     pub fpv: Option<i128>,
@@ -105,9 +120,11 @@ pub struct PointValue {
     pub fpv_exact: Option<i128>,
     /// Average point value at `point_value.scale` decimals.
     pub apv: Option<i128>,
+    /// How the pool was valued.
     pub status: Status,
 }
 
+/// The pool's point values from its totals (docs/settle.md, steps 3, 4 and 7).
 pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overflow> {
     let scale = config.point_value.scale;
     let rounding = config.money.rounding;

@@ -19,8 +19,11 @@ use crate::number::{add, mul, pow10, sub, Overflow};
 /// paid outside the float (fixed-value points, DIP cases paid at cost), already rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Share<'a> {
+    /// The member's id (ties of largest remainder go to the smaller id).
     pub id: &'a str,
+    /// Its floating points.
     pub floating_points: i128,
+    /// Money paid to it outside the float, already rounded.
     pub fixed_amount: i128,
 }
 
@@ -28,8 +31,11 @@ pub struct Share<'a> {
 /// and how the money reconciles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Solved {
+    /// The pool's totals.
     pub totals: PoolTotals,
+    /// Its point values.
     pub point_value: PointValue,
+    /// Each share's floating amount, in share order.
     pub floating_amounts: Vec<i128>,
     /// Σ (fixed_amount + floating_amount).
     pub distributed: i128,

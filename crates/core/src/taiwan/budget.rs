@@ -26,65 +26,90 @@ use crate::period::Quarter;
 /// fixed shares, are kept exactly; weighted shares are rounded half_even at this scale).
 pub const SHARE_SCALE: u32 = 18;
 
+/// The year's budget spec (data/examples/budget.toml).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetSpec {
+    /// The year budgeted.
     pub year: i32,
+    /// The money unit and rounding of the amounts.
     #[serde(default)]
     pub money: MoneyConfig,
+    /// One table per sector.
     pub sector: Vec<SectorSpec>,
 }
 
+/// One sector's growth, funds and split.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectorSpec {
+    /// The sector's name.
     pub name: String,
     /// Corrected prior-year general-service budget.
     #[serde(with = "decimal_text")]
     pub base: Decimal,
+    /// Growth of the insured population.
     #[serde(with = "decimal_text")]
     pub insured_population_growth: Decimal,
+    /// Change of the population's structure.
     #[serde(with = "decimal_text")]
     pub population_structure_change: Decimal,
+    /// Change of the medical cost index.
     #[serde(with = "decimal_text")]
     pub cost_index_change: Decimal,
+    /// How the three non-negotiated factors combine.
     #[serde(default)]
     pub composition: Composition,
+    /// Negotiated growth items.
     #[serde(default)]
     pub negotiated: Vec<Negotiated>,
+    /// Special funds added on top of the general budget.
     #[serde(default)]
     pub special_funds: Vec<Amount>,
+    /// Amounts carved out of the general budget before the regions' split.
     #[serde(default)]
     pub carve_outs: Vec<Amount>,
+    /// How the sector's budget is split into regions.
     pub regions: RegionSpec,
+    /// Each quarter's share of the year.
     #[serde(with = "decimal_text::map")]
     pub quarters: BTreeMap<String, Decimal>,
 }
 
+/// How the non-negotiated factors combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Composition {
+    /// (1 + a)(1 + b)(1 + c) − 1.
     #[default]
     Multiplicative,
+    /// a + b + c.
     Additive,
 }
 
+/// A negotiated growth item.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Negotiated {
+    /// What the item is.
     pub item: String,
+    /// Its growth rate.
     #[serde(with = "decimal_text")]
     pub rate: Decimal,
 }
 
+/// A named amount (a special fund or a carve-out).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Amount {
+    /// What it is.
     pub name: String,
+    /// How much.
     #[serde(with = "decimal_text")]
     pub amount: Decimal,
 }
 
+/// How a sector's budget is split into its regions.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionSpec {
@@ -113,27 +138,42 @@ impl From<Overflow> for SpecError {
 /// One sector's growth (the `growth` table row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Growth {
+    /// The sector.
     pub sector: String,
+    /// Last year's base.
     pub base: i128,
+    /// The non-negotiated growth rate.
     pub non_negotiated_rate: Dec,
+    /// Σ negotiated rates.
     pub negotiated_rate: Dec,
+    /// non-negotiated + negotiated.
     pub general_rate: Dec,
+    /// round_money(base × (1 + general_rate)).
     pub general_budget: i128,
+    /// Σ special funds.
     pub special_funds: i128,
+    /// Σ carve-outs.
     pub carve_outs: i128,
+    /// general_budget − carve-outs: what the regions split.
     pub allocatable: i128,
+    /// general_budget + special funds.
     pub total: i128,
 }
 
 /// One pool's budget (the `budgets` table row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolBudget {
+    /// The sector.
     pub sector: String,
+    /// The region.
     pub region: String,
+    /// The quarter.
     pub quarter: Quarter,
+    /// The pool's budget.
     pub budget: i128,
 }
 
+/// (1 + structure + cost)(1 + population) − 1, or their sum when additive.
 pub fn non_negotiated_rate(s: &SectorSpec) -> Result<Dec, Overflow> {
     let one = Dec::new(1, 0);
     let structure_and_cost = Dec::from(s.population_structure_change).plus(s.cost_index_change.into())?;

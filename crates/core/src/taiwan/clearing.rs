@@ -13,30 +13,43 @@ use crate::period::Quarter;
 use crate::taiwan::pool::{ClaimSums, Member, PoolInput, PoolKey};
 use crate::taiwan::settlement::{settle_pool, SettledPool};
 
+/// One row of the budgets table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetRow {
+    /// The pool.
     pub key: PoolKey,
+    /// Its budget.
     pub budget: i128,
+    /// Charges taken out before the float.
     pub charges: i128,
 }
 
 /// Claim sums of one institution in one pool (possibly one of several partial sums).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimAggregate {
+    /// The institution.
     pub institution_id: String,
+    /// The pool its claims settle in.
     pub pool: PoolKey,
+    /// The claims' sums.
     pub sums: ClaimSums,
     /// Claim rows summed.
     pub rows: u64,
 }
 
+/// One row of the interim payments table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterimRow {
+    /// The institution paid.
     pub institution_id: String,
+    /// The pool paid in.
     pub pool: PoolKey,
+    /// The amount paid.
     pub amount: i128,
 }
 
+/// Why a quarter cannot be cleared (each message names the pools or rows).
+#[allow(missing_docs)] // each variant's #[error] text says what it means and names its fields
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClearingError {
     #[error("claims or interim payments in {count} pool(s) that have no budget row:\n{}\nadd a row (sector, region, quarter, budget) for each to the budgets file, or restrict the run with --quarter", list(.pools, *.count))]

@@ -24,18 +24,24 @@ pub const RATE_SCALE: u32 = 12;
 /// An institution's review history in one sector over the three months before the paid month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct History {
+    /// Points claimed in the three months.
     pub claimed: i128,
+    /// Points deducted on review of them.
     pub deducted: i128,
     /// Of the three months, how many have claims.
     pub months: u32,
 }
 
+/// An interim payment and how it was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InterimPayment {
+    /// The ratio paid.
     pub ratio: Dec,
+    /// The point value used.
     pub point_value: Dec,
     /// Σ deducted / Σ claimed at [`RATE_SCALE`] decimals (half_even); `None` without history.
     pub deduction_rate: Option<i128>,
+    /// Months of review history found.
     pub history_months: u32,
     /// Internal fixed point, a multiple of `truncate_to`.
     pub interim_paid: i128,
@@ -44,29 +50,43 @@ pub struct InterimPayment {
 /// Claim sums of one institution in one (sector, region) and service month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthClaims {
+    /// The institution.
     pub institution_id: String,
+    /// The sector.
     pub sector: String,
+    /// The region.
     pub region: String,
+    /// The month of the claims.
     pub month: Month,
+    /// The claims' sums.
     pub sums: ClaimSums,
 }
 
 /// One line of the interim output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterimLine {
+    /// The institution paid.
     pub institution_id: String,
+    /// The sector.
     pub sector: String,
+    /// The region.
     pub region: String,
+    /// The month paid.
     pub month: Month,
+    /// The payment.
     pub payment: InterimPayment,
 }
 
+/// Why a month's interim payments cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InterimError {
+    /// Sectors and regions without an estimated point value.
     #[error("no estimated point value for {}; add a row (sector, region, estimated_point_value) to the estimates file for each", .0.join(", "))]
     MissingEstimate(Vec<String>),
+    /// Institutions whose claims sum below zero.
     #[error("claims of the paid month sum to a negative value:\n  {}\nfix or remove the correction rows of these institutions", .0.join("\n  "))]
     Negative(Vec<String>),
+    /// A product beyond 128 bits.
     #[error(transparent)]
     Overflow(#[from] Overflow),
 }

@@ -9,8 +9,11 @@ use crate::period::Quarter;
 /// Ordered by sector, region, quarter (byte order of the labels), the output order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PoolKey {
+    /// The sector (hospital, clinic, dental …).
     pub sector: String,
+    /// The region.
     pub region: String,
+    /// The settlement quarter.
     pub quarter: Quarter,
 }
 
@@ -24,14 +27,20 @@ impl fmt::Display for PoolKey {
 /// point, see [`crate::number`]). Rows may be negative; the sums may not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClaimSums {
+    /// Points claimed.
     pub claimed: i128,
+    /// Of them, drug points (paid at the fixed value).
     pub drug: i128,
+    /// Of them, protected-item points (paid at the fixed value).
     pub protected: i128,
+    /// Points deducted on review.
     pub deducted: i128,
+    /// Copayment, money.
     pub copayment: i128,
 }
 
 impl ClaimSums {
+    /// Adds another row's sums.
     pub fn add(&mut self, other: &ClaimSums) -> Result<(), Overflow> {
         self.claimed = add(self.claimed, other.claimed, "claimed_points")?;
         self.drug = add(self.drug, other.drug, "drug_points")?;
@@ -65,8 +74,11 @@ impl ClaimSums {
 /// One institution's part in a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
+    /// The institution.
     pub institution_id: String,
+    /// Its claims' sums in the pool.
     pub sums: ClaimSums,
+    /// Interim payments made to it for the pool.
     pub interim_paid: i128,
     /// False for an institution that only has interim payments in this pool.
     pub has_claims: bool,
@@ -75,8 +87,12 @@ pub struct Member {
 /// Everything needed to settle one pool. `members` are sorted by institution_id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolInput {
+    /// The pool.
     pub key: PoolKey,
+    /// Its budget.
     pub budget: i128,
+    /// Charges taken out before the float.
     pub charges: i128,
+    /// Its members, sorted by id.
     pub members: Vec<Member>,
 }

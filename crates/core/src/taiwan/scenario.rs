@@ -15,11 +15,15 @@ use crate::taiwan::settlement::{pool_totals, settle_pool, SettledPool};
 /// One overlay entry: the rows it matches (`None` matches any) and its change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The sector matched (`None`: any).
     pub sector: Option<String>,
+    /// The region matched (`None`: any).
     pub region: Option<String>,
+    /// The quarter matched (`None`: any).
     pub quarter: Option<crate::period::Quarter>,
     /// Volume entries only.
     pub institution_id: Option<String>,
+    /// What the entry does.
     pub change: Change,
 }
 
@@ -35,9 +39,13 @@ impl Entry {
 /// (the run's config with the scenario's keys merged over it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// The scenario's name.
     pub name: String,
+    /// Budget entries, in file order.
     pub budget: Vec<Entry>,
+    /// Volume entries, in file order.
     pub volume: Vec<Entry>,
+    /// The config the scenario is solved with.
     pub config: Config,
 }
 
@@ -144,8 +152,11 @@ fn scaled(sums: ClaimSums, change: Change, rounding: Rounding) -> Result<ClaimSu
 /// One scenario solved: its pools (overlays applied), settled pools, and per pool the
 /// attribution of the exact fpv change (`None` where any fpv involved is empty).
 pub struct Solved {
+    /// The pools with the overlays applied.
     pub pools: Vec<PoolInput>,
+    /// The pools settled.
     pub settled: Vec<SettledPool>,
+    /// Per pool, the (budget, volume, config) effects on the exact point value.
     pub effects: Vec<Option<[i128; 3]>>,
 }
 

@@ -18,27 +18,42 @@ use crate::taiwan::pool::{ClaimSums, PoolInput};
 /// One settlement row: an institution in a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
+    /// The institution.
     pub institution_id: String,
+    /// Its claims' sums.
     pub sums: ClaimSums,
+    /// claimed − drug − protected − deducted.
     pub floating_points: i128,
+    /// Money for its drug and protected points.
     pub fixed_amount: i128,
+    /// Money for its floating points.
     pub floating_amount: i128,
+    /// fixed + floating amount.
     pub gross_amount: i128,
+    /// gross − copayment: what it is owed.
     pub payable: i128,
+    /// What it was paid in interim.
     pub interim_paid: i128,
+    /// payable − interim: to pay (> 0) or recover (< 0).
     pub adjustment: i128,
 }
 
 /// A settled pool: its point values, totals and every provider's settlement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettledPool {
+    /// The pool's totals.
     pub totals: PoolTotals,
     /// Σ of every claim column over the pool's institutions.
     pub sums: ClaimSums,
+    /// Institutions in the pool.
     pub institutions: usize,
+    /// Its point values.
     pub point_value: PointValue,
+    /// Σ (fixed + floating amount).
     pub distributed: i128,
+    /// budget − charges − distributed.
     pub residual: i128,
+    /// Every institution's settlement, sorted by id.
     pub settlements: Vec<Settlement>,
 }
 
@@ -81,6 +96,7 @@ pub fn pool_totals(pool: &PoolInput, config: &Config) -> Result<PoolTotals, Over
     summed(base, &shares)
 }
 
+/// Settles one pool: its point values and every provider's settlement.
 pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Overflow> {
     let unit = config.money.unit;
     let (base, shares, sums) = pool_shares(pool, config)?;

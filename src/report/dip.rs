@@ -1,0 +1,107 @@
+//! The report of a `dip settle` output: the point value map per year, the pools, the hospitals'
+//! CMI × balance quadrants and the corridor's outcome per pool.
+
+use std::path::Path;
+
+use dianzhi_analysis::summary::{distinct, ints, left_join, numbers, signs_by, sums_by, texts, DataFrame};
+use dianzhi_core::number::format_fixed;
+
+use super::charts::{scatter, Palette};
+use super::page::{rows_table, table};
+use super::{heatmap_of, read};
+use crate::failure::Result;
+
+pub fn body(dir: &Path) -> Result<String> {
+    let (pv_t, pv) = read(dir, "point_values")?;
+    let mut body = String::new();
+    body.push_str("<h2>Point value, region × fund</h2>\n<p class=\"note\">Yuan per point of each pool (region × fund × year); darker is higher.</p>\n<div class=\"charts\">");
+    for y in distinct(&pv, "year")? {
+        body.push_str(&heatmap_of(&pv_t, &pv, ("year", &y), ("region", "fund"), "pv", Palette::Sequential)?);
+    }
+    body.push_str("</div>\n<h2>Pools</h2>\n");
+    body.push_str(&rows_table(
+        &pv_t,
+        &[
+            "region",
+            "fund",
+            "year",
+            "cases",
+            "budget",
+            "pv",
+            "dip_amount",
+            "item_amount",
+            "entitlement",
+            "reserve_draw",
+            "residual",
+            "status",
+        ],
+        None,
+    ));
+    let (_, h) = read(dir, "hospitals")?;
+    body.push_str("<h2>CMI and per-case balance</h2>\n<p class=\"note\">Each hospital by its case-mix index (CMI, 1 = the pool's average case) and its per-case balance (DIP payment − item-based amount, per case). The four quadrants of the CMI reading of DIP results: complex cases paid more than they cost (upper right), complex cases costing more than paid (lower right), simple cases paid more (upper left), simple cases costing more (lower left).</p>\n");
+    body.push_str(&quadrants(&h)?);
+    body.push_str("<h2>Corridor outcome</h2>\n<p class=\"note\">Per pool: hospitals in surplus and what they keep (结余留用), hospitals over and the share the fund bears (合理超支分担).</p>\n");
+    body.push_str(&corridor(&h)?);
+    Ok(body)
+}
+
+fn quadrants(h: &DataFrame) -> Result<String> {
+    let (cmi, cmi_scale) = numbers(h, "cmi")?;
+    let (balance, b_scale) = numbers(h, "balance")?;
+    let (cases, _) = numbers(h, "cases")?;
+    let ids = texts(h, "institution_id")?;
+    let regions = texts(h, "region")?;
+    let funds = texts(h, "fund")?;
+    let mut points = Vec::new();
+    for i in 0..h.height() {
+        let (Some(c), Some(b), Some(n)) = (cmi[i], balance[i], cases[i]) else { continue };
+        if n == 0 {
+            continue;
+        }
+        let x = c as f64 / 10f64.powi(cmi_scale as i32);
+        let y = b as f64 / 10f64.powi(b_scale as i32) / n as f64;
+        points.push((
+            x,
+            y,
+            format!(
+                "{} · {} · {}: CMI {}, balance per case {:.2}",
+                ids[i],
+                regions[i],
+                funds[i],
+                format_fixed(c, cmi_scale),
+                y
+            ),
+        ));
+    }
+    Ok(scatter(&points, 1.0, 0.0, "CMI", "balance per case"))
+}
+
+fn corridor(h: &DataFrame) -> Result<String> {
+    let keys = ["region", "fund", "year"];
+    let sums = sums_by(h, &keys, &["balance", "kept", "shared"])?;
+    let pools = left_join(&sums, &signs_by(h, &keys, "balance")?, &keys)?;
+    let (r, f, y) = (texts(&pools, "region")?, texts(&pools, "fund")?, texts(&pools, "year")?);
+    let (rows, above, below) = (ints(&pools, "rows")?, ints(&pools, "above")?, ints(&pools, "below")?);
+    let show = |name: &str| -> Result<Vec<String>> {
+        let (v, s) = numbers(&pools, name)?;
+        Ok(v.into_iter().map(|x| x.map(|x| format_fixed(x, s)).unwrap_or_default()).collect())
+    };
+    let (kept, shared, bal) = (show("kept")?, show("shared")?, show("balance")?);
+    let header = ["region", "fund", "year", "hospitals", "in surplus", "kept", "over", "fund shares", "Σ balance"];
+    Ok(table(
+        &header,
+        (0..pools.height()).map(|i| {
+            vec![
+                (r[i].clone(), ""),
+                (f[i].clone(), ""),
+                (y[i].clone(), ""),
+                (rows[i].to_string(), "n"),
+                (above[i].to_string(), "n"),
+                (kept[i].clone(), "n"),
+                (below[i].to_string(), "n"),
+                (shared[i].clone(), "n"),
+                (bal[i].clone(), "n"),
+            ]
+        }),
+    ))
+}

@@ -1,0 +1,187 @@
+//! `dianzhi report DIR`: one self-contained HTML page (inline CSS and SVG; no script, no
+//! font or style fetched) for a settle, dip settle, dip budget or scenario output
+//! (docs/analysts.md).
+//!
+//! - [`page`]: the page, its style and its HTML tables
+//! - [`svg`]: SVG written through one door that escapes every text and attribute value
+//! - [`charts`]: the charts, each drawn from plain data
+//! - one builder per kind of output, reading its tables into the charts' data:
+//!   [`settle`], [`dip`] (dip settle), [`budget`] (dip budget), [`scenario`] (scenario and dip
+//!   scenario)
+//!
+//! Numbers are shown as the tables hold them (exact decimals); floating point is used for one
+//! thing only, the pixel positions of charts.
+
+mod budget;
+mod charts;
+mod dip;
+mod page;
+mod scenario;
+mod settle;
+mod svg;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use dianzhi_analysis::summary::{frame, numbers, texts, DataFrame};
+use dianzhi_columnar::any::{read_text_table, TextTable};
+use dianzhi_columnar::source::Source;
+
+use self::charts::{Heatmap, Palette};
+use crate::failure::{Failure, Result};
+
+/// One self-contained HTML page of charts and tables of a settle, dip settle, dip budget or
+/// scenario output.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The output directory to report on.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The HTML file to write (default DIR/report.html).
+    #[arg(long, value_name = "FILE.html")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `dianzhi report` and prints where the page went.
+pub fn command(args: ReportArgs) -> Result<u8> {
+    let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
+    let kind = write_report(&args.dir, &out)?;
+    crate::console::say(&format!("{kind} report → {}\n", out.display()));
+    Ok(0)
+}
+
+/// Writes the report of `dir` to `out`; returns the kind of output it reported on.
+pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
+    if !dir.is_dir() {
+        return Err(Failure::input(format!(
+            "{}: not a directory; report reads a settle, dip settle or scenario output",
+            dir.display()
+        )));
+    }
+    // a report is a page: never written over a table, a manifest or any input
+    let is_html = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if !is_html || out.is_dir() {
+        return Err(Failure::input(format!("--out {}: name the report FILE.html", out.display())));
+    }
+    let kind = kind(dir)?;
+    // a page of nothing is no report: the table it draws must have rows
+    let main = if kind == "dip budget" { "growth" } else { "point_values" };
+    if let Some(source) = find_table(dir, main) {
+        if read_text_table(&source)?.rows() == 0 {
+            return Err(Failure::input(format!("{}: holds no rows; there is nothing to draw", source.path.display())));
+        }
+    }
+    if !dir.join("manifest.json").is_file() {
+        crate::console::note(&format!(
+            "warning: {} has no manifest.json, so it is not a dianzhi output; the page shows what its tables hold, read as a {kind} output\n",
+            dir.display()
+        ));
+    }
+    let (title, body) = match kind {
+        "settle" => ("Quarterly clearing", settle::body(dir)?),
+        "dip settle" => ("DIP year-end clearing", dip::body(dir)?),
+        "dip budget" => ("DIP budget year", budget::body(dir)?),
+        "dip scenario" => ("DIP scenarios", scenario::body(dir, &scenario::DIP_VIEW)?),
+        _ => ("Scenarios", scenario::body(dir, &scenario::QUARTER_VIEW)?),
+    };
+    let html = page::page(title, &dir.display().to_string(), &body);
+    // written beside its place and renamed: a reader never sees half a page
+    let cannot = |e: &dyn std::fmt::Display| Failure::other(format!("cannot write {}: {e}", out.display()));
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| cannot(&e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dianzhi-tmp-")
+        .suffix(".html")
+        .tempfile_in(&parent)
+        .map_err(|e| cannot(&e))?;
+    std::fs::write(tmp.path(), html).map_err(|e| cannot(&e))?;
+    tmp.persist(out).map_err(|e| cannot(&e))?;
+    crate::outdir::readable(out);
+    Ok(kind)
+}
+
+/// The command that wrote `dir`, from its manifest, else from the tables it holds.
+fn kind(dir: &Path) -> Result<&'static str> {
+    if let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) {
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+            match doc.get("command").and_then(|c| c.as_str()) {
+                Some("settle") => return Ok("settle"),
+                Some("dip settle") => return Ok("dip settle"),
+                Some("scenario") => return Ok("scenario"),
+                Some("dip budget") => return Ok("dip budget"),
+                Some("dip scenario") => return Ok("dip scenario"),
+                _ => {}
+            }
+        }
+    }
+    let comparison_has = |c: &str| {
+        find_table(dir, "comparison").and_then(|s| read_text_table(&s).ok()).is_some_and(|t| t.column(c).is_some())
+    };
+    if find_table(dir, "growth").is_some() && find_table(dir, "funds").is_some() {
+        Ok("dip budget")
+    } else if comparison_has("pv_exact_delta") {
+        Ok("dip scenario")
+    } else if find_table(dir, "comparison").is_some() {
+        Ok("scenario")
+    } else if find_table(dir, "hospitals").is_some() {
+        Ok("dip settle")
+    } else if find_table(dir, "point_values").is_some() {
+        Ok("settle")
+    } else {
+        Err(Failure::input(format!(
+            "{}: holds no point_values table; report reads the output of settle, scenario, dip budget, dip settle or dip scenario",
+            dir.display()
+        )))
+    }
+}
+
+fn find_table(dir: &Path, name: &str) -> Option<Source> {
+    ["parquet", "csv"].iter().map(|e| dir.join(format!("{name}.{e}"))).find(|p| p.is_file()).map(|path| Source { path })
+}
+
+fn read(dir: &Path, name: &str) -> Result<(TextTable, DataFrame)> {
+    let source = find_table(dir, name)
+        .ok_or_else(|| Failure::input(format!("{}: has no {name} table (.parquet or .csv)", dir.display())))?;
+    let t = read_text_table(&source)?;
+    let f = frame(&t)?;
+    Ok((t, f))
+}
+
+/// The heatmap of `value` over `rows` × `cols` for the rows of `f` whose `filter` column is
+/// `at`, with the texts `t` holds; one colour scale over the whole column, so that the same
+/// colour is the same value in every map of the page (all quarters, all scenarios).
+fn heatmap_of(
+    t: &TextTable,
+    f: &DataFrame,
+    (filter, at): (&str, &str),
+    (rows, cols): (&str, &str),
+    value: &str,
+    palette: Palette,
+) -> Result<String> {
+    let (vals, scale) = numbers(f, value).unwrap_or((vec![None; f.height()], 0));
+    let (keys, r, c) = (texts(f, filter)?, texts(f, rows)?, texts(f, cols)?);
+    let shown = t.column(value).unwrap_or(&[]);
+    let mut cells = BTreeMap::new();
+    for i in (0..f.height()).filter(|i| keys[*i] == at) {
+        cells.insert(
+            (r[i].clone(), c[i].clone()),
+            (vals[i].map(|v| v as f64 / 10f64.powi(scale as i32)), shown.get(i).cloned().flatten()),
+        );
+    }
+    let present: Vec<f64> = vals.iter().flatten().map(|v| *v as f64 / 10f64.powi(scale as i32)).collect();
+    let (mut lo, mut hi) =
+        present.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    if palette == Palette::Diverging && lo.is_finite() {
+        let m = lo.abs().max(hi.abs()).max(1e-12);
+        (lo, hi) = (-m, m);
+    }
+    let map =
+        Heatmap { heading: (filter.into(), at.into()), cells, range: lo.is_finite().then_some((lo, hi)), palette };
+    Ok(charts::heatmap(&map))
+}

@@ -1,0 +1,153 @@
+//! The page around the charts (its style: no script, no font fetched) and the HTML tables of
+//! the report; every text from the data goes through [`esc`].
+
+use std::fmt::Write as _;
+
+use dianzhi_analysis::summary::{numbers, DataFrame, DataType};
+use dianzhi_columnar::any::TextTable;
+use dianzhi_core::number::format_fixed;
+
+use crate::failure::{Failure, Result};
+
+/// Escapes a text for HTML and SVG (element content and quoted attributes).
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn page(title: &str, source: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>dianzhi · {title}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Zen Hei", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; margin: 24px 32px; color: #1f2933; background: #fff; max-width: 1180px; }}
+h1 {{ font-size: 22px; margin: 0 0 4px 0; }}
+h2 {{ font-size: 17px; margin: 28px 0 8px 0; border-bottom: 1px solid #d9e2ec; padding-bottom: 4px; }}
+p.note {{ color: #52606d; font-size: 13px; margin: 4px 0 10px 0; }}
+table {{ border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px 0; }}
+th, td {{ padding: 3px 9px; border-bottom: 1px solid #e4e7eb; text-align: left; white-space: nowrap; }}
+th {{ background: #f0f4f8; font-weight: 600; }}
+td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.ok {{ color: #1f7a4d; }} .warn {{ color: #b44d12; font-weight: 600; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }}
+svg text {{ font-family: inherit; }}
+</style>
+</head>
+<body>
+<h1>dianzhi · {title}</h1>
+<p class="note">{source}</p>
+{body}
+</body>
+</html>
+"#,
+        title = esc(title),
+        source = esc(source),
+        body = body
+    )
+}
+
+/// Some columns of a text table as an HTML table (numbers right-aligned, status marked).
+pub fn rows_table(t: &TextTable, columns: &[&str], rows: Option<&[usize]>) -> String {
+    let present: Vec<(&str, &[Option<String>])> = columns.iter().filter_map(|c| t.column(c).map(|v| (*c, v))).collect();
+    let mut html = String::from("<table><tr>");
+    for (c, _) in &present {
+        let _ = write!(html, "<th>{}</th>", esc(c));
+    }
+    html.push_str("</tr>\n");
+    let all: Vec<usize> = (0..t.rows()).collect();
+    for &i in rows.unwrap_or(&all) {
+        html.push_str("<tr>");
+        for (c, v) in &present {
+            html.push_str(&cell(c, v[i].as_deref().unwrap_or("")));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    html
+}
+
+fn cell(column: &str, v: &str) -> String {
+    if column == "status" {
+        let class = if v == "ok" { "ok" } else { "warn" };
+        return format!("<td class=\"{class}\">{}</td>", esc(v));
+    }
+    let numeric = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    if numeric && !["quarter", "year", "institution_id"].contains(&column) {
+        format!("<td class=\"n\">{}</td>", esc(v))
+    } else {
+        format!("<td>{}</td>", esc(v))
+    }
+}
+
+/// Some columns of a frame as an HTML table.
+pub fn frame_table(f: &DataFrame, columns: &[&str]) -> Result<String> {
+    let mut cols: Vec<Vec<String>> = Vec::new();
+    for c in columns {
+        let col = f.column(c).map_err(Failure::other)?;
+        cols.push(match numbers(f, c) {
+            Ok((v, s)) => v.into_iter().map(|x| x.map(|x| format_fixed(x, s)).unwrap_or_default()).collect(),
+            Err(_) => col
+                .cast(&DataType::String)
+                .map_err(Failure::other)?
+                .str()
+                .map_err(Failure::other)?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect(),
+        });
+    }
+    let mut html = String::from("<table><tr>");
+    for c in columns {
+        let _ = write!(html, "<th>{}</th>", esc(c));
+    }
+    html.push_str("</tr>\n");
+    for i in 0..f.height() {
+        html.push_str("<tr>");
+        for (c, v) in columns.iter().zip(&cols) {
+            html.push_str(&cell(c, &v[i]));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    Ok(html)
+}
+
+/// A cell of an HTML table: its text (escaped when written) and its class (`""` for none).
+pub type Td = (String, &'static str);
+
+/// An HTML table of a fixed header and rows of cells, every text escaped.
+pub fn table(header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
+    let mut html = String::from("<table><tr>");
+    for h in header {
+        let _ = write!(html, "<th>{}</th>", esc(h));
+    }
+    html.push_str("</tr>\n");
+    for row in rows {
+        html.push_str("<tr>");
+        for (text, class) in row {
+            if class.is_empty() {
+                let _ = write!(html, "<td>{}</td>", esc(&text));
+            } else {
+                let _ = write!(html, "<td class=\"{class}\">{}</td>", esc(&text));
+            }
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    html
+}

@@ -1,0 +1,175 @@
+//! The report of a `scenario` or `dip scenario` output: each scenario's change of point value
+//! per pool, why it changed (the attribution), the hospitals whose entitlement moves most (DIP)
+//! and the comparison.
+
+use std::path::Path;
+
+use dianzhi_analysis::summary::{numbers, texts, DataFrame};
+use dianzhi_columnar::any::{read_text_table, TextTable};
+use dianzhi_core::number::format_fixed;
+
+use super::charts::{AttributionLine, Palette};
+use super::page::{rows_table, table};
+use super::{find_table, heatmap_of, read};
+use crate::failure::{Failure, Result};
+
+/// What differs between the scenario reports of a quarter and of a DIP year.
+pub struct ScenarioView {
+    /// The pool's key columns.
+    keys: [&'static str; 3],
+    /// The map's rows and columns.
+    map: (&'static str, &'static str),
+    /// The value's name and its published delta column.
+    value: &'static str,
+    delta: &'static str,
+    exact_delta: &'static str,
+    shown: &'static [&'static str],
+}
+
+pub const QUARTER_VIEW: ScenarioView = ScenarioView {
+    keys: ["sector", "region", "quarter"],
+    map: ("region", "sector"),
+    value: "fpv",
+    delta: "fpv_delta",
+    exact_delta: "fpv_exact_delta",
+    shown: &crate::console::COMPARISON_SHOWN,
+};
+
+pub const DIP_VIEW: ScenarioView = ScenarioView {
+    keys: ["region", "fund", "year"],
+    map: ("region", "fund"),
+    value: "pv",
+    delta: "pv_delta",
+    exact_delta: "pv_exact_delta",
+    shown: &crate::console::DIP_COMPARISON_SHOWN,
+};
+
+pub fn body(dir: &Path, view: &ScenarioView) -> Result<String> {
+    let (cmp_t, cmp) = read(dir, "comparison")?;
+    let names = ordered(&texts(&cmp, "scenario")?);
+    let mut body = String::new();
+    let v = view.value;
+    body.push_str(&format!("<h2>Change of the point value per scenario</h2>\n<p class=\"note\">{v} − baseline {v} per pool; blue where it rises, orange where it falls, white where it stays; one colour scale for all scenarios.</p>\n<div class=\"charts\">"));
+    for s in &names {
+        body.push_str(&heatmap_of(&cmp_t, &cmp, ("scenario", s), view.map, view.delta, Palette::Diverging)?);
+    }
+    body.push_str(&format!("</div>\n<h2>Why it changed</h2>\n<p class=\"note\">The exact change of each pool's {v} (black tick) split into what the budget overlays, the volume overlays and the config change contribute (Shapley attribution; the three add up to the change exactly). Pools whose {v} did not move are left out.</p>\n"));
+    body.push_str(&attribution(&cmp, view)?);
+    if view.value == "pv" {
+        if let Some(h) = find_table(dir, "hospitals") {
+            body.push_str("<h2>Hospitals whose entitlement moves most</h2>\n<p class=\"note\">Entitlement (what a hospital is owed after the corridor) in each scenario against the baseline's, the largest changes either way.</p>\n");
+            body.push_str(&entitlement_moves(&read_text_table(&h)?)?);
+        }
+    }
+    body.push_str(&format!(
+        "<h2>Comparison</h2>\n<p class=\"note\">Pools whose {v} moved; the comparison table holds every pool.</p>\n"
+    ));
+    let (delta, _) = numbers(&cmp, view.exact_delta)?;
+    let moved: Vec<usize> = (0..cmp.height()).filter(|i| delta[*i] != Some(0)).collect();
+    body.push_str(&rows_table(&cmp_t, view.shown, Some(&moved)));
+    Ok(body)
+}
+
+/// The fifteen largest changes of a hospital's entitlement against the baseline's, from the
+/// stacked `hospitals` table (exact decimals; the change is computed on the fixed-point values).
+fn entitlement_moves(h: &TextTable) -> Result<String> {
+    let col = |name: &str| -> Result<&[Option<String>]> {
+        h.column(name).ok_or_else(|| Failure::input(format!("{}: has no {name} column", h.path.display())))
+    };
+    let (scenario, id, region, fund, year, e) =
+        (col("scenario")?, col("institution_id")?, col("region")?, col("fund")?, col("year")?, col("entitlement")?);
+    let fixed = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|v| dianzhi_core::number::parse_decimal(v).ok())
+            .map(|d| dianzhi_core::number::Dec::from(d).rescale_exact(4).unwrap_or(0))
+    };
+    let key = |i: usize| (id[i].clone(), region[i].clone(), fund[i].clone(), year[i].clone());
+    let base: std::collections::HashMap<_, i128> = (0..h.rows())
+        .filter(|i| scenario[*i].as_deref() == Some(dianzhi_analysis::scenario::BASELINE))
+        .filter_map(|i| fixed(&e[i]).map(|v| (key(i), v)))
+        .collect();
+    let mut moves: Vec<(i128, usize, i128)> = (0..h.rows())
+        .filter(|i| scenario[*i].as_deref() != Some(dianzhi_analysis::scenario::BASELINE))
+        .filter_map(|i| Some((fixed(&e[i])? - base.get(&key(i))?, i, *base.get(&key(i))?)))
+        .filter(|(d, _, _)| *d != 0)
+        .collect();
+    moves.sort_by(|a, b| b.0.abs().cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+    if moves.is_empty() {
+        return Ok("<p class=\"note\">No hospital's entitlement moved.</p>\n".into());
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    // at the decimals the table writes money with (fen for DIP)
+    let decimals = e.iter().flatten().next().and_then(|v| v.split_once('.')).map_or(0, |(_, f)| f.len() as u32);
+    let money = |v: i128| format_fixed(v / 10i128.pow(4 - decimals.min(4)), decimals.min(4));
+    let header =
+        ["scenario", "institution_id", "region", "fund", "year", "entitlement (baseline)", "entitlement", "change"];
+    Ok(table(
+        &header,
+        moves.iter().take(15).map(|(d, i, b)| {
+            vec![
+                (text(&scenario[*i]), ""),
+                (text(&id[*i]), ""),
+                (text(&region[*i]), ""),
+                (text(&fund[*i]), ""),
+                (text(&year[*i]), ""),
+                (money(*b), "n"),
+                (text(&e[*i]), "n"),
+                (money(*d), if *d < 0 { "n warn" } else { "n ok" }),
+            ]
+        }),
+    ))
+}
+
+/// Distinct values in first-seen order (the scenarios' file order).
+fn ordered(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+/// Each pool's change of point value, split into its three effects: one heading per scenario,
+/// one line per pool that moved; the scale's reach is the largest of any pool.
+fn attribution(cmp: &DataFrame, view: &ScenarioView) -> Result<String> {
+    let scenario = texts(cmp, "scenario")?;
+    let pool: Vec<String> = {
+        let [a, b, c] = view.keys;
+        let (s, r, q) = (texts(cmp, a)?, texts(cmp, b)?, texts(cmp, c)?);
+        (0..cmp.height()).map(|i| format!("{} · {} · {}", s[i], r[i], q[i])).collect()
+    };
+    let as_f64 = |c: &str| -> Result<Vec<Option<f64>>> {
+        let (v, s) = numbers(cmp, c)?;
+        Ok(v.into_iter().map(|x| x.map(|x| x as f64 / 10f64.powi(s as i32))).collect())
+    };
+    let effects = [as_f64("budget_effect")?, as_f64("volume_effect")?, as_f64("config_effect")?];
+    let (delta, _) = numbers(cmp, view.exact_delta)?;
+    let mut lines = Vec::new();
+    let mut last: Option<&str> = None;
+    for i in (0..cmp.height()).filter(|i| delta[*i] != Some(0)) {
+        if last != Some(scenario[i].as_str()) {
+            lines.push(AttributionLine::Heading(scenario[i].clone()));
+            last = Some(scenario[i].as_str());
+        }
+        let parts = match (effects[0][i], effects[1][i], effects[2][i]) {
+            (Some(b), Some(v), Some(c)) => Some([b, v, c]),
+            _ => None,
+        };
+        lines.push(AttributionLine::Pool { scenario: scenario[i].clone(), pool: pool[i].clone(), effects: parts });
+    }
+    if lines.is_empty() {
+        return Ok("<p class=\"note\">No scenario moved any pool's point value.</p>\n".into());
+    }
+    let extent = (0..cmp.height())
+        .map(|i| {
+            let parts = effects.iter().map(|e| e[i].unwrap_or(0.0));
+            let pos: f64 = parts.clone().filter(|x| *x > 0.0).sum();
+            let neg: f64 = parts.filter(|x| *x < 0.0).sum();
+            pos.max(-neg)
+        })
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    Ok(super::charts::attribution(&lines, extent))
+}
