@@ -2,11 +2,13 @@
 
 use dianzhi_core::config::{PayWith, ReconcileMode};
 use dianzhi_core::dip::clearing::{clear_pool, CaseSums, DipPool, DipPoolKey, FundRow, Hospital, HospitalCases};
-use dianzhi_core::dip::config::{Basis, OverspendBand, SurplusBand};
+use dianzhi_core::dip::config::{AssessmentMode, Basis, OverspendBand, SurplusBand};
 use dianzhi_core::dip::score::{CaseType, Group, Scorer};
 use dianzhi_core::number::{Decimal, MoneyUnit, Rounding, ONE};
 use dianzhi_core::Config;
 use proptest::prelude::*;
+
+mod oracle;
 
 fn scorer_config() -> impl Strategy<Value = Config> {
     (
@@ -124,27 +126,89 @@ fn clearing_config() -> impl Strategy<Value = Config> {
         })
 }
 
+/// Σ over the corridor's bands of the slice of `diff` (a surplus or an overspend) in the band
+/// times the band's share, as hundredths of money: the bands of `clearing_config` written out
+/// by hand (surplus: 100% kept to 10%, 60% to 100%; overspend: 70% borne to 10%, 50% to 20%,
+/// nothing beyond).
+fn band_hundredths(p: i128, diff: i128, surplus: bool) -> i128 {
+    // slices in tenths of money: 10 × diff against p × (bound in tenths)
+    let (first, second, shares) = if surplus { (1, 10, (10, 6)) } else { (1, 2, (7, 5)) };
+    let slice1 = (10 * diff).min(first * p);
+    let slice2 = ((10 * diff).min(second * p) - first * p).max(0);
+    slice1 * shares.0 + slice2 * shares.1
+}
+
 proptest! {
-    /// Money is conserved: Σ P + at-cost + reserve + residual = budget; largest_remainder leaves
-    /// no residual; the entitlement lies between the DIP payment and the item amount; every
-    /// amount is a whole fen.
+    /// Every hospital is paid and cleared as the rules say, computed apart from the engine
+    /// (tests/oracle for the pool's payments; the corridor's bands written out by hand above):
+    /// its DIP payment, what it keeps of a surplus or the fund bears of an overspend, its
+    /// entitlement, what it is due under each assessment mode, its adjustment; the residual is
+    /// what is left of the floating money.
     #[test]
-    fn money_is_conserved_and_entitlements_lie_in_the_corridor(pool in pool(), config in clearing_config()) {
+    fn every_hospital_is_paid_and_cleared_as_the_rules_say(
+        pool in pool(),
+        config in clearing_config(),
+        mode in prop::sample::select(vec![AssessmentMode::Withheld, AssessmentMode::Surplus, AssessmentMode::Entitlement]),
+    ) {
+        let mut config = config;
+        config.dip.clearing.assessment = mode;
         let c = clear_pool(&pool, &config).unwrap();
-        let p: i128 = c.hospitals.iter().map(|h| h.dip_amount).sum();
-        prop_assert_eq!(p + c.sums.at_cost_amount + pool.fund.reserve + c.solved.residual, pool.fund.budget);
-        if config.reconcile.mode == ReconcileMode::LargestRemainder {
-            prop_assert_eq!(c.solved.residual, 0);
+        let (unit, rounding) = (config.money.unit.fixed, config.money.rounding);
+        let at_cost: i128 = pool.hospitals.iter().map(|h| h.cases.sums.at_cost_amount).sum();
+        let money = pool.fund.budget - pool.fund.reserve - at_cost;
+        let ratio = match config.dip.point_value.basis {
+            Basis::Fund => (1, 0),
+            Basis::TotalCost => (pool.fund.payment_ratio.mantissa(), pool.fund.payment_ratio.scale()),
+        };
+        let members: Vec<oracle::Member> = pool
+            .hospitals
+            .iter()
+            .map(|h| oracle::Member { id: &h.cases.institution_id, floating: h.cases.sums.score, fixed: h.cases.sums.at_cost_amount })
+            .collect();
+        let policy = oracle::Policy {
+            unit,
+            rounding,
+            mode: config.reconcile.mode,
+            pay_with: config.point_value.pay_with,
+            scale: config.point_value.scale,
+            ratio,
+        };
+        prop_assume!(money >= 0);
+        let (paid, residual) = oracle::floating_amounts(money, &members, &policy);
+        prop_assert_eq!(c.solved.residual, residual);
+        for ((h, ch), p) in pool.hospitals.iter().zip(&c.hospitals).zip(&paid) {
+            let id = &h.cases.institution_id;
+            prop_assert_eq!(ch.dip_amount, *p, "DIP payment of {}", id);
+            let items = h.cases.sums.items;
+            let a = h.cases.assessment.mantissa(); // hundredths
+            // the corridor: kept of a surplus, borne of an overspend, each rounded once
+            let (kept, shared) = if *p > items {
+                let hundredths = band_hundredths(*p, *p - items, true);
+                let kept = if mode == AssessmentMode::Surplus {
+                    oracle::round_to(hundredths * a, 100 * 100, unit, rounding)
+                } else {
+                    oracle::round_to(hundredths, 100, unit, rounding)
+                };
+                (kept, 0)
+            } else if items > *p {
+                (0, oracle::round_to(band_hundredths(*p, items - *p, false), 100, unit, rounding))
+            } else {
+                (0, 0)
+            };
+            prop_assert_eq!((ch.kept, ch.shared), (kept, shared), "corridor of {} (P {}, A {})", id, p, items);
+            let entitlement = if *p > items { items + kept } else { *p + shared };
+            prop_assert_eq!(ch.entitlement, entitlement);
+            let at_cost = h.cases.sums.at_cost_amount;
+            let due = match mode {
+                AssessmentMode::Withheld => {
+                    oracle::round_to((entitlement + at_cost) * 100 - h.withheld * (100 - a), 100, unit, rounding)
+                }
+                AssessmentMode::Surplus => entitlement + at_cost,
+                AssessmentMode::Entitlement => oracle::round_to(entitlement * a, 100, unit, rounding) + at_cost,
+            };
+            prop_assert_eq!(ch.due, due, "due of {}", id);
+            prop_assert_eq!(ch.adjustment, due - h.paid);
         }
-        for (h, ch) in pool.hospitals.iter().zip(&c.hospitals) {
-            let (lo, hi) = (ch.dip_amount.min(h.cases.sums.items), ch.dip_amount.max(h.cases.sums.items));
-            prop_assert!(lo <= ch.entitlement && ch.entitlement <= hi, "{:?}", ch);
-            prop_assert_eq!(ch.adjustment, ch.due - h.paid);
-            for v in [ch.dip_amount, ch.kept, ch.shared, ch.entitlement, ch.due] {
-                prop_assert_eq!(v % 100, 0);
-            }
-        }
-        prop_assert_eq!(c.reserve_draw, c.entitlement - p);
     }
 }
 

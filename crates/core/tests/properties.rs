@@ -10,6 +10,8 @@ use dianzhi_core::taiwan::settlement::settle_pool;
 use dianzhi_core::Config;
 use proptest::prelude::*;
 
+mod oracle;
+
 fn member() -> impl Strategy<Value = Member> {
     // points with up to 4 decimals; drug/protected/deducted parts of the claim
     (1i128..50_000_000_000, 0u8..60, 0u8..20, 0u8..10, 0i128..5_000, 0i128..2_000_000).prop_map(
@@ -68,14 +70,54 @@ fn config() -> impl Strategy<Value = Config> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
+    /// Every member is paid what the rule says, computed apart from the engine
+    /// (tests/oracle): fixed amounts rounded once, floating amounts by the published value, the
+    /// exact quotient or largest remainder; the residual is what is left, at most one unit per
+    /// member when each is rounded from the exact quotient, under one unit with largest remainder.
     #[test]
-    fn money_is_conserved(p in pool(), c in config()) {
+    fn every_member_is_paid_what_the_rule_says(p in pool(), c in config()) {
         let s = settle_pool(&p, &c).unwrap();
-        let gross: i128 = s.settlements.iter().map(|r| r.gross_amount).sum();
-        prop_assert_eq!(gross + s.residual, p.budget - p.charges);
-        prop_assert!(s.settlements.iter().all(|r| c.money.unit.is_multiple(r.gross_amount) && r.payable == r.gross_amount - r.sums.copayment));
-        if c.reconcile.mode == ReconcileMode::LargestRemainder && s.point_value.status == Status::Ok {
-            prop_assert_eq!(s.residual, 0);
+        let unit = c.money.unit.fixed;
+        let fixed: Vec<i128> =
+            p.members.iter().map(|m| oracle::round_to(m.sums.drug + m.sums.protected, 1, unit, c.money.rounding)).collect();
+        let floating_points: Vec<i128> =
+            p.members.iter().map(|m| m.sums.claimed - m.sums.drug - m.sums.protected - m.sums.deducted).collect();
+        let money = p.budget - p.charges - fixed.iter().sum::<i128>();
+        let members: Vec<oracle::Member> = p
+            .members
+            .iter()
+            .zip(&floating_points)
+            .zip(&fixed)
+            .map(|((m, f), x)| oracle::Member { id: &m.institution_id, floating: *f, fixed: *x })
+            .collect();
+        let policy = oracle::Policy {
+            unit,
+            rounding: c.money.rounding,
+            mode: c.reconcile.mode,
+            pay_with: c.point_value.pay_with,
+            scale: c.point_value.scale,
+            ratio: (1, 0),
+        };
+        let (floating, residual) = if money < 0 || floating_points.iter().sum::<i128>() == 0 {
+            // infeasible (settled at zero) or nothing floating: no floating amounts
+            (vec![0; members.len()], money)
+        } else {
+            oracle::floating_amounts(money, &members, &policy)
+        };
+        prop_assert_eq!(s.settlements.len(), p.members.len());
+        for (i, (r, m)) in s.settlements.iter().zip(&p.members).enumerate() {
+            prop_assert_eq!(r.fixed_amount, fixed[i], "fixed amount of {}", m.institution_id);
+            prop_assert_eq!(r.floating_amount, floating[i], "floating amount of {}", m.institution_id);
+            prop_assert_eq!(r.payable, fixed[i] + floating[i] - m.sums.copayment);
+            prop_assert_eq!(r.adjustment, fixed[i] + floating[i] - m.sums.copayment - m.interim_paid);
+        }
+        prop_assert_eq!(s.residual, residual);
+        if s.point_value.status == Status::Ok {
+            match (c.reconcile.mode, c.point_value.pay_with) {
+                (ReconcileMode::LargestRemainder, _) => prop_assert!((0..unit).contains(&s.residual)),
+                (ReconcileMode::Report, PayWith::Exact) => prop_assert!(s.residual.abs() <= unit * p.members.len() as i128),
+                _ => {}
+            }
         }
     }
 
@@ -94,17 +136,34 @@ proptest! {
         }
     }
 
+    /// Hamilton's method: each share is its quota rounded down or up, they add up to the units,
+    /// and the shares rounded up are exactly those of the largest remainders, ties to the
+    /// smaller id.
     #[test]
-    fn hamilton_shares_add_up(units in 0i128..1_000_000, weights in prop::collection::vec(0i128..1_000_000, 1..30)) {
+    fn hamilton_rounds_up_the_largest_remainders(
+        units in 0i128..1_000_000,
+        weights in prop::collection::vec(0i128..1_000, 1..30),
+        order in any::<u64>(),
+    ) {
         prop_assume!(weights.iter().sum::<i128>() > 0);
-        let ids: Vec<String> = (0..weights.len()).map(|i| format!("{i:03}")).collect();
+        // ids in a shuffled order, so that id order and position differ
+        let ids: Vec<String> = (0..weights.len()).map(|i| format!("{:03}", (i as u64 * 7919 + order) % 1000)).collect();
+        prop_assume!(ids.iter().collect::<std::collections::BTreeSet<_>>().len() == ids.len());
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         let shares = largest_remainder(units, &weights, &ids).unwrap();
         prop_assert_eq!(shares.iter().sum::<i128>(), units);
         let total: i128 = weights.iter().sum();
-        for (s, w) in shares.iter().zip(&weights) {
-            // each share is its quota rounded down or up
-            prop_assert!(*s * total <= units * w + total && *s * total >= units * w - total);
+        let floor = |i: usize| units * weights[i] / total;
+        let remainder = |i: usize| units * weights[i] % total;
+        let up: Vec<usize> = (0..weights.len()).filter(|&i| shares[i] == floor(i) + 1).collect();
+        prop_assert!((0..weights.len()).all(|i| shares[i] == floor(i) || shares[i] == floor(i) + 1));
+        // every member rounded up beats every member rounded down: a larger remainder, or the
+        // same remainder and a smaller id
+        for &u in &up {
+            for d in (0..weights.len()).filter(|i| !up.contains(i)) {
+                let beats = remainder(u) > remainder(d) || (remainder(u) == remainder(d) && ids[u] < ids[d]);
+                prop_assert!(beats, "{} rounded up (remainder {}) but not {} (remainder {})", ids[u], remainder(u), ids[d], remainder(d));
+            }
         }
     }
 

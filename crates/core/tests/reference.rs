@@ -59,31 +59,44 @@ fn cost_index_weights_are_the_published_rounded_figures() {
     assert_eq!(total, d("100.01"), "published weights, each rounded to 0.01");
 }
 
+/// The published 2011 Q1 values are four-decimal figures; no published budget or point count
+/// comes with them, so what can be checked against them is the rounding that publishes a value:
+/// every exact quotient in [v − 0.00005, v + 0.00005) is published as v (half_up, the default),
+/// and the quotients just outside that interval as its neighbours. Each published value is a
+/// sample point of the rule, with 1,000,000 floating points and 123,456,789 drug points.
 #[test]
-fn every_published_2011q1_point_value_comes_out_of_a_pool_settled_to_it() {
+fn each_published_2011q1_value_is_the_half_up_rounding_of_its_interval() {
     let rows = csv(include_str!("../../../data/reference/fpv_2011q1.csv"));
     let config = Config::default();
+    assert_eq!(config.money.rounding, Rounding::HalfUp);
+    let floating_points = 1_000_000 * ONE;
+    let fixed = 123_456_789 * ONE;
+    let published = |money: i128| {
+        let t = PoolTotals {
+            budget: fixed + money,
+            charges: 0,
+            fixed_amount: fixed,
+            floating_points,
+            fixed_points: fixed,
+            has_claims: true,
+            ..PoolTotals::default()
+        };
+        let pv = point_value(&t, &config).unwrap();
+        assert_eq!(pv.status, Status::Ok);
+        pv.fpv.unwrap()
+    };
     let mut seen = 0;
     for row in &rows[1..] {
         for cell in &row[1..] {
-            let value = d(cell);
-            // a pool with 987,654,321 floating points and 123,456,789 drug points whose budget
-            // leaves floating money ≈ value × points
-            let floating_points = 987_654_321 * ONE;
-            let fixed = 123_456_789 * ONE;
-            let money = value.rescale_exact(4).unwrap() * 987_654_321 / ONE * ONE;
-            let t = PoolTotals {
-                budget: fixed + money,
-                charges: 0,
-                fixed_amount: fixed,
-                floating_points,
-                fixed_points: fixed,
-                has_claims: true,
-                ..PoolTotals::default()
-            };
-            let pv = point_value(&t, &config).unwrap();
-            assert_eq!(pv.status, Status::Ok);
-            assert_eq!(pv.fpv, Some(value.rescale_exact(4).unwrap()), "{} {cell}", row[0]);
+            let v = d(cell).rescale_exact(4).unwrap();
+            // money = q × F: v itself is v × 100 money units a point-million; ±0.00005 is ±50
+            let at = v * 100 * ONE;
+            let half = 50 * ONE;
+            assert_eq!(published(at), v, "{} {cell}", row[0]);
+            assert_eq!(published(at - half), v, "{} {cell}: the lower edge rounds up to it", row[0]);
+            assert_eq!(published(at + half - 1), v, "{} {cell}: just below the upper edge", row[0]);
+            assert_eq!(published(at + half), v + 1, "{} {cell}: the upper edge is the next value's", row[0]);
+            assert_eq!(published(at - half - 1), v - 1, "{} {cell}: below the lower edge", row[0]);
             seen += 1;
         }
     }
