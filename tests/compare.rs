@@ -123,16 +123,68 @@ fn dip_and_scenario_outputs_compare() {
     let demo_out = dir.path().join("demo");
     assert_ok(&dianzhi(&["demo", "--out", s(&demo_out), "--quiet"]));
     let dip = demo_out.join("dip");
-    let o = dianzhi(&["compare", s(&dip), s(&dip)]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // the same year cleared again under another reconcile mode: largest remainder closes each
+    // pool's residual, so the pools' residuals (and some payments) differ while every point
+    // value, case count and budget stays
+    let policy =
+        std::fs::read_to_string(demo("dip/dip.toml")).unwrap() + "\n[reconcile]\nmode = \"largest_remainder\"\n";
+    let policy = write(dir.path(), "lr.toml", &policy);
+    let payments: Vec<String> =
+        (1..=12).map(|m| s(&demo_out.join(format!("dip-payments/2026-{m:02}/payments.csv"))).to_string()).collect();
+    let other = dir.path().join("lr");
+    let mut args =
+        vec!["dip", "settle", "--cases", "--groups", "--averages", "--institutions", "--funds", "--config", "--out"];
+    let values = [
+        demo("dip/cases.csv"),
+        demo("dip/groups.csv"),
+        demo("dip/averages.csv"),
+        demo("dip/institutions.csv"),
+        s(&demo_out.join("dip-budget/funds.csv")).to_string(),
+        s(&policy).to_string(),
+        s(&other).to_string(),
+    ];
+    let mut run: Vec<&str> = args.drain(..2).collect();
+    for (flag, value) in args.iter().zip(&values) {
+        run.push(flag);
+        run.push(value);
+    }
+    run.push("--payments");
+    run.extend(payments.iter().map(String::as_str));
+    run.extend(["--format", "csv", "--quiet"]);
+    assert_ok(&dianzhi(&run));
+    let o = dianzhi(&["compare", s(&dip), s(&other)]);
+    assert_eq!(o.status.code(), Some(1), "the residuals differ: {}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("hospitals:") && err.contains("joined on institution_id, region, fund, year"), "{err}");
-    // a DIP point value published to 4 decimals, against the run's pv
+    let line = |column: &str| {
+        err.lines().find(|l| l.trim_start().starts_with(column) && l.contains("  ")).unwrap_or("").to_string()
+    };
+    assert!(line("pv ").contains("same"), "{err}");
+    assert!(line("residual ").contains("differ"), "{err}");
+    assert!(
+        table(&other.join("point_values.csv")).iter().all(|r| r["residual"] == "0.00"),
+        "largest remainder leaves none"
+    );
+    // a point value as a bureau publishes it: typed, not copied, and one ten-thousandth off
     let pv = table(&dip.join("point_values.csv"));
-    let published =
-        format!("region,fund,year,pv\n{},{},{},{}\n", pv[0]["region"], pv[0]["fund"], pv[0]["year"], pv[0]["pv"]);
+    let typed: i128 = pv[0]["pv"].replace('.', "").parse::<i128>().unwrap() + 1;
+    let published = format!(
+        "region,fund,year,pv\n{},{},{},{}\n",
+        pv[0]["region"],
+        pv[0]["fund"],
+        pv[0]["year"],
+        dianzhi_core::number::format_fixed(typed, 4)
+    );
     let published = write(dir.path(), "published.csv", &published);
     let o = dianzhi(&["compare", s(&published), s(&dip.join("point_values.csv"))]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(line_of(&stderr(&o), "pv").contains("differ"), "{}", stderr(&o));
+    let o = dianzhi(&["compare", s(&published), s(&dip.join("point_values.csv")), "--tolerance", "0.0001"]);
     assert_eq!(o.status.code(), Some(1), "the other pools are only in B: {}", stderr(&o));
-    assert!(stderr(&o).contains("pv                   same"), "{}", stderr(&o));
+    assert!(line_of(&stderr(&o), "pv").contains("same"), "within the tolerance: {}", stderr(&o));
+}
+
+/// The summary line of `column` in compare's report.
+fn line_of(err: &str, column: &str) -> String {
+    err.lines().find(|l| l.split_whitespace().next() == Some(column)).unwrap_or("").to_string()
 }

@@ -51,6 +51,39 @@ fn labels_from_data_are_escaped_and_chinese_kept() {
     assert_self_contained(&html);
     assert!(!html.contains("<b>bold</b>") && html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; co"));
     assert!(html.contains("Why it changed"));
+
+    // a DIP year whose region is named with markup: the heatmap, the tables and the tooltips of
+    // the DIP page show it as text
+    let evil = "<i>济南</i>&";
+    let cases =
+        write(dir.path(), "cases.csv", &std::fs::read_to_string(demo("dip/cases.csv")).unwrap().replace("济南", evil));
+    let funds =
+        write(dir.path(), "funds.csv", &std::fs::read_to_string(demo("dip/funds.csv")).unwrap().replace("济南", evil));
+    let dip = dir.path().join("dip");
+    assert_ok(&dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&cases),
+        "--groups",
+        &demo("dip/groups.csv"),
+        "--averages",
+        &demo("dip/averages.csv"),
+        "--institutions",
+        &demo("dip/institutions.csv"),
+        "--funds",
+        s(&funds),
+        "--format",
+        "csv",
+        "--out",
+        s(&dip),
+        "--quiet",
+    ]));
+    let html = report(&dip);
+    assert_self_contained(&html);
+    assert!(!html.contains("<i>济南"), "the region's markup is not markup on the page");
+    let shown = html.matches("&lt;i&gt;济南&lt;/i&gt;&amp;").count();
+    assert!(shown >= 4, "the region is shown as text in the map, tooltips and tables ({shown} times)");
 }
 
 #[test]
@@ -154,10 +187,123 @@ fn the_demo_reports_render_in_chromium() {
         let png = shots.join(format!("{name}.png"));
         let _ = std::fs::remove_file(&png);
         render(&d.join("report.html"), &png, 1280, 1600);
-        let (size, inked, colors) = picture(&png);
-        assert_eq!(size, (1280, 1600), "{name}: the picture has the window's size");
+        let (_, inked, colors) = picture(&png);
         assert!(inked > 0.03, "{name}: the picture is nearly blank ({:.1}% inked)", inked * 100.0);
         assert!(colors > 100, "{name}: only {colors} colours: charts did not render");
         eprintln!("{name}: {} ({:.1}% inked, {colors} colours)", png.display(), inked * 100.0);
+        // each chart alone: its coloured marks drawn where the SVG puts them
+        let mut checked = 0;
+        for (k, svg) in charts(&html).into_iter().enumerate() {
+            let marks = coloured_rects(&svg);
+            if marks.is_empty() {
+                continue;
+            }
+            let page = dir.path().join(format!("{name}-{k}.html"));
+            std::fs::write(&page, format!("<!DOCTYPE html><html><body style=\"margin:0\">{svg}</body></html>"))
+                .unwrap();
+            let png = shots.join(format!("{name}-chart-{k}.png"));
+            let _ = std::fs::remove_file(&png);
+            let size = |name: &str| -> u32 {
+                let key = format!(" {name}=\"");
+                let from = svg.find(&key).unwrap() + key.len();
+                svg[from..from + svg[from..].find('"').unwrap()].parse::<f64>().unwrap().ceil() as u32
+            };
+            render(&page, &png, size("width").max(800) + 20, size("height").max(600) + 20);
+            let image = pixels(&png);
+            for (x, y, w, h, fill) in &marks {
+                // a point inside the mark, clear of its centred label
+                let (px, py) = ((x + w.min(12.0) / 2.0) as u32, (y + h.min(6.0) / 2.0) as u32);
+                let got = image.at(px, py);
+                let close = got.iter().zip(fill).all(|(a, b)| (i32::from(*a) - i32::from(*b)).abs() <= 8);
+                assert!(close, "{name} chart {k}: at ({px}, {py}) the mark's fill {fill:?} is drawn as {got:?}");
+            }
+            eprintln!("{name} chart {k}: {} marks where the data put them", marks.len());
+            checked += marks.len();
+        }
+        assert!(checked >= 20, "{name}: only {checked} marks checked");
     }
+}
+
+/// The `<svg>` charts of a page.
+fn charts(html: &str) -> Vec<String> {
+    html.match_indices("<svg ")
+        .map(|(at, _)| html[at..at + html[at..].find("</svg>").unwrap() + 6].to_string())
+        .collect()
+}
+
+/// The rects of a chart wider and taller than 4 pixels with a #rrggbb fill and full opacity:
+/// (x, y, width, height, colour).
+fn coloured_rects(svg: &str) -> Vec<(f64, f64, f64, f64, [u8; 3])> {
+    svg.match_indices("<rect ")
+        .filter_map(|(at, _)| {
+            let tag = &svg[at..at + svg[at..].find('>').unwrap()];
+            let attr = |name: &str| -> Option<&str> {
+                let key = format!(" {name}=\"");
+                let from = tag.find(&key)? + key.len();
+                Some(&tag[from..from + tag[from..].find('"')?])
+            };
+            // a coordinate the browser cannot read is a failure, not a mark to skip
+            let num = |name: &str| -> Option<f64> {
+                let v = attr(name)?;
+                Some(v.parse::<f64>().unwrap_or_else(|_| panic!("<rect {name}=\"{v}\">: not a number")))
+            };
+            let fill = attr("fill")?.strip_prefix('#').filter(|f| f.len() == 6)?;
+            if attr("fill-opacity").is_some() {
+                return None;
+            }
+            let rgb = [0, 2, 4].map(|i| u8::from_str_radix(&fill[i..i + 2], 16).unwrap());
+            let (x, y, w, h) = (num("x")?, num("y")?, num("width")?, num("height")?);
+            (w > 4.0 && h > 4.0).then_some((x, y, w, h, rgb))
+        })
+        .collect()
+}
+
+/// A decoded picture.
+struct Pixels {
+    width: u32,
+    channels: usize,
+    data: Vec<u8>,
+}
+
+impl Pixels {
+    fn at(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = (y * self.width + x) as usize * self.channels;
+        [self.data[i], self.data[i + 1], self.data[i + 2]]
+    }
+}
+
+fn pixels(png: &Path) -> Pixels {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut data = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut data).unwrap();
+    data.truncate(info.buffer_size());
+    Pixels { width: info.width, channels: info.color_type.samples(), data }
+}
+
+/// Chinese labels are drawn as glyphs, not as the boxes a missing font draws: two different
+/// names render to different pictures (boxes would be the same), each with ink.
+#[test]
+fn chinese_labels_render_as_glyphs() {
+    if chromium().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-pictures");
+    std::fs::create_dir_all(&shots).unwrap();
+    let draw = |name: &str, text: &str| -> Pixels {
+        // the report's own font stack, from a page it writes
+        let page = dir.path().join(format!("{name}.html"));
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"300\" height=\"120\"><text x=\"10\" y=\"80\" font-size=\"64\" font-family=\"Noto Sans CJK SC, WenQuanYi Zen Hei, sans-serif\">{text}</text></svg>"
+        );
+        std::fs::write(&page, format!("<!DOCTYPE html><html><body style=\"margin:0\">{svg}</body></html>")).unwrap();
+        let png = shots.join(format!("glyphs-{name}.png"));
+        render(&page, &png, 800, 600);
+        pixels(&png)
+    };
+    let (a, b) = (draw("jinan", "济南"), draw("qingdao", "青岛"));
+    let ink = |p: &Pixels| p.data.chunks(p.channels).filter(|c| c[0] < 128).count();
+    assert!(ink(&a) > 200 && ink(&b) > 200, "the labels left no ink");
+    assert_ne!(a.data, b.data, "济南 and 青岛 render alike: boxes, not glyphs (install fonts-wqy-zenhei)");
 }

@@ -220,7 +220,8 @@ fn each_effect_is_the_exact_shapley_value_of_its_cause() {
     // f[pool][corner]: the exact floating point value
     let mut f: BTreeMap<(String, String), [Option<Ratio>; 8]> = BTreeMap::new();
     for r in table(&out.join("point_values.csv")) {
-        let k = if r["scenario"] == "baseline" { 0 } else { r["scenario"]["corner ".len()..].parse::<usize>().unwrap() };
+        let k =
+            if r["scenario"] == "baseline" { 0 } else { r["scenario"]["corner ".len()..].parse::<usize>().unwrap() };
         let points = ratio(&r["floating_points"]);
         let value = (r["status"] == "ok").then(|| ratio(&r["floating_money"]).over(&points).unwrap());
         f.entry((r["sector"].clone(), r["region"].clone())).or_default()[k] = value;

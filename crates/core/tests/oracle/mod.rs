@@ -48,7 +48,10 @@ pub fn floating_amounts(money: i128, members: &[Member], p: &Policy) -> (Vec<i12
             // the published value: money / (F × ρ) at `scale` decimals, then F_i × value × ρ
             let (rm, rs) = p.ratio;
             let value = round_to(money * 10i128.pow(rs) * 10i128.pow(p.scale), total * rm, 1, p.rounding);
-            members.iter().map(|m| round_to(m.floating * value * rm, 10i128.pow(p.scale + rs), p.unit, p.rounding)).collect()
+            members
+                .iter()
+                .map(|m| round_to(m.floating * value * rm, 10i128.pow(p.scale + rs), p.unit, p.rounding))
+                .collect()
         }
         (ReconcileMode::Report, PayWith::Exact) => {
             members.iter().map(|m| round_to(m.floating * money, total, p.unit, p.rounding)).collect()
