@@ -75,7 +75,9 @@ fn aggregate_refusals() {
     assert!(stderr(&o).contains("name the file *.parquet or *.csv"));
     let csv = dir.path().join("agg.csv");
     let o = dianzhi(&["aggregate", "--claims", &claims, "--out", s(&csv), "--format", "parquet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("the extension says csv but --format says parquet"));
+    assert!(!csv.exists(), "nothing written when the format and extension disagree");
     assert_ok(&dianzhi(&["aggregate", "--claims", &claims, "--out", s(&csv)]));
     let o = dianzhi(&["aggregate", "--claims", &claims, "--out", s(&csv)]);
     assert_eq!(o.status.code(), Some(2));

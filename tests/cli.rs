@@ -19,6 +19,17 @@ fn quiet_prints_nothing_and_threads_0_means_all_cores() {
     let o = settle(dir.path(), &claims, budgets, &["--threads", "0"]);
     assert_ok(&o);
     assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stdout));
+    // --threads 0 is a valid count (all cores), not a pool of none: the demo quarter settles to
+    // the bytes one thread writes, and no warning is printed
+    let (zero, one) = (dir.path().join("zero"), dir.path().join("one"));
+    on_demo_quarter("settle", &zero, &["--threads", "0", "--format", "csv"]);
+    on_demo_quarter("settle", &one, &["--threads", "1", "--format", "csv"]);
+    for t in ["point_values.csv", "settlements.csv"] {
+        assert_eq!(std::fs::read(zero.join(t)).unwrap(), std::fs::read(one.join(t)).unwrap(), "{t}");
+    }
+    let o = dianzhi(&["--threads", "0", "config", "--show"]);
+    assert_ok(&o);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
     let out = dir.path().join("b");
     let spec = format!("{}/data/examples/budget.toml", env!("CARGO_MANIFEST_DIR"));
     let o = dianzhi(&["budget", "--spec", &spec, "--out", s(&out), "--quiet"]);

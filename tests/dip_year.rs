@@ -245,5 +245,9 @@ fn presettle_on_published_point_values() {
         assert_eq!((p["withheld"].as_str(), p["gross"].as_str()), ("0.00", p["basis"].as_str()));
     }
     let h = table(&out.join("execution_hospitals.csv"));
+    // every hospital paid in June is watched (with those paid earlier in the year)
+    for (id, fund) in expected.keys() {
+        assert!(h.iter().any(|r| &r["institution_id"] == id && &r["fund"] == fund), "{id} {fund} not watched");
+    }
     assert!(h.iter().all(|r| !r["score_value_to_date"].is_empty() && !r["ratio"].is_empty()));
 }

@@ -65,17 +65,30 @@ fn stale_staging_of_a_dead_run_is_removed_and_a_live_one_kept() {
 #[test]
 fn concurrent_runs_to_one_output_end_with_one_complete_output() {
     let dir = tempfile::tempdir().unwrap();
-    let (c, b) = inputs(dir.path());
+    let (c, _) = inputs(dir.path());
     let out = dir.path().join("out");
-    let runs: Vec<_> = (0..6)
-        .map(|_| {
+    // each run has a budget of its own, so that its point value, its payments and its manifest
+    // say which run wrote them: a mixed output would show two runs' marks
+    let budgets: Vec<String> = (0..6)
+        .map(|k| {
+            let b = write(
+                dir.path(),
+                &format!("budgets-{k}.csv"),
+                &format!("sector,region,quarter,budget\ndental,east,2026Q1,{}\n", 200 + 40 * k),
+            );
+            s(&b).to_string()
+        })
+        .collect();
+    let runs: Vec<_> = budgets
+        .iter()
+        .map(|b| {
             Command::new(env!("CARGO_BIN_EXE_dianzhi"))
                 .args([
                     "settle",
                     "--claims",
                     &c,
                     "--budgets",
-                    &b,
+                    b,
                     "--out",
                     s(&out),
                     "--format",
@@ -97,7 +110,17 @@ fn concurrent_runs_to_one_output_end_with_one_complete_output() {
         std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
     names.sort();
     assert_eq!(names, vec!["manifest.json", "point_values.csv", "settlements.csv"]);
-    assert_eq!(table(&out.join("point_values.csv"))[0]["fpv"], "0.5000");
+    // which run: 400 points share the budget, so fpv = budget / 400
+    let pv = table(&out.join("point_values.csv"));
+    let budget: i128 = pv[0]["budget"].parse().unwrap();
+    let k = ((budget - 200) / 40) as usize;
+    assert!(k < 6 && budget == 200 + 40 * k as i128, "{budget}");
+    assert_eq!(pv[0]["fpv"], dianzhi_core::number::format_fixed(budget * 10_000 / 400, 4));
+    // the payments are that run's: A's 100 points and B's 300 points at its fpv
+    let paid: Vec<i128> = table(&out.join("settlements.csv")).iter().map(|r| r["payable"].parse().unwrap()).collect();
+    assert_eq!(paid, vec![budget / 4, budget * 3 / 4], "settlements of another run than point_values'");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains(&format!("budgets-{k}.csv")), "the manifest names another run's budgets");
 }
 
 #[test]
