@@ -93,7 +93,8 @@ pub fn read_groups(source: &Source) -> Result<(HashMap<String, Group>, u64)> {
 
 /// Last year's average cost per (group, level); each > 0.
 pub fn read_averages(source: &Source) -> Result<(HashMap<(String, String), i128>, u64)> {
-    let (rows, count) = read_rows(source, &AVERAGES, MoneyUnit::WHOLE, true)?;
+    // avg_cost must be > 0, checked below (the reader's own check would say "≥ 0")
+    let (rows, count) = read_rows(source, &AVERAGES, MoneyUnit::WHOLE, false)?;
     let mut out = HashMap::with_capacity(rows.len());
     let mut at: HashMap<(String, String), RowAt> = HashMap::new();
     for mut r in rows {
@@ -122,7 +123,8 @@ pub struct HospitalTerms {
 /// Institutions: `(institution_id, fund)` → terms, with fund "" for a row without a fund (it
 /// applies to every fund a fund-specific row does not override).
 pub fn read_institutions(source: &Source) -> Result<(HashMap<(String, String), HospitalTerms>, u64)> {
-    let (rows, count) = read_rows(source, &INSTITUTIONS, MoneyUnit::WHOLE, true)?;
+    // the coefficient must be > 0 and the assessment ≥ 0, each checked below with its own words
+    let (rows, count) = read_rows(source, &INSTITUTIONS, MoneyUnit::WHOLE, false)?;
     let mut out = HashMap::with_capacity(rows.len());
     let mut at: HashMap<(String, String), RowAt> = HashMap::new();
     for mut r in rows {
@@ -130,6 +132,12 @@ pub fn read_institutions(source: &Source) -> Result<(HashMap<(String, String), H
             return Err(r
                 .at
                 .error(source, "coefficient", format!("{} must be > 0 (等级系数)", show(r.numbers[0])))
+                .into());
+        }
+        if r.numbers[1] < 0 {
+            return Err(r
+                .at
+                .error(source, "assessment", format!("{} is negative; assessment must be ≥ 0", show(r.numbers[1])))
                 .into());
         }
         let fund = r.texts.pop().expect("fund");
