@@ -442,12 +442,15 @@ pub struct Interner {
 
 impl Interner {
     pub fn id(&mut self, s: &str) -> u32 {
+        // a text cell is its text without surrounding blanks, in Parquet as in CSV (whose reader
+        // trims every cell): " 济南" and "济南" are one region
+        let s = s.trim();
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
         let id = u32::try_from(self.names.len()).expect("fewer than 4 billion distinct texts");
         self.names.push(s.into());
-        self.blank.push(s.trim().is_empty());
+        self.blank.push(s.is_empty());
         self.ids.insert(s.into(), id);
         id
     }

@@ -114,7 +114,8 @@ pub fn read_rows(source: &Source, specs: &[Spec], unit: MoneyUnit, non_negative:
                     let name = specs[k].name;
                     match c {
                         Cells::Text(texts) => match &texts[i] {
-                            Some(t) if !t.trim().is_empty() => row.texts.push(t.to_string()),
+                            // without surrounding blanks, in Parquet as in CSV
+                            Some(t) if !t.trim().is_empty() => row.texts.push(t.trim().to_string()),
                             _ if !specs[k].required => row.texts.push(String::new()),
                             _ => return Err(err(k, i, format!("empty {name}; every row needs one")).into()),
                         },

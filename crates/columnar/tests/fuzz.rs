@@ -1,6 +1,8 @@
-//! Fuzzing the readers: valid CSV and Parquet claims, budgets and DIP cases, mutated byte by
-//! byte (flips, insertions, deletions, truncation), must be read or refused as bad input —
-//! never a panic, never an output error. `DIANZHI_FUZZ_CASES=100000 cargo test -p
+//! Fuzzing the readers: valid CSV and Parquet claims, budgets and the DIP tables (cases, funds,
+//! groups), mutated byte by byte (flips, insertions, deletions, truncation), must be read or
+//! refused as bad input — never a panic, never an output error. Differential targets go further:
+//! a mutated CSV that is accepted must read exactly as its Parquet twin (the same cells in the
+//! other container), so a value one reader takes differently from the other is found. `DIANZHI_FUZZ_CASES=100000 cargo test -p
 //! dianzhi-columnar --test fuzz --release` runs a long campaign; CI runs a short one.
 
 use std::collections::HashMap;
@@ -26,6 +28,8 @@ B,dental,east,2026-02-15,2026Q1,300,0,1.25,2,0
 A,hospital,north,2026-03,,-20,0,0,0,0
 ";
 const BUDGETS: &str = "sector,region,quarter,budget,charges\ndental,east,2026Q1,1000,10\nhospital,north,2026Q1,50,0\n";
+const FUNDS: &str = "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,1000000.50,0.85,2000\nr1,resident,2026,500000,1,0\n";
+const GROUPS: &str = "dip_group,score,kind\nG1,100.5,core\nG2,80,basic\nG3,0.0001,core\n";
 const CASES: &str =
     "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid,aux_factor,special_score
 c1,H1,r1,employee,2026-01,G1,900.50,800,,
@@ -140,8 +144,129 @@ fn read_cases(s: &Source) -> Result<(), Error> {
     scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), unit, options, &|_| {}).map(|_| ())
 }
 
+fn fen() -> MoneyUnit {
+    MoneyUnit::from_decimal(Decimal::new(1, 2)).unwrap()
+}
+
+/// The Parquet twin of a CSV text (each cell the same text, numbers as DECIMAL(38, 4) read by
+/// the engine's own decimal parser), or `None` where the text has no twin: quoting, carriage
+/// returns, a ragged row, a number the parser would not take or with more than 4 decimals.
+fn twin(csv: &[u8], numbers: &[&str], dir: &Path, name: &str) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(csv).ok()?;
+    if text.contains(['"', '\r']) || text.starts_with('\u{feff}') {
+        return None;
+    }
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next()?.split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.filter(|l| !l.is_empty()).map(|l| l.split(',').collect()).collect();
+    if rows.iter().any(|r| r.len() != header.len()) || header.iter().any(|h| h.trim() != *h || h.is_empty()) {
+        return None;
+    }
+    let mut t = Table::default();
+    for (c, h) in header.iter().enumerate() {
+        let h: &'static str = Box::leak(h.to_string().into_boxed_str());
+        if numbers.contains(&h) {
+            let mut v = Vec::new();
+            for r in &rows {
+                let cell = r[c].trim();
+                v.push(if cell.is_empty() {
+                    None
+                } else {
+                    let d = dianzhi_core::number::Dec::from(dianzhi_core::number::parse_decimal(cell).ok()?);
+                    Some(d.rescale_exact(4)?)
+                });
+            }
+            t.nullable_decimal(h, 4, v);
+        } else {
+            t.nullable_text(h, rows.iter().map(|r| (!r[c].is_empty()).then(|| r[c].to_string())).collect());
+        }
+    }
+    let path = dir.join(name);
+    let mut w = TableWriter::create(&path, Format::Parquet).ok()?;
+    w.write(&t).ok()?;
+    w.close().ok()?;
+    std::fs::read(path).ok()
+}
+
+/// When the reader accepts `csv`, its Parquet twin must read to the same value.
+fn agrees_with_twin<T: PartialEq + std::fmt::Debug>(
+    dir: &Path,
+    stem: &str,
+    csv: &[u8],
+    numbers: &[&str],
+    read: impl Fn(&Source) -> Result<T, Error>,
+) -> Result<bool, TestCaseError> {
+    let path = dir.join(format!("{stem}.csv"));
+    std::fs::write(&path, csv).unwrap();
+    let Ok(from_csv) = read(&Source { path }) else { return Ok(false) };
+    let Some(bytes) = twin(csv, numbers, dir, &format!("{stem}.parquet")) else { return Ok(false) };
+    let from_parquet = read(&Source { path: dir.join(format!("{stem}.parquet")) });
+    match from_parquet {
+        Ok(v) => {
+            prop_assert_eq!(
+                &v,
+                &from_csv,
+                "{} read otherwise from its Parquet twin:\n{}",
+                stem,
+                String::from_utf8_lossy(csv)
+            );
+        }
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "{stem}: the CSV is accepted, its Parquet twin ({} bytes) refused: {e}\n{}",
+                bytes.len(),
+                String::from_utf8_lossy(csv)
+            )));
+        }
+    }
+    Ok(true)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Differential: every accepted mutation of the claims, budgets, funds, groups and cases
+    /// reads as its Parquet twin.
+    #[test]
+    fn an_accepted_mutation_reads_as_its_parquet_twin(e in edits()) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let claim_numbers = ["claimed_points", "drug_points", "protected_points", "deducted_points", "copayment"];
+        agrees_with_twin(d, "claims", &mutate(CLAIMS.as_bytes(), &e), &claim_numbers, |s| {
+            claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}).map(|scan| (scan.claims, scan.rows))
+        })?;
+        agrees_with_twin(d, "budgets", &mutate(BUDGETS.as_bytes(), &e), &["budget", "charges"], |s| {
+            tables::read_budgets(s, MoneyUnit::WHOLE)
+        })?;
+        agrees_with_twin(d, "funds", &mutate(FUNDS.as_bytes(), &e), &["budget", "payment_ratio", "reserve"], |s| {
+            dianzhi_columnar::dip::tables::read_funds(s, fen())
+        })?;
+        agrees_with_twin(d, "groups", &mutate(GROUPS.as_bytes(), &e), &["score"], |s| {
+            dianzhi_columnar::dip::tables::read_groups(s).map(|(g, n)| (g.into_iter().collect::<std::collections::BTreeMap<_, _>>(), n))
+        })?;
+        agrees_with_twin(d, "cases", &mutate(CASES.as_bytes(), &e), &["total_cost", "fund_paid", "aux_factor", "special_score"], |s| {
+            let config = Config::default();
+            let options = ScanOptions { year: None, spill: None };
+            scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), fen(), options, &|_| {}).map(|scan| (scan.sums, scan.rows))
+        })?;
+    }
+
+    /// The unmutated tables agree with their twins (the differential target's own check).
+    #[test]
+    fn the_valid_tables_read_as_their_twins(_x in 0u8..1) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let funds = agrees_with_twin(d, "funds", FUNDS.as_bytes(), &["budget", "payment_ratio", "reserve"], |s| {
+            dianzhi_columnar::dip::tables::read_funds(s, fen())
+        })?;
+        prop_assert!(funds, "the valid funds have a twin");
+        let cases = agrees_with_twin(d, "cases", CASES.as_bytes(), &["total_cost", "fund_paid", "aux_factor", "special_score"], |s| {
+            let config = Config::default();
+            let options = ScanOptions { year: None, spill: None };
+            scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), fen(), options, &|_| {}).map(|scan| (scan.sums, scan.rows))
+        })?;
+        prop_assert!(cases, "the valid cases have a twin");
+    }
 
     #[test]
     fn mutated_csv_inputs_are_read_or_refused(e in edits()) {
@@ -149,6 +274,8 @@ proptest! {
         survives(dir.path(), "claims.csv", &mutate(CLAIMS.as_bytes(), &e), read_claims)?;
         survives(dir.path(), "budgets.csv", &mutate(BUDGETS.as_bytes(), &e), |s| tables::read_budgets(s, MoneyUnit::WHOLE).map(|_| ()))?;
         survives(dir.path(), "cases.csv", &mutate(CASES.as_bytes(), &e), read_cases)?;
+        survives(dir.path(), "funds.csv", &mutate(FUNDS.as_bytes(), &e), |s| dianzhi_columnar::dip::tables::read_funds(s, fen()).map(|_| ()))?;
+        survives(dir.path(), "groups.csv", &mutate(GROUPS.as_bytes(), &e), |s| dianzhi_columnar::dip::tables::read_groups(s).map(|_| ()))?;
     }
 
     #[test]

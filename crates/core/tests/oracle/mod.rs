@@ -6,10 +6,14 @@
 use dianzhi_core::config::{PayWith, ReconcileMode};
 use dianzhi_core::number::Rounding;
 
-/// `num / den` (both ≥ 0, den > 0) rounded by `mode` to a whole number of `unit`, in internal
-/// fixed point: from the definition, comparing twice the remainder with the divisor.
+/// `num / den` (den > 0) rounded by `mode` to a whole number of `unit`, in internal fixed
+/// point: from the definition, on the magnitude (down is toward zero, half_up away from it),
+/// comparing twice the remainder with the divisor.
 pub fn round_to(num: i128, den: i128, unit: i128, mode: Rounding) -> i128 {
-    assert!(num >= 0 && den > 0, "the oracle rounds non-negative quotients");
+    assert!(den > 0, "a positive divisor");
+    if num < 0 {
+        return -round_to(-num, den, unit, mode);
+    }
     let d = den * unit;
     let (q, r) = (num / d, num % d);
     let up = match mode {
