@@ -9,8 +9,8 @@ use crate::engine::attribution::{changed_budget, effects_of, Change, ScenarioErr
 use crate::engine::point_value::Status;
 use crate::number::{add, div_round, mul, pow10, show, Overflow, Rounding, SCALE};
 use crate::offenders::Offenders;
-use crate::taiwan::pool::{ClaimSums, PoolInput, PoolKey};
-use crate::taiwan::settlement::{pool_totals, settle_pool, SettledPool};
+use crate::taiwan::pool::{ClaimSums, Member, PoolInput, PoolKey};
+use crate::taiwan::settlement::{pool_totals, pool_totals_with, settle_with, SettledPool};
 
 /// One overlay entry: the rows it matches (`None` matches any) and its change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +49,12 @@ pub struct Scenario {
     pub config: Config,
 }
 
-/// A scenario's pools with its overlays applied: the budget overlays alone, the volume
-/// overlays alone (the attribution's corners), and both.
+/// A scenario's overlays applied: each pool's budget, and each member's claim sums (in member
+/// order, per pool) — the budget overlays alone and the volume overlays alone are the
+/// attribution's corners.
 struct Overlaid {
     budgets: Vec<i128>,
-    volumes: Vec<PoolInput>,
+    volumes: Vec<Vec<ClaimSums>>,
 }
 
 fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError> {
@@ -89,18 +90,20 @@ fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError>
         }
     }
 
-    let mut volumes = pools.to_vec();
+    // the members' sums only, not the members: a hundred scenarios of a province would
+    // otherwise copy every institution's id a hundred times
+    let mut volumes: Vec<Vec<ClaimSums>> = pools.iter().map(|p| p.members.iter().map(|m| m.sums).collect()).collect();
     for (n, e) in s.volume.iter().enumerate() {
         let mut matched = false;
         let mut negative = Offenders::default();
-        for p in volumes.iter_mut().filter(|p| e.matches_pool(&p.key)) {
-            for m in p.members.iter_mut().filter(|m| m.has_claims) {
+        for (p, sums) in pools.iter().zip(&mut volumes).filter(|(p, _)| e.matches_pool(&p.key)) {
+            for (m, sums) in p.members.iter().zip(sums.iter_mut()).filter(|(m, _)| m.has_claims) {
                 if e.institution_id.as_ref().is_some_and(|id| *id != m.institution_id) {
                     continue;
                 }
                 matched = true;
-                m.sums = scaled(m.sums, e.change, rounding).map_err(overflow)?;
-                if let Some((column, value)) = m.sums.first_negative() {
+                *sums = scaled(*sums, e.change, rounding).map_err(overflow)?;
+                if let Some((column, value)) = sums.first_negative() {
                     negative.push(|| {
                         format!("institution {} in {}: {column} becomes {}", m.institution_id, p.key, show(value))
                     });
@@ -182,15 +185,17 @@ fn solve_one(
     members: bool,
 ) -> Result<Solved, ScenarioError> {
     let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
-    let Overlaid { budgets, mut volumes } = overlay(pools, s)?;
-    for (p, b) in volumes.iter_mut().zip(&budgets) {
-        p.budget = *b;
-    }
-    let mut settled: Vec<SettledPool> =
-        volumes.iter().map(|p| settle_pool(p, &s.config)).collect::<Result<_, _>>().map_err(overflow)?;
+    let Overlaid { budgets, volumes } = overlay(pools, s)?;
+    let settled: Vec<SettledPool> = pools
+        .iter()
+        .zip(&budgets)
+        .zip(&volumes)
+        .map(|((p, budget), sums)| settle_with(p, *budget, sums, &s.config, members))
+        .collect::<Result<_, _>>()
+        .map_err(overflow)?;
     if s.config.pool.on_infeasible == OnInfeasible::Error {
         let mut o = Offenders::default();
-        for (p, r) in volumes.iter().zip(&settled) {
+        for (p, r) in pools.iter().zip(&settled) {
             if r.point_value.status == Status::Infeasible {
                 o.push(|| format!("{}: floating money {}", p.key, show(r.point_value.floating_money)));
             }
@@ -200,22 +205,43 @@ fn solve_one(
         }
     }
 
+    // a corner that switches on a group the scenario does not have is the corner without it,
+    // and the two ends are the baseline's and the scenario's own totals: only the corners with
+    // one of two changed groups on are summed anew
+    let (volume, config) = (!s.volume.is_empty(), s.config != *base_config);
     let mut effects = Vec::with_capacity(pools.len());
     for (i, p) in pools.iter().enumerate() {
         let corner = |v: bool, c: bool| {
+            let (v, c) = (v && volume, c && config);
             let config = if c { &s.config } else { base_config };
-            Ok((pool_totals(if v { &volumes[i] } else { p }, config)?, config))
+            let totals = match (v, c) {
+                (false, false) => baseline[i].totals,
+                (true, true) => settled[i].totals,
+                (true, false) => pool_totals_with(p, &volumes[i], config)?,
+                (false, true) => pool_totals(p, config)?,
+            };
+            Ok((totals, config))
         };
         let ends = ((&baseline[i].totals, &baseline[i].point_value), (&settled[i].totals, &settled[i].point_value));
         effects.push(effects_of(ends, (p.budget, budgets[i]), corner).map_err(overflow)?);
     }
-    if !members {
-        for (p, r) in volumes.iter_mut().zip(&mut settled) {
-            p.members = Vec::new();
-            r.settlements = Vec::new();
-        }
-    }
-    Ok(Solved { pools: volumes, settled, effects })
+    // the pools as the scenario has them: with their members (and sums) only when asked for
+    let pools = pools
+        .iter()
+        .zip(&budgets)
+        .zip(volumes)
+        .map(|((p, budget), sums)| PoolInput {
+            key: p.key.clone(),
+            budget: *budget,
+            charges: p.charges,
+            members: if members {
+                p.members.iter().zip(sums).map(|(m, sums)| Member { sums, ..m.clone() }).collect()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    Ok(Solved { pools, settled, effects })
 }
 
 #[cfg(test)]
@@ -225,6 +251,7 @@ mod tests {
     use crate::number::ONE;
     use crate::period::Quarter;
     use crate::taiwan::pool::Member;
+    use crate::taiwan::settlement::settle_pool;
 
     fn member(id: &str, claimed: i128, drug: i128) -> Member {
         Member {

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::engine::point_value::{PointValue, PoolTotals};
 use crate::engine::solve::{solve_pool, summed, Share};
 use crate::number::{add, mul, pow10, sub, Dec, Overflow};
-use crate::taiwan::pool::{ClaimSums, PoolInput};
+use crate::taiwan::pool::{ClaimSums, Member, PoolInput};
 
 /// One settlement row: an institution in a pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,46 +69,75 @@ pub fn fixed_amount(sums: &ClaimSums, config: &Config) -> Result<i128, Overflow>
     config.money.unit.round(num, pow10(scale)?, config.money.rounding)
 }
 
-/// A Taiwan pool as the pool arithmetic sees it: its base totals, one share per member (in
-/// member order) and the members' summed claims.
-fn pool_shares<'a>(pool: &'a PoolInput, config: &Config) -> Result<(PoolTotals, Vec<Share<'a>>, ClaimSums), Overflow> {
-    let mut base = PoolTotals { budget: pool.budget, charges: pool.charges, ..PoolTotals::default() };
+/// A Taiwan pool as the pool arithmetic sees it, with `budget` and each member's claim sums
+/// `member_sums[i]` (its own, or a scenario's volume overlay of them): its base totals, one share
+/// per member (in member order) and the members' summed claims.
+fn pool_shares<'a>(
+    pool: &'a PoolInput,
+    budget: i128,
+    member_sums: &[ClaimSums],
+    config: &Config,
+) -> Result<(PoolTotals, Vec<Share<'a>>, ClaimSums), Overflow> {
+    let mut base = PoolTotals { budget, charges: pool.charges, ..PoolTotals::default() };
     let mut sums = ClaimSums::default();
     let mut shares = Vec::with_capacity(pool.members.len());
-    for m in &pool.members {
+    for (m, s) in pool.members.iter().zip(member_sums) {
         shares.push(Share {
             id: &m.institution_id,
-            floating_points: m.sums.floating(),
-            fixed_amount: fixed_amount(&m.sums, config)?,
+            floating_points: s.floating(),
+            fixed_amount: fixed_amount(s, config)?,
         });
-        base.fixed_points =
-            add(base.fixed_points, add(m.sums.drug, m.sums.protected, "fixed points")?, "Σ fixed points")?;
+        base.fixed_points = add(base.fixed_points, add(s.drug, s.protected, "fixed points")?, "Σ fixed points")?;
         base.has_claims |= m.has_claims;
-        sums.add(&m.sums)?;
+        sums.add(s)?;
     }
     Ok((base, shares, sums))
+}
+
+fn own_sums(pool: &PoolInput) -> Vec<ClaimSums> {
+    pool.members.iter().map(|m| m.sums).collect()
 }
 
 /// The totals a Taiwan pool's point value depends on, without settling its members
 /// (what a scenario's attribution solves many times).
 pub fn pool_totals(pool: &PoolInput, config: &Config) -> Result<PoolTotals, Overflow> {
-    let (base, shares, _) = pool_shares(pool, config)?;
+    pool_totals_with(pool, &own_sums(pool), config)
+}
+
+/// [`pool_totals`] with each member's claim sums replaced by `member_sums[i]`.
+pub fn pool_totals_with(pool: &PoolInput, member_sums: &[ClaimSums], config: &Config) -> Result<PoolTotals, Overflow> {
+    let (base, shares, _) = pool_shares(pool, pool.budget, member_sums, config)?;
     summed(base, &shares)
 }
 
 /// Settles one pool: its point values and every provider's settlement.
 pub fn settle_pool(pool: &PoolInput, config: &Config) -> Result<SettledPool, Overflow> {
-    let unit = config.money.unit;
-    let (base, shares, sums) = pool_shares(pool, config)?;
-    let solved = solve_pool(base, &shares, config)?;
+    settle_with(pool, pool.budget, &own_sums(pool), config, true)
+}
 
-    let mut settlements = Vec::with_capacity(pool.members.len());
-    for ((m, share), floating_amount) in pool.members.iter().zip(&shares).zip(&solved.floating_amounts) {
+/// Settles `pool` with `budget` and each member's claim sums `member_sums[i]`; the members'
+/// settlement rows only when `rows` (a scenario without --settlements needs the pool's figures
+/// alone).
+pub fn settle_with(
+    pool: &PoolInput,
+    budget: i128,
+    member_sums: &[ClaimSums],
+    config: &Config,
+    rows: bool,
+) -> Result<SettledPool, Overflow> {
+    let unit = config.money.unit;
+    let (base, shares, sums) = pool_shares(pool, budget, member_sums, config)?;
+    let solved = solve_pool(base, &shares, config)?;
+    let members: &[Member] = if rows { &pool.members } else { &[] };
+
+    let mut settlements = Vec::with_capacity(members.len());
+    for (((m, share), floating_amount), s) in members.iter().zip(&shares).zip(&solved.floating_amounts).zip(member_sums)
+    {
         let gross_amount = add(share.fixed_amount, *floating_amount, "gross amount")?;
-        let payable = sub(gross_amount, m.sums.copayment, "payable")?;
+        let payable = sub(gross_amount, s.copayment, "payable")?;
         settlements.push(Settlement {
             institution_id: m.institution_id.clone(),
-            sums: m.sums,
+            sums: *s,
             floating_points: share.floating_points,
             fixed_amount: share.fixed_amount,
             floating_amount: *floating_amount,
