@@ -150,7 +150,7 @@ fn the_readme_describes_the_demo_it_runs() {
     assert_eq!(hospitals.len(), number_after(&readme, "twelve monthly presettles of "));
     assert_eq!(cases.len(), number_after(&readme, "hospitals' "));
     let growth = table(&out.join("dip-budget/growth.csv"));
-    let capped = growth.iter().filter(|g| g["flag"] != "").count();
+    let capped = growth.iter().filter(|g| !g["flag"].is_empty()).count();
     assert!(readme.contains("(two pools capped by their income and topped up by the province)"));
     assert_eq!(capped, 2, "two pools capped: {:?}", growth.iter().map(|g| g["flag"].clone()).collect::<Vec<_>>());
 }
