@@ -17,15 +17,6 @@ fn inputs(dir: &Path) -> (String, String) {
     (s(&c).to_string(), s(&b).to_string())
 }
 
-fn staging_left(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains("dianzhi-tmp"))
-        .collect()
-}
-
 #[test]
 fn stale_staging_of_a_dead_run_is_removed_and_a_live_one_kept() {
     let dir = tempfile::tempdir().unwrap();

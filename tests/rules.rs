@@ -16,15 +16,6 @@ fn root(p: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p).display().to_string()
 }
 
-fn staging_left(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains("dianzhi-tmp"))
-        .collect()
-}
-
 /// Exit 1 is for what is not the input's fault: an output that cannot be created.
 #[test]
 fn an_output_that_cannot_be_created_is_exit_1() {

@@ -114,3 +114,13 @@ pub fn scenario(dir: &Path, text: &str, out: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     dianzhi(&args)
 }
+
+/// The staging directories an output left in `dir` (a run that finished or failed leaves none).
+pub fn staging_left(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("dianzhi-tmp"))
+        .collect()
+}
