@@ -101,19 +101,7 @@ fn the_analysts_page_quotes_the_scenario_run() {
     let doc = page("docs/analysts.md");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("what-if");
-    let o = dianzhi(&[
-        "scenario",
-        "--claims",
-        &demo("claims"),
-        "--budgets",
-        &demo("budgets.csv"),
-        "--interim",
-        &demo("interim.csv"),
-        "--scenarios",
-        &demo("scenarios.toml"),
-        "--out",
-        s(&out),
-    ]);
+    let o = run_on_demo_quarter("scenario", &out, &["--scenarios", &demo("scenarios.toml")]);
     assert_ok(&o);
     let printed = String::from_utf8_lossy(&o.stdout).to_string();
     let (moved, of) =

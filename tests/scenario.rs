@@ -199,23 +199,7 @@ fn each_effect_is_the_exact_shapley_value_of_its_cause() {
     }
     let out = dir.path().join("out");
     let scenarios = write(dir.path(), "corners.toml", &text);
-    let o = dianzhi(&[
-        "scenario",
-        "--claims",
-        &demo("claims"),
-        "--budgets",
-        &demo("budgets.csv"),
-        "--interim",
-        &demo("interim.csv"),
-        "--scenarios",
-        s(&scenarios),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
-    assert_ok(&o);
+    on_demo_quarter("scenario", &out, &["--scenarios", s(&scenarios), "--format", "csv"]);
     let ratio = |t: &str| Ratio::dec(Dec::from(parse_decimal(t).unwrap()));
     // f[pool][corner]: the exact floating point value
     let mut f: BTreeMap<(String, String), [Option<Ratio>; 8]> = BTreeMap::new();

@@ -16,7 +16,7 @@ use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::write::{self, Table};
 use dianzhi_core::dip::clearing::{assemble, clear, DipPool, FundRow, PaymentRow};
-use dianzhi_core::dip::scenario::{solve, DipEntry, DipScenario};
+use dianzhi_core::dip::scenario::{rescores, solve, DipEntry, DipScenario};
 use dianzhi_core::dip::score::Scorer;
 use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::Config;
@@ -168,7 +168,7 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     progress.phase("rescore scenarios");
     let mut rescored = Vec::with_capacity(scenarios.len());
     for s in &scenarios {
-        rescored.push(if s.rescores(config) {
+        rescored.push(if rescores(s, config) {
             Some(score_year(&sources, &catalog, &Scorer::new(&s.config), &s.config, year_inputs)?.0)
         } else {
             None

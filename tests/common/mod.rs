@@ -98,11 +98,18 @@ pub fn demo(file: &str) -> String {
 /// Runs `command` (settle or scenario) on the demo quarter's claims, budgets and interim
 /// payments into `out`, with `extra` arguments; asserts that it succeeds.
 pub fn on_demo_quarter(command: &str, out: &Path, extra: &[&str]) {
+    let mut extra = extra.to_vec();
+    extra.push("--quiet");
+    assert_ok(&run_on_demo_quarter(command, out, &extra));
+}
+
+/// Runs `command` on the demo quarter's claims, budgets and interim payments into `out`, with
+/// `extra` arguments; what it printed and its exit status.
+pub fn run_on_demo_quarter(command: &str, out: &Path, extra: &[&str]) -> Output {
     let (claims, budgets, interim) = (demo("claims"), demo("budgets.csv"), demo("interim.csv"));
     let mut args = vec![command, "--claims", &claims, "--budgets", &budgets, "--interim", &interim, "--out", s(out)];
     args.extend_from_slice(extra);
-    args.push("--quiet");
-    assert_ok(&dianzhi(&args));
+    dianzhi(&args)
 }
 
 /// Runs scenario on `dir/claims.csv` and `dir/budgets.csv` (as [`settle`] writes them) with

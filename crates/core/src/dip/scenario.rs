@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::dip::clearing::{clear, pool_totals, ClearedPool, DipError, DipPool, DipPoolKey};
-use crate::engine::attribution::{changed_budget, effects_of, Change, ScenarioError};
+use crate::engine::attribution::{changed_budget, effects_of, Change, Scenario, ScenarioError};
 use crate::number::{div_round, mul, pow10, show, Overflow, SCALE};
 
 /// One overlay entry of a DIP scenario: the pools (and, for volume, hospitals) it matches
@@ -39,26 +39,14 @@ impl DipEntry {
     }
 }
 
-/// A named DIP scenario: overlays in file order and the config it is cleared with.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DipScenario {
-    /// The scenario's name.
-    pub name: String,
-    /// Budget entries, in file order.
-    pub budget: Vec<DipEntry>,
-    /// Volume entries, in file order.
-    pub volume: Vec<DipEntry>,
-    /// The config the scenario is cleared with.
-    pub config: Config,
-}
+/// A DIP year's scenario: its entries match pools by region, fund and year.
+pub type DipScenario = Scenario<DipEntry>;
 
-impl DipScenario {
-    /// Whether the scenario scores cases differently from `base` (its scores need a rescan).
-    pub fn rescores(&self, base: &Config) -> bool {
-        self.config.dip.score != base.dip.score
-            || self.config.dip.outliers != base.dip.outliers
-            || self.config.money.rounding != base.money.rounding
-    }
+/// Whether `s` scores cases differently from `base` (its scores need a rescan).
+pub fn rescores(s: &DipScenario, base: &Config) -> bool {
+    s.config.dip.score != base.dip.score
+        || s.config.dip.outliers != base.dip.outliers
+        || s.config.money.rounding != base.money.rounding
 }
 
 /// One scenario cleared: its pools (overlays applied), cleared pools, and per pool the

@@ -16,6 +16,21 @@ use crate::engine::point_value::{point_value, FloatingValue, PointValue, PoolTot
 use crate::number::{add, mul, pow10, Dec, Overflow, Rounding};
 use crate::offenders::list;
 
+/// A named scenario: budget and volume overlay entries (each system's own kind of entry, `E`)
+/// in file order, and the config it is solved with (the run's config with the scenario's keys
+/// merged over it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario<E> {
+    /// The scenario's name.
+    pub name: String,
+    /// Budget entries, in file order.
+    pub budget: Vec<E>,
+    /// Volume entries, in file order.
+    pub volume: Vec<E>,
+    /// The config the scenario is solved with.
+    pub config: Config,
+}
+
 /// What an overlay entry does to the values it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

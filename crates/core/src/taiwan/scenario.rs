@@ -35,19 +35,8 @@ impl Entry {
     }
 }
 
-/// A named scenario: budget and volume overlays in file order and the config it is solved with
-/// (the run's config with the scenario's keys merged over it).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
-    /// The scenario's name.
-    pub name: String,
-    /// Budget entries, in file order.
-    pub budget: Vec<Entry>,
-    /// Volume entries, in file order.
-    pub volume: Vec<Entry>,
-    /// The config the scenario is solved with.
-    pub config: Config,
-}
+/// A quarter's scenario: its entries match pools by sector, region and quarter.
+pub type Scenario = crate::engine::attribution::Scenario<Entry>;
 
 /// A scenario's overlays applied: each pool's budget, and each member's claim sums (in member
 /// order, per pool) — the budget overlays alone and the volume overlays alone are the
