@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dianzhi_analysis::compare::{compare, differences_table, Difference, Kind, TableSummary};
-use dianzhi_columnar::any::read_text_table;
+use dianzhi_analysis::compare::{compare, differences_table, keys_of, Difference, Kind, TableSummary, KEY_COLUMNS};
+use dianzhi_columnar::cells::{column_names, ColumnTable};
 use dianzhi_columnar::source::{Format, Source};
-use dianzhi_columnar::write;
+use dianzhi_columnar::write::TableWriter;
 use dianzhi_core::number::Dec;
 
 use crate::cli::{extension, parse_tolerance, OutFormat};
@@ -53,20 +53,37 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
         None => None,
     };
     let pairs = pairs(&args.a, &args.b)?;
-    let mut diffs: Vec<Difference> = Vec::new();
+    // the differences table has the key columns of every table compared, known before the
+    // first difference is written
+    let mut keys: Vec<&'static str> = Vec::new();
+    for (_, a, b) in &pairs {
+        if let (Some(a), Some(b)) = (a, b) {
+            keys.extend(keys_of(&column_names(a)?, &column_names(b)?));
+        }
+    }
+    let keys: Vec<&'static str> = KEY_COLUMNS.iter().copied().filter(|k| keys.contains(k)).collect();
+    let file = format!("differences.{}", extension(args.format.into()));
+    let writer = match &dir {
+        Some(dir) => Some(TableWriter::create(&dir.file(&file), args.format.into())?),
+        None => None,
+    };
+    let mut found = Found::new(keys, writer);
+    // the manifest's digests of the inputs are taken beside the comparison, not after it
+    let inputs: Vec<PathBuf> = pairs.iter().flat_map(|(_, a, b)| [a, b]).flatten().map(|s| s.path.clone()).collect();
+    let digests = dir.is_some().then(|| {
+        std::thread::spawn(move || inputs.iter().map(|p| Ok((p.clone(), sha256_file(p)?))).collect::<Result<Vec<_>>>())
+    });
     let mut summaries = Vec::new();
     for (table, a, b) in &pairs {
         match (a, b) {
             (Some(a), Some(b)) => {
-                let (ta, tb) = (read_text_table(a)?, read_text_table(b)?);
-                let (d, s) = compare(table, &ta, &tb, args.tolerance)?;
-                diffs.extend(d);
-                summaries.push(s);
+                let (ta, tb) = (ColumnTable::open(a)?, ColumnTable::open(b)?);
+                summaries.push(compare(table, &ta, &tb, args.tolerance, &mut |d| found.push(d))?);
             }
             (a, _) => {
                 let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };
                 note(&format!("{table}: {}\n", if a.is_some() { "only in A" } else { "only in B" }));
-                diffs.push(Difference {
+                found.push(Difference {
                     table: table.clone(),
                     key: Vec::new(),
                     column: None,
@@ -74,34 +91,91 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
                     b: None,
                     delta: None,
                     kind,
-                });
+                })?;
             }
         }
     }
     for s in &summaries {
         note(&summary(s));
     }
-    let same = diffs.is_empty();
-    note(&format!("{}\n", if same { "A and B agree".to_string() } else { format!("{} difference(s)", diffs.len()) }));
-    let table = differences_table(&diffs);
+    let total = found.total;
+    let same = total == 0;
+    note(&format!("{}\n", if same { "A and B agree".to_string() } else { format!("{total} difference(s)") }));
+    let (differs, others) = (std::mem::take(&mut found.differs), std::mem::take(&mut found.others));
+    found.finish()?;
     if let Some(dir) = dir {
-        let file = format!("differences.{}", extension(args.format.into()));
-        write::write_table(&table, &dir.file(&file), args.format.into())?;
         let mut manifest = Manifest::new("compare", &dianzhi_core::Config::default());
-        for (_, a, b) in &pairs {
-            for s in [a, b].into_iter().flatten() {
-                manifest.input("table", &s.path, sha256_file(&s.path)?, 0);
-            }
+        let digests =
+            digests.expect("taken with --out").join().map_err(|_| Failure::other("hashing the inputs failed"))?;
+        for (path, digest) in digests? {
+            manifest.input("table", &path, digest, 0);
         }
-        manifest.output(&file, table.rows(), sha256_file(&dir.file(&file))?);
+        manifest.output(&file, total, sha256_file(&dir.file(&file))?);
         manifest.finish(&dir.file("manifest.json"), Vec::new())?;
         let done = dir.commit()?;
         say(&format!("differences → {}\n", done.display()));
     } else if !same {
-        print(&first_differences(&diffs, 20));
+        print(&first_differences(&differs, &others, total));
     }
     Ok(same)
 }
+
+/// Rows of `differences` per write: the table is written as it is found.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// Where differences go as they are found: the table being written (if --out), their count,
+/// and the first few of each kind for the terminal.
+struct Found {
+    keys: Vec<&'static str>,
+    writer: Option<TableWriter>,
+    batch: Vec<Difference>,
+    total: usize,
+    differs: Vec<Difference>,
+    others: Vec<Difference>,
+}
+
+impl Found {
+    fn new(keys: Vec<&'static str>, writer: Option<TableWriter>) -> Self {
+        Found { keys, writer, batch: Vec::new(), total: 0, differs: Vec::new(), others: Vec::new() }
+    }
+
+    fn push(&mut self, d: Difference) -> std::result::Result<(), dianzhi_analysis::Error> {
+        self.total += 1;
+        let head = if matches!(d.kind, Kind::Differs) { &mut self.differs } else { &mut self.others };
+        if head.len() < SHOWN {
+            head.push(d.clone());
+        }
+        if self.writer.is_some() {
+            self.batch.push(d);
+            if self.batch.len() == BATCH_ROWS {
+                self.write()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write(&mut self) -> std::result::Result<(), dianzhi_analysis::Error> {
+        if let Some(w) = &mut self.writer {
+            w.write(&differences_table(&self.batch, &self.keys))?;
+        }
+        self.batch.clear();
+        Ok(())
+    }
+
+    /// Writes what is left (an empty table has its columns too) and closes the file.
+    fn finish(mut self) -> Result<()> {
+        if !self.batch.is_empty() || self.total == 0 {
+            self.write()?;
+        }
+        if let Some(w) = self.writer.take() {
+            w.close()?;
+        }
+        Ok(())
+    }
+}
+
+/// Differences shown on the terminal without --out.
+const SHOWN: usize = 20;
 
 type Pair = (String, Option<Source>, Option<Source>);
 
@@ -214,11 +288,10 @@ fn summary(s: &TableSummary) -> String {
     out
 }
 
-fn first_differences(diffs: &[Difference], n: usize) -> String {
+fn first_differences(differs: &[Difference], others: &[Difference], total: usize) -> String {
     let mut out = String::new();
     // values that differ first: rows present on one side only are the lesser news
-    let differs = diffs.iter().filter(|d| matches!(d.kind, Kind::Differs));
-    for d in differs.chain(diffs.iter().filter(|d| !matches!(d.kind, Kind::Differs))).take(n) {
+    for d in differs.iter().chain(others).take(SHOWN) {
         let key: Vec<String> = d.key.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or(""))).collect();
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "∅".into());
         match d.kind {
@@ -234,8 +307,8 @@ fn first_differences(diffs: &[Difference], n: usize) -> String {
             k => out.push_str(&format!("{} {} {}\n", d.table, key.join(" "), k.as_str())),
         }
     }
-    if diffs.len() > n {
-        out.push_str(&format!("… and {} more (--out DIR writes them all)\n", diffs.len() - n));
+    if total > SHOWN {
+        out.push_str(&format!("… and {} more (--out DIR writes them all)\n", total - SHOWN));
     }
     out
 }

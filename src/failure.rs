@@ -64,6 +64,7 @@ impl From<dianzhi_analysis::Error> for Failure {
     fn from(e: dianzhi_analysis::Error) -> Self {
         match e {
             e @ (dianzhi_analysis::Error::Input(_) | dianzhi_analysis::Error::TooLarge(_)) => Failure::input(e),
+            dianzhi_analysis::Error::Columnar(e) => Failure::from(e),
             e => Failure::other(e),
         }
     }

@@ -20,4 +20,13 @@ pub enum Error {
     Input(String),
     #[error("{0}")]
     Internal(String),
+    /// A table that cannot be read or written (the columnar crate says which and why).
+    #[error(transparent)]
+    Columnar(#[from] dianzhi_columnar::Error),
+}
+
+impl From<dianzhi_columnar::InputError> for Error {
+    fn from(e: dianzhi_columnar::InputError) -> Self {
+        Error::Columnar(dianzhi_columnar::Error::Input(e))
+    }
 }

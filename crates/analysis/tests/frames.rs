@@ -9,6 +9,7 @@ use dianzhi_analysis::scenario::stack;
 use dianzhi_analysis::summary::{frame, sums_by};
 use dianzhi_analysis::Error;
 use dianzhi_columnar::any::TextTable;
+use dianzhi_columnar::cells::ColumnTable;
 use dianzhi_columnar::write::{Table, Values};
 use dianzhi_core::number::Dec;
 
@@ -71,14 +72,24 @@ fn numbers_compare_as_numbers_within_an_inclusive_tolerance() {
         &["region", "fpv", "note"],
         &[&["north", "0.872500", "x"], &["south", "1.00005", ""], &["west", "0.5", "y"]],
     );
-    let (d, s) = compare("pv", &a, &b, None).unwrap();
+    let run = |tolerance: Option<Dec>| {
+        let mut d = Vec::new();
+        let (a, b) = (ColumnTable::from(a.clone()), ColumnTable::from(b.clone()));
+        let s = compare("pv", &a, &b, tolerance, &mut |x| {
+            d.push(x);
+            Ok(())
+        })
+        .unwrap();
+        (d, s)
+    };
+    let (d, s) = run(None);
     let kinds: Vec<_> = d.iter().map(|d| (d.kind, d.column.as_deref(), d.delta.as_deref())).collect();
     assert!(kinds.contains(&(Kind::Differs, Some("fpv"), Some("0.00005"))), "{kinds:?}");
     assert!(kinds.contains(&(Kind::OnlyInA, None, None)) && kinds.contains(&(Kind::OnlyInB, None, None)));
     assert_eq!(s.columns.iter().find(|c| c.column == "note").unwrap().differs, 0, "empty equals empty");
-    let (d, _) = compare("pv", &a, &b, Some(Dec::new(5, 5))).unwrap();
+    let (d, _) = run(Some(Dec::new(5, 5)));
     assert!(d.iter().all(|d| d.kind != Kind::Differs), "0.00005 is within 0.00005 (inclusive)");
-    let (d, _) = compare("pv", &a, &b, Some(Dec::new(4, 5))).unwrap();
+    let (d, _) = run(Some(Dec::new(4, 5)));
     assert!(d.iter().any(|d| d.kind == Kind::Differs));
 }
 

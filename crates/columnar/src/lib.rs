@@ -3,6 +3,7 @@
 //! crate that touches a file format; it decides no policy.
 
 pub mod any;
+pub mod cells;
 pub mod claims;
 pub mod column;
 pub mod dip;

@@ -1,0 +1,408 @@
+//! The keys of compare's join, one `u64` per row. Each key column is read alone (from both
+//! tables), its distinct texts ranked in text order (empty after every text), and each row's
+//! rank packed into the row's key, first key column in the highest bits: two packed keys
+//! compare as their rows' keys do, texts compared column by column. When the next column's
+//! ranks no longer fit, the keys so far are replaced by their ranks among all keys of both
+//! tables (still in order) and packing goes on; the ranks replaced are kept, so every key can
+//! be read back as its texts.
+
+use std::collections::HashMap;
+
+use dianzhi_columnar::cells::{Cells, ColumnTable, Texts};
+use rayon::prelude::*;
+
+use crate::Error;
+
+/// Both tables' keys and what reads them back as texts.
+pub struct Keys {
+    /// The key of each row of A, of B.
+    pub a: Vec<u64>,
+    pub b: Vec<u64>,
+    /// Each key column's distinct texts in order; a column's empty cells rank after them.
+    dictionaries: Vec<Dictionary>,
+    layers: Vec<Layer>,
+}
+
+/// Key columns packed into one width: from the most significant bits, the rank of the key in
+/// the layer below (if any), then each column's rank.
+struct Layer {
+    /// The keys of the layer below, by rank.
+    below: Option<Vec<u64>>,
+    /// (key column, bits) in packing order.
+    fields: Vec<(usize, u32)>,
+}
+
+impl Keys {
+    /// Codes the key columns `names` of both tables, packing into `width` bits (64; less in
+    /// tests, to exercise the re-ranking).
+    pub fn build(a: &ColumnTable, b: &ColumnTable, names: &[&str], width: u32) -> Result<Keys, Error> {
+        let mut keys = Keys {
+            a: vec![0; a.rows()],
+            b: vec![0; b.rows()],
+            dictionaries: Vec::with_capacity(names.len()),
+            layers: vec![Layer { below: None, fields: Vec::new() }],
+        };
+        let mut used = 0u32;
+        for (k, name) in names.iter().enumerate() {
+            let (ca, cb) = rayon::join(|| a.cells(name), || b.cells(name));
+            let (ca, cb) = (ca?, cb?);
+            let (dictionary, ra, rb) = rank(ca, cb);
+            let empty = u32::try_from(dictionary.len()).expect("fewer than 4 billion distinct keys");
+            let bits = u32::BITS - empty.leading_zeros();
+            if used + bits > width {
+                let below = keys.rerank();
+                used = u64::BITS - (below.len().saturating_sub(1) as u64).leading_zeros();
+                keys.layers.push(Layer { below: Some(below), fields: Vec::new() });
+                if used + bits > width {
+                    // not with fewer than 2^31 rows a table: ranks of both fit in 33 bits each
+                    return Err(Error::Input(format!(
+                        "{} and {}: too many distinct keys to compare ({name} among them)",
+                        a.path.display(),
+                        b.path.display()
+                    )));
+                }
+            }
+            for (keys, ranks) in [(&mut keys.a, ra), (&mut keys.b, rb)] {
+                keys.par_iter_mut().zip(ranks.par_iter()).for_each(|(key, r)| {
+                    let r = if *r == EMPTY { empty } else { *r };
+                    *key = (*key << bits) | u64::from(r);
+                });
+            }
+            used += bits;
+            keys.layers.last_mut().expect("a layer").fields.push((k, bits));
+            keys.dictionaries.push(dictionary);
+        }
+        Ok(keys)
+    }
+
+    /// Replaces every key by its rank among the distinct keys of both tables; returns those.
+    fn rerank(&mut self) -> Vec<u64> {
+        let mut all: Vec<u64> = self.a.iter().chain(&self.b).copied().collect();
+        all.par_sort_unstable();
+        all.dedup();
+        for keys in [&mut self.a, &mut self.b] {
+            keys.par_iter_mut().for_each(|k| *k = all.binary_search(k).expect("a key of both") as u64);
+        }
+        all
+    }
+
+    /// A key read back: each key column's text (`None`: empty), in the order of the columns.
+    pub fn texts(&self, key: u64) -> Vec<Option<&str>> {
+        let mut out = vec![None; self.dictionaries.len()];
+        let mut v = key;
+        for layer in self.layers.iter().rev() {
+            for &(k, bits) in layer.fields.iter().rev() {
+                let r = if bits == 0 { 0 } else { v & (u64::MAX >> (64 - bits)) };
+                v = if bits == 64 { 0 } else { v >> bits };
+                out[k] = self.dictionaries[k].get(r as usize);
+            }
+            if let Some(below) = &layer.below {
+                v = below[v as usize];
+            }
+        }
+        out
+    }
+}
+
+/// An empty cell's rank before the column's empty rank is known.
+const EMPTY: u32 = u32::MAX;
+
+/// A key column's distinct texts in order.
+enum Dictionary {
+    Texts(Texts),
+    /// The column of a table: each distinct text as the row that first has it.
+    Rows(Cells, Vec<u32>),
+}
+
+impl Dictionary {
+    fn len(&self) -> usize {
+        match self {
+            Dictionary::Texts(t) => t.len(),
+            Dictionary::Rows(_, rows) => rows.len(),
+        }
+    }
+
+    /// The text of rank `r` (`None` past the last: an empty cell).
+    fn get(&self, r: usize) -> Option<&str> {
+        match self {
+            Dictionary::Texts(t) => (r < t.len()).then(|| t.get(r)).flatten(),
+            Dictionary::Rows(Cells::Texts(t), rows) => rows.get(r).and_then(|x| t.get(*x as usize)),
+            Dictionary::Rows(..) => unreachable!("only text columns are kept whole"),
+        }
+    }
+}
+
+/// The distinct texts of a column of both tables, in order, and each row's rank among them
+/// (`EMPTY` for an empty cell).
+fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
+    if a == b {
+        // two runs on one input list the same keys in the same rows: rank them once
+        drop(b);
+        let side = Side::of(&a);
+        if !matches!(side.strings, Strings::Rows(_)) {
+            let mut t = Texts::with_capacity(side.sorted.len());
+            side.sorted.iter().for_each(|x| t.push(Some(side.text(*x))));
+            return (Dictionary::Texts(t), side.rows.clone(), side.rows);
+        }
+        // the column itself is the dictionary: no text is copied
+        let Side { strings, sorted, rows } = side;
+        drop(strings);
+        return (Dictionary::Rows(a, sorted), rows.clone(), rows);
+    }
+    let (a, b) = (&a, &b);
+    let (sa, sb) = rayon::join(|| Side::of(a), || Side::of(b));
+    // merge the two sorted lists of distinct texts
+    let (mut ma, mut mb) = (vec![0u32; sa.sorted.len()], vec![0u32; sb.sorted.len()]);
+    let mut dictionary = Texts::with_capacity(sa.sorted.len().max(sb.sorted.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < sa.sorted.len() || j < sb.sorted.len() {
+        let next = dictionary.len() as u32;
+        let order = match (sa.sorted.get(i), sb.sorted.get(j)) {
+            (Some(x), Some(y)) => sa.text(*x).cmp(sb.text(*y)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        if order.is_le() {
+            dictionary.push(Some(sa.text(sa.sorted[i])));
+            ma[i] = next;
+            i += 1;
+            if order.is_eq() {
+                mb[j] = next;
+                j += 1;
+            }
+        } else {
+            dictionary.push(Some(sb.text(sb.sorted[j])));
+            mb[j] = next;
+            j += 1;
+        }
+    }
+    let global = |side: &Side, m: &[u32]| -> Vec<u32> {
+        side.rows.par_iter().map(|r| if *r == EMPTY { EMPTY } else { m[*r as usize] }).collect()
+    };
+    let (ra, rb) = rayon::join(|| global(&sa, &ma), || global(&sb, &mb));
+    (Dictionary::Texts(dictionary), ra, rb)
+}
+
+/// Where a side's distinct texts are.
+enum Strings<'a> {
+    Rows(&'a Texts),
+    Borrowed(&'a [String]),
+    Owned(Vec<String>),
+}
+
+/// One table's column: its distinct texts in order (each as an index into `strings`) and each
+/// row's rank among them.
+struct Side<'a> {
+    strings: Strings<'a>,
+    sorted: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl<'a> Side<'a> {
+    fn text(&self, x: u32) -> &str {
+        match &self.strings {
+            Strings::Rows(t) => t.get(x as usize).expect("a text"),
+            Strings::Borrowed(v) => &v[x as usize],
+            Strings::Owned(v) => &v[x as usize],
+        }
+    }
+
+    fn of(cells: &'a Cells) -> Side<'a> {
+        match cells {
+            Cells::Texts(t) => Side::of_texts(t),
+            Cells::Coded { texts, codes } => {
+                // a text may be in several row groups' dictionaries: rank the distinct ones
+                let (sorted, rank_of) = distinct(texts);
+                let rows = codes.par_iter().map(|c| c.map_or(EMPTY, |c| rank_of[c as usize])).collect();
+                Side { strings: Strings::Borrowed(texts), sorted, rows }
+            }
+            Cells::Numbers { scale, values, nulls } => {
+                // keys compare as their texts: the distinct numbers are written out and ranked as text
+                let mut first: HashMap<i128, u32, foldhash::fast::FixedState> = HashMap::default();
+                let mut rows: Vec<u32> = Vec::with_capacity(values.len());
+                let mut texts = Vec::new();
+                for (i, v) in values.iter().enumerate() {
+                    if !nulls.is_empty() && nulls[i] {
+                        rows.push(EMPTY);
+                        continue;
+                    }
+                    let id = *first.entry(*v).or_insert_with(|| {
+                        texts.push(dianzhi_core::number::format_fixed(*v, *scale));
+                        texts.len() as u32 - 1
+                    });
+                    rows.push(id);
+                }
+                let (sorted, rank_of) = distinct(&texts);
+                rows.iter_mut().filter(|r| **r != EMPTY).for_each(|r| *r = rank_of[*r as usize]);
+                Side { strings: Strings::Owned(texts), sorted, rows }
+            }
+        }
+    }
+
+    /// Texts one per row: the rows are sorted by their text and runs of one text get one rank.
+    /// The sort key of a text is the 15 bytes after the prefix all texts share, then the
+    /// length of the rest (16: longer than 15, compared whole when the bytes before tie): in
+    /// the order of the texts, and equal only for equal texts unless both are that long.
+    fn of_texts(t: &'a Texts) -> Side<'a> {
+        let common = |x: Option<&'a [u8]>, y: Option<&'a [u8]>| match (x, y) {
+            (Some(x), Some(y)) => Some(&x[..x.iter().zip(y).take_while(|(p, q)| p == q).count()]),
+            (x, y) => x.or(y),
+        };
+        let skip = (0..t.len())
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .fold(|| None, |shared, i| common(shared, t.get(i).map(str::as_bytes)))
+            .reduce(|| None, common)
+            .map_or(0, <[u8]>::len);
+        let tail = |i: u32| &t.get(i as usize).expect("a text").as_bytes()[skip..];
+        let key = |i: u32| -> [u64; 2] {
+            let mut p = [0u8; 16];
+            let tail = tail(i);
+            let n = tail.len().min(15);
+            p[..n].copy_from_slice(&tail[..n]);
+            p[15] = tail.len().min(16) as u8;
+            [u64::from_be_bytes(p[..8].try_into().expect("8")), u64::from_be_bytes(p[8..].try_into().expect("8"))]
+        };
+        let long = |k: &[u64; 2]| k[1] & 0xff == 16;
+        let mut keyed: Vec<([u64; 2], u32)> =
+            (0..t.len() as u32).into_par_iter().filter(|i| t.get(*i as usize).is_some()).map(|i| (key(i), i)).collect();
+        radix_sort(&mut keyed, 16, |x, byte| (x.0[byte / 8] >> (8 * (7 - byte % 8))) as u8);
+        // long texts alike in their first bytes: ordered whole (rows in order within a text)
+        let mut start = 0;
+        while start < keyed.len() {
+            let end = start + keyed[start..].iter().take_while(|x| x.0 == keyed[start].0).count();
+            if end - start > 1 && long(&keyed[start].0) {
+                keyed[start..end].sort_by(|x, y| tail(x.1).cmp(tail(y.1)).then(x.1.cmp(&y.1)));
+            }
+            start = end;
+        }
+        let mut rows = vec![EMPTY; t.len()];
+        let mut sorted: Vec<u32> = Vec::new();
+        let mut last: Option<([u64; 2], u32)> = None;
+        for (k, i) in keyed {
+            if last.is_none_or(|(lk, li)| lk != k || (long(&k) && tail(li) != tail(i))) {
+                sorted.push(i);
+                last = Some((k, i));
+            }
+            rows[i as usize] = sorted.len() as u32 - 1;
+        }
+        Side { strings: Strings::Rows(t), sorted, rows }
+    }
+}
+
+/// Sorts `v` by `bytes` key bytes (`digit(x, 0)` the most significant), stably: least
+/// significant byte first, skipping a byte that all share.
+pub(super) fn radix_sort<T: Copy + Default + Send + Sync>(
+    v: &mut Vec<T>,
+    bytes: usize,
+    digit: impl Fn(&T, usize) -> u8 + Sync,
+) {
+    const CHUNK: usize = 1 << 16;
+    // every byte's histogram in one pass
+    let counts = v
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut c = vec![[0usize; 256]; bytes];
+            for x in chunk {
+                for (b, c) in c.iter_mut().enumerate() {
+                    c[digit(x, b) as usize] += 1;
+                }
+            }
+            c
+        })
+        .reduce(
+            || vec![[0usize; 256]; bytes],
+            |mut a, b| {
+                for (a, b) in a.iter_mut().zip(&b) {
+                    a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+                }
+                a
+            },
+        );
+    let mut buffer = vec![T::default(); v.len()];
+    for b in (0..bytes).rev() {
+        if counts[b].contains(&v.len()) {
+            continue;
+        }
+        let mut at = [0usize; 256];
+        let mut sum = 0;
+        for (a, c) in at.iter_mut().zip(&counts[b]) {
+            *a = sum;
+            sum += c;
+        }
+        for x in v.iter() {
+            let d = digit(x, b) as usize;
+            buffer[at[d]] = *x;
+            at[d] += 1;
+        }
+        std::mem::swap(v, &mut buffer);
+    }
+}
+
+/// The distinct texts of `texts` in order (as indices into it), and each one's rank.
+fn distinct(texts: &[String]) -> (Vec<u32>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..texts.len() as u32).collect();
+    order.sort_unstable_by(|x, y| texts[*x as usize].cmp(&texts[*y as usize]));
+    let mut rank_of = vec![0u32; texts.len()];
+    let mut sorted: Vec<u32> = Vec::new();
+    for x in order {
+        if sorted.last().is_none_or(|l| texts[*l as usize] != texts[x as usize]) {
+            sorted.push(x);
+        }
+        rank_of[x as usize] = sorted.len() as u32 - 1;
+    }
+    (sorted, rank_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dianzhi_columnar::any::TextTable;
+
+    fn table(columns: &[(&str, &[&str])]) -> ColumnTable {
+        ColumnTable::from(TextTable {
+            path: "t.csv".into(),
+            names: columns.iter().map(|(n, _)| n.to_string()).collect(),
+            columns: columns
+                .iter()
+                .map(|(_, v)| v.iter().map(|c| (!c.is_empty()).then(|| c.to_string())).collect())
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn packed_keys_order_and_read_back_as_their_texts() {
+        let a = table(&[
+            ("r", &["b", "a", "", "a", "b"]),
+            ("c", &["10", "9", "1", "", "10"]),
+            ("x", &["z", "z", "z", "z", "y"]),
+        ]);
+        let b = table(&[("r", &["a", "c"]), ("c", &["9", "2"]), ("x", &["z", "z"])]);
+        let texts = |k: &Keys, key: u64| -> Vec<Option<String>> {
+            k.texts(key).into_iter().map(|t| t.map(str::to_string)).collect()
+        };
+        // 64 bits, and a width that forces a re-ranking before the third column, give the same
+        // order and texts
+        for width in [64, 5] {
+            let k = Keys::build(&a, &b, &["r", "c", "x"], width).unwrap();
+            let mut rows: Vec<usize> = (0..5).collect();
+            rows.sort_by_key(|i| k.a[*i]);
+            let read: Vec<Vec<Option<String>>> = rows.iter().map(|i| texts(&k, k.a[*i])).collect();
+            let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
+            assert_eq!(
+                read,
+                vec![
+                    vec![s("a"), s("9"), s("z")],
+                    vec![s("a"), None, s("z")],
+                    vec![s("b"), s("10"), s("y")],
+                    vec![s("b"), s("10"), s("z")],
+                    vec![None, s("1"), s("z")],
+                ],
+                "width {width}: texts in order (\"10\" before \"9\"), empty last"
+            );
+            assert_eq!(k.b[0], k.a[1], "width {width}: one key, one packed value in both tables");
+            assert_eq!(texts(&k, k.b[1]), vec![s("c"), s("2"), s("z")]);
+            assert!(k.a.iter().all(|x| *x != k.b[1]));
+        }
+    }
+}

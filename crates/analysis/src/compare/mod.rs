@@ -1,0 +1,535 @@
+//! `compare` (docs/analysts.md): two tables of the same kind joined on their keys, cell by cell.
+//! Numbers compare as numbers (0.8725 = 0.872500) within an absolute, inclusive tolerance;
+//! empty equals empty; texts compare as texts.
+
+mod keys;
+
+use std::collections::HashSet;
+
+use dianzhi_columnar::cells::{Cells, ColumnTable};
+use dianzhi_columnar::write::{Table, Values};
+use dianzhi_core::number::{format_fixed, parse_decimal, pow10, Dec};
+use rayon::prelude::*;
+
+use crate::frame::{at_scale, SAFE};
+use crate::Error;
+use keys::Keys;
+
+/// Columns that identify a row, in the order the `differences` table lists them. The keys of
+/// a comparison are those of these both tables have.
+pub const KEY_COLUMNS: [&str; 11] = [
+    "scenario",
+    "institution_id",
+    "case_id",
+    "sector",
+    "region",
+    "fund",
+    "year",
+    "quarter",
+    "month",
+    "dip_group",
+    "level",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Differs,
+    OnlyInA,
+    OnlyInB,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Differs => "differs",
+            Kind::OnlyInA => "only_in_a",
+            Kind::OnlyInB => "only_in_b",
+        }
+    }
+}
+
+/// One row of `differences`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub table: String,
+    pub key: Vec<(String, Option<String>)>,
+    pub column: Option<String>,
+    pub a: Option<String>,
+    pub b: Option<String>,
+    pub delta: Option<String>,
+    pub kind: Kind,
+}
+
+/// What a comparison of one column found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSummary {
+    pub column: String,
+    pub numeric: bool,
+    pub differs: usize,
+    /// The largest |b − a| of the rows that differ (numbers only).
+    pub max_delta: Option<String>,
+}
+
+/// What a comparison of one table found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSummary {
+    pub table: String,
+    pub keys: Vec<String>,
+    pub rows_a: usize,
+    pub rows_b: usize,
+    pub only_in_a: usize,
+    pub only_in_b: usize,
+    pub columns: Vec<ColumnSummary>,
+}
+
+/// The key columns `a` and `b` are joined on: those of [`KEY_COLUMNS`] both have.
+pub fn keys_of(a: &[String], b: &[String]) -> Vec<&'static str> {
+    KEY_COLUMNS.iter().copied().filter(|k| a.iter().any(|n| n == k) && b.iter().any(|n| n == k)).collect()
+}
+
+/// No row of the other table.
+const NONE: u32 = u32::MAX;
+
+/// Compares `a` with `b` (the same table of two runs, or a run's and one from elsewhere),
+/// handing each difference to `out` as it is found, in order: rows on one side only (in key
+/// order), then column by column the rows that differ (in key order). No more than one key
+/// or value column of each table is held at a time, besides a packed key per row.
+pub fn compare(
+    table: &str,
+    a: &ColumnTable,
+    b: &ColumnTable,
+    tolerance: Option<Dec>,
+    out: &mut dyn FnMut(Difference) -> Result<(), Error>,
+) -> Result<TableSummary, Error> {
+    let keys = keys_of(&a.names, &b.names);
+    if keys.is_empty() {
+        return Err(Error::Input(format!(
+            "{table}: {} and {} have no key column in common (one of {}); compare joins rows on them",
+            a.path.display(),
+            b.path.display(),
+            KEY_COLUMNS.join(", ")
+        )));
+    }
+    let values: Vec<&str> = a.names.iter().map(String::as_str).filter(|n| !keys.contains(n) && b.has(n)).collect();
+    if values.is_empty() {
+        return Err(Error::Input(format!(
+            "{table}: {} and {} have no value column in common beside the keys ({}); nothing to compare",
+            a.path.display(),
+            b.path.display(),
+            keys.join(", ")
+        )));
+    }
+    for t in [a, b] {
+        if t.rows() >= NONE as usize / 2 {
+            return Err(Error::Input(format!(
+                "{}: {} rows; compare takes tables of fewer than 2^31 rows: split it (by region, say)",
+                t.path.display(),
+                t.rows()
+            )));
+        }
+    }
+    let k = Keys::build(a, b, &keys, 64)?;
+    let key_of = |key: u64| -> Vec<(String, Option<String>)> {
+        keys.iter().zip(k.texts(key)).map(|(n, t)| (n.to_string(), t.map(str::to_string))).collect()
+    };
+    let mut summary = TableSummary {
+        table: table.to_string(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        rows_a: a.rows(),
+        rows_b: b.rows(),
+        only_in_a: 0,
+        only_in_b: 0,
+        columns: Vec::new(),
+    };
+
+    // the join: B's row of each row of A (the same rows when both list the same keys in the
+    // same order, as two runs on one input do)
+    let b_of_a: Vec<u32> = if k.a == k.b {
+        let mut sorted = k.a.clone();
+        keys::radix_sort(&mut sorted, 8, |x, byte| (*x >> (8 * (7 - byte))) as u8);
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            unique(a, &k.a, &keys, b, &k)?;
+        }
+        (0..a.rows() as u32).collect()
+    } else {
+        let (sa, sb) = rayon::join(|| by_key(&k.a), || by_key(&k.b));
+        unique_sorted(a, &sa, &keys, b, &k)?;
+        unique_sorted(b, &sb, &keys, a, &k)?;
+        let mut b_of_a = vec![NONE; a.rows()];
+        let (mut i, mut j) = (0, 0);
+        while i < sa.len() || j < sb.len() {
+            let order = match (sa.get(i), sb.get(j)) {
+                (Some(x), Some(y)) => x.0.cmp(&y.0),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (key, kind) = match order {
+                std::cmp::Ordering::Equal => {
+                    b_of_a[sa[i].1 as usize] = sb[j].1;
+                    i += 1;
+                    j += 1;
+                    continue;
+                }
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    summary.only_in_a += 1;
+                    (sa[i - 1].0, Kind::OnlyInA)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    summary.only_in_b += 1;
+                    (sb[j - 1].0, Kind::OnlyInB)
+                }
+            };
+            out(Difference {
+                table: table.to_string(),
+                key: key_of(key),
+                column: None,
+                a: None,
+                b: None,
+                delta: None,
+                kind,
+            })?;
+        }
+        b_of_a
+    };
+
+    for v in values {
+        let (ca, cb) = rayon::join(|| a.cells(v), || b.cells(v));
+        let (ca, cb) = (ca?, cb?);
+        let mut s = ColumnSummary { column: v.to_string(), numeric: false, differs: 0, max_delta: None };
+        let found = match (numbers(ca), numbers(cb)) {
+            (Ok(na), Ok(nb)) => {
+                s.numeric = true;
+                let scale = na.needed.max(nb.needed);
+                let (va, vb) = (na.at(scale, v)?, nb.at(scale, v)?);
+                let tol = tolerance.map(|t| within(t, scale));
+                let differs = |i: usize, j: usize| -> bool {
+                    match (va.get(i), vb.get(j)) {
+                        (None, None) => false,
+                        (Some(x), Some(y)) => tol.as_ref().map_or(x != y, |t| t.exceeded_by(y - x)),
+                        _ => true,
+                    }
+                };
+                let rows = differing(&b_of_a, differs);
+                let max = rows
+                    .iter()
+                    .filter_map(|i| Some(vb.get(b_of_a[*i as usize] as usize)? - va.get(*i as usize)?))
+                    .map(i128::abs)
+                    .max();
+                s.max_delta = max.map(|m| format_fixed(m, scale));
+                let show = move |x: Option<i128>| x.map(|x| format_fixed(x, scale));
+                Found::Numbers(
+                    rows,
+                    Box::new(move |i: usize, j: usize| {
+                        let (x, y) = (va.get(i), vb.get(j));
+                        (show(x), show(y), x.zip(y).map(|(x, y)| format_fixed(y - x, scale)))
+                    }),
+                )
+            }
+            (ca, cb) => {
+                let cells = |r: Result<Numbers, Cells>| r.map_or_else(|c| c, Numbers::cells);
+                let (ca, cb) = (cells(ca), cells(cb));
+                let rows = differing(&b_of_a, |i, j| ca.text(i) != cb.text(j));
+                Found::Texts(rows, ca, cb)
+            }
+        };
+        let mut emit = |mut rows: Vec<u32>, cell: &dyn Fn(usize, usize) -> Cells3| -> Result<(), Error> {
+            s.differs = rows.len();
+            rows.par_sort_unstable_by_key(|i| k.a[*i as usize]);
+            for i in rows {
+                let (i, j) = (i as usize, b_of_a[i as usize] as usize);
+                let (x, y, delta) = cell(i, j);
+                out(Difference {
+                    table: table.to_string(),
+                    key: key_of(k.a[i]),
+                    column: Some(v.to_string()),
+                    a: x,
+                    b: y,
+                    delta,
+                    kind: Kind::Differs,
+                })?;
+            }
+            Ok(())
+        };
+        match found {
+            Found::Numbers(rows, cell) => emit(rows, &*cell)?,
+            Found::Texts(rows, ca, cb) => {
+                emit(rows, &|i, j| (ca.text(i).map(|t| t.into_owned()), cb.text(j).map(|t| t.into_owned()), None))?
+            }
+        }
+        summary.columns.push(s);
+    }
+    Ok(summary)
+}
+
+/// A differing cell as written: a, b and delta.
+type Cells3 = (Option<String>, Option<String>, Option<String>);
+
+/// What one column's comparison found: the rows of A that differ, and how to show them.
+enum Found {
+    Numbers(Vec<u32>, Box<dyn Fn(usize, usize) -> Cells3>),
+    Texts(Vec<u32>, Cells, Cells),
+}
+
+/// The rows of A with a row in B where `differs(row of A, row of B)`, in A's order.
+fn differing(b_of_a: &[u32], differs: impl Fn(usize, usize) -> bool + Sync) -> Vec<u32> {
+    b_of_a
+        .par_chunks(64 * 1024)
+        .enumerate()
+        .flat_map_iter(|(c, chunk)| {
+            let base = c * 64 * 1024;
+            let mut rows = Vec::new();
+            for (o, j) in chunk.iter().enumerate() {
+                if *j != NONE && differs(base + o, *j as usize) {
+                    rows.push((base + o) as u32);
+                }
+            }
+            rows
+        })
+        .collect()
+}
+
+/// Each row's key and row number, by key (then row).
+fn by_key(keys: &[u64]) -> Vec<(u64, u32)> {
+    let mut v: Vec<(u64, u32)> = keys.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
+    // stable, from rows in order: within a key the rows stay in order
+    keys::radix_sort(&mut v, 8, |x, byte| (x.0 >> (8 * (7 - byte))) as u8);
+    v
+}
+
+/// A column's cells as exact numbers, if every one of them is a number.
+struct Numbers {
+    /// The scale of `values`.
+    scale: u32,
+    values: Vec<i128>,
+    nulls: Vec<bool>,
+    /// The scale its longest fraction needs (trailing zeros aside).
+    needed: u32,
+    /// The cells as read, to compare as text when the other table's column is not numbers.
+    cells: Option<Cells>,
+}
+
+impl Numbers {
+    fn cells(self) -> Cells {
+        self.cells.unwrap_or(Cells::Numbers { scale: self.scale, values: self.values, nulls: self.nulls })
+    }
+
+    /// The values at `scale` (≥ `needed`: exact), `None` for an empty cell. Refuses a value of
+    /// 10^37 or more, as the other analyses do: beyond it a difference could overflow.
+    fn at(self, scale: u32, column: &str) -> Result<Exact, Error> {
+        let too_large = || Error::TooLarge(column.to_string());
+        let (up, down) = if scale >= self.scale {
+            (pow10(scale - self.scale).map_err(|_| too_large())?, 1)
+        } else {
+            (1, pow10(self.scale - scale).map_err(|_| too_large())?)
+        };
+        let mut values = self.values;
+        if up != 1 || down != 1 {
+            values.par_iter_mut().try_for_each(|v| -> Result<(), Error> {
+                *v = v.checked_mul(up).ok_or_else(too_large)? / down;
+                Ok(())
+            })?;
+        }
+        let nulls = self.nulls;
+        let large = values
+            .par_iter()
+            .enumerate()
+            .any(|(i, v)| v.unsigned_abs() >= SAFE as u128 && (nulls.is_empty() || !nulls[i]));
+        if large {
+            return Err(too_large());
+        }
+        Ok(Exact { values, nulls })
+    }
+}
+
+/// A column's numbers at the scale both tables' columns are compared at.
+struct Exact {
+    values: Vec<i128>,
+    /// Empty when no cell is empty.
+    nulls: Vec<bool>,
+}
+
+impl Exact {
+    fn get(&self, i: usize) -> Option<i128> {
+        (self.nulls.is_empty() || !self.nulls[i]).then(|| self.values[i])
+    }
+}
+
+/// Reads a column as numbers: a Parquet decimal or integer column is; a text column is when
+/// every cell parses as a decimal (else it is handed back as it is).
+fn numbers(c: Cells) -> Result<Numbers, Cells> {
+    match c {
+        Cells::Numbers { scale, values, nulls } => {
+            let needed = needed_scale(scale, &values, &nulls);
+            Ok(Numbers { scale, values, nulls, needed, cells: None })
+        }
+        Cells::Coded { ref texts, ref codes } => {
+            let parsed: Option<Vec<Dec>> = texts
+                .iter()
+                .map(|t| {
+                    if t.is_empty() {
+                        Some(Dec::new(0, 0))
+                    } else {
+                        parse_decimal(t).ok().map(|d| Dec::from(d).normalized())
+                    }
+                })
+                .collect();
+            let Some(parsed) = parsed else { return Err(c) };
+            let scale = parsed.iter().map(|d| d.scale).max().unwrap_or(0);
+            let values = codes.iter().map(|x| x.map_or(0, |x| at_scale(parsed[x as usize], scale))).collect();
+            let nulls = codes.iter().map(Option::is_none).collect();
+            Ok(Numbers { scale, values, nulls, needed: scale, cells: Some(c) })
+        }
+        Cells::Texts(ref t) => {
+            let mut scale = 0;
+            for i in 0..t.len() {
+                match t.get(i).map(parse_decimal) {
+                    Some(Ok(d)) => scale = scale.max(Dec::from(d).normalized().scale),
+                    Some(Err(_)) => return Err(c),
+                    None => {}
+                }
+            }
+            let parsed =
+                |i: usize| t.get(i).map(|x| at_scale(Dec::from(parse_decimal(x).expect("parsed")).normalized(), scale));
+            let values = (0..t.len()).map(|i| parsed(i).unwrap_or(0)).collect();
+            let nulls = (0..t.len()).map(|i| t.get(i).is_none()).collect();
+            Ok(Numbers { scale, values, nulls, needed: scale, cells: Some(c) })
+        }
+    }
+}
+
+/// The largest scale any value of a column at `scale` needs once its trailing zeros are
+/// dropped (0.5000 needs 1).
+fn needed_scale(scale: u32, values: &[i128], nulls: &[bool]) -> u32 {
+    // whether 10^e divides v (in 64 bits where both fit: most money does)
+    let divides = |v: i128, e: u32| match (i64::try_from(v), pow10(e)) {
+        (_, Err(_)) => v == 0,
+        (Ok(v), Ok(p)) if p <= i128::from(i64::MAX) => v % (p as i64) == 0,
+        (_, Ok(p)) => v % p == 0,
+    };
+    values
+        .par_chunks(64 * 1024)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut needed = 0;
+            for (o, v) in chunk.iter().enumerate() {
+                if needed == scale {
+                    break;
+                }
+                if (!nulls.is_empty() && nulls[c * 64 * 1024 + o]) || divides(*v, scale - needed) {
+                    continue;
+                }
+                while needed < scale && !divides(*v, scale - needed) {
+                    needed += 1;
+                }
+            }
+            needed
+        })
+        .max()
+        .unwrap_or(0)
+}
+/// The tolerance at a column's scale: `|delta| ≤ tolerance` is equal (inclusive).
+struct Tolerance {
+    /// tolerance × 10^scale, exactly, as a fraction `num / den`.
+    num: i128,
+    den: i128,
+}
+
+impl Tolerance {
+    fn exceeded_by(&self, delta: i128) -> bool {
+        // |delta| > num / den  ⇔  |delta| × den > num (both sides exact; saturating is safe as
+        // |delta| < 2 × 10^37 and den ≤ 10^28)
+        delta.unsigned_abs().saturating_mul(self.den as u128) > self.num as u128
+    }
+}
+
+fn within(t: Dec, scale: u32) -> Tolerance {
+    let t = t.normalized();
+    if t.scale <= scale {
+        Tolerance { num: t.mantissa.saturating_mul(pow10(scale - t.scale).unwrap_or(i128::MAX)), den: 1 }
+    } else {
+        Tolerance { num: t.mantissa, den: pow10(t.scale - scale).unwrap_or(i128::MAX) }
+    }
+}
+
+/// Refuses a table with two rows of one key (`sorted`: its keys and rows, by key): which of
+/// them would be compared? The first such rows are named.
+fn unique_sorted(
+    t: &ColumnTable,
+    sorted: &[(u64, u32)],
+    keys: &[&str],
+    other: &ColumnTable,
+    k: &Keys,
+) -> Result<(), Error> {
+    // the repeat that comes first in the file: the run whose second row is smallest
+    let first = sorted.windows(2).filter(|w| w[0].0 == w[1].0).min_by_key(|w| w[1].1);
+    let Some(w) = first else { return Ok(()) };
+    // within a run the rows are in order: its first two are the run's start and the next
+    let start = sorted.partition_point(|x| x.0 < w[0].0);
+    let (first, second) = (sorted[start].1 as usize, sorted[start + 1].1 as usize);
+    Err(repeated(t, keys, other, first, second, &k.texts(w[0].0))?)
+}
+
+/// [`unique_sorted`] for a table whose keys are not sorted yet.
+fn unique(t: &ColumnTable, packed: &[u64], keys: &[&str], other: &ColumnTable, k: &Keys) -> Result<(), Error> {
+    unique_sorted(t, &by_key(packed), keys, other, k)
+}
+
+/// The error for rows `first` and `second` of `t` sharing one key. When the table is unique on
+/// all its own key columns, the fault is the other table's: it lacks some of them.
+fn repeated(
+    t: &ColumnTable,
+    keys: &[&str],
+    other: &ColumnTable,
+    first: usize,
+    second: usize,
+    texts: &[Option<&str>],
+) -> Result<Error, Error> {
+    let own: Vec<&str> = KEY_COLUMNS.iter().copied().filter(|k| t.has(k)).collect();
+    if own.len() > keys.len() {
+        let columns: Vec<Cells> = own.iter().map(|k| t.cells(k)).collect::<Result<_, _>>()?;
+        let mut seen = HashSet::with_capacity(t.rows());
+        let unique_on_own = (0..t.rows()).all(|i| seen.insert(columns.iter().map(|c| c.text(i)).collect::<Vec<_>>()));
+        if unique_on_own {
+            let lacks: Vec<&str> = own.iter().copied().filter(|k| !keys.contains(k)).collect();
+            return Ok(Error::Input(format!(
+                "{} and {} share too few key columns: only {}; {} is keyed by {}, and {} lacks {}. \
+                 Compare two outputs of the same kind (or a table with all of these key columns)",
+                t.path.display(),
+                other.path.display(),
+                keys.join(", "),
+                t.path.display(),
+                own.join(", "),
+                other.path.display(),
+                lacks.join(", ")
+            )));
+        }
+    }
+    let shown: Vec<String> = keys.iter().zip(texts).map(|(k, v)| format!("{k}={}", v.unwrap_or(""))).collect();
+    Ok(Error::Input(format!(
+        "{}: rows {} and {} have the same key ({}); compare needs one row per key: \
+         give the tables the columns that tell these rows apart",
+        t.path.display(),
+        first + 1,
+        second + 1,
+        shown.join(" ")
+    )))
+}
+
+/// The `differences` table: `table`, the key columns `keys` (those of every table compared,
+/// in [`KEY_COLUMNS`] order), `column, a, b, delta, kind`.
+pub fn differences_table(diffs: &[Difference], keys: &[&'static str]) -> Table {
+    let mut t = Table::default();
+    t.text("table", diffs.iter().map(|d| d.table.clone()).collect());
+    for k in keys {
+        let v = diffs.iter().map(|d| d.key.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.clone())).collect();
+        t.push(*k, Values::NullableText(v));
+    }
+    t.nullable_text("column", diffs.iter().map(|d| d.column.clone()).collect());
+    t.nullable_text("a", diffs.iter().map(|d| d.a.clone()).collect());
+    t.nullable_text("b", diffs.iter().map(|d| d.b.clone()).collect());
+    t.nullable_text("delta", diffs.iter().map(|d| d.delta.clone()).collect());
+    t.text("kind", diffs.iter().map(|d| d.kind.as_str().to_string()).collect());
+    t
+}
