@@ -40,7 +40,7 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
-def run_measured(args):
+def run_measured(args, ok=(0,)):
     """Runs a command; returns its peak RSS in MiB. The peak is taken by /usr/bin/time, whose
     child starts from time's small address space: a child forked straight from this process
     would report this process's own high-water mark (DuckDB's memory included), since Linux
@@ -50,7 +50,7 @@ def run_measured(args):
         proc = subprocess.run(timer + args, stdout=subprocess.DEVNULL, stderr=err)
         err.seek(0)
         text = err.read().decode()
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         sys.exit(f"{args[0]} failed: {text}")
     peaks = [int(l.split()[1]) for l in text.splitlines() if l.startswith("peak-kib ")]
     return peaks[-1] / 1024 if peaks else float("nan")
@@ -164,7 +164,7 @@ def summary(title, times, count, what, ratios, peak, mismatch, identical, thread
     return med
 
 
-def run(doc, size_flag, default_size, runs, what, sql_file, compare_one):
+def run(doc, size_flag, default_size, runs, what, sql_file, compare_one, extra=None):
     """The command line both comparisons share: sizes, runs, files, seed, threads, work dir;
     runs `compare_one(exe, sql, work, size, args)` per size and prints how the time grows."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -174,6 +174,8 @@ def run(doc, size_flag, default_size, runs, what, sql_file, compare_one):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--dir", default=None, help="work directory (default: a temporary one, removed after)")
+    if extra:
+        extra(ap)
     args = ap.parse_args()
 
     exe = binary()

@@ -144,7 +144,8 @@ pub fn compare(
 
     // the join: B's row of each row of A (the same rows when both list the same keys in the
     // same order, as two runs on one input do)
-    let b_of_a: Vec<u32> = if k.a == k.b {
+    let identical = k.a == k.b;
+    let b_of_a: Vec<u32> = if identical {
         let mut sorted = k.a.clone();
         keys::radix_sort(&mut sorted, 8, |x, byte| (*x >> (8 * (7 - byte))) as u8);
         if sorted.windows(2).any(|w| w[0] == w[1]) {
@@ -198,6 +199,12 @@ pub fn compare(
         let (ca, cb) = rayon::join(|| a.cells(v), || b.cells(v));
         let (ca, cb) = (ca?, cb?);
         let mut s = ColumnSummary { column: v.to_string(), numeric: false, differs: 0, max_delta: None };
+        if identical && ca == cb {
+            // the same cells in the same rows (two runs on one input): nothing differs
+            s.numeric = matches!(ca, Cells::Numbers { .. }) || numbers(ca).is_ok();
+            summary.columns.push(s);
+            continue;
+        }
         let found = match (numbers(ca), numbers(cb)) {
             (Ok(na), Ok(nb)) => {
                 s.numeric = true;
