@@ -115,6 +115,13 @@ fn bad_input_is_exit_2() {
     }
     let o = dianzhi(&["compare", s(&a), s(&dir.path().join("missing.csv"))]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // two copies of one table (rows matched by position, keys not ranked): a repeated key is
+    // still refused, naming the first repeat in the file
+    let text = "sector,region,fpv\nh,n,1\nd,n,2\nh,s,3\nd,n,4\nh,n,5\n";
+    let (t1, t2) = (write(dir.path(), "t1.csv", text), write(dir.path(), "t2.csv", text));
+    let o = dianzhi(&["compare", s(&t1), s(&t2)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rows 2 and 4 have the same key (sector=d region=n)"), "{}", stderr(&o));
 }
 
 #[test]

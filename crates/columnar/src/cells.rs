@@ -67,15 +67,18 @@ impl Texts {
     }
 }
 
+/// The code of an empty cell in [`Cells::Coded`].
+pub const EMPTY: u32 = u32::MAX;
+
 /// The cells of one column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cells {
     /// Exact numbers (a Parquet decimal or integer column): mantissas at `scale`; `nulls` is
     /// empty when no cell is, else one flag per row.
     Numbers { scale: u32, values: Vec<i128>, nulls: Vec<bool> },
-    /// Texts stored with a dictionary: each row's index into `texts` (`None`: empty). A text
-    /// may appear more than once in `texts` (one dictionary per Parquet row group).
-    Coded { texts: Vec<String>, codes: Vec<Option<u32>> },
+    /// Texts stored with a dictionary: each row's index into `texts` ([`EMPTY`]: an empty
+    /// cell). A text may appear more than once in `texts` (one dictionary per Parquet row group).
+    Coded { texts: Vec<String>, codes: Vec<u32> },
     /// Texts, one per row: CSV cells, Parquet texts without a dictionary, floats in their
     /// shortest exact form, booleans.
     Texts(Texts),
@@ -98,7 +101,9 @@ impl Cells {
         match self {
             Cells::Numbers { scale, values, nulls } => (nulls.is_empty() || !nulls[i])
                 .then(|| Cow::Owned(dianzhi_core::number::format_fixed(values[i], *scale))),
-            Cells::Coded { texts, codes } => codes[i].map(|c| Cow::Borrowed(texts[c as usize].as_str())),
+            Cells::Coded { texts, codes } => {
+                (codes[i] != EMPTY).then(|| Cow::Borrowed(texts[codes[i] as usize].as_str()))
+            }
             Cells::Texts(t) => t.get(i).map(Cow::Borrowed),
         }
     }
@@ -245,7 +250,7 @@ fn read_parquet_column(path: &Path, meta: &ArrowReaderMetadata, at: usize, name:
 /// Cells being gathered batch by batch.
 enum Builder {
     Numbers { scale: u32, values: Vec<i128>, nulls: Vec<bool>, any_null: bool },
-    Coded { texts: Vec<String>, codes: Vec<Option<u32>>, seen: Option<(ArrayRef, u32)> },
+    Coded { texts: Vec<String>, codes: Vec<u32>, seen: Option<(ArrayRef, u32)> },
     Texts(Texts),
 }
 
@@ -342,7 +347,7 @@ impl Builder {
                     let null = nulls.as_ref().is_some_and(|n| n.is_null(i));
                     // an empty text is an empty cell, as in CSV
                     let empty = !null && texts[base as usize + k].is_empty();
-                    codes.push((!null && !empty).then(|| base + k as u32));
+                    codes.push(if null || empty { EMPTY } else { base + k as u32 });
                 }
             }
             Builder::Texts(t) => match a.data_type() {

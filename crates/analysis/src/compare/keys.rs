@@ -6,6 +6,7 @@
 //! tables (still in order) and packing goes on; the ranks replaced are kept, so every key can
 //! be read back as its texts.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use dianzhi_columnar::cells::{Cells, ColumnTable, Texts};
@@ -15,12 +16,15 @@ use crate::Error;
 
 /// Both tables' keys and what reads them back as texts.
 pub struct Keys {
-    /// The key of each row of A, of B.
+    /// The key of each row of A, of B (empty when `aligned`).
     pub a: Vec<u64>,
     pub b: Vec<u64>,
     /// Each key column's distinct texts in order; a column's empty cells rank after them.
     dictionaries: Vec<Dictionary>,
     layers: Vec<Layer>,
+    /// When every key column is the same in both tables, row for row (two runs on one input):
+    /// the columns (A's), not ranked — the rows are matched by position.
+    pub aligned: Option<Vec<Cells>>,
 }
 
 /// Key columns packed into one width: from the most significant bits, the rank of the key in
@@ -37,42 +41,135 @@ impl Keys {
     /// tests, to exercise the re-ranking).
     pub fn build(a: &ColumnTable, b: &ColumnTable, names: &[&str], width: u32) -> Result<Keys, Error> {
         let mut keys = Keys {
-            a: vec![0; a.rows()],
-            b: vec![0; b.rows()],
+            a: Vec::new(),
+            b: Vec::new(),
             dictionaries: Vec::with_capacity(names.len()),
             layers: vec![Layer { below: None, fields: Vec::new() }],
+            aligned: None,
         };
         let mut used = 0u32;
+        // the leading key columns that are the same in both tables, ranked only once one is not
+        let mut same: Vec<Cells> = Vec::new();
         for (k, name) in names.iter().enumerate() {
             let (ca, cb) = rayon::join(|| a.cells(name), || b.cells(name));
             let (ca, cb) = (ca?, cb?);
+            if same.len() == k && ca == cb {
+                same.push(ca);
+                continue;
+            }
+            if keys.a.is_empty() {
+                keys.a = vec![0; a.rows()];
+                keys.b = vec![0; b.rows()];
+            }
+            for (j, c) in std::mem::take(&mut same).into_iter().enumerate() {
+                let (dictionary, ra) = rank_one(c);
+                let rb = ra.clone();
+                keys.pack(j, dictionary, ra, rb, &mut used, width, (a, b, names[j]))?;
+            }
             let (dictionary, ra, rb) = rank(ca, cb);
-            let empty = u32::try_from(dictionary.len()).expect("fewer than 4 billion distinct keys");
-            let bits = u32::BITS - empty.leading_zeros();
-            if used + bits > width {
-                let below = keys.rerank();
-                used = u64::BITS - (below.len().saturating_sub(1) as u64).leading_zeros();
-                keys.layers.push(Layer { below: Some(below), fields: Vec::new() });
-                if used + bits > width {
-                    // not with fewer than 2^31 rows a table: ranks of both fit in 33 bits each
-                    return Err(Error::Input(format!(
-                        "{} and {}: too many distinct keys to compare ({name} among them)",
-                        a.path.display(),
-                        b.path.display()
-                    )));
-                }
-            }
-            for (keys, ranks) in [(&mut keys.a, ra), (&mut keys.b, rb)] {
-                keys.par_iter_mut().zip(ranks.par_iter()).for_each(|(key, r)| {
-                    let r = if *r == EMPTY { empty } else { *r };
-                    *key = (*key << bits) | u64::from(r);
-                });
-            }
-            used += bits;
-            keys.layers.last_mut().expect("a layer").fields.push((k, bits));
-            keys.dictionaries.push(dictionary);
+            keys.pack(k, dictionary, ra, rb, &mut used, width, (a, b, name))?;
+        }
+        if same.len() == names.len() {
+            keys.aligned = Some(same);
         }
         Ok(keys)
+    }
+
+    /// Packs key column `k`'s ranks into the keys.
+    #[allow(clippy::too_many_arguments)]
+    fn pack(
+        &mut self,
+        k: usize,
+        dictionary: Dictionary,
+        ra: Vec<u32>,
+        rb: Vec<u32>,
+        used: &mut u32,
+        width: u32,
+        (a, b, name): (&ColumnTable, &ColumnTable, &str),
+    ) -> Result<(), Error> {
+        let empty = u32::try_from(dictionary.len()).expect("fewer than 4 billion distinct keys");
+        let bits = u32::BITS - empty.leading_zeros();
+        if *used + bits > width {
+            let below = self.rerank();
+            *used = u64::BITS - (below.len().saturating_sub(1) as u64).leading_zeros();
+            self.layers.push(Layer { below: Some(below), fields: Vec::new() });
+            if *used + bits > width {
+                // not with fewer than 2^31 rows a table: ranks of both fit in 33 bits each
+                return Err(Error::Input(format!(
+                    "{} and {}: too many distinct keys to compare ({name} among them)",
+                    a.path.display(),
+                    b.path.display()
+                )));
+            }
+        }
+        for (keys, ranks) in [(&mut self.a, ra), (&mut self.b, rb)] {
+            keys.par_iter_mut().zip(ranks.par_iter()).for_each(|(key, r)| {
+                let r = if *r == EMPTY { empty } else { *r };
+                *key = (*key << bits) | u64::from(r);
+            });
+        }
+        *used += bits;
+        self.layers.last_mut().expect("a layer").fields.push((k, bits));
+        self.dictionaries.push(dictionary);
+        Ok(())
+    }
+
+    /// The texts of the key of row `row` of A.
+    pub fn of_a(&self, row: usize) -> Vec<Option<Cow<'_, str>>> {
+        match &self.aligned {
+            Some(columns) => columns.iter().map(|c| c.text(row)).collect(),
+            None => self.texts(self.a[row]).into_iter().map(|t| t.map(Cow::Borrowed)).collect(),
+        }
+    }
+
+    /// Sorts rows of A by their keys.
+    pub fn sort(&self, rows: &mut [u32]) {
+        match &self.aligned {
+            Some(columns) => rows.par_sort_unstable_by(|x, y| {
+                let (x, y) = (*x as usize, *y as usize);
+                columns
+                    .iter()
+                    .map(|c| match (c.text(x), c.text(y)) {
+                        (Some(p), Some(q)) => p.cmp(&q),
+                        // an empty key after every text
+                        (p, q) => p.is_none().cmp(&q.is_none()),
+                    })
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(x.cmp(&y))
+            }),
+            None => rows.par_sort_unstable_by_key(|i| (self.a[*i as usize], *i)),
+        }
+    }
+
+    /// When `aligned`: the first two rows of A (in A's order: the earliest second row) whose
+    /// keys are the same, found through a hash of each row's key texts.
+    pub fn repeated_aligned(&self) -> Option<(usize, usize)> {
+        let columns = self.aligned.as_ref()?;
+        let rows = columns.first().map_or(0, Cells::len);
+        let hashes = row_hashes(columns, rows);
+        let mut sorted = hashes.clone();
+        radix_sort(&mut sorted, 8, |x, byte| (*x >> (8 * (7 - byte))) as u8);
+        let colliding: std::collections::HashSet<u64> =
+            sorted.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        if colliding.is_empty() {
+            return None;
+        }
+        // the rows of each colliding hash, in order; equal hashes are checked text by text
+        let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, h) in hashes.iter().enumerate() {
+            if colliding.contains(h) {
+                groups.entry(*h).or_default().push(i);
+            }
+        }
+        let same = |x: usize, y: usize| columns.iter().all(|c| c.text(x) == c.text(y));
+        groups
+            .values()
+            .filter_map(|rows| {
+                // the first row that repeats an earlier one of this hash
+                rows.iter().enumerate().find_map(|(n, y)| rows[..n].iter().find(|x| same(**x, *y)).map(|x| (*x, *y)))
+            })
+            .min_by_key(|(_, y)| *y)
     }
 
     /// Replaces every key by its rank among the distinct keys of both tables; returns those.
@@ -102,6 +199,48 @@ impl Keys {
         }
         out
     }
+}
+
+/// A hash of each row's key texts (equal texts, equal hashes), for the repeat check.
+fn row_hashes(columns: &[Cells], rows: usize) -> Vec<u64> {
+    use std::hash::BuildHasher;
+    let state = foldhash::fast::FixedState::with_seed(0x6469_616e_7a68_69);
+    // a dictionary's texts are hashed once, not once per row
+    let coded: Vec<Option<Vec<u64>>> = columns
+        .iter()
+        .map(|c| match c {
+            Cells::Coded { texts, .. } => Some(texts.iter().map(|t| state.hash_one(t.as_str())).collect()),
+            _ => None,
+        })
+        .collect();
+    (0..rows)
+        .into_par_iter()
+        .map(|i| {
+            let mut h = 0u64;
+            for (c, dict) in columns.iter().zip(&coded) {
+                let x = match (c, dict) {
+                    (Cells::Coded { codes, .. }, Some(d)) => {
+                        if codes[i] == dianzhi_columnar::cells::EMPTY {
+                            0
+                        } else {
+                            d[codes[i] as usize]
+                        }
+                    }
+                    (Cells::Texts(t), _) => t.get(i).map_or(0, |t| state.hash_one(t)),
+                    (Cells::Numbers { values, nulls, .. }, _) => {
+                        if !nulls.is_empty() && nulls[i] {
+                            0
+                        } else {
+                            state.hash_one(values[i])
+                        }
+                    }
+                    _ => unreachable!("a dictionary for every coded column"),
+                };
+                h = (h.rotate_left(23) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            }
+            h
+        })
+        .collect()
 }
 
 /// An empty cell's rank before the column's empty rank is known.
@@ -138,16 +277,8 @@ fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
     if a == b {
         // two runs on one input list the same keys in the same rows: rank them once
         drop(b);
-        let side = Side::of(&a);
-        if !matches!(side.strings, Strings::Rows(_)) {
-            let mut t = Texts::with_capacity(side.sorted.len());
-            side.sorted.iter().for_each(|x| t.push(Some(side.text(*x))));
-            return (Dictionary::Texts(t), side.rows.clone(), side.rows);
-        }
-        // the column itself is the dictionary: no text is copied
-        let Side { strings, sorted, rows } = side;
-        drop(strings);
-        return (Dictionary::Rows(a, sorted), rows.clone(), rows);
+        let (dictionary, rows) = rank_one(a);
+        return (dictionary, rows.clone(), rows);
     }
     let (a, b) = (&a, &b);
     let (sa, sb) = rayon::join(|| Side::of(a), || Side::of(b));
@@ -183,6 +314,20 @@ fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
     (Dictionary::Texts(dictionary), ra, rb)
 }
 
+/// [`rank`] of a column that is the same in both tables.
+fn rank_one(a: Cells) -> (Dictionary, Vec<u32>) {
+    let side = Side::of(&a);
+    if !matches!(side.strings, Strings::Rows(_)) {
+        let mut t = Texts::with_capacity(side.sorted.len());
+        side.sorted.iter().for_each(|x| t.push(Some(side.text(*x))));
+        return (Dictionary::Texts(t), side.rows);
+    }
+    // the column itself is the dictionary: no text is copied
+    let Side { strings, sorted, rows } = side;
+    drop(strings);
+    (Dictionary::Rows(a, sorted), rows)
+}
+
 /// Where a side's distinct texts are.
 enum Strings<'a> {
     Rows(&'a Texts),
@@ -213,7 +358,8 @@ impl<'a> Side<'a> {
             Cells::Coded { texts, codes } => {
                 // a text may be in several row groups' dictionaries: rank the distinct ones
                 let (sorted, rank_of) = distinct(texts);
-                let rows = codes.par_iter().map(|c| c.map_or(EMPTY, |c| rank_of[c as usize])).collect();
+                let empty = dianzhi_columnar::cells::EMPTY;
+                let rows = codes.par_iter().map(|c| if *c == empty { EMPTY } else { rank_of[*c as usize] }).collect();
                 Side { strings: Strings::Borrowed(texts), sorted, rows }
             }
             Cells::Numbers { scale, values, nulls } => {
@@ -401,6 +547,28 @@ mod tests {
                 "width {width}: texts in order (\"10\" before \"9\"), empty last"
             );
             assert_eq!(k.b[0], k.a[1], "width {width}: one key, one packed value in both tables");
+            assert!(k.aligned.is_none());
+            // sorting rows: the same order by the packed keys and, for a table compared with a
+            // copy of itself (keys not ranked), by the texts
+            let a2 = table(&[
+                ("r", &["b", "a", "", "a", "b"]),
+                ("c", &["10", "9", "1", "", "10"]),
+                ("x", &["z", "z", "z", "z", "y"]),
+            ]);
+            let same = Keys::build(&a, &a2, &["r", "c", "x"], width).unwrap();
+            assert!(same.aligned.is_some() && same.a.is_empty());
+            for k in [&k, &same] {
+                let mut sorted: Vec<u32> = vec![4, 3, 2, 1, 0];
+                k.sort(&mut sorted);
+                let read: Vec<Vec<Option<String>>> = sorted
+                    .iter()
+                    .map(|i| k.of_a(*i as usize).into_iter().map(|t| t.map(|t| t.into_owned())).collect())
+                    .collect();
+                assert_eq!(read[0], vec![s("a"), s("9"), s("z")]);
+                assert_eq!(read[1], vec![s("a"), None, s("z")], "an empty key after every text");
+                assert_eq!(read[2], vec![s("b"), s("10"), s("y")]);
+                assert_eq!(read[4], vec![None, s("1"), s("z")]);
+            }
             assert_eq!(texts(&k, k.b[1]), vec![s("c"), s("2"), s("z")]);
             assert!(k.a.iter().all(|x| *x != k.b[1]));
         }

@@ -144,12 +144,23 @@ pub fn compare(
 
     // the join: B's row of each row of A (the same rows when both list the same keys in the
     // same order, as two runs on one input do)
-    let identical = k.a == k.b;
+    let key_of_a = |row: usize| -> Vec<(String, Option<String>)> {
+        keys.iter().zip(k.of_a(row)).map(|(n, t)| (n.to_string(), t.map(|t| t.into_owned()))).collect()
+    };
+    let identical = k.aligned.is_some() || k.a == k.b;
     let b_of_a: Vec<u32> = if identical {
-        let mut sorted = k.a.clone();
-        keys::radix_sort(&mut sorted, 8, |x, byte| (*x >> (8 * (7 - byte))) as u8);
-        if sorted.windows(2).any(|w| w[0] == w[1]) {
-            unique(a, &k.a, &keys, b, &k)?;
+        if k.aligned.is_some() {
+            if let Some((first, second)) = k.repeated_aligned() {
+                let texts = k.of_a(first);
+                let texts: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+                return Err(repeated(a, &keys, b, first, second, &texts)?);
+            }
+        } else {
+            let mut sorted = k.a.clone();
+            keys::radix_sort(&mut sorted, 8, |x, byte| (*x >> (8 * (7 - byte))) as u8);
+            if sorted.windows(2).any(|w| w[0] == w[1]) {
+                unique(a, &k.a, &keys, b, &k)?;
+            }
         }
         (0..a.rows() as u32).collect()
     } else {
@@ -243,13 +254,13 @@ pub fn compare(
         };
         let mut emit = |mut rows: Vec<u32>, cell: &dyn Fn(usize, usize) -> Cells3| -> Result<(), Error> {
             s.differs = rows.len();
-            rows.par_sort_unstable_by_key(|i| k.a[*i as usize]);
+            k.sort(&mut rows);
             for i in rows {
                 let (i, j) = (i as usize, b_of_a[i as usize] as usize);
                 let (x, y, delta) = cell(i, j);
                 out(Difference {
                     table: table.to_string(),
-                    key: key_of(k.a[i]),
+                    key: key_of_a(i),
                     column: Some(v.to_string()),
                     a: x,
                     b: y,
@@ -384,8 +395,10 @@ fn numbers(c: Cells) -> Result<Numbers, Cells> {
                 .collect();
             let Some(parsed) = parsed else { return Err(c) };
             let scale = parsed.iter().map(|d| d.scale).max().unwrap_or(0);
-            let values = codes.iter().map(|x| x.map_or(0, |x| at_scale(parsed[x as usize], scale))).collect();
-            let nulls = codes.iter().map(Option::is_none).collect();
+            let empty = dianzhi_columnar::cells::EMPTY;
+            let values =
+                codes.iter().map(|x| if *x == empty { 0 } else { at_scale(parsed[*x as usize], scale) }).collect();
+            let nulls = codes.iter().map(|x| *x == empty).collect();
             Ok(Numbers { scale, values, nulls, needed: scale, cells: Some(c) })
         }
         Cells::Texts(ref t) => {
