@@ -204,7 +204,7 @@ impl Keys {
 /// A hash of each row's key texts (equal texts, equal hashes), for the repeat check.
 fn row_hashes(columns: &[Cells], rows: usize) -> Vec<u64> {
     use std::hash::BuildHasher;
-    let state = foldhash::fast::FixedState::with_seed(0x6469_616e_7a68_69);
+    let state = foldhash::fast::FixedState::with_seed(0x0064_6961_6e7a_6869);
     // a dictionary's texts are hashed once, not once per row
     let coded: Vec<Option<Vec<u64>>> = columns
         .iter()
