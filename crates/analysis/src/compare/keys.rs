@@ -249,15 +249,23 @@ const EMPTY: u32 = u32::MAX;
 /// A key column's distinct texts in order.
 enum Dictionary {
     Texts(Texts),
-    /// The column of a table: each distinct text as the row that first has it.
-    Rows(Cells, Vec<u32>),
+    /// The column of a table, kept: each distinct text as a row that has it, or (with
+    /// [`OTHER`] set) as a text of `other`, those of the other table alone.
+    Rows {
+        column: Cells,
+        ranks: Vec<u32>,
+        other: Texts,
+    },
 }
+
+/// Marks a rank's text as one of [`Dictionary::Rows`]' `other` texts.
+const OTHER: u32 = 1 << 31;
 
 impl Dictionary {
     fn len(&self) -> usize {
         match self {
             Dictionary::Texts(t) => t.len(),
-            Dictionary::Rows(_, rows) => rows.len(),
+            Dictionary::Rows { ranks, .. } => ranks.len(),
         }
     }
 
@@ -265,8 +273,14 @@ impl Dictionary {
     fn get(&self, r: usize) -> Option<&str> {
         match self {
             Dictionary::Texts(t) => (r < t.len()).then(|| t.get(r)).flatten(),
-            Dictionary::Rows(Cells::Texts(t), rows) => rows.get(r).and_then(|x| t.get(*x as usize)),
-            Dictionary::Rows(..) => unreachable!("only text columns are kept whole"),
+            Dictionary::Rows { column: Cells::Texts(t), ranks, other } => ranks.get(r).and_then(|x| {
+                if x & OTHER != 0 {
+                    other.get((x & !OTHER) as usize)
+                } else {
+                    t.get(*x as usize)
+                }
+            }),
+            Dictionary::Rows { .. } => unreachable!("only text columns are kept whole"),
         }
     }
 }
@@ -280,21 +294,40 @@ fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
         let (dictionary, rows) = rank_one(a);
         return (dictionary, rows.clone(), rows);
     }
-    let (a, b) = (&a, &b);
-    let (sa, sb) = rayon::join(|| Side::of(a), || Side::of(b));
-    // merge the two sorted lists of distinct texts
+    // texts of both tables keyed past the prefix both share, so that their keys compare
+    let skip = match (&a, &b) {
+        (Cells::Texts(x), Cells::Texts(y)) => match (shared_prefix(x), shared_prefix(y)) {
+            (Some(p), Some(q)) => p.iter().zip(q).take_while(|(x, y)| x == y).count(),
+            _ => 0,
+        },
+        _ => 0,
+    };
+    // one table after the other: each uses every core, and only one's sort buffers are held
+    let sa = Side::of(&a, skip);
+    let sb = Side::of(&b, skip);
+    // merge the two sorted lists of distinct texts; a text of B alone is copied, A's stay put
     let (mut ma, mut mb) = (vec![0u32; sa.sorted.len()], vec![0u32; sb.sorted.len()]);
-    let mut dictionary = Texts::with_capacity(sa.sorted.len().max(sb.sorted.len()));
+    let mut ranks: Vec<u32> = Vec::with_capacity(sa.sorted.len().max(sb.sorted.len()));
+    let mut other = Texts::default();
     let (mut i, mut j) = (0, 0);
     while i < sa.sorted.len() || j < sb.sorted.len() {
-        let next = dictionary.len() as u32;
+        let next = ranks.len() as u32;
         let order = match (sa.sorted.get(i), sb.sorted.get(j)) {
-            (Some(x), Some(y)) => sa.text(*x).cmp(sb.text(*y)),
+            (Some(x), Some(y)) => match (&sa.keys, &sb.keys) {
+                (Some(ka), Some(kb)) => ka[i].cmp(&kb[j]).then_with(|| {
+                    if long(&ka[i]) {
+                        sa.text(*x).cmp(sb.text(*y))
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                }),
+                _ => sa.text(*x).cmp(sb.text(*y)),
+            },
             (Some(_), None) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
         };
         if order.is_le() {
-            dictionary.push(Some(sa.text(sa.sorted[i])));
+            ranks.push(sa.sorted[i]);
             ma[i] = next;
             i += 1;
             if order.is_eq() {
@@ -302,30 +335,73 @@ fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
                 j += 1;
             }
         } else {
-            dictionary.push(Some(sb.text(sb.sorted[j])));
+            ranks.push(OTHER | other.len() as u32);
+            other.push(Some(sb.text(sb.sorted[j])));
             mb[j] = next;
             j += 1;
         }
     }
-    let global = |side: &Side, m: &[u32]| -> Vec<u32> {
+    // a table whose distinct texts are all of them keeps its ranks
+    let global = |side: Side, m: &[u32]| -> Vec<u32> {
+        if m.iter().enumerate().all(|(i, r)| i as u32 == *r) {
+            return side.rows;
+        }
         side.rows.par_iter().map(|r| if *r == EMPTY { EMPTY } else { m[*r as usize] }).collect()
     };
-    let (ra, rb) = rayon::join(|| global(&sa, &ma), || global(&sb, &mb));
-    (Dictionary::Texts(dictionary), ra, rb)
+    let a_texts = matches!(sa.strings, Strings::Rows(_));
+    let (ra, rb) = (global(sa, &ma), global(sb, &mb));
+    let dictionary = if a_texts {
+        Dictionary::Rows { column: a, ranks, other }
+    } else {
+        // a small column: its texts copied, in order
+        let mut t = Texts::with_capacity(ranks.len());
+        for r in &ranks {
+            if r & OTHER != 0 {
+                t.push(other.get((r & !OTHER) as usize));
+            } else {
+                t.push(a.text(*r as usize).as_deref());
+            }
+        }
+        Dictionary::Texts(t)
+    };
+    (dictionary, ra, rb)
 }
 
 /// [`rank`] of a column that is the same in both tables.
 fn rank_one(a: Cells) -> (Dictionary, Vec<u32>) {
-    let side = Side::of(&a);
+    let skip = match &a {
+        Cells::Texts(t) => shared_prefix(t).map_or(0, <[u8]>::len),
+        _ => 0,
+    };
+    let side = Side::of(&a, skip);
     if !matches!(side.strings, Strings::Rows(_)) {
         let mut t = Texts::with_capacity(side.sorted.len());
         side.sorted.iter().for_each(|x| t.push(Some(side.text(*x))));
         return (Dictionary::Texts(t), side.rows);
     }
     // the column itself is the dictionary: no text is copied
-    let Side { strings, sorted, rows } = side;
-    drop(strings);
-    (Dictionary::Rows(a, sorted), rows)
+    let Side { sorted, rows, .. } = side;
+    (Dictionary::Rows { column: a, ranks: sorted, other: Texts::default() }, rows)
+}
+
+/// The bytes every text of a column begins with (`None`: no text).
+fn shared_prefix(t: &Texts) -> Option<&[u8]> {
+    fn common<'t>(x: Option<&'t [u8]>, y: Option<&'t [u8]>) -> Option<&'t [u8]> {
+        match (x, y) {
+            (Some(x), Some(y)) => Some(&x[..x.iter().zip(y).take_while(|(p, q)| p == q).count()]),
+            (x, y) => x.or(y),
+        }
+    }
+    (0..t.len())
+        .into_par_iter()
+        .with_min_len(1 << 16)
+        .fold(|| None, |shared, i| common(shared, t.get(i).map(str::as_bytes)))
+        .reduce(|| None, common)
+}
+
+/// Whether a text's sort key leaves the rest of the text to compare (see [`Side::of_texts`]).
+fn long(key: &[u64; 2]) -> bool {
+    key[1] & 0xff == 16
 }
 
 /// Where a side's distinct texts are.
@@ -335,11 +411,12 @@ enum Strings<'a> {
     Owned(Vec<String>),
 }
 
-/// One table's column: its distinct texts in order (each as an index into `strings`) and each
-/// row's rank among them.
+/// One table's column: its distinct texts in order (each as an index into `strings`), their
+/// sort keys (texts one per row), and each row's rank among them.
 struct Side<'a> {
     strings: Strings<'a>,
     sorted: Vec<u32>,
+    keys: Option<Vec<[u64; 2]>>,
     rows: Vec<u32>,
 }
 
@@ -352,15 +429,16 @@ impl<'a> Side<'a> {
         }
     }
 
-    fn of(cells: &'a Cells) -> Side<'a> {
+    /// `skip`: how many leading bytes all texts (of both tables) share.
+    fn of(cells: &'a Cells, skip: usize) -> Side<'a> {
         match cells {
-            Cells::Texts(t) => Side::of_texts(t),
+            Cells::Texts(t) => Side::of_texts(t, skip),
             Cells::Coded { texts, codes } => {
                 // a text may be in several row groups' dictionaries: rank the distinct ones
                 let (sorted, rank_of) = distinct(texts);
                 let empty = dianzhi_columnar::cells::EMPTY;
                 let rows = codes.par_iter().map(|c| if *c == empty { EMPTY } else { rank_of[*c as usize] }).collect();
-                Side { strings: Strings::Borrowed(texts), sorted, rows }
+                Side { strings: Strings::Borrowed(texts), sorted, keys: None, rows }
             }
             Cells::Numbers { scale, values, nulls } => {
                 // keys compare as their texts: the distinct numbers are written out and ranked as text
@@ -380,26 +458,16 @@ impl<'a> Side<'a> {
                 }
                 let (sorted, rank_of) = distinct(&texts);
                 rows.iter_mut().filter(|r| **r != EMPTY).for_each(|r| *r = rank_of[*r as usize]);
-                Side { strings: Strings::Owned(texts), sorted, rows }
+                Side { strings: Strings::Owned(texts), sorted, keys: None, rows }
             }
         }
     }
 
     /// Texts one per row: the rows are sorted by their text and runs of one text get one rank.
-    /// The sort key of a text is the 15 bytes after the prefix all texts share, then the
-    /// length of the rest (16: longer than 15, compared whole when the bytes before tie): in
-    /// the order of the texts, and equal only for equal texts unless both are that long.
-    fn of_texts(t: &'a Texts) -> Side<'a> {
-        let common = |x: Option<&'a [u8]>, y: Option<&'a [u8]>| match (x, y) {
-            (Some(x), Some(y)) => Some(&x[..x.iter().zip(y).take_while(|(p, q)| p == q).count()]),
-            (x, y) => x.or(y),
-        };
-        let skip = (0..t.len())
-            .into_par_iter()
-            .with_min_len(1 << 16)
-            .fold(|| None, |shared, i| common(shared, t.get(i).map(str::as_bytes)))
-            .reduce(|| None, common)
-            .map_or(0, <[u8]>::len);
+    /// The sort key of a text is the 15 bytes after the first `skip`, then the length of the
+    /// rest (16: longer than 15, compared whole when the bytes before tie): in the order of the
+    /// texts, and equal only for equal texts unless both are that long.
+    fn of_texts(t: &'a Texts, skip: usize) -> Side<'a> {
         let tail = |i: u32| &t.get(i as usize).expect("a text").as_bytes()[skip..];
         let key = |i: u32| -> [u64; 2] {
             let mut p = [0u8; 16];
@@ -409,7 +477,6 @@ impl<'a> Side<'a> {
             p[15] = tail.len().min(16) as u8;
             [u64::from_be_bytes(p[..8].try_into().expect("8")), u64::from_be_bytes(p[8..].try_into().expect("8"))]
         };
-        let long = |k: &[u64; 2]| k[1] & 0xff == 16;
         let mut keyed: Vec<([u64; 2], u32)> =
             (0..t.len() as u32).into_par_iter().filter(|i| t.get(*i as usize).is_some()).map(|i| (key(i), i)).collect();
         radix_sort(&mut keyed, 16, |x, byte| (x.0[byte / 8] >> (8 * (7 - byte % 8))) as u8);
@@ -423,64 +490,69 @@ impl<'a> Side<'a> {
             start = end;
         }
         let mut rows = vec![EMPTY; t.len()];
-        let mut sorted: Vec<u32> = Vec::new();
+        let (mut sorted, mut keys): (Vec<u32>, Vec<[u64; 2]>) = (Vec::new(), Vec::new());
         let mut last: Option<([u64; 2], u32)> = None;
         for (k, i) in keyed {
             if last.is_none_or(|(lk, li)| lk != k || (long(&k) && tail(li) != tail(i))) {
                 sorted.push(i);
+                keys.push(k);
                 last = Some((k, i));
             }
             rows[i as usize] = sorted.len() as u32 - 1;
         }
-        Side { strings: Strings::Rows(t), sorted, rows }
+        Side { strings: Strings::Rows(t), sorted, keys: Some(keys), rows }
     }
 }
 
 /// Sorts `v` by `bytes` key bytes (`digit(x, 0)` the most significant), stably: least
-/// significant byte first, skipping a byte that all share.
+/// significant byte first, skipping a byte that all share. Each pass counts and moves the
+/// values a chunk per thread, every chunk into its own part of each byte's bucket.
 pub(super) fn radix_sort<T: Copy + Default + Send + Sync>(
     v: &mut Vec<T>,
     bytes: usize,
     digit: impl Fn(&T, usize) -> u8 + Sync,
 ) {
-    const CHUNK: usize = 1 << 16;
-    // every byte's histogram in one pass
-    let counts = v
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut c = vec![[0usize; 256]; bytes];
-            for x in chunk {
-                for (b, c) in c.iter_mut().enumerate() {
-                    c[digit(x, b) as usize] += 1;
-                }
+    let Some(first) = v.first().copied() else { return };
+    let chunk = v.len().div_ceil(rayon::current_num_threads().max(1) * 2).max(1 << 16);
+    // the bytes in which some value differs from the first
+    let varies = v
+        .par_chunks(chunk)
+        .map(|c| {
+            let mut d = vec![0u8; bytes];
+            for x in c {
+                d.iter_mut().enumerate().for_each(|(b, d)| *d |= digit(x, b) ^ digit(&first, b));
             }
-            c
+            d
         })
-        .reduce(
-            || vec![[0usize; 256]; bytes],
-            |mut a, b| {
-                for (a, b) in a.iter_mut().zip(&b) {
-                    a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-                }
-                a
-            },
-        );
+        .reduce(|| vec![0u8; bytes], |a, b| a.iter().zip(&b).map(|(x, y)| x | y).collect());
     let mut buffer = vec![T::default(); v.len()];
-    for b in (0..bytes).rev() {
-        if counts[b].contains(&v.len()) {
-            continue;
+    for b in (0..bytes).rev().filter(|b| varies[*b] != 0) {
+        let counts: Vec<[usize; 256]> = v
+            .par_chunks(chunk)
+            .map(|c| {
+                let mut n = [0usize; 256];
+                c.iter().for_each(|x| n[digit(x, b) as usize] += 1);
+                n
+            })
+            .collect();
+        // the buffer cut bucket by bucket, and within a bucket chunk by chunk (stable)
+        let mut parts: Vec<Vec<&mut [T]>> = (0..counts.len()).map(|_| Vec::with_capacity(256)).collect();
+        let mut rest: &mut [T] = &mut buffer;
+        for d in 0..256 {
+            for (c, n) in counts.iter().enumerate() {
+                let (part, tail) = std::mem::take(&mut rest).split_at_mut(n[d]);
+                parts[c].push(part);
+                rest = tail;
+            }
         }
-        let mut at = [0usize; 256];
-        let mut sum = 0;
-        for (a, c) in at.iter_mut().zip(&counts[b]) {
-            *a = sum;
-            sum += c;
-        }
-        for x in v.iter() {
-            let d = digit(x, b) as usize;
-            buffer[at[d]] = *x;
-            at[d] += 1;
-        }
+        v.par_chunks(chunk).zip(parts.into_par_iter()).for_each(|(src, mut dst)| {
+            let mut at = [0usize; 256];
+            for x in src {
+                let d = digit(x, b) as usize;
+                dst[d][at[d]] = *x;
+                at[d] += 1;
+            }
+        });
         std::mem::swap(v, &mut buffer);
     }
 }
@@ -572,5 +644,19 @@ mod tests {
             assert_eq!(texts(&k, k.b[1]), vec![s("c"), s("2"), s("z")]);
             assert!(k.a.iter().all(|x| *x != k.b[1]));
         }
+    }
+
+    #[test]
+    fn long_texts_alike_in_their_first_bytes_rank_by_the_whole_text() {
+        let long = |tail: &str| format!("2026-000-{}-{tail}", "0".repeat(20));
+        let (x2, x10, x3) = (long("2"), long("10"), long("3"));
+        let a = table(&[("id", &[x2.as_str(), "z", x10.as_str(), x2.as_str()][..3])]);
+        let b = table(&[("id", &[x10.as_str(), x3.as_str()])]);
+        let k = Keys::build(&a, &b, &["id"], 64).unwrap();
+        // the same text, the same key, in either table; "…-10" < "…-2" < "…-3" < "z"
+        assert_eq!(k.a[2], k.b[0]);
+        assert!(k.a[2] < k.a[0] && k.a[0] < k.b[1] && k.b[1] < k.a[1]);
+        assert_eq!(k.texts(k.b[1]), vec![Some(x3.as_str())]);
+        assert_eq!(k.texts(k.a[0]), vec![Some(x2.as_str())]);
     }
 }
