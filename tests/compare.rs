@@ -255,4 +255,19 @@ fn differences_come_in_key_order_whatever_the_tables_order() {
          cases,9,r1,2026,score,2.00,2.50,0.50,differs\n\
          cases,10,r2,2026,note,x,q,,differs\n"
     );
+    // the other way round (the Parquet table, its texts coded by row group, as A)
+    let back = dir.path().join("back");
+    let o = dianzhi(&["compare", s(&b), s(&a), "--out", s(&back), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(back.join("differences.csv")).unwrap(),
+        "table,case_id,region,year,column,a,b,delta,kind\n\
+         cases,1,r3,2026,,,,,only_in_b\n\
+         cases,2,r0,2026,,,,,only_in_a\n\
+         cases,10,r1,2026,score,4.10,4.00,-0.10,differs\n\
+         cases,10,,2026,score,6.25,6.00,-0.25,differs\n\
+         cases,7,,2026,score,3.50,3.00,-0.50,differs\n\
+         cases,9,r1,2026,score,2.50,2.00,-0.50,differs\n\
+         cases,10,r2,2026,note,q,x,,differs\n"
+    );
 }

@@ -348,21 +348,18 @@ fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
         }
         side.rows.par_iter().map(|r| if *r == EMPTY { EMPTY } else { m[*r as usize] }).collect()
     };
-    let a_texts = matches!(sa.strings, Strings::Rows(_));
-    let (ra, rb) = (global(sa, &ma), global(sb, &mb));
-    let dictionary = if a_texts {
-        Dictionary::Rows { column: a, ranks, other }
-    } else {
-        // a small column: its texts copied, in order
+    let copied = (!matches!(sa.strings, Strings::Rows(_))).then(|| {
+        // a small column: its texts copied, in order (A's by their index in A's side)
         let mut t = Texts::with_capacity(ranks.len());
         for r in &ranks {
-            if r & OTHER != 0 {
-                t.push(other.get((r & !OTHER) as usize));
-            } else {
-                t.push(a.text(*r as usize).as_deref());
-            }
+            t.push(Some(if r & OTHER != 0 { other.get((r & !OTHER) as usize).expect("a text") } else { sa.text(*r) }));
         }
-        Dictionary::Texts(t)
+        t
+    });
+    let (ra, rb) = (global(sa, &ma), global(sb, &mb));
+    let dictionary = match copied {
+        Some(t) => Dictionary::Texts(t),
+        None => Dictionary::Rows { column: a, ranks, other },
     };
     (dictionary, ra, rb)
 }
