@@ -352,7 +352,8 @@ fn rank(a: Cells, b: Cells) -> (Dictionary, Vec<u32>, Vec<u32>) {
         // a small column: its texts copied, in order (A's by their index in A's side)
         let mut t = Texts::with_capacity(ranks.len());
         for r in &ranks {
-            t.push(Some(if r & OTHER != 0 { other.get((r & !OTHER) as usize).expect("a text") } else { sa.text(*r) }));
+            // (a dictionary may hold an empty text no row has: it stays empty)
+            t.push(if r & OTHER != 0 { other.get((r & !OTHER) as usize) } else { Some(sa.text(*r)) });
         }
         t
     });
@@ -655,5 +656,17 @@ mod tests {
         assert!(k.a[2] < k.a[0] && k.a[0] < k.b[1] && k.b[1] < k.a[1]);
         assert_eq!(k.texts(k.b[1]), vec![Some(x3.as_str())]);
         assert_eq!(k.texts(k.a[0]), vec![Some(x2.as_str())]);
+    }
+
+    #[test]
+    fn a_dictionary_may_hold_an_empty_text_no_row_has() {
+        use dianzhi_columnar::cells::EMPTY as E;
+        let a = Cells::Coded { texts: vec!["x".into(), "y".into()], codes: vec![0, E, 1] };
+        let b = Cells::Coded { texts: vec!["".into(), "w".into()], codes: vec![1, E] };
+        let (dictionary, ra, rb) = rank(a, b);
+        let text = |r: u32| if r == EMPTY { None } else { dictionary.get(r as usize) };
+        assert_eq!(ra.iter().map(|r| text(*r)).collect::<Vec<_>>(), vec![Some("x"), None, Some("y")]);
+        assert_eq!(rb.iter().map(|r| text(*r)).collect::<Vec<_>>(), vec![Some("w"), None]);
+        assert!(rb[0] < ra[0] && ra[0] < ra[2], "w < x < y");
     }
 }
