@@ -137,7 +137,23 @@ impl ColumnTable {
                 let rows = usize::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
                 ColumnTable { path: path.clone(), names, rows, content: Content::Parquet(meta) }
             }
-            Format::Csv | Format::Xlsx => {
+            Format::Csv => {
+                // straight into compact columns: a cell is never a String of its own
+                let mut reader = crate::text::csv_reader(path)?;
+                let bad = |e: csv::Error| crate::text::csv_error(path, "not a readable CSV file", &e);
+                let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
+                let mut columns = vec![Texts::default(); names.len()];
+                let mut record = csv::StringRecord::new();
+                let mut rows = 0;
+                while reader.read_record(&mut record).map_err(bad)? {
+                    for (c, cell) in columns.iter_mut().zip(record.iter()) {
+                        c.push(Some(cell));
+                    }
+                    rows += 1;
+                }
+                ColumnTable { path: path.clone(), names, rows, content: Content::Text(columns) }
+            }
+            Format::Xlsx => {
                 let t = crate::any::read_text_table(source)?;
                 return Ok(ColumnTable::from(t));
             }
