@@ -214,7 +214,13 @@ impl CaseSpill {
             (text(), text(), text(), text(), text(), text(), text(), text());
         let (mut year, mut avg, mut ratio, mut score) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        for &(rank, at) in rows {
+        for (i, &(rank, at)) in rows.iter().enumerate() {
+            // the records are read in the order of the sort, each somewhere else in the bucket:
+            // fetching a few ahead hides the cache miss each would be (profiled: the largest
+            // single cost of writing the sorted cases)
+            if let Some(&(_, ahead)) = rows.get(i + 8) {
+                prefetch(bytes, ahead);
+            }
             let r = Record::decode(&bytes[at as usize..]);
             let (p, h) = (rank as usize / self.institutions.len(), rank as usize % self.institutions.len());
             let outlier_checked = !matches!(r.kind, CaseType::Special | CaseType::AtCost);
@@ -247,6 +253,17 @@ impl CaseSpill {
         tab.texts("type", kinds, false);
         tab.decimal("score", dianzhi_core::number::SCALE, score);
         tab
+    }
+}
+
+/// Asks the CPU to fetch the record at `at` ahead of its use.
+#[inline]
+fn prefetch(bytes: &[u8], at: u64) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(b) = bytes.get(at as usize) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: prefetching has no effect on memory
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((b as *const u8).cast::<i8>()) };
     }
 }
 
