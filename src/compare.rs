@@ -83,15 +83,7 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
             (a, _) => {
                 let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };
                 note(&format!("{table}: {}\n", if a.is_some() { "only in A" } else { "only in B" }));
-                found.push(Difference {
-                    table: table.clone(),
-                    key: Vec::new(),
-                    column: None,
-                    a: None,
-                    b: None,
-                    delta: None,
-                    kind,
-                })?;
+                found.push(Difference::row(table, Vec::new(), kind))?;
             }
         }
     }

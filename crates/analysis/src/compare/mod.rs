@@ -60,6 +60,13 @@ pub struct Difference {
     pub kind: Kind,
 }
 
+impl Difference {
+    /// A row (or a whole table, with no key) found on one side only.
+    pub fn row(table: &str, key: Vec<(String, Option<String>)>, kind: Kind) -> Self {
+        Difference { table: table.to_string(), key, column: None, a: None, b: None, delta: None, kind }
+    }
+}
+
 /// What a comparison of one column found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnSummary {
@@ -193,15 +200,7 @@ pub fn compare(
                     (sb[j - 1].0, Kind::OnlyInB)
                 }
             };
-            out(Difference {
-                table: table.to_string(),
-                key: key_of(key),
-                column: None,
-                a: None,
-                b: None,
-                delta: None,
-                kind,
-            })?;
+            out(Difference::row(table, key_of(key), kind))?;
         }
         b_of_a
     };
