@@ -50,6 +50,7 @@ impl Keys {
         let mut used = 0u32;
         // the leading key columns that are the same in both tables, ranked only once one is not
         let mut same: Vec<Cells> = Vec::new();
+        let mut packing = false;
         for (k, name) in names.iter().enumerate() {
             let (ca, cb) = rayon::join(|| a.cells(name), || b.cells(name));
             let (ca, cb) = (ca?, cb?);
@@ -57,7 +58,9 @@ impl Keys {
                 same.push(ca);
                 continue;
             }
-            if keys.a.is_empty() {
+            if !packing {
+                // (a flag, not `keys.a.is_empty()`: an empty table A must not reset B's keys)
+                packing = true;
                 keys.a = vec![0; a.rows()];
                 keys.b = vec![0; b.rows()];
             }
@@ -668,5 +671,14 @@ mod tests {
         assert_eq!(ra.iter().map(|r| text(*r)).collect::<Vec<_>>(), vec![Some("x"), None, Some("y")]);
         assert_eq!(rb.iter().map(|r| text(*r)).collect::<Vec<_>>(), vec![Some("w"), None]);
         assert!(rb[0] < ra[0] && ra[0] < ra[2], "w < x < y");
+    }
+
+    #[test]
+    fn an_empty_table_leaves_the_other_tables_keys_whole() {
+        let a = table(&[("r", &[]), ("c", &[])]);
+        let b = table(&[("r", &["x", "y"]), ("c", &["1", "2"])]);
+        let k = Keys::build(&a, &b, &["r", "c"], 64).unwrap();
+        assert_eq!(k.texts(k.b[0]), vec![Some("x"), Some("1")]);
+        assert_eq!(k.texts(k.b[1]), vec![Some("y"), Some("2")]);
     }
 }
