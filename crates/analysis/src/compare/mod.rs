@@ -99,8 +99,9 @@ const NONE: u32 = u32::MAX;
 
 /// Compares `a` with `b` (the same table of two runs, or a run's and one from elsewhere),
 /// handing each difference to `out` as it is found, in order: rows on one side only (in key
-/// order), then column by column the rows that differ (in key order). No more than one key
-/// or value column of each table is held at a time, besides a packed key per row.
+/// order), then column by column the rows that differ (in key order). Besides the keys (a
+/// packed key per row and each key column's distinct texts; for two runs on one input, A's key
+/// columns themselves), one column of each table is held at a time.
 pub fn compare(
     table: &str,
     a: &ColumnTable,
