@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dianzhi_columnar::claims;
-use dianzhi_columnar::source::resolve;
+use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::{outputs, tables, write};
 use dianzhi_core::number::SCALE;
 use dianzhi_core::period::Quarter;
-use dianzhi_core::taiwan::clearing::{assemble, clear};
+use dianzhi_core::taiwan::clearing::{assemble, clear, InterimRow};
 use dianzhi_core::taiwan::pool::PoolInput;
 use dianzhi_core::taiwan::settlement::SettledPool;
 use dianzhi_core::Config;
@@ -106,23 +106,32 @@ pub fn read_pools(
     manifest: &mut Manifest,
 ) -> Result<Pools> {
     let unit = config.money.unit;
-    progress.phase("read budgets and interim");
+    progress.phase("read budgets");
     let budgets_src = crate::single_file(&inputs.budgets, "budgets")?;
     let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
     manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
     // interim payments may come as several files, e.g. one per month
     let interim_src = if inputs.interim.is_empty() { Vec::new() } else { resolve(&inputs.interim)? };
+    let read_interim = || -> Result<Vec<InterimFile>> {
+        let read = |s: &Source| -> Result<InterimFile> {
+            let (rows, count) = tables::read_interim(s, unit)?;
+            Ok(InterimFile { path: s.path.clone(), rows, count, sha256: sha256_file(&s.path)? })
+        };
+        interim_src.iter().map(read).collect()
+    };
     let mut interim = Vec::new();
-    for s in &interim_src {
-        let (rows, n) = tables::read_interim(s, unit)?;
-        interim.extend(rows);
-        manifest.input("interim", &s.path, sha256_file(&s.path)?, n);
-    }
+    let mut record_interim = |manifest: &mut Manifest, files: Vec<InterimFile>| {
+        for f in files {
+            manifest.input("interim", &f.path, f.sha256, f.count);
+            interim.extend(f.rows);
+        }
+    };
 
     progress.phase("scan claims");
     let (claims, claim_rows) = match &inputs.aggregates {
         // a rerun: the sums the scan wrote before
         Some(path) => {
+            record_interim(manifest, read_interim()?);
             let source = crate::single_file(path, "aggregates")?;
             let (claims, _) = tables::read_aggregates(&source, unit)?;
             let rows: u64 = claims.iter().map(|c| c.rows).sum();
@@ -132,14 +141,22 @@ pub fn read_pools(
         None => {
             let sources = resolve(&inputs.claims)?;
             let counter = progress.rows();
-            let (scan, hashes) = rayon::join(
+            // beside the scan, which keeps every core busy: the interim payments and the claims
+            // files' digests. A fault in the interim payments stops the scan and is reported
+            // first, as when they were read before it.
+            let stop = AtomicBool::new(false);
+            let count = |n| {
+                counter.fetch_add(n, Ordering::Relaxed);
+            };
+            let (scan, (interim_files, hashes)) = rayon::join(
+                || claims::scan(&sources, unit, &count, &stop),
                 || {
-                    claims::scan(&sources, unit, &|n| {
-                        counter.fetch_add(n, Ordering::Relaxed);
-                    })
+                    let interim_files = read_interim();
+                    stop.store(interim_files.is_err(), Ordering::Relaxed);
+                    (interim_files, sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>())
                 },
-                || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
             );
+            record_interim(manifest, interim_files?);
             let (scan, hashes) = (scan?, hashes?);
             for (f, h) in scan.files.iter().zip(hashes) {
                 manifest.input("claims", &f.path, h, f.rows);
@@ -183,6 +200,14 @@ pub fn read_pools(
     Ok(Pools { pools: assemble(budgets, claims, interim, quarters)?, claim_rows, selected_rows })
 }
 
+/// One interim payments file as read: its rows, their count and the file's digest.
+struct InterimFile {
+    path: PathBuf,
+    rows: Vec<InterimRow>,
+    count: u64,
+    sha256: String,
+}
+
 /// The pools of a quarter, assembled; the claim rows read and those in the selected quarters.
 pub struct Pools {
     pub pools: Vec<PoolInput>,
@@ -200,13 +225,20 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
 
     progress.phase("write outputs");
     let ext = args.output.ext();
-    for (name, table) in [
-        ("point_values", outputs::point_values(&pools, &settled, config)),
-        ("settlements", outputs::settlements(&pools, &settled, config.money.unit)),
-    ] {
-        let file = format!("{name}.{ext}");
+    // the two tables built, written and hashed side by side
+    let write = |name: &str, table: &dyn Fn() -> write::Table| -> Result<(String, usize, String)> {
+        let (file, table) = (format!("{name}.{ext}"), table());
         write::write_table(&table, &out.file(&file), args.output.format())?;
-        manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
+        let sha256 = sha256_file(&out.file(&file))?;
+        Ok((file, table.rows(), sha256))
+    };
+    let (point_values, settlements) = rayon::join(
+        || write("point_values", &|| outputs::point_values(&pools, &settled, config)),
+        || write("settlements", &|| outputs::settlements(&pools, &settled, config.money.unit)),
+    );
+    for written in [point_values, settlements] {
+        let (file, rows, sha256) = written?;
+        manifest.output(&file, rows, sha256);
     }
     manifest.set("quarters", json!(args.quarter.quarters.iter().map(ToString::to_string).collect::<Vec<_>>()));
     manifest.set("counts", counts(claim_rows, &pools, &settled));

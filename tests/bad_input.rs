@@ -383,3 +383,65 @@ fn service_month_as_date_text() {
     assert_ok(&o);
     assert_eq!(table(&dir.path().join("out/point_values.csv"))[0]["fpv"], "0.5000");
 }
+
+/// Parquet copayments are whole units of money, whatever their column's type: integers need no
+/// check when the unit divides 1, but do when it is larger; decimals are checked row by row.
+#[test]
+fn parquet_copayments_are_checked_against_the_money_unit() {
+    use arrow_array::{ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let claims = |dir: &std::path::Path, copayment: ArrayRef| {
+        let text = |v: &str| Arc::new(StringArray::from(vec![v; 3])) as ArrayRef;
+        let batch = RecordBatch::try_from_iter([
+            ("institution_id", Arc::new(StringArray::from(vec!["A", "B", "C"])) as ArrayRef),
+            ("sector", text("dental")),
+            ("region", text("east")),
+            ("service_month", text("2026-01")),
+            ("claimed_points", Arc::new(Int64Array::from(vec![100; 3])) as ArrayRef),
+            ("drug_points", Arc::new(Int64Array::from(vec![0; 3])) as ArrayRef),
+            ("copayment", copayment),
+        ])
+        .unwrap();
+        let path = dir.join("claims.parquet");
+        write_parquet(&path, &batch, None);
+        path
+    };
+    let run = |copayment: ArrayRef, unit: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = claims(dir.path(), copayment);
+        let b = write(dir.path(), "budgets.csv", "sector,region,quarter,budget\ndental,east,2026Q1,1000\n");
+        let config = write(dir.path(), "policy.toml", &format!("[money]\nunit = \"{unit}\"\n"));
+        let out = dir.path().join("out");
+        let args = ["settle", "--claims", s(&path), "--budgets", s(&b), "--config", s(&config), "--out", s(&out)];
+        let o = dianzhi(&[&args[..], &["--format", "csv", "--quiet"]].concat());
+        (o, out, dir)
+    };
+    let integers = || Arc::new(Int64Array::from(vec![10, 15, 20])) as ArrayRef;
+    let (o, out, _dir) = run(integers(), "10");
+    assert_rejected(&o, &out, &["row 2, column 'copayment'", "15 is not a multiple of the money unit 10"]);
+    let (o, out, _dir) = run(integers(), "0.01");
+    assert_ok(&o);
+    let copayments: Vec<String> = table(&out.join("settlements.csv")).iter().map(|r| r["copayment"].clone()).collect();
+    assert_eq!(copayments, ["10.00", "15.00", "20.00"]);
+    let decimals =
+        Arc::new(Decimal128Array::from(vec![100_000, 200_000, 105_000]).with_precision_and_scale(18, 4).unwrap())
+            as ArrayRef;
+    let (o, out, _dir) = run(decimals, "1");
+    assert_rejected(&o, &out, &["row 3, column 'copayment'", "10.5 is not a multiple of the money unit 1"]);
+}
+
+/// Interim payments are read beside the claims scan; a fault in them is still what is reported
+/// (as when they were read first), also when the claims hold a fault of their own.
+#[test]
+fn a_bad_interim_file_is_reported_before_bad_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let interim = write(
+        dir.path(),
+        "interim.csv",
+        "institution_id,sector,region,quarter,interim_paid\nA,dental,east,2026Q1,abc\n",
+    );
+    for claims in [row("B,dental,east,2026-01,,1,0,0,0,0"), row("B,dental,east,2026-01,,abc,0,0,0,0")] {
+        let o = settle(dir.path(), &claims, BUDGET, &["--interim", s(&interim)]);
+        assert_rejected(&o, &dir.path().join("out"), &["interim.csv, line 2, column 'interim_paid'", "'abc'"]);
+    }
+}

@@ -10,8 +10,10 @@ mod dictionary;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use dianzhi_core::number::{MoneyUnit, Overflow};
+use arrow_schema::DataType;
+use dianzhi_core::number::{MoneyUnit, Overflow, ONE};
 use dianzhi_core::period::{Month, Quarter};
 use dianzhi_core::taiwan::clearing::ClaimAggregate;
 use dianzhi_core::taiwan::interim::MonthClaims;
@@ -117,17 +119,18 @@ struct Buffers {
 }
 
 /// Reads and aggregates every claims file per (institution, pool); `progress` is told the
-/// rows of each batch read.
-pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)) -> Result<Scan> {
-    let (sums, files) = scan_by(sources, unit, By::SettleQuarter, progress)?;
-    let mut claims: Vec<ClaimAggregate> = sums
+/// rows of each batch read. Setting `stop` ends the scan early with an error (a caller that
+/// found a fault elsewhere and will report that instead).
+pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync), stop: &AtomicBool) -> Result<Scan> {
+    let (sums, files) = scan_by(sources, unit, By::SettleQuarter, progress, stop)?;
+    // in (sector, region, quarter, institution) order: the order of (pool, institution)
+    let claims: Vec<ClaimAggregate> = sums
         .into_iter()
-        .map(|((institution_id, sector, region, code), (sums, rows))| {
-            let quarter = Quarter { year: code.div_euclid(4), q: (code.rem_euclid(4) + 1) as u8 };
+        .map(|Group { institution_id, sector, region, period, sums, rows }| {
+            let quarter = Quarter { year: period.div_euclid(4), q: (period.rem_euclid(4) + 1) as u8 };
             ClaimAggregate { institution_id, pool: PoolKey { sector, region, quarter }, sums, rows }
         })
         .collect();
-    claims.sort_unstable_by(|a, b| (&a.pool, &a.institution_id).cmp(&(&b.pool, &b.institution_id)));
     let rows = files.iter().map(|f| f.rows).sum();
     Ok(Scan { claims, files, rows })
 }
@@ -135,29 +138,37 @@ pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)
 /// Reads and aggregates every claims file per (institution, sector, region, service month),
 /// sorted; for interim payments.
 pub fn scan_months(sources: &[Source], unit: MoneyUnit) -> Result<(Vec<MonthClaims>, Vec<FileRows>)> {
-    let (sums, files) = scan_by(sources, unit, By::ServiceMonth, &|_| {})?;
-    let mut out: Vec<MonthClaims> = sums
+    let (sums, files) = scan_by(sources, unit, By::ServiceMonth, &|_| {}, &AtomicBool::new(false))?;
+    // in (institution, sector, region, month) order
+    let out = sums
         .into_iter()
-        .map(|((institution_id, sector, region, code), (sums, _))| {
-            let month = Month { year: code.div_euclid(12), month: (code.rem_euclid(12) + 1) as u8 };
+        .map(|Group { institution_id, sector, region, period, sums, .. }| {
+            let month = Month { year: period.div_euclid(12), month: (period.rem_euclid(12) + 1) as u8 };
             MonthClaims { institution_id, sector, region, month, sums }
         })
         .collect();
-    out.sort_unstable_by(|a, b| {
-        (&a.institution_id, &a.sector, &a.region, a.month).cmp(&(&b.institution_id, &b.sector, &b.region, b.month))
-    });
     Ok((out, files))
 }
 
-/// Sums and rows per (institution, sector, region, period).
-type Merged = HashMap<(String, String, String, i32), (ClaimSums, u64), foldhash::fast::FixedState>;
+/// The sums and rows of one (institution, sector, region, period).
+struct Group {
+    institution_id: String,
+    sector: String,
+    region: String,
+    period: i32,
+    sums: ClaimSums,
+    rows: u64,
+}
 
+/// Sums and rows per (institution, sector, region, period), in the order of `by`: (sector,
+/// region, period, institution) for quarters, (institution, sector, region, period) for months.
 fn scan_by(
     sources: &[Source],
     unit: MoneyUnit,
     by: By,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Merged, Vec<FileRows>)> {
+    stop: &AtomicBool,
+) -> Result<(Vec<Group>, Vec<FileRows>)> {
     let mut units: Vec<(usize, Layout, Unit)> = Vec::new();
     for (f, source) in sources.iter().enumerate() {
         let (layout, file_units) = column::open(source, &CLAIMS)?;
@@ -165,14 +176,17 @@ fn scan_by(
     }
     // one accumulator per worker, each pulling the next unit: interned texts and sums are
     // reused across units, and two workers keep two cores busy whatever the unit sizes
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(units.len()).max(1);
     let partials: Vec<Partial> = (0..workers)
         .into_par_iter()
         .map(|_| {
             let mut p = Partial::new(sources.len());
             loop {
-                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if stop.load(Ordering::Relaxed) {
+                    return Err(InputError::file(&sources[0].path, "the scan was stopped".to_string()).into());
+                }
+                let at = next.fetch_add(1, Ordering::Relaxed);
                 let Some((f, layout, u)) = units.get(at) else { return Ok(p) };
                 scan_unit(&mut p, *f, layout, u, unit, by, progress)?;
             }
@@ -180,28 +194,73 @@ fn scan_by(
         .collect::<Result<_>>()?;
 
     let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
-    let mut merged = Merged::default();
-    for p in partials {
+    // the workers' texts in one numbering (each worker interned its own), ranked in byte order
+    // so that groups sort on integers; the texts become Strings once per group, at the end
+    let mut global: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::default();
+    let mut names: Vec<&str> = Vec::new();
+    let local_to_global: Vec<Vec<u32>> = partials
+        .iter()
+        .map(|p| {
+            p.texts
+                .names
+                .iter()
+                .map(|name| {
+                    *global.entry(name).or_insert_with(|| {
+                        names.push(name);
+                        names.len() as u32 - 1
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..names.len() as u32).collect();
+    order.sort_unstable_by_key(|id| names[*id as usize]);
+    let mut rank = vec![0u32; names.len()];
+    order.iter().enumerate().for_each(|(r, id)| rank[*id as usize] = r as u32);
+
+    type Ranked = (u32, u32, u32, i32);
+    let mut merged: HashMap<Ranked, (ClaimSums, u64), foldhash::fast::FixedState> = HashMap::default();
+    for (p, ids) in partials.iter().zip(&local_to_global) {
         for (f, rows) in files.iter_mut().zip(&p.rows) {
             f.rows += rows;
         }
         for (inst, (sector, region, period), sums, rows) in p.sums.sums() {
-            let name = |id: u32| p.texts.names[id as usize].to_string();
-            let key = (name(inst), name(sector), name(region), period);
-            let overflow = |e: dianzhi_core::number::Overflow| {
-                let (inst, sector, region, _) = &key;
+            let [inst, sector, region] = [inst, sector, region].map(|id| rank[ids[id as usize] as usize]);
+            let total = merged.entry((inst, sector, region, period)).or_default();
+            total.0.add(&sums).map_err(|e| {
+                let name = |r: u32| names[order[r as usize] as usize];
                 // a worker's units span files: name the claims input and the institution/pool
                 InputError::file(
                     &sources[0].path,
-                    format!("{e}: the claim sums of institution {inst} in {sector}/{region} exceed 128-bit integers"),
+                    format!(
+                        "{e}: the claim sums of institution {} in {}/{} exceed 128-bit integers",
+                        name(inst),
+                        name(sector),
+                        name(region)
+                    ),
                 )
-            };
-            let total = merged.entry(key.clone()).or_default();
-            total.0.add(&sums).map_err(overflow)?;
+            })?;
             total.1 += rows;
         }
     }
-    Ok((merged, files))
+    let mut groups: Vec<(Ranked, (ClaimSums, u64))> = merged.into_iter().collect();
+    match by {
+        By::SettleQuarter => groups.sort_unstable_by_key(|((i, s, r, p), _)| (*s, *r, *p, *i)),
+        By::ServiceMonth => groups.sort_unstable_by_key(|(key, _)| *key),
+    }
+    let text = |r: u32| names[order[r as usize] as usize].to_string();
+    let groups = groups
+        .into_iter()
+        .map(|((inst, sector, region, period), (sums, rows))| Group {
+            institution_id: text(inst),
+            sector: text(sector),
+            region: text(region),
+            period,
+            sums,
+            rows,
+        })
+        .collect();
+    Ok((groups, files))
 }
 
 fn scan_unit(
@@ -256,9 +315,19 @@ fn scan_unit(
                 };
             }
         }
-        let copayment = |i: usize| if all_narrow { i128::from(narrow[4][i]) } else { wide[4][i] };
-        if let Some(i) = (0..batch.len()).find(|i| !money.is_multiple(copayment(*i))) {
-            return Err(err(COPAYMENT, i, column::check_money(copayment(i), money).unwrap_err()).into());
+        // copayments are whole units of money: integers are, whenever the unit divides 1
+        let integers = col(COPAYMENT).is_none_or(|a| matches!(a.data_type(), DataType::Int64 | DataType::Int32));
+        let not_whole = if integers && ONE % money.fixed == 0 {
+            None
+        } else if let (true, Ok(unit)) = (all_narrow, i64::try_from(money.fixed)) {
+            narrow[4].iter().position(|v| v % unit != 0)
+        } else {
+            (0..batch.len())
+                .find(|i| !money.is_multiple(if all_narrow { i128::from(narrow[4][*i]) } else { wide[4][*i] }))
+        };
+        if let Some(i) = not_whole {
+            let copayment = if all_narrow { i128::from(narrow[4][i]) } else { wide[4][i] };
+            return Err(err(COPAYMENT, i, column::check_money(copayment, money).unwrap_err()).into());
         }
 
         // each row's institution and (sector, region, period): from the dictionaries when the

@@ -405,18 +405,30 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
 /// dictionaries (the reader does not check either on corrupt pages).
 fn check_decoded(data: &RecordBatch, types: &[DataType]) -> Result<(), String> {
     for (column, (array, expected)) in data.columns().iter().zip(types).enumerate() {
-        let name = data.schema().field(column).name().clone();
+        let name = || data.schema().field(column).name().clone();
         if array.data_type() != expected {
-            return Err(format!("column '{name}' decodes as {} where its schema says {expected}", array.data_type()));
+            return Err(format!(
+                "column '{}' decodes as {} where its schema says {expected}",
+                name(),
+                array.data_type()
+            ));
         }
         if let Some(dict) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
             let size = dict.values().len();
-            if dict.keys().iter().flatten().any(|k| k < 0 || k as usize >= size) {
-                return Err(format!("column '{name}' has dictionary keys outside its dictionary"));
+            // a negative key is huge as u32: the largest key as u32 (one vectorized pass) decides,
+            // unless it lies under a null, which may hold anything
+            let outside = |k: i32| k as u32 as usize >= size;
+            if largest_key(dict.keys().values()) >= size && dict.keys().iter().flatten().any(outside) {
+                return Err(format!("column '{}' has dictionary keys outside its dictionary", name()));
             }
         }
     }
     Ok(())
+}
+
+/// The largest of dictionary keys read as u32 (a negative key is huge), 0 for none.
+pub fn largest_key(keys: &[i32]) -> usize {
+    keys.iter().map(|k| *k as u32).max().unwrap_or(0) as usize
 }
 
 /// An error at a cell of a batch.

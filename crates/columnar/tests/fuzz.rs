@@ -134,7 +134,7 @@ fn catalog() -> Catalog {
 }
 
 fn read_claims(s: &Source) -> Result<(), Error> {
-    claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}).map(|_| ())
+    claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}, &Default::default()).map(|_| ())
 }
 
 fn read_cases(s: &Source) -> Result<(), Error> {
@@ -233,7 +233,7 @@ proptest! {
         let d = dir.path();
         let claim_numbers = ["claimed_points", "drug_points", "protected_points", "deducted_points", "copayment"];
         agrees_with_twin(d, "claims", &mutate(CLAIMS.as_bytes(), &e), &claim_numbers, |s| {
-            claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}).map(|scan| (scan.claims, scan.rows))
+            claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}, &Default::default()).map(|scan| (scan.claims, scan.rows))
         })?;
         agrees_with_twin(d, "budgets", &mutate(BUDGETS.as_bytes(), &e), &["budget", "charges"], |s| {
             tables::read_budgets(s, MoneyUnit::WHOLE)

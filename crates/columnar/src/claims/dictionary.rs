@@ -16,8 +16,8 @@ pub(super) struct DictionaryKeys {
     /// The dictionaries of institution_id, sector, region, service_month and settle_quarter
     /// the tables below are for (kept, so that their buffers cannot be reused by others).
     seen: Vec<Option<ArrayRef>>,
-    /// Interned id of each institution text, `None` if blank.
-    institutions: Vec<Option<u32>>,
+    /// Interned id of each institution text, `BLANK` if blank.
+    institutions: Vec<u32>,
     /// Interned id of each text of the sector, region, month and settle_quarter dictionaries.
     ids: [Vec<Option<u32>>; 4],
     /// Sizes of those four dictionaries (settle_quarter's plus one, for null).
@@ -25,9 +25,12 @@ pub(super) struct DictionaryKeys {
     /// Per combination of the four keys, its index in `keys` once resolved.
     combinations: Vec<u32>,
     keys: Vec<Key>,
+    /// Each row's combination, reused from batch to batch.
+    at: Vec<u32>,
 }
 
 const UNRESOLVED: u32 = u32::MAX;
+const BLANK: u32 = u32::MAX;
 
 /// At most this many combinations of sector, region, month and settle_quarter dictionary keys
 /// are tabled; larger dictionaries are read row by row.
@@ -78,7 +81,7 @@ impl DictionaryKeys {
             d.seen.clear();
             let mut ids = Vec::new();
             column::text_ids(inst.values().as_ref(), texts, usize::MAX, &mut ids);
-            d.institutions = ids.iter().map(|id| id.filter(|id| !texts.blank[*id as usize])).collect();
+            d.institutions = ids.iter().map(|id| id.filter(|id| !texts.blank[*id as usize]).unwrap_or(BLANK)).collect();
             for (n, v) in [Some(sector), Some(region), Some(month), settle].iter().enumerate() {
                 d.ids[n].clear();
                 if let Some(v) = v {
@@ -97,33 +100,54 @@ impl DictionaryKeys {
         }
 
         let [s, r, m] = [sector, region, month].map(|a| a.keys().values());
-        let settle = settle.map(|a| (a.keys().values(), a.logical_nulls()));
         let [sectors, regions, months, settles] = d.shape;
         // a key outside its dictionary would alias another combination: read such a batch row
-        // by row (negative keys become huge as usize)
-        let within = |keys: &[i32], size: usize| keys.iter().all(|k| (*k as usize) < size);
-        if !(within(s, sectors) && within(r, regions) && within(m, months)) {
+        // by row (negative keys become huge as u32). Each pass below is one branch-free loop.
+        let outside = |keys: &[i32], size: usize| column::largest_key(keys) >= size;
+        let inst = inst.keys().values();
+        if outside(inst, d.institutions.len()) || outside(s, sectors) || outside(r, regions) || outside(m, months) {
             return false;
         }
+        // each row's institution, a blank one sending the batch row by row
         rows.clear();
-        keys.clear();
-        for (i, k) in inst.keys().values().iter().enumerate() {
-            let Some(Some(id)) = d.institutions.get(*k as usize) else { return false };
-            let q = match &settle {
-                Some((q, nulls)) if nulls.as_ref().is_none_or(|n| n.is_valid(i)) => q[i] as usize + 1,
-                _ => 0,
-            };
-            if q >= settles {
-                return false;
+        rows.extend(inst.iter().map(|k| d.institutions[*k as usize]));
+        if rows.iter().copied().max() == Some(BLANK) {
+            return false;
+        }
+        // each row's combination of the four dictionaries (settle_quarter's null is 0)
+        let at = &mut d.at;
+        at.clear();
+        at.extend(s.iter().zip(r).zip(m).map(|((s, r), m)| {
+            ((*s as u32 * regions as u32 + *r as u32) * months as u32 + *m as u32) * settles as u32
+        }));
+        if let Some(settle) = settle {
+            let q = settle.keys().values();
+            if outside(q, settles - 1) {
+                // only a null row may hold a key outside the dictionary
+                if settle.keys().iter().flatten().any(|k| k as u32 as usize >= settles - 1) {
+                    return false;
+                }
             }
-            let at = ((s[i] as usize * regions + r[i] as usize) * months + m[i] as usize) * settles + q;
-            let Some(&resolved) = d.combinations.get(at) else { return false };
+            match settle.logical_nulls() {
+                None => at.iter_mut().zip(q).for_each(|(at, q)| *at += *q as u32 + 1),
+                Some(valid) => at.iter_mut().zip(q).zip(valid.iter()).for_each(|((at, q), valid)| {
+                    if valid {
+                        *at += *q as u32 + 1;
+                    }
+                }),
+            }
+        }
+        keys.clear();
+        keys.reserve(at.len());
+        for (i, at) in at.iter().enumerate() {
+            let resolved = d.combinations[*at as usize];
             let key = if resolved != UNRESOLVED {
                 d.keys[resolved as usize]
             } else {
                 let text =
                     |n: usize, k: usize| d.ids[n].get(k).copied().flatten().filter(|id| !texts.blank[*id as usize]);
                 let name = |id: u32| &*texts.names[id as usize];
+                let q = *at as usize % settles;
                 let key = (|| {
                     let (sector, region) = (text(0, s[i] as usize)?, text(1, r[i] as usize)?);
                     let month: Month = name(text(2, m[i] as usize)?).parse().ok()?;
@@ -135,11 +159,10 @@ impl DictionaryKeys {
                     Some((sector, region, period_code(by, month, quarter)))
                 })();
                 let Some(key) = key else { return false };
-                d.combinations[at] = d.keys.len() as u32;
+                d.combinations[*at as usize] = d.keys.len() as u32;
                 d.keys.push(key);
                 key
             };
-            rows.push(*id);
             keys.push(key);
         }
         true
@@ -202,6 +225,14 @@ mod tests {
         .unwrap();
         let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&null_sector), Some(&region), Some(&month), None];
         assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        // a null settle_quarter may hold any key (here one past its dictionary): not a fault
+        let garbage = arrow_array::Int32Array::new(vec![0, 7, 0, 0].into(), Some(vec![true, false, true, true].into()));
+        let under_null =
+            DictionaryArray::<Int32Type>::try_new(garbage, Arc::new(StringArray::from(vec!["2026Q1"]))).unwrap();
+        let columns: [Option<&dyn Array>; 5] =
+            [Some(&inst), Some(&sector), Some(&region), Some(&month), Some(&under_null)];
+        assert!(d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert_eq!(keys.iter().map(|(_, _, period)| *period).collect::<Vec<_>>(), [q1, q1 - 1, q1, q1]);
         // plain (not dictionary) text is read row by row
         let plain = StringArray::from(vec!["A", "B", "A", "B"]);
         let columns: [Option<&dyn Array>; 5] = [Some(&plain), Some(&sector), Some(&region), Some(&month), None];

@@ -1,7 +1,7 @@
 //! A quarterly clearing: join budgets, aggregated claims and interim payments into pools,
 //! check them, and settle every pool (in parallel; each pool is independent).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -76,7 +76,7 @@ pub fn assemble(
     let mut pools: Pools = budgets
         .into_iter()
         .filter(|b| selected(&b.key.quarter))
-        .map(|b| (b.key.clone(), (b, BTreeMap::new())))
+        .map(|b| (b.key.clone(), (b, HashMap::new())))
         .collect();
 
     let mut missing: BTreeMap<PoolKey, ()> = BTreeMap::new();
@@ -97,9 +97,19 @@ pub fn assemble(
         return Err(ClearingError::NoBudget { pools: o.items, count: o.count });
     }
 
+    // each pool's members in institution order: the order of every output
+    let pools: Vec<(BudgetRow, Vec<Member>)> = pools
+        .into_values()
+        .map(|(b, members)| {
+            let mut members: Vec<Member> = members.into_values().collect();
+            members.sort_unstable_by(|a, b| a.institution_id.cmp(&b.institution_id));
+            (b, members)
+        })
+        .collect();
     let mut negative = Offenders::default();
-    for (key, (_, members)) in &pools {
-        for m in members.values() {
+    for (b, members) in &pools {
+        let key = &b.key;
+        for m in members {
             if let Some((column, value)) = m.sums.first_negative() {
                 negative
                     .push(|| format!("institution {} in {key}: {column} sums to {}", m.institution_id, show(value)));
@@ -115,17 +125,13 @@ pub fn assemble(
     }
 
     Ok(pools
-        .into_values()
-        .map(|(b, members)| PoolInput {
-            key: b.key,
-            budget: b.budget,
-            charges: b.charges,
-            members: members.into_values().collect(),
-        })
+        .into_iter()
+        .map(|(b, members)| PoolInput { key: b.key, budget: b.budget, charges: b.charges, members })
         .collect())
 }
 
-type Pools = BTreeMap<PoolKey, (BudgetRow, BTreeMap<String, Member>)>;
+/// The budgeted pools in order, each with its members by institution (sorted once at the end).
+type Pools = BTreeMap<PoolKey, (BudgetRow, HashMap<String, Member>)>;
 
 /// The member `institution_id` of `pool`, created empty; `None` (and noted) if the pool has no budget.
 fn member<'a>(
