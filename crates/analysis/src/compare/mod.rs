@@ -4,9 +4,9 @@
 
 mod keys;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use dianzhi_columnar::cells::{Cells, ColumnTable};
+use dianzhi_columnar::cells::{Cells, ColumnTable, EMPTY};
 use dianzhi_columnar::write::{Table, Values};
 use dianzhi_core::number::{format_fixed, parse_decimal, pow10, Dec};
 use rayon::prelude::*;
@@ -248,7 +248,15 @@ pub fn compare(
             (ca, cb) => {
                 let cells = |r: Result<Numbers, Cells>| r.map_or_else(|c| c, Numbers::cells);
                 let (ca, cb) = (cells(ca), cells(cb));
-                let rows = differing(&b_of_a, |i, j| ca.text(i) != cb.text(j));
+                let rows = match (&ca, &cb) {
+                    // two dictionary columns: rows compare as ids of their texts
+                    (Cells::Coded { texts: ta, codes: a }, Cells::Coded { texts: tb, codes: b }) => {
+                        let (ia, ib) = shared_ids(ta, tb);
+                        let id = |ids: &[u32], code: u32| ids.get(code as usize).copied().unwrap_or(EMPTY);
+                        differing(&b_of_a, |i, j| id(&ia, a[i]) != id(&ib, b[j]))
+                    }
+                    _ => differing(&b_of_a, |i, j| ca.text(i) != cb.text(j)),
+                };
                 Found::Texts(rows, ca, cb)
             }
         };
@@ -306,6 +314,23 @@ fn differing(b_of_a: &[u32], differs: impl Fn(usize, usize) -> bool + Sync) -> V
             rows
         })
         .collect()
+}
+
+/// Two dictionaries' texts numbered together: equal texts (within one dictionary or across the
+/// two) get one id, so that the codes of two columns compare as integers.
+fn shared_ids<'t>(a: &'t [String], b: &'t [String]) -> (Vec<u32>, Vec<u32>) {
+    let mut ids: HashMap<&'t str, u32> = HashMap::new();
+    let mut number = |texts: &'t [String]| -> Vec<u32> {
+        texts
+            .iter()
+            .map(|t| {
+                let next = ids.len() as u32;
+                *ids.entry(t.as_str()).or_insert(next)
+            })
+            .collect()
+    };
+    let ia = number(a);
+    (ia, number(b))
 }
 
 /// Each row's key and row number, by key (then row).
