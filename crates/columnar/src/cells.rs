@@ -33,7 +33,12 @@ pub struct Texts {
 
 impl Texts {
     pub fn with_capacity(rows: usize) -> Self {
-        Texts { data: String::new(), ends: Vec::with_capacity(rows), nulls: Vec::with_capacity(rows) }
+        Texts::with_capacity_and_bytes(rows, 0)
+    }
+    /// Room for `rows` cells of `bytes` of text in all: a column read whole is held without the
+    /// spare half (and the copy) of a buffer grown by doubling.
+    pub fn with_capacity_and_bytes(rows: usize, bytes: usize) -> Self {
+        Texts { data: String::with_capacity(bytes), ends: Vec::with_capacity(rows), nulls: Vec::with_capacity(rows) }
     }
     /// Appends a cell; an empty text is an empty cell, as in CSV.
     pub fn push(&mut self, text: Option<&str>) {
@@ -255,7 +260,13 @@ fn read_parquet_column(path: &Path, meta: &ArrowReaderMetadata, at: usize, name:
     let mask = ProjectionMask::roots(meta.parquet_schema(), [at]);
     let reader = guarded(path, || builder.with_projection(mask).with_batch_size(BATCH).build())?.map_err(unreadable)?;
     let rows = usize::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
-    let mut out = Builder::new(meta.schema().field(at).data_type(), rows).ok_or_else(|| no_text(field.data_type()))?;
+    // the text's bytes, about: the column's uncompressed size less a plain text's 4-byte length
+    let bytes = meta.metadata().row_groups().iter().map(|rg| {
+        let c = rg.column(at);
+        usize::try_from(c.uncompressed_size() - 4 * c.num_values()).unwrap_or(0)
+    });
+    let mut out = Builder::new(meta.schema().field(at).data_type(), rows, bytes.sum())
+        .ok_or_else(|| no_text(field.data_type()))?;
     for batch in reader {
         let batch = batch.map_err(|e| InputError::file(path, format!("not a readable Parquet file: {e}")))?;
         out.push(batch.column(0)).map_err(|t| no_text(&t))?;
@@ -271,7 +282,8 @@ enum Builder {
 }
 
 impl Builder {
-    fn new(t: &DataType, rows: usize) -> Option<Builder> {
+    /// `bytes`: about how many bytes of text a text column holds.
+    fn new(t: &DataType, rows: usize, bytes: usize) -> Option<Builder> {
         let numbers = |scale: i8| {
             Some(Builder::Numbers {
                 scale: u32::try_from(scale).ok()?,
@@ -292,7 +304,7 @@ impl Builder {
             | DataType::Float64
             | DataType::Float32
             | DataType::Boolean
-            | DataType::Null => Some(Builder::Texts(Texts::with_capacity(rows))),
+            | DataType::Null => Some(Builder::Texts(Texts::with_capacity_and_bytes(rows, bytes))),
             _ => None,
         }
     }
