@@ -20,7 +20,7 @@ use dianzhi_core::taiwan::interim::MonthClaims;
 use dianzhi_core::taiwan::pool::{ClaimSums, PoolKey};
 use rayon::prelude::*;
 
-use accumulator::{Accumulator, Key};
+use accumulator::{Accumulator, KeyIds};
 use dictionary::DictionaryKeys;
 
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
@@ -86,6 +86,8 @@ struct Partial {
     texts: Interner,
     buffers: Buffers,
     dictionary: DictionaryKeys,
+    /// The worker's numbering of (sector, region, period) keys.
+    key_ids: KeyIds,
     sums: Accumulator,
     /// Rows read per input file.
     rows: Vec<u64>,
@@ -97,6 +99,7 @@ impl Partial {
             texts: Interner::default(),
             buffers: Buffers::default(),
             dictionary: DictionaryKeys::default(),
+            key_ids: KeyIds::default(),
             sums: Accumulator::default(),
             rows: vec![0; files],
         }
@@ -113,9 +116,9 @@ struct Buffers {
     settle: Vec<Option<Quarter>>,
     numbers: [Vec<i128>; 5],
     narrow: [Vec<i64>; 5],
-    /// Per row: the institution's interned id and its (sector, region, period).
+    /// Per row: the institution's interned id and its (sector, region, period)'s key id.
     row_inst: Vec<u32>,
-    row_key: Vec<Key>,
+    row_key: Vec<u32>,
 }
 
 /// Reads and aggregates every claims file per (institution, pool); `progress` is told the
@@ -224,7 +227,7 @@ fn scan_by(
         for (f, rows) in files.iter_mut().zip(&p.rows) {
             f.rows += rows;
         }
-        for (inst, (sector, region, period), sums, rows) in p.sums.sums() {
+        for (inst, (sector, region, period), sums, rows) in p.sums.sums(&p.key_ids) {
             let [inst, sector, region] = [inst, sector, region].map(|id| rank[ids[id as usize] as usize]);
             let total = merged.entry((inst, sector, region, period)).or_default();
             total.0.add(&sums).map_err(|e| {
@@ -333,7 +336,7 @@ fn scan_unit(
         // each row's institution and (sector, region, period): from the dictionaries when the
         // batch allows, else (and to name a bad cell) row by row
         let key_columns = [INSTITUTION, SECTOR, REGION, MONTH, SETTLE].map(col);
-        if !p.dictionary.keys(&mut p.texts, key_columns, by, &mut b.row_inst, &mut b.row_key) {
+        if !p.dictionary.keys(&mut p.texts, &mut p.key_ids, key_columns, by, &mut b.row_inst, &mut b.row_key) {
             for (k, ids) in [(INSTITUTION, &mut b.inst), (SECTOR, &mut b.sector), (REGION, &mut b.region)] {
                 if let Some(i) = column::text_ids(col(k).expect("required"), &mut p.texts, k, ids) {
                     let name = layout.specs[k].name;
@@ -359,7 +362,7 @@ fn scan_unit(
                 let quarter = settle_quarter(month, b.settle[i]).map_err(|m| err(SETTLE, i, m))?;
                 let text = |ids: &[Option<u32>]| ids[i].expect("checked");
                 b.row_inst.push(text(&b.inst));
-                b.row_key.push((text(&b.sector), text(&b.region), period_code(by, month, quarter)));
+                b.row_key.push(p.key_ids.id((text(&b.sector), text(&b.region), period_code(by, month, quarter))));
             }
         }
 
@@ -382,7 +385,7 @@ fn scan_unit(
 fn accumulate<T: Copy>(
     sums: &mut Accumulator,
     inst: &[u32],
-    keys: &[Key],
+    keys: &[u32],
     numbers: [&[T]; 5],
 ) -> std::result::Result<(), (usize, Overflow)>
 where

@@ -1,6 +1,6 @@
 //! A worker's running sums per (institution, sector, region, period).
 //!
-//! Rows are looked up by interned institution id (a direct index) and then by key: an
+//! Rows are looked up by interned institution id (a direct index) and then by key id: an
 //! institution's first key is kept inline, further ones (another sector, a late approval's
 //! quarter) are chained behind it. Faster than hashing the whole key per row.
 
@@ -12,8 +12,30 @@ use dianzhi_core::taiwan::pool::ClaimSums;
 /// (sector id, region id, period code).
 pub(super) type Key = (u32, u32, i32);
 
-/// A key no row has: the key of a slot not used yet (texts are interned below `u32::MAX`).
-const NO_KEY: Key = (u32::MAX, u32::MAX, 0);
+/// A worker's numbering of the keys it has seen, so that a row carries one `u32` for its key.
+#[derive(Default)]
+pub(super) struct KeyIds {
+    ids: HashMap<Key, u32, foldhash::fast::FixedState>,
+    keys: Vec<Key>,
+}
+
+impl KeyIds {
+    /// The key numbered `id`.
+    pub(super) fn key(&self, id: u32) -> Key {
+        self.keys[id as usize]
+    }
+
+    pub(super) fn id(&mut self, key: Key) -> u32 {
+        let next = self.keys.len() as u32;
+        *self.ids.entry(key).or_insert_with(|| {
+            self.keys.push(key);
+            next
+        })
+    }
+}
+
+/// A key id no row has: the key of a slot not used yet.
+const NO_KEY: u32 = u32::MAX;
 
 /// The running sums of one (institution, key) in one aligned cache line: 64-bit sums, as real
 /// quarters need (a point sum of 9 × 10^14 points at 4 decimals still fits); a row that would
@@ -22,7 +44,7 @@ const NO_KEY: Key = (u32::MAX, u32::MAX, 0);
 #[repr(align(64))]
 #[derive(Clone)]
 struct Slot {
-    key: Key,
+    key: u32,
     /// Index + 1 of the institution's next slot in `Accumulator::more` (0: none).
     next: u32,
     /// claimed, drug, protected, deducted, copayment.
@@ -42,7 +64,7 @@ pub(super) struct Accumulator {
     by_institution: Vec<Slot>,
     more: Vec<Slot>,
     /// What outgrew a slot's 64-bit sums, in exact 128-bit sums.
-    wide: HashMap<(u32, Key), ClaimSums>,
+    wide: HashMap<(u32, u32), ClaimSums>,
 }
 
 fn claim_sums(v: [i128; 5]) -> ClaimSums {
@@ -71,7 +93,7 @@ impl Accumulator {
 
     /// Adds a row's values (claimed, drug, protected, deducted, copayment) to its sums.
     #[inline]
-    pub(super) fn add<T: Copy>(&mut self, inst: u32, key: Key, row: [T; 5]) -> Result<(), Overflow>
+    pub(super) fn add<T: Copy>(&mut self, inst: u32, key: u32, row: [T; 5]) -> Result<(), Overflow>
     where
         i64: TryFrom<T>,
         i128: From<T>,
@@ -100,26 +122,26 @@ impl Accumulator {
     }
 
     /// Every (institution id, key) with its sums and rows; a key may come twice (a slot and
-    /// what it carried into `wide`, with 0 rows).
-    pub(super) fn sums(&self) -> Vec<(u32, Key, ClaimSums, u64)> {
+    /// what it carried into `wide`, with 0 rows). `keys` numbered the keys.
+    pub(super) fn sums(&self, keys: &KeyIds) -> Vec<(u32, Key, ClaimSums, u64)> {
         let mut out = Vec::with_capacity(self.by_institution.len() + self.more.len() + self.wide.len());
         for (inst, head) in self.by_institution.iter().enumerate().filter(|(_, h)| h.key != NO_KEY) {
             let mut slot = head;
             loop {
-                out.push((inst as u32, slot.key, claim_sums(slot.sums.map(i128::from)), slot.rows));
+                out.push((inst as u32, keys.key(slot.key), claim_sums(slot.sums.map(i128::from)), slot.rows));
                 if slot.next == 0 {
                     break;
                 }
                 slot = &self.more[slot.next as usize - 1];
             }
         }
-        out.extend(self.wide.iter().map(|((inst, key), sums)| (*inst, *key, *sums, 0)));
+        out.extend(self.wide.iter().map(|((inst, key), sums)| (*inst, keys.key(*key), *sums, 0)));
         out
     }
 }
 
 /// The slot of `key` among an institution's further slots, appended when new.
-fn more_slot<'a>(head: &'a mut Slot, more: &'a mut Vec<Slot>, key: Key) -> &'a mut Slot {
+fn more_slot<'a>(head: &'a mut Slot, more: &'a mut Vec<Slot>, key: u32) -> &'a mut Slot {
     let mut at = head.next;
     let mut last = None;
     while at > 0 {
@@ -142,32 +164,32 @@ fn more_slot<'a>(head: &'a mut Slot, more: &'a mut Vec<Slot>, key: Key) -> &'a m
 mod tests {
     use super::*;
 
-    fn total(a: &Accumulator, inst: u32, key: Key) -> ClaimSums {
+    fn total(a: &Accumulator, ids: &KeyIds, inst: u32, key: Key) -> ClaimSums {
         let mut t = ClaimSums::default();
-        a.sums().iter().filter(|(i, k, _, _)| (*i, *k) == (inst, key)).for_each(|(_, _, s, _)| t.add(s).unwrap());
+        a.sums(ids).iter().filter(|(i, k, _, _)| (*i, *k) == (inst, key)).for_each(|(_, _, s, _)| t.add(s).unwrap());
         t
     }
 
     #[test]
     fn keys_of_one_institution_are_chained_and_wide_sums_carried() {
-        let mut a = Accumulator::default();
+        let (mut a, mut ids) = (Accumulator::default(), KeyIds::default());
         a.reserve(2);
         let (k1, k2, k3) = ((1, 1, 10), (2, 1, 10), (1, 1, 11));
         for key in [k1, k2, k3, k2, k1] {
-            a.add(0, key, [1i64, 0, 0, 0, 0]).unwrap();
+            a.add(0, ids.id(key), [1i64, 0, 0, 0, 0]).unwrap();
         }
-        a.add(1, k1, [5i64, 0, 0, 0, 0]).unwrap();
-        assert_eq!([k1, k2, k3].map(|k| total(&a, 0, k).claimed), [2, 2, 1]);
-        assert_eq!(total(&a, 1, k1).claimed, 5);
+        a.add(1, ids.id(k1), [5i64, 0, 0, 0, 0]).unwrap();
+        assert_eq!([k1, k2, k3].map(|k| total(&a, &ids, 0, k).claimed), [2, 2, 1]);
+        assert_eq!(total(&a, &ids, 1, k1).claimed, 5);
         // past 64 bits: a running sum that would overflow, and a row that does not fit at all
         let big = i128::from(i64::MAX) - 1;
-        a.add(1, k1, [big, 0, 0, 0, 3]).unwrap();
-        a.add(1, k1, [i128::from(u64::MAX), 0, 0, 0, 0]).unwrap();
-        a.add(1, k1, [1i128, 0, 0, 0, 0]).unwrap();
-        let t = total(&a, 1, k1);
+        a.add(1, ids.id(k1), [big, 0, 0, 0, 3]).unwrap();
+        a.add(1, ids.id(k1), [i128::from(u64::MAX), 0, 0, 0, 0]).unwrap();
+        a.add(1, ids.id(k1), [1i128, 0, 0, 0, 0]).unwrap();
+        let t = total(&a, &ids, 1, k1);
         assert_eq!((t.claimed, t.copayment), (5 + big + i128::from(u64::MAX) + 1, 3));
         // every row is counted once, carried or not
-        let rows: u64 = a.sums().iter().filter(|(i, k, _, _)| (*i, *k) == (1, k1)).map(|(_, _, _, r)| r).sum();
+        let rows: u64 = a.sums(&ids).iter().filter(|(i, k, _, _)| (*i, *k) == (1, k1)).map(|(_, _, _, r)| r).sum();
         assert_eq!(rows, 4);
     }
 }

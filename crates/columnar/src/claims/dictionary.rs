@@ -6,7 +6,7 @@ use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, DictionaryArray};
 use dianzhi_core::period::{Month, Quarter};
 
-use super::accumulator::Key;
+use super::accumulator::KeyIds;
 use super::{period_code, settle_quarter, By};
 use crate::column::{self, Interner};
 
@@ -22,11 +22,8 @@ pub(super) struct DictionaryKeys {
     ids: [Vec<Option<u32>>; 4],
     /// Sizes of those four dictionaries (settle_quarter's plus one, for null).
     shape: [usize; 4],
-    /// Per combination of the four keys, its index in `keys` once resolved.
+    /// Per combination of the four keys, its key id once resolved.
     combinations: Vec<u32>,
-    keys: Vec<Key>,
-    /// Each row's combination, reused from batch to batch.
-    at: Vec<u32>,
 }
 
 const UNRESOLVED: u32 = u32::MAX;
@@ -42,14 +39,16 @@ impl DictionaryKeys {
     /// may): every distinct combination of sector, region, month and settle_quarter is checked
     /// and turned into a key once per dictionary instead of once per row. Returns false when
     /// the batch does not qualify or holds anything to report: the row-by-row pass then reads
-    /// it and names the cell. Only interns texts; adds no sums.
+    /// it and names the cell. Only interns texts and numbers keys (`ids`); adds no sums.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn keys(
         &mut self,
         texts: &mut Interner,
+        ids: &mut KeyIds,
         columns: [Option<&dyn Array>; 5],
         by: By,
         rows: &mut Vec<u32>,
-        keys: &mut Vec<Key>,
+        keys: &mut Vec<u32>,
     ) -> bool {
         fn dictionary(a: Option<&dyn Array>) -> Option<&DictionaryArray<Int32Type>> {
             a?.as_any().downcast_ref()
@@ -95,7 +94,6 @@ impl DictionaryKeys {
             }
             d.combinations.clear();
             d.combinations.resize(combinations, UNRESOLVED);
-            d.keys.clear();
             d.seen = values;
         }
 
@@ -114,10 +112,10 @@ impl DictionaryKeys {
         if rows.iter().copied().max() == Some(BLANK) {
             return false;
         }
-        // each row's combination of the four dictionaries (settle_quarter's null is 0)
-        let at = &mut d.at;
-        at.clear();
-        at.extend(s.iter().zip(r).zip(m).map(|((s, r), m)| {
+        // each row's combination of the four dictionaries (settle_quarter's null is 0), then
+        // in place its key id
+        keys.clear();
+        keys.extend(s.iter().zip(r).zip(m).map(|((s, r), m)| {
             ((*s as u32 * regions as u32 + *r as u32) * months as u32 + *m as u32) * settles as u32
         }));
         if let Some(settle) = settle {
@@ -129,41 +127,37 @@ impl DictionaryKeys {
                 }
             }
             match settle.logical_nulls() {
-                None => at.iter_mut().zip(q).for_each(|(at, q)| *at += *q as u32 + 1),
-                Some(valid) => at.iter_mut().zip(q).zip(valid.iter()).for_each(|((at, q), valid)| {
+                None => keys.iter_mut().zip(q).for_each(|(at, q)| *at += *q as u32 + 1),
+                Some(valid) => keys.iter_mut().zip(q).zip(valid.iter()).for_each(|((at, q), valid)| {
                     if valid {
                         *at += *q as u32 + 1;
                     }
                 }),
             }
         }
-        keys.clear();
-        keys.reserve(at.len());
-        for (i, at) in at.iter().enumerate() {
+        for (i, at) in keys.iter_mut().enumerate() {
             let resolved = d.combinations[*at as usize];
-            let key = if resolved != UNRESOLVED {
-                d.keys[resolved as usize]
-            } else {
-                let text =
-                    |n: usize, k: usize| d.ids[n].get(k).copied().flatten().filter(|id| !texts.blank[*id as usize]);
-                let name = |id: u32| &*texts.names[id as usize];
-                let q = *at as usize % settles;
-                let key = (|| {
-                    let (sector, region) = (text(0, s[i] as usize)?, text(1, r[i] as usize)?);
-                    let month: Month = name(text(2, m[i] as usize)?).parse().ok()?;
-                    let settle = match q {
-                        0 => None,
-                        q => Some(name(text(3, q - 1)?).parse::<Quarter>().ok()?),
-                    };
-                    let quarter = settle_quarter(month, settle).ok()?;
-                    Some((sector, region, period_code(by, month, quarter)))
-                })();
-                let Some(key) = key else { return false };
-                d.combinations[*at as usize] = d.keys.len() as u32;
-                d.keys.push(key);
-                key
-            };
-            keys.push(key);
+            if resolved != UNRESOLVED {
+                *at = resolved;
+                continue;
+            }
+            let text = |n: usize, k: usize| d.ids[n].get(k).copied().flatten().filter(|id| !texts.blank[*id as usize]);
+            let name = |id: u32| &*texts.names[id as usize];
+            let q = *at as usize % settles;
+            let key = (|| {
+                let (sector, region) = (text(0, s[i] as usize)?, text(1, r[i] as usize)?);
+                let month: Month = name(text(2, m[i] as usize)?).parse().ok()?;
+                let settle = match q {
+                    0 => None,
+                    q => Some(name(text(3, q - 1)?).parse::<Quarter>().ok()?),
+                };
+                let quarter = settle_quarter(month, settle).ok()?;
+                Some((sector, region, period_code(by, month, quarter)))
+            })();
+            let Some(key) = key else { return false };
+            let id = ids.id(key);
+            d.combinations[*at as usize] = id;
+            *at = id;
         }
         true
     }
@@ -194,48 +188,52 @@ mod tests {
         )
         .unwrap();
         let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&sector), Some(&region), Some(&month), Some(&settle)];
-        let (mut d, mut texts) = (DictionaryKeys::default(), Interner::default());
+        let (mut d, mut texts, mut ids) = (DictionaryKeys::default(), Interner::default(), KeyIds::default());
         let (mut rows, mut keys) = (Vec::new(), Vec::new());
-        assert!(d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert!(d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
         let name = |id: u32| texts.names[id as usize].to_string();
         assert_eq!(rows.iter().map(|id| name(*id)).collect::<Vec<_>>(), ["A", "B", "A", "B"]);
         let q1 = 2026 * 4;
-        assert!(keys.iter().all(|(s, r, period)| name(*s) == "dental" && name(*r) == "east" && *period == q1));
-        assert_eq!(d.keys.len(), 2, "two combinations (month 01 without settle, month 12 with 2026Q1)");
+        assert!(keys
+            .iter()
+            .map(|id| ids.key(*id))
+            .all(|(s, r, period)| name(s) == "dental" && name(r) == "east" && period == q1));
+        let resolved = d.combinations.iter().filter(|c| **c != UNRESOLVED).count();
+        assert_eq!(resolved, 2, "two combinations (month 01 without settle, month 12 with 2026Q1), one key");
 
         // anything to report goes to the row-by-row pass: a blank institution, a settle
         // quarter before the month, a month that is not one, a null sector
         let blank = dictionary(vec![0, 1, 0, 1], vec![Some("A"), Some(" ")]);
         let columns: [Option<&dyn Array>; 5] = [Some(&blank), Some(&sector), Some(&region), Some(&month), None];
-        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert!(!d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
         let early = DictionaryArray::<Int32Type>::try_new(
             vec![Some(0), None, None, None].into(),
             Arc::new(StringArray::from(vec!["2025Q4"])),
         )
         .unwrap();
         let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&sector), Some(&region), Some(&month), Some(&early)];
-        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert!(!d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
         let bad_month = dictionary(vec![0, 0, 0, 0], vec![Some("2026-13")]);
         let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&sector), Some(&region), Some(&bad_month), None];
-        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert!(!d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
         let null_sector = DictionaryArray::<Int32Type>::try_new(
             vec![Some(0), None, Some(0), Some(0)].into(),
             Arc::new(StringArray::from(vec!["dental"])),
         )
         .unwrap();
         let columns: [Option<&dyn Array>; 5] = [Some(&inst), Some(&null_sector), Some(&region), Some(&month), None];
-        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert!(!d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
         // a null settle_quarter may hold any key (here one past its dictionary): not a fault
         let garbage = arrow_array::Int32Array::new(vec![0, 7, 0, 0].into(), Some(vec![true, false, true, true].into()));
         let under_null =
             DictionaryArray::<Int32Type>::try_new(garbage, Arc::new(StringArray::from(vec!["2026Q1"]))).unwrap();
         let columns: [Option<&dyn Array>; 5] =
             [Some(&inst), Some(&sector), Some(&region), Some(&month), Some(&under_null)];
-        assert!(d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
-        assert_eq!(keys.iter().map(|(_, _, period)| *period).collect::<Vec<_>>(), [q1, q1 - 1, q1, q1]);
+        assert!(d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert_eq!(keys.iter().map(|id| ids.key(*id).2).collect::<Vec<_>>(), [q1, q1 - 1, q1, q1]);
         // plain (not dictionary) text is read row by row
         let plain = StringArray::from(vec!["A", "B", "A", "B"]);
         let columns: [Option<&dyn Array>; 5] = [Some(&plain), Some(&sector), Some(&region), Some(&month), None];
-        assert!(!d.keys(&mut texts, columns, By::SettleQuarter, &mut rows, &mut keys));
+        assert!(!d.keys(&mut texts, &mut ids, columns, By::SettleQuarter, &mut rows, &mut keys));
     }
 }
