@@ -228,7 +228,9 @@ pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Set
     // the two tables built, written and hashed side by side
     let write = |name: &str, table: &dyn Fn() -> write::Table| -> Result<(String, usize, String)> {
         let (file, table) = (format!("{name}.{ext}"), table());
-        write::write_table(&table, &out.file(&file), args.output.format())?;
+        let mut writer = write::TableWriter::create(&out.file(&file), args.output.format())?.plain_decimals();
+        writer.write(&table)?;
+        writer.close()?;
         let sha256 = sha256_file(&out.file(&file))?;
         Ok((file, table.rows(), sha256))
     };

@@ -176,6 +176,8 @@ pub struct TableWriter {
     csv: Option<csv::Writer<File>>,
     /// Columns written without a dictionary (values that rarely repeat, such as case ids).
     plain: Vec<&'static str>,
+    /// Every decimal column written without a dictionary.
+    plain_decimals: bool,
 }
 
 impl TableWriter {
@@ -189,6 +191,7 @@ impl TableWriter {
             parquet: None,
             csv: None,
             plain: Vec::new(),
+            plain_decimals: false,
         })
     }
 
@@ -196,6 +199,13 @@ impl TableWriter {
     /// only costs time before the writer gives up on it.
     pub fn plain(mut self, columns: &[&'static str]) -> Self {
         self.plain.extend_from_slice(columns);
+        self
+    }
+
+    /// Writes every decimal column without a dictionary: amounts per institution rarely repeat,
+    /// and a dictionary of them is larger and slower than the values.
+    pub fn plain_decimals(mut self) -> Self {
+        self.plain_decimals = true;
         self
     }
 
@@ -211,9 +221,15 @@ impl TableWriter {
                     let mut props = WriterProperties::builder()
                         .set_compression(Compression::ZSTD(ZstdLevel::default()))
                         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
-                    for c in &self.plain {
-                        props =
-                            props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(*c), false);
+                    let decimals = batch
+                        .schema()
+                        .fields()
+                        .iter()
+                        .filter(|f| self.plain_decimals && matches!(f.data_type(), DataType::Decimal128(_, _)))
+                        .map(|f| f.name().clone())
+                        .collect::<Vec<_>>();
+                    for c in self.plain.iter().map(|c| c.to_string()).chain(decimals) {
+                        props = props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(c), false);
                     }
                     let props = props.build();
                     let file = self.file.take().expect("file kept for the first batch");
@@ -403,5 +419,28 @@ mod tests {
         let (a, b) = (std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
         assert_eq!(a.len(), b.len());
         assert!(a == b, "the parallel writer's bytes differ from ArrowWriter's");
+    }
+
+    #[test]
+    fn plain_decimals_leave_texts_their_dictionary() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Table::default();
+        let mut ids = TextColumn::with_capacity(1000);
+        (0..1000).for_each(|i| ids.push(["A", "B"][i % 2]));
+        t.texts("institution_id", ids, false);
+        t.decimal("payable", 0, (0..1000).map(|i| i * 7919).collect());
+        let dictionaries = |plain: bool| -> Vec<bool> {
+            let path = dir.path().join(format!("{plain}.parquet"));
+            let w = TableWriter::create(&path, Format::Parquet).unwrap();
+            let mut w = if plain { w.plain_decimals() } else { w };
+            w.write(&t).unwrap();
+            w.close().unwrap();
+            let reader = parquet::file::reader::SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+            use parquet::file::reader::FileReader;
+            let group = reader.metadata().row_group(0).clone();
+            group.columns().iter().map(|c| c.dictionary_page_offset().is_some()).collect()
+        };
+        assert_eq!(dictionaries(false), [true, true]);
+        assert_eq!(dictionaries(true), [true, false]);
     }
 }
