@@ -76,7 +76,7 @@ pub fn assemble(
     let mut pools: Pools = budgets
         .into_iter()
         .filter(|b| selected(&b.key.quarter))
-        .map(|b| (b.key.clone(), (b, HashMap::new())))
+        .map(|b| (b.key.clone(), (b, Members::default())))
         .collect();
 
     let mut missing: BTreeMap<PoolKey, ()> = BTreeMap::new();
@@ -131,7 +131,10 @@ pub fn assemble(
 }
 
 /// The budgeted pools in order, each with its members by institution (sorted once at the end).
-type Pools = BTreeMap<PoolKey, (BudgetRow, HashMap<String, Member>)>;
+type Pools = BTreeMap<PoolKey, (BudgetRow, Members)>;
+
+/// A pool's members by institution id (a fast hash: ids are the bureau's, not an attacker's).
+type Members = HashMap<String, Member, foldhash::fast::FixedState>;
 
 /// The member `institution_id` of `pool`, created empty; `None` (and noted) if the pool has no budget.
 fn member<'a>(
