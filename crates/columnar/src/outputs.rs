@@ -3,10 +3,10 @@
 use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::number::{MoneyUnit, SCALE};
 use dianzhi_core::taiwan::pool::{ClaimSums, PoolInput};
-use dianzhi_core::taiwan::settlement::SettledPool;
+use dianzhi_core::taiwan::settlement::{SettledPool, Settlement};
 use dianzhi_core::Config;
 
-use crate::write::Table;
+use crate::write::{Table, TextColumn};
 
 /// `point_values`: one row per pool, in pool order.
 pub fn point_values(pools: &[PoolInput], settled: &[SettledPool], config: &Config) -> Table {
@@ -41,17 +41,23 @@ pub fn point_values(pools: &[PoolInput], settled: &[SettledPool], config: &Confi
 
 /// `settlements`: one row per (institution, pool), sorted by pool then institution_id.
 pub fn settlements(pools: &[PoolInput], settled: &[SettledPool], unit: MoneyUnit) -> Table {
-    let rows: Vec<_> = pools.iter().zip(settled).flat_map(|(p, s)| s.settlements.iter().map(move |r| (p, r))).collect();
-    let money = |f: &dyn Fn(&dianzhi_core::taiwan::settlement::Settlement) -> i128| {
-        rows.iter().map(|(_, r)| unit.to_output(f(r))).collect()
-    };
-    let points =
-        |f: &dyn Fn(&dianzhi_core::taiwan::settlement::Settlement) -> i128| rows.iter().map(|(_, r)| f(r)).collect();
+    // each row: its pool's index and its settlement
+    let rows: Vec<(usize, &Settlement)> =
+        settled.iter().enumerate().flat_map(|(k, s)| s.settlements.iter().map(move |r| (k, r))).collect();
+    let money = |f: &dyn Fn(&Settlement) -> i128| rows.iter().map(|(_, r)| unit.to_output(f(r))).collect();
+    let points = |f: &dyn Fn(&Settlement) -> i128| rows.iter().map(|(_, r)| f(r)).collect();
+    // texts gathered into one buffer per column, not a String per cell
+    let quarters: Vec<String> = pools.iter().map(|p| p.key.quarter.to_string()).collect();
+    fn text<'s, 'o>(rows: &[(usize, &'s Settlement)], f: impl Fn(usize, &'s Settlement) -> &'o str) -> TextColumn {
+        let mut c = TextColumn::with_capacity(rows.len());
+        rows.iter().for_each(|(k, r)| c.push(f(*k, r)));
+        c
+    }
     let mut t = Table::default();
-    t.text("institution_id", rows.iter().map(|(_, r)| r.institution_id.clone()).collect());
-    t.text("sector", rows.iter().map(|(p, _)| p.key.sector.clone()).collect());
-    t.text("region", rows.iter().map(|(p, _)| p.key.region.clone()).collect());
-    t.text("quarter", rows.iter().map(|(p, _)| p.key.quarter.to_string()).collect());
+    t.texts("institution_id", text(&rows, |_, r| &r.institution_id), false);
+    t.texts("sector", text(&rows, |k, _| &pools[k].key.sector), false);
+    t.texts("region", text(&rows, |k, _| &pools[k].key.region), false);
+    t.texts("quarter", text(&rows, |k, _| &quarters[k]), false);
     t.decimal("claimed_points", SCALE, points(&|r| r.sums.claimed));
     t.decimal("drug_points", SCALE, points(&|r| r.sums.drug));
     t.decimal("protected_points", SCALE, points(&|r| r.sums.protected));

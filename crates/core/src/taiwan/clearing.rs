@@ -73,11 +73,12 @@ pub fn assemble(
     quarters: Option<&[Quarter]>,
 ) -> Result<Vec<PoolInput>, ClearingError> {
     let selected = |q: &Quarter| quarters.is_none_or(|qs| qs.contains(q));
-    let mut pools: Pools = budgets
-        .into_iter()
-        .filter(|b| selected(&b.key.quarter))
-        .map(|b| (b.key.clone(), (b, Members::default())))
-        .collect();
+    let budgets: BTreeMap<PoolKey, BudgetRow> =
+        budgets.into_iter().filter(|b| selected(&b.key.quarter)).map(|b| (b.key.clone(), b)).collect();
+    let mut pools = Pools {
+        index: budgets.keys().enumerate().map(|(k, key)| (key.clone(), k)).collect(),
+        pools: budgets.into_values().map(|b| (b, Members::default())).collect(),
+    };
 
     let mut missing: BTreeMap<PoolKey, ()> = BTreeMap::new();
     for c in claims.into_iter().filter(|c| selected(&c.pool.quarter)) {
@@ -99,7 +100,8 @@ pub fn assemble(
 
     // each pool's members in institution order: the order of every output
     let pools: Vec<(BudgetRow, Vec<Member>)> = pools
-        .into_values()
+        .pools
+        .into_iter()
         .map(|(b, members)| {
             let mut members: Vec<Member> = members.into_values().collect();
             members.sort_unstable_by(|a, b| a.institution_id.cmp(&b.institution_id));
@@ -130,8 +132,12 @@ pub fn assemble(
         .collect())
 }
 
-/// The budgeted pools in order, each with its members by institution (sorted once at the end).
-type Pools = BTreeMap<PoolKey, (BudgetRow, Members)>;
+/// The budgeted pools in key order, each with its members by institution (sorted once at the
+/// end), and each pool's place by its key (a hash lookup per claim and interim row).
+struct Pools {
+    pools: Vec<(BudgetRow, Members)>,
+    index: HashMap<PoolKey, usize, foldhash::fast::FixedState>,
+}
 
 /// A pool's members by institution id (a fast hash: ids are the bureau's, not an attacker's).
 type Members = HashMap<String, Member, foldhash::fast::FixedState>;
@@ -143,10 +149,11 @@ fn member<'a>(
     institution_id: String,
     pool: &PoolKey,
 ) -> Option<&'a mut Member> {
-    let Some((_, members)) = pools.get_mut(pool) else {
+    let Some(&k) = pools.index.get(pool) else {
         missing.insert(pool.clone(), ());
         return None;
     };
+    let members = &mut pools.pools[k].1;
     Some(members.entry(institution_id).or_insert_with_key(|id| Member {
         institution_id: id.clone(),
         sums: ClaimSums::default(),
