@@ -206,6 +206,7 @@ pub fn compare(
         b_of_a
     };
 
+    let matched = Matched::of(&b_of_a, identical, b.rows());
     for v in values {
         let (ca, cb) = rayon::join(|| a.cells(v), || b.cells(v));
         let (ca, cb) = (ca?, cb?);
@@ -229,7 +230,7 @@ pub fn compare(
                         _ => true,
                     }
                 };
-                let rows = differing(&b_of_a, differs);
+                let rows = differing(&matched, differs);
                 let max = rows
                     .iter()
                     .filter_map(|i| Some(vb.get(b_of_a[*i as usize] as usize)? - va.get(*i as usize)?))
@@ -253,9 +254,9 @@ pub fn compare(
                     (Cells::Coded { texts: ta, codes: a }, Cells::Coded { texts: tb, codes: b }) => {
                         let (ia, ib) = shared_ids(ta, tb);
                         let id = |ids: &[u32], code: u32| ids.get(code as usize).copied().unwrap_or(EMPTY);
-                        differing(&b_of_a, |i, j| id(&ia, a[i]) != id(&ib, b[j]))
+                        differing(&matched, |i, j| id(&ia, a[i]) != id(&ib, b[j]))
                     }
-                    _ => differing(&b_of_a, |i, j| ca.text(i) != cb.text(j)),
+                    _ => differing(&matched, |i, j| ca.text(i) != cb.text(j)),
                 };
                 Found::Texts(rows, ca, cb)
             }
@@ -298,22 +299,70 @@ enum Found {
     Texts(Vec<u32>, Cells, Cells),
 }
 
-/// The rows of A with a row in B where `differs(row of A, row of B)`, in A's order.
-fn differing(b_of_a: &[u32], differs: impl Fn(usize, usize) -> bool + Sync) -> Vec<u32> {
-    b_of_a
-        .par_chunks(64 * 1024)
-        .enumerate()
-        .flat_map_iter(|(c, chunk)| {
-            let base = c * 64 * 1024;
-            let mut rows = Vec::new();
-            for (o, j) in chunk.iter().enumerate() {
-                if *j != NONE && differs(base + o, *j as usize) {
-                    rows.push((base + o) as u32);
+/// The matched rows of the two tables, in the order their cells are compared.
+enum Matched<'a> {
+    /// B's row of each row of A, or `NONE` (two runs on one input: B's rows are A's).
+    InOrder(&'a [u32]),
+    /// (row of A, row of B), grouped by blocks of B's rows and in A's order within a block: a
+    /// column of B is then read a block at a time from cache, and A's in rising rows, instead
+    /// of B's cells fetched all over for rows of A taken in order.
+    ByBlock(Vec<(u32, u32)>),
+}
+
+/// Rows of B per block of [`Matched::ByBlock`] (a block of a decimal column is 1 MiB).
+const BLOCK: usize = 1 << 16;
+
+impl<'a> Matched<'a> {
+    fn of(b_of_a: &'a [u32], in_order: bool, b_rows: usize) -> Self {
+        if in_order {
+            return Matched::InOrder(b_of_a);
+        }
+        Matched::ByBlock(by_block(b_of_a, b_rows, BLOCK))
+    }
+}
+
+/// The matched pairs (row of A, row of B) by blocks of `block` rows of B, A's rows rising within
+/// a block: a counting sort, stable.
+fn by_block(b_of_a: &[u32], b_rows: usize, block: usize) -> Vec<(u32, u32)> {
+    let mut starts = vec![0usize; b_rows.div_ceil(block) + 1];
+    b_of_a.iter().filter(|j| **j != NONE).for_each(|j| starts[*j as usize / block + 1] += 1);
+    for k in 1..starts.len() {
+        starts[k] += starts[k - 1];
+    }
+    let mut pairs = vec![(0u32, 0u32); starts.last().copied().unwrap_or(0)];
+    for (i, j) in b_of_a.iter().enumerate().filter(|(_, j)| **j != NONE) {
+        let at = &mut starts[*j as usize / block];
+        pairs[*at] = (i as u32, *j);
+        *at += 1;
+    }
+    pairs
+}
+
+/// The rows of A with a row in B where `differs(row of A, row of B)` (in no set order: the
+/// caller sorts them by key).
+fn differing(matched: &Matched, differs: impl Fn(usize, usize) -> bool + Sync) -> Vec<u32> {
+    match matched {
+        Matched::InOrder(b_of_a) => b_of_a
+            .par_chunks(64 * 1024)
+            .enumerate()
+            .flat_map_iter(|(c, chunk)| {
+                let base = c * 64 * 1024;
+                let mut rows = Vec::new();
+                for (o, j) in chunk.iter().enumerate() {
+                    if *j != NONE && differs(base + o, *j as usize) {
+                        rows.push((base + o) as u32);
+                    }
                 }
-            }
-            rows
-        })
-        .collect()
+                rows
+            })
+            .collect(),
+        Matched::ByBlock(pairs) => pairs
+            .par_chunks(64 * 1024)
+            .flat_map_iter(|chunk| {
+                chunk.iter().filter(|(i, j)| differs(*i as usize, *j as usize)).map(|(i, _)| *i).collect::<Vec<_>>()
+            })
+            .collect(),
+    }
 }
 
 /// Two dictionaries' texts numbered together: equal texts (within one dictionary or across the
@@ -577,4 +626,24 @@ pub fn differences_table(diffs: &[Difference], keys: &[&'static str]) -> Table {
     t.nullable_text("delta", diffs.iter().map(|d| d.delta.clone()).collect());
     t.text("kind", diffs.iter().map(|d| d.kind.as_str().to_string()).collect());
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_come_by_block_of_b_and_in_a_s_order_within_one() {
+        // B's rows of A's rows 0..8 (NONE: a row of A alone); blocks of 3 rows of B
+        let b_of_a = [7, NONE, 0, 4, 8, 1, NONE, 3, 6];
+        let pairs = by_block(&b_of_a, 9, 3);
+        assert_eq!(pairs, [(2, 0), (5, 1), (3, 4), (7, 3), (0, 7), (4, 8), (8, 6)]);
+        // every matched pair once, none of a row alone
+        let mut sorted = pairs.clone();
+        sorted.sort_unstable();
+        let expected: Vec<(u32, u32)> =
+            b_of_a.iter().enumerate().filter(|(_, j)| **j != NONE).map(|(i, j)| (i as u32, *j)).collect();
+        assert_eq!(sorted, expected);
+        assert!(by_block(&[NONE, NONE], 0, 3).is_empty());
+    }
 }
