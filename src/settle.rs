@@ -152,7 +152,10 @@ pub fn read_pools(
                 || claims::scan(&sources, unit, &count, &stop),
                 || {
                     let interim_files = read_interim();
-                    stop.store(interim_files.is_err(), Ordering::Relaxed);
+                    if interim_files.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                        return (interim_files, Ok(Vec::new()));
+                    }
                     (interim_files, sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>())
                 },
             );

@@ -186,11 +186,11 @@ fn scan_by(
         .map(|_| {
             let mut p = Partial::new(sources.len());
             loop {
-                if stop.load(Ordering::Relaxed) {
-                    return Err(InputError::file(&sources[0].path, "the scan was stopped".to_string()).into());
-                }
                 let at = next.fetch_add(1, Ordering::Relaxed);
                 let Some((f, layout, u)) = units.get(at) else { return Ok(p) };
+                if stop.load(Ordering::Relaxed) {
+                    return Err(InputError::file(&u.source.path, "the scan was stopped".to_string()).into());
+                }
                 scan_unit(&mut p, *f, layout, u, unit, by, progress)?;
             }
         })
