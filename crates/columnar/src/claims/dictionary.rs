@@ -39,7 +39,8 @@ impl DictionaryKeys {
     /// may): every distinct combination of sector, region, month and settle_quarter is checked
     /// and turned into a key once per dictionary instead of once per row. Returns false when
     /// the batch does not qualify or holds anything to report: the row-by-row pass then reads
-    /// it and names the cell. Only interns texts and numbers keys (`ids`); adds no sums.
+    /// it and names the cell. Fills `rows` with each row's interned institution and `keys` with
+    /// its key's id in `ids`; only interns texts and numbers keys, adds no sums.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn keys(
         &mut self,
