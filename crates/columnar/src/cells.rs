@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
-use arrow_array::{Array, ArrayRef, ArrowPrimitiveType};
+use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
@@ -315,25 +315,8 @@ impl Builder {
             Builder::Numbers { values, nulls, any_null, .. } => {
                 let start = values.len();
                 // every integer and decimal type widens to i128 exactly
-                fn widen<T: ArrowPrimitiveType>(values: &mut Vec<i128>, a: &dyn Array)
-                where
-                    i128: From<T::Native>,
-                {
-                    values.extend(a.as_primitive::<T>().values().iter().map(|v| i128::from(*v)));
-                }
-                match a.data_type() {
-                    DataType::Decimal128(..) => values.extend_from_slice(a.as_primitive::<Decimal128Type>().values()),
-                    DataType::Decimal64(..) => widen::<Decimal64Type>(values, a),
-                    DataType::Decimal32(..) => widen::<Decimal32Type>(values, a),
-                    DataType::Int8 => widen::<Int8Type>(values, a),
-                    DataType::Int16 => widen::<Int16Type>(values, a),
-                    DataType::Int32 => widen::<Int32Type>(values, a),
-                    DataType::Int64 => widen::<Int64Type>(values, a),
-                    DataType::UInt8 => widen::<UInt8Type>(values, a),
-                    DataType::UInt16 => widen::<UInt16Type>(values, a),
-                    DataType::UInt32 => widen::<UInt32Type>(values, a),
-                    DataType::UInt64 => widen::<UInt64Type>(values, a),
-                    t => return Err(t.clone()),
+                if !crate::column::mantissas(a, values) {
+                    return Err(a.data_type().clone());
                 }
                 match a.logical_nulls() {
                     Some(n) => {

@@ -613,6 +613,32 @@ fn each_plain_text_id<E>(
     Ok(())
 }
 
+/// Appends the values of an integer or decimal array to `out` as exact i128 (a decimal's
+/// mantissa, at its own scale); false, appending nothing, for any other type.
+pub fn mantissas(a: &dyn Array, out: &mut Vec<i128>) -> bool {
+    fn widen<T: ArrowPrimitiveType>(a: &dyn Array, out: &mut Vec<i128>)
+    where
+        i128: From<T::Native>,
+    {
+        out.extend(a.as_primitive::<T>().values().iter().map(|v| i128::from(*v)));
+    }
+    match a.data_type() {
+        DataType::Decimal128(..) => out.extend_from_slice(a.as_primitive::<Decimal128Type>().values()),
+        DataType::Decimal64(..) => widen::<Decimal64Type>(a, out),
+        DataType::Decimal32(..) => widen::<Decimal32Type>(a, out),
+        DataType::Int8 => widen::<Int8Type>(a, out),
+        DataType::Int16 => widen::<Int16Type>(a, out),
+        DataType::Int32 => widen::<Int32Type>(a, out),
+        DataType::Int64 => widen::<Int64Type>(a, out),
+        DataType::UInt8 => widen::<UInt8Type>(a, out),
+        DataType::UInt16 => widen::<UInt16Type>(a, out),
+        DataType::UInt32 => widen::<UInt32Type>(a, out),
+        DataType::UInt64 => widen::<UInt64Type>(a, out),
+        _ => return false,
+    }
+    true
+}
+
 /// Exact values at internal scale (4 decimals) per row, nulls as 0 (callers that must tell a
 /// null from 0 ask the array): the array's own values when they are DECIMAL(_, 4) without
 /// nulls, else converted into `out`. `Err((row index, message))` for a value that is not
@@ -621,52 +647,34 @@ pub fn fixed_values<'a>(array: &'a dyn Array, out: &'a mut Vec<i128>) -> Result<
     if let (DataType::Decimal128(_, 4), 0) = (array.data_type(), array.null_count()) {
         return Ok(array.as_primitive::<Decimal128Type>().values());
     }
-    fn ints<T: ArrowPrimitiveType>(a: &dyn Array, out: &mut Vec<i128>)
-    where
-        T::Native: Into<i128>,
-    {
-        out.extend(a.as_primitive::<T>().values().iter().map(|v| (*v).into() * 10_000));
-    }
-    fn decimals(values: impl Iterator<Item = i128>, scale: i8, out: &mut Vec<i128>) -> Result<(), (usize, String)> {
-        let scale = scale.max(0) as u32;
-        if scale == SCALE {
-            out.extend(values);
-            return Ok(());
-        }
-        for (i, m) in values.enumerate() {
-            let d = Dec::new(m, scale);
-            let v = d.rescale_exact(SCALE).ok_or_else(|| {
-                // fewer decimals can only fail by overflowing; more only by losing digits
-                let why = if scale > SCALE {
-                    "has more than 4 decimals".to_string()
-                } else {
-                    format!("is too large: the engine holds at most {} digits before the decimal point", 38 - SCALE)
-                };
-                (i, format!("{d} {why}"))
-            })?;
-            out.push(v);
-        }
-        Ok(())
-    }
     out.clear();
     out.reserve(array.len());
     match array.data_type() {
-        DataType::Int8 => ints::<Int8Type>(array, out),
-        DataType::Int16 => ints::<Int16Type>(array, out),
-        DataType::Int32 => ints::<Int32Type>(array, out),
-        DataType::Int64 => ints::<Int64Type>(array, out),
-        DataType::UInt8 => ints::<UInt8Type>(array, out),
-        DataType::UInt16 => ints::<UInt16Type>(array, out),
-        DataType::UInt32 => ints::<UInt32Type>(array, out),
-        DataType::UInt64 => ints::<UInt64Type>(array, out),
-        DataType::Decimal32(_, s) => {
-            decimals(array.as_primitive::<Decimal32Type>().values().iter().map(|v| i128::from(*v)), *s, out)?
+        // integers are whole: × 10^4
+        t if t.is_integer() => {
+            mantissas(array, out);
+            out.iter_mut().for_each(|v| *v *= 10_000);
         }
-        DataType::Decimal64(_, s) => {
-            decimals(array.as_primitive::<Decimal64Type>().values().iter().map(|v| i128::from(*v)), *s, out)?
-        }
-        DataType::Decimal128(_, s) => {
-            decimals(array.as_primitive::<Decimal128Type>().values().iter().copied(), *s, out)?
+        DataType::Decimal32(_, s) | DataType::Decimal64(_, s) | DataType::Decimal128(_, s) => {
+            mantissas(array, out);
+            let scale = (*s).max(0) as u32;
+            if scale != SCALE {
+                for (i, m) in out.iter_mut().enumerate() {
+                    let d = Dec::new(*m, scale);
+                    *m = d.rescale_exact(SCALE).ok_or_else(|| {
+                        // fewer decimals can only fail by overflowing; more only by losing digits
+                        let why = if scale > SCALE {
+                            "has more than 4 decimals".to_string()
+                        } else {
+                            format!(
+                                "is too large: the engine holds at most {} digits before the decimal point",
+                                38 - SCALE
+                            )
+                        };
+                        (i, format!("{d} {why}"))
+                    })?;
+                }
+            }
         }
         DataType::Utf8 => {
             for (i, v) in array.as_string::<i32>().iter().enumerate() {
