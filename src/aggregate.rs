@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::{claims, outputs, write, Format};
 
@@ -53,7 +54,7 @@ pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
     }
     let config = crate::load_config(args.config.as_deref())?;
     let sources = resolve(&args.claims)?;
-    let scan = claims::scan(&sources, config.money.unit, &|_| {}, &Default::default())?;
+    let scan = claims::scan(&sources, config.money.unit, Hashing::Skip, &|_| {}, &Default::default())?;
     let table = outputs::aggregates(&scan.claims, config.money.unit);
     // all or nothing: written beside the target, synced, then renamed over it
     let parent = match args.out.parent() {

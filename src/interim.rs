@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::{claims, outputs, tables, write};
 use dianzhi_core::period::Month;
@@ -60,7 +61,7 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
     let estimates_src = crate::single_file(&args.estimates, "estimates")?;
     let (estimates, estimate_rows) = tables::read_estimates(&estimates_src)?;
     let sources = resolve(&args.claims)?;
-    let (months, files) = claims::scan_months(&sources, unit)?;
+    let (months, files) = claims::scan_months(&sources, unit, Hashing::Sha256)?;
 
     if !months.iter().any(|m| m.month == args.month) {
         let held: std::collections::BTreeSet<String> = months.iter().map(|m| m.month.to_string()).collect();
@@ -82,8 +83,8 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
     let ext = args.output.ext();
     let mut manifest = Manifest::new("interim", &config);
     manifest.input("estimates", &estimates_src.path, sha256_file(&estimates_src.path)?, estimate_rows);
-    for f in &files {
-        manifest.input("claims", &f.path, sha256_file(&f.path)?, f.rows);
+    for f in files {
+        manifest.input("claims", &f.path, f.sha256.expect("hashed by the scan"), f.rows);
     }
     if let Some(p) = &args.config {
         manifest.input("config", p, sha256_file(p)?, 0);

@@ -1,7 +1,6 @@
 //! `manifest.json`: what was run, on which inputs (with SHA-256), with which config, what came
 //! out, and how long each phase took. The audit trail of a clearing run.
 
-use std::io::Read;
 use std::path::Path;
 
 use dianzhi_core::Config;
@@ -62,19 +61,5 @@ pub fn fixed_text(v: Option<i128>, scale: u32) -> String {
 
 /// The SHA-256 of an input file (of the workbook, for a sheet `file.xlsx#Sheet`).
 pub fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let (file, _) = dianzhi_columnar::xlsx::split_sheet(path);
-    let path = file.as_path();
-    let mut file =
-        std::fs::File::open(path).map_err(|e| Failure::input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Failure::other(format!("{}: cannot read: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(dianzhi_columnar::digest::sha256_file(path)?)
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use dianzhi_columnar::claims;
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::{outputs, tables, write};
 use dianzhi_core::number::SCALE;
@@ -141,28 +142,27 @@ pub fn read_pools(
         None => {
             let sources = resolve(&inputs.claims)?;
             let counter = progress.rows();
-            // beside the scan, which keeps every core busy: the interim payments and the claims
-            // files' digests. A fault in the interim payments stops the scan and is reported
+            // beside the scan, which keeps every core busy and hashes the claims files as it
+            // reads them: the interim payments. A fault in them stops the scan and is reported
             // first, as when they were read before it.
             let stop = AtomicBool::new(false);
             let count = |n| {
                 counter.fetch_add(n, Ordering::Relaxed);
             };
-            let (scan, (interim_files, hashes)) = rayon::join(
-                || claims::scan(&sources, unit, &count, &stop),
+            let (scan, interim_files) = rayon::join(
+                || claims::scan(&sources, unit, Hashing::Sha256, &count, &stop),
                 || {
                     let interim_files = read_interim();
                     if interim_files.is_err() {
                         stop.store(true, Ordering::Relaxed);
-                        return (interim_files, Ok(Vec::new()));
                     }
-                    (interim_files, sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>())
+                    interim_files
                 },
             );
             record_interim(manifest, interim_files?);
-            let (scan, hashes) = (scan?, hashes?);
-            for (f, h) in scan.files.iter().zip(hashes) {
-                manifest.input("claims", &f.path, h, f.rows);
+            let scan = scan?;
+            for f in &scan.files {
+                manifest.input("claims", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);
             }
             (scan.claims, scan.rows)
         }

@@ -23,6 +23,7 @@ fn settle(dir: &Path, cases: &[&str], threads: &str, name: &str) -> Vec<Vec<u8>>
     args.extend(["--out".into(), out.to_string_lossy().to_string(), "--format".into(), "csv".into(), "--quiet".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     assert_ok(&dianzhi(&args));
+    assert!(assert_input_digests(&out, "cases") >= cases.len());
     ["point_values.csv", "hospitals.csv", "cases.csv"].iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect()
 }
 

@@ -25,6 +25,8 @@ fn settle_to(claims: &[&Path], budgets: &Path, interim: &Path, out: &Path, threa
     ];
     args.extend(claims.iter().map(|c| s(c)));
     assert_ok(&dianzhi(&args));
+    // whichever way the claims were read (CSV, Parquet row groups of any size, 1 or 2 threads)
+    assert!(assert_input_digests(out, "claims") >= claims.len());
     (std::fs::read(out.join("point_values.parquet")).unwrap(), std::fs::read(out.join("settlements.parquet")).unwrap())
 }
 

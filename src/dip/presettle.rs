@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::{outputs, tables};
 use dianzhi_columnar::source::resolve;
@@ -134,10 +135,10 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     progress.phase("score cases");
     let sources = resolve(&args.cases)?;
     let scorer = Scorer::new(config);
-    let options = ScanOptions { year: Some(args.month.year), spill: None };
+    let options = ScanOptions { year: Some(args.month.year), spill: None, hashing: Hashing::Sha256 };
     let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|_| {})?;
     for f in &scan.files {
-        manifest.input("cases", &f.path, sha256_file(&f.path)?, f.rows);
+        manifest.input("cases", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);
     }
 
     if scan.rows == 0 {

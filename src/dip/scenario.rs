@@ -10,6 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::scenario::{dip_comparison, stack, BASELINE};
+use dianzhi_columnar::claims::FileRows;
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::outputs;
@@ -117,19 +119,20 @@ pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) ->
     Ok(out)
 }
 
-/// The year's pools as scored by `scorer`: a scan of the cases (no cases output written).
+/// The year's pools as scored by `scorer`: a scan of the cases (no cases output written),
+/// with the rows read per file (and their digests when `hashing` asks).
 fn score_year(
     sources: &[Source],
     catalog: &Catalog,
     scorer: &Scorer,
     config: &Config,
     (funds, payments, year): (&[FundRow], &[PaymentRow], Option<i32>),
-) -> Result<(Vec<DipPool>, Vec<(PathBuf, u64)>)> {
-    let options = ScanOptions { year, spill: None };
+    hashing: Hashing,
+) -> Result<(Vec<DipPool>, Vec<FileRows>)> {
+    let options = ScanOptions { year, spill: None, hashing };
     let scan = scan_cases(sources, catalog, scorer, config.money.unit, options, &|_| {})?;
     let hospitals = super::hospitals(&scan.sums, catalog)?;
-    let files = scan.files.into_iter().map(|f| (f.path, f.rows)).collect();
-    Ok((assemble(funds.to_vec(), hospitals, payments.to_vec(), year)?, files))
+    Ok((assemble(funds.to_vec(), hospitals, payments.to_vec(), year)?, scan.files))
 }
 
 pub fn run(args: &DipScenarioArgs) -> Result<Done> {
@@ -154,14 +157,14 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     progress.phase("score cases");
     let sources = resolve(&args.inputs.cases)?;
     let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year);
-    let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs)?;
-    if files.iter().all(|(_, rows)| *rows == 0) {
+    let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs, Hashing::Sha256)?;
+    if files.iter().all(|f| f.rows == 0) {
         return Err(Failure::input(
             "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
         ));
     }
-    for (path, rows) in &files {
-        manifest.input("cases", path, sha256_file(path)?, *rows);
+    for f in files {
+        manifest.input("cases", &f.path, f.sha256.expect("hashed by the scan"), f.rows);
     }
     let baseline = clear(&pools, config)?;
 
@@ -169,7 +172,7 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     let mut rescored = Vec::with_capacity(scenarios.len());
     for s in &scenarios {
         rescored.push(if rescores(s, config) {
-            Some(score_year(&sources, &catalog, &Scorer::new(&s.config), &s.config, year_inputs)?.0)
+            Some(score_year(&sources, &catalog, &Scorer::new(&s.config), &s.config, year_inputs, Hashing::Skip)?.0)
         } else {
             None
         });

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::dip::spill::CaseSpill;
@@ -83,18 +84,12 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
     let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
     let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16)?;
-    let options = ScanOptions { year: args.inputs.year, spill: Some(&spill) };
-    let (scan, hashes) = rayon::join(
-        || {
-            scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
-                counter.fetch_add(n, Ordering::Relaxed);
-            })
-        },
-        || sources.iter().map(|s| sha256_file(&s.path)).collect::<Result<Vec<_>>>(),
-    );
-    let (scan, hashes) = (scan?, hashes?);
-    for (f, h) in scan.files.iter().zip(hashes) {
-        manifest.input("cases", &f.path, h, f.rows);
+    let options = ScanOptions { year: args.inputs.year, spill: Some(&spill), hashing: Hashing::Sha256 };
+    let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
+        counter.fetch_add(n, Ordering::Relaxed);
+    })?;
+    for f in &scan.files {
+        manifest.input("cases", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);
     }
     let other_years: u64 = scan.other_years.values().sum();
     if scan.rows == 0 {

@@ -131,3 +131,22 @@ pub fn staging_left(dir: &Path) -> Vec<String> {
         .filter(|n| n.contains("dianzhi-tmp"))
         .collect()
 }
+
+/// Asserts that the manifest in `out` gives each input of `role` the SHA-256 of the file's
+/// bytes (computed here from the whole file; the run hashes what its scan reads); returns how
+/// many it checked.
+#[allow(dead_code)]
+pub fn assert_input_digests(out: &Path, role: &str) -> usize {
+    use sha2::{Digest, Sha256};
+    let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let inputs = manifest["inputs"].as_array().unwrap();
+    let of_role: Vec<_> = inputs.iter().filter(|i| i["role"] == role).collect();
+    for input in &of_role {
+        let path = input["path"].as_str().unwrap();
+        let expected: String =
+            Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(input["sha256"].as_str().unwrap(), expected, "digest of {path} in {}", out.display());
+    }
+    of_role.len()
+}

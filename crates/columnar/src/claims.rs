@@ -24,6 +24,7 @@ use accumulator::{Accumulator, KeyIds};
 use dictionary::DictionaryKeys;
 
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
+use crate::digest::{Digests, FileDigest, Hashing};
 use crate::error::{InputError, Result};
 use crate::source::Source;
 
@@ -47,11 +48,12 @@ const SETTLE: usize = 4;
 const CLAIMED: usize = 5;
 const COPAYMENT: usize = 9;
 
-/// Rows read from one input file.
+/// Rows read from one input file, and its SHA-256 when the scan was asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRows {
     pub path: PathBuf,
     pub rows: u64,
+    pub sha256: Option<String>,
 }
 
 /// The aggregated claims of a run.
@@ -124,8 +126,14 @@ struct Buffers {
 /// Reads and aggregates every claims file per (institution, pool); `progress` is told the
 /// rows of each batch read. Setting `stop` ends the scan early with an error (a caller that
 /// found a fault elsewhere and will report that instead).
-pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync), stop: &AtomicBool) -> Result<Scan> {
-    let (sums, files) = scan_by(sources, unit, By::SettleQuarter, progress, stop)?;
+pub fn scan(
+    sources: &[Source],
+    unit: MoneyUnit,
+    hashing: Hashing,
+    progress: &(dyn Fn(u64) + Sync),
+    stop: &AtomicBool,
+) -> Result<Scan> {
+    let (sums, files) = scan_by(sources, unit, By::SettleQuarter, hashing, progress, stop)?;
     // in (sector, region, quarter, institution) order: the order of (pool, institution)
     let claims: Vec<ClaimAggregate> = sums
         .into_iter()
@@ -140,8 +148,8 @@ pub fn scan(sources: &[Source], unit: MoneyUnit, progress: &(dyn Fn(u64) + Sync)
 
 /// Reads and aggregates every claims file per (institution, sector, region, service month),
 /// sorted; for interim payments.
-pub fn scan_months(sources: &[Source], unit: MoneyUnit) -> Result<(Vec<MonthClaims>, Vec<FileRows>)> {
-    let (sums, files) = scan_by(sources, unit, By::ServiceMonth, &|_| {}, &AtomicBool::new(false))?;
+pub fn scan_months(sources: &[Source], unit: MoneyUnit, hashing: Hashing) -> Result<(Vec<MonthClaims>, Vec<FileRows>)> {
+    let (sums, files) = scan_by(sources, unit, By::ServiceMonth, hashing, &|_| {}, &AtomicBool::new(false))?;
     // in (institution, sector, region, month) order
     let out = sums
         .into_iter()
@@ -169,6 +177,7 @@ fn scan_by(
     sources: &[Source],
     unit: MoneyUnit,
     by: By,
+    hashing: Hashing,
     progress: &(dyn Fn(u64) + Sync),
     stop: &AtomicBool,
 ) -> Result<(Vec<Group>, Vec<FileRows>)> {
@@ -177,26 +186,32 @@ fn scan_by(
         let (layout, file_units) = column::open(source, &CLAIMS)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
     }
+    let digests = Digests::new(hashing, sources, units.iter().map(|(f, _, u)| (*f, u)));
     // one accumulator per worker, each pulling the next unit: interned texts and sums are
     // reused across units, and two workers keep two cores busy whatever the unit sizes
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(units.len()).max(1);
-    let partials: Vec<Partial> = (0..workers)
-        .into_par_iter()
-        .map(|_| {
-            let mut p = Partial::new(sources.len());
-            loop {
-                let at = next.fetch_add(1, Ordering::Relaxed);
-                let Some((f, layout, u)) = units.get(at) else { return Ok(p) };
-                if stop.load(Ordering::Relaxed) {
-                    return Err(InputError::file(&u.source.path, "the scan was stopped".to_string()).into());
+    let scan = || {
+        (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut p = Partial::new(sources.len());
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(read) = units.get(at) else { return Ok(p) };
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(InputError::file(&read.2.source.path, "the scan was stopped".to_string()).into());
+                    }
+                    let digest = digests.as_ref().map(|d| &d.files[read.0]);
+                    scan_unit(&mut p, read, digest, unit, by, progress)?;
                 }
-                scan_unit(&mut p, *f, layout, u, unit, by, progress)?;
-            }
-        })
-        .collect::<Result<_>>()?;
+            })
+            .collect::<Result<Vec<Partial>>>()
+    };
+    let (partials, digested) = Digests::beside(digests.as_ref(), sources.len(), scan)?;
 
-    let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
+    let mut files: Vec<FileRows> =
+        sources.iter().zip(digested).map(|(s, sha256)| FileRows { path: s.path.clone(), rows: 0, sha256 }).collect();
     // the workers' texts in one numbering (each worker interned its own), ranked in byte order
     // so that groups sort on integers; the texts become Strings once per group, at the end
     let mut global: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::default();
@@ -266,11 +281,11 @@ fn scan_by(
     Ok((groups, files))
 }
 
+/// Adds one unit (of the file numbered `file`) to a worker's sums.
 fn scan_unit(
     p: &mut Partial,
-    file: usize,
-    layout: &Layout,
-    unit: &Unit,
+    (file, layout, unit): &(usize, Layout, Unit),
+    digest: Option<&FileDigest>,
     money: MoneyUnit,
     by: By,
     progress: &(dyn Fn(u64) + Sync),
@@ -281,7 +296,7 @@ fn scan_unit(
     // taken out while the batches are read, so that `p` can be borrowed beside them
     let mut buffers = std::mem::take(&mut p.buffers);
     let b = &mut buffers;
-    let read = column::read_unit(unit, |batch: &Batch| -> Result<()> {
+    let read = column::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
         let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
@@ -373,7 +388,7 @@ fn scan_unit(
             accumulate(&mut p.sums, &b.row_inst, &b.row_key, wide)
         };
         added.map_err(|(i, e)| err(CLAIMED, i, format!("{e}: the sums exceed 128-bit integers")))?;
-        p.rows[file] += batch.len() as u64;
+        p.rows[*file] += batch.len() as u64;
         progress(batch.len() as u64);
         Ok(())
     });

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,7 +15,10 @@ use dianzhi_core::number::{pow10, Dec, MoneyUnit, SCALE};
 use dianzhi_core::period::{Month, Quarter};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
+use parquet::file::reader::ChunkReader;
 
+use crate::chunk::RowGroupBytes;
+use crate::digest::{FileDigest, MAX_READ};
 use crate::error::{InputError, Place};
 use crate::source::{Format, Source};
 
@@ -104,6 +108,27 @@ pub struct Unit {
     /// The column types the schema check accepted, in batch order: a batch decoded otherwise
     /// comes from a corrupt file.
     types: Vec<DataType>,
+    /// The length of the file when it was opened.
+    file_len: u64,
+}
+
+impl Unit {
+    /// The bytes of a Parquet unit's row group: every column's (`all`) or those of the
+    /// columns read; None when they lie outside the file or are too many to read at once.
+    pub(crate) fn span(&self, all: bool) -> Option<Range<u64>> {
+        let (meta, rg) = (self.meta.as_ref()?, self.row_group?);
+        let schema = meta.parquet_schema();
+        let (start, end) = meta
+            .metadata()
+            .row_group(rg)
+            .columns()
+            .iter()
+            .enumerate()
+            .filter(|(leaf, _)| all || self.projection.contains(&schema.get_column_root_idx(*leaf)))
+            .map(|(_, c)| c.byte_range())
+            .fold((u64::MAX, 0u64), |(s, e), (at, len)| (s.min(at), e.max(at.saturating_add(len))));
+        (start < end && end <= self.file_len && end - start <= MAX_READ).then_some(start..end)
+    }
 }
 
 thread_local! {
@@ -142,6 +167,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
     match source.format() {
         Format::Parquet => {
             let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+            let file_len = file.metadata().map_err(|e| InputError::file(path, format!("cannot read: {e}")))?.len();
             let unreadable =
                 |e: parquet::errors::ParquetError| InputError::file(path, format!("not a readable Parquet file: {e}"));
             let meta =
@@ -194,6 +220,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                     meta: Some(meta.clone()),
                     projection: projection.clone(),
                     types: types.clone(),
+                    file_len,
                 });
                 first_row += rows;
             }
@@ -217,6 +244,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                 meta: None,
                 projection: Vec::new(),
                 types: Vec::new(),
+                file_len: 0,
             };
             Ok((Layout { columns, specs: specs.to_vec() }, vec![unit]))
         }
@@ -322,31 +350,33 @@ fn check_type(spec: &Spec, t: &DataType) -> Result<(), String> {
 }
 
 /// Reads a unit batch by batch. The callback may stop the read by returning an error.
-pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) -> Result<(), E>) -> Result<(), E> {
+pub fn read_unit<E: From<InputError>>(unit: &Unit, each: impl FnMut(&Batch) -> Result<(), E>) -> Result<(), E> {
+    read_unit_hashed(unit, None, each)
+}
+
+/// [`read_unit`], handing the bytes of a Parquet row group to `digest` when it expects them.
+pub(crate) fn read_unit_hashed<E: From<InputError>>(
+    unit: &Unit,
+    digest: Option<&FileDigest>,
+    mut each: impl FnMut(&Batch) -> Result<(), E>,
+) -> Result<(), E> {
     let path = &unit.source.path;
-    let decode = |e: &dyn std::fmt::Display| InputError::file(path, format!("cannot decode: {e}"));
-    if let (Some(meta), Some(rg)) = (&unit.meta, unit.row_group) {
+    if unit.meta.is_some() {
         let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
-        let mask = ProjectionMask::roots(meta.parquet_schema(), unit.projection.iter().copied());
-        let build = || {
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                .with_row_groups(vec![rg])
-                .with_projection(mask)
-                .with_batch_size(BATCH_ROWS)
-                .build()
+        // the row group in one read: every column's bytes when the digest takes them, else
+        // those of the columns read; page by page when it is too large to hold
+        let hashed = unit.span(true).filter(|s| digest.is_some_and(|d| d.expects(s)));
+        let Some(span) = hashed.clone().or_else(|| unit.span(false)) else {
+            return decode_row_group(unit, file, each);
         };
-        let mut reader = guarded(path, build)?.map_err(|e| decode(&e))?;
-        let mut next = unit.first_row;
-        while let Some(batch) = guarded(path, || reader.next())? {
-            let data = batch.map_err(|e| decode(&e))?;
-            check_decoded(&data, &unit.types)
-                .map_err(|m| InputError::file(path, format!("not a readable Parquet file: {m}; export it again")))?;
-            let n = data.num_rows() as u64;
-            each(&Batch { data, rows: RowNumbers::From(next) })?;
-            next += n;
+        let chunk = RowGroupBytes::read(&file, span.clone())
+            .map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
+        if let (Some(digest), Some(_)) = (digest, hashed) {
+            digest.offer(span.start, chunk.bytes().clone())?;
         }
-        return Ok(());
+        return decode_row_group(unit, chunk, each);
     }
+    let decode = |e: &dyn std::fmt::Display| InputError::file(path, format!("cannot decode: {e}"));
     if unit.source.format() == Format::Xlsx {
         // a sheet: every column as text, numbered as Excel numbers its rows
         let sheet = crate::xlsx::read_sheet(path)?;
@@ -399,6 +429,36 @@ pub fn read_unit<E: From<InputError>>(unit: &Unit, mut each: impl FnMut(&Batch) 
             return Ok(());
         }
     }
+}
+
+/// Decodes a unit's row group from `reader` batch by batch.
+fn decode_row_group<E: From<InputError>, R: ChunkReader + 'static>(
+    unit: &Unit,
+    reader: R,
+    mut each: impl FnMut(&Batch) -> Result<(), E>,
+) -> Result<(), E> {
+    let path = &unit.source.path;
+    let (meta, rg) = (unit.meta.as_ref().expect("a Parquet unit"), unit.row_group.expect("a Parquet unit"));
+    let decode = |e: &dyn std::fmt::Display| InputError::file(path, format!("cannot decode: {e}"));
+    let mask = ProjectionMask::roots(meta.parquet_schema(), unit.projection.iter().copied());
+    let build = || {
+        ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
+            .with_row_groups(vec![rg])
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+    };
+    let mut batches = guarded(path, build)?.map_err(|e| decode(&e))?;
+    let mut next = unit.first_row;
+    while let Some(batch) = guarded(path, || batches.next())? {
+        let data = batch.map_err(|e| decode(&e))?;
+        check_decoded(&data, &unit.types)
+            .map_err(|m| InputError::file(path, format!("not a readable Parquet file: {m}; export it again")))?;
+        let n = data.num_rows() as u64;
+        each(&Batch { data, rows: RowNumbers::From(next) })?;
+        next += n;
+    }
+    Ok(())
 }
 
 /// A decoded batch has the types its schema promised and dictionary keys inside their

@@ -4,8 +4,10 @@
 
 pub mod any;
 pub mod cells;
+mod chunk;
 pub mod claims;
 pub mod column;
+pub mod digest;
 pub mod dip;
 pub mod error;
 pub mod outputs;

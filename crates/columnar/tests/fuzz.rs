@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::tables::HospitalTerms;
@@ -134,13 +135,13 @@ fn catalog() -> Catalog {
 }
 
 fn read_claims(s: &Source) -> Result<(), Error> {
-    claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}, &Default::default()).map(|_| ())
+    claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, Hashing::Sha256, &|_| {}, &Default::default()).map(|_| ())
 }
 
 fn read_cases(s: &Source) -> Result<(), Error> {
     let config = Config::default();
     let unit = MoneyUnit::from_decimal(Decimal::new(1, 2)).unwrap();
-    let options = ScanOptions { year: None, spill: None };
+    let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256 };
     scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), unit, options, &|_| {}).map(|_| ())
 }
 
@@ -233,7 +234,7 @@ proptest! {
         let d = dir.path();
         let claim_numbers = ["claimed_points", "drug_points", "protected_points", "deducted_points", "copayment"];
         agrees_with_twin(d, "claims", &mutate(CLAIMS.as_bytes(), &e), &claim_numbers, |s| {
-            claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, &|_| {}, &Default::default()).map(|scan| (scan.claims, scan.rows))
+            claims::scan(std::slice::from_ref(s), MoneyUnit::WHOLE, Hashing::Sha256, &|_| {}, &Default::default()).map(|scan| (scan.claims, scan.rows))
         })?;
         agrees_with_twin(d, "budgets", &mutate(BUDGETS.as_bytes(), &e), &["budget", "charges"], |s| {
             tables::read_budgets(s, MoneyUnit::WHOLE)
@@ -246,7 +247,7 @@ proptest! {
         })?;
         agrees_with_twin(d, "cases", &mutate(CASES.as_bytes(), &e), &["total_cost", "fund_paid", "aux_factor", "special_score"], |s| {
             let config = Config::default();
-            let options = ScanOptions { year: None, spill: None };
+            let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256 };
             scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), fen(), options, &|_| {}).map(|scan| (scan.sums, scan.rows))
         })?;
     }
@@ -262,7 +263,7 @@ proptest! {
         prop_assert!(funds, "the valid funds have a twin");
         let cases = agrees_with_twin(d, "cases", CASES.as_bytes(), &["total_cost", "fund_paid", "aux_factor", "special_score"], |s| {
             let config = Config::default();
-            let options = ScanOptions { year: None, spill: None };
+            let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256 };
             scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), fen(), options, &|_| {}).map(|scan| (scan.sums, scan.rows))
         })?;
         prop_assert!(cases, "the valid cases have a twin");

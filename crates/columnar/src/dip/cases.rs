@@ -19,6 +19,7 @@ use super::catalog::Catalog;
 use super::spill::{CaseSpill, SpillCase, SpillWriter};
 use crate::claims::FileRows;
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
+use crate::digest::{Digests, FileDigest, Hashing};
 use crate::error::{InputError, Place, Result};
 use crate::source::Source;
 
@@ -54,6 +55,8 @@ pub struct ScanOptions<'a> {
     pub year: Option<i32>,
     /// Where every scored case goes for the `cases` output, if it is written.
     pub spill: Option<&'a CaseSpill>,
+    /// Whether each file's SHA-256 is computed (for the manifest) from the bytes read.
+    pub hashing: Hashing,
 }
 
 pub struct CaseScan {
@@ -135,37 +138,43 @@ pub fn scan_cases(
         let (layout, file_units) = column::open(source, &CASES)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
     }
+    let digests = Digests::new(options.hashing, sources, units.iter().map(|(f, _, u)| (*f, u)));
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(units.len()).max(1);
-    let done: Vec<Worker> = (0..workers)
-        .into_par_iter()
-        .map(|_| {
-            let mut w = Worker {
-                texts: Interner::default(),
-                group_of: Vec::new(),
-                slot_of: HashMap::default(),
-                slots: Vec::new(),
-                hashes: Vec::new(),
-                spill: options.spill.map(CaseSpill::writer),
-                problems: Problems::default(),
-                rows: vec![0; sources.len()],
-                other_years: BTreeMap::new(),
-            };
-            loop {
-                let at = next.fetch_add(1, Ordering::Relaxed);
-                let Some((f, layout, u)) = units.get(at) else {
-                    if let (Some(spill), Some(writer)) = (options.spill, w.spill.take()) {
-                        spill.finish(writer)?;
-                    }
-                    return Ok(w);
+    let scan = || {
+        (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut w = Worker {
+                    texts: Interner::default(),
+                    group_of: Vec::new(),
+                    slot_of: HashMap::default(),
+                    slots: Vec::new(),
+                    hashes: Vec::new(),
+                    spill: options.spill.map(CaseSpill::writer),
+                    problems: Problems::default(),
+                    rows: vec![0; sources.len()],
+                    other_years: BTreeMap::new(),
                 };
-                scan_unit(&mut w, *f, layout, u, catalog, scorer, unit, options, progress)?;
-            }
-        })
-        .collect::<Result<_>>()?;
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((f, layout, u)) = units.get(at) else {
+                        if let (Some(spill), Some(writer)) = (options.spill, w.spill.take()) {
+                            spill.finish(writer)?;
+                        }
+                        return Ok(w);
+                    };
+                    let digest = digests.as_ref().map(|d| &d.files[*f]);
+                    scan_unit(&mut w, *f, layout, u, digest, catalog, scorer, unit, options, progress)?;
+                }
+            })
+            .collect::<Result<Vec<Worker>>>()
+    };
+    let (done, digested) = Digests::beside(digests.as_ref(), sources.len(), scan)?;
 
     let mut problems = Problems::default();
-    let mut files: Vec<FileRows> = sources.iter().map(|s| FileRows { path: s.path.clone(), rows: 0 }).collect();
+    let mut files: Vec<FileRows> =
+        sources.iter().zip(digested).map(|(s, sha256)| FileRows { path: s.path.clone(), rows: 0, sha256 }).collect();
     let mut hashes = Vec::new();
     let mut sums: BTreeMap<(String, DipPoolKey, Month), CaseSums> = BTreeMap::new();
     let mut other_years: BTreeMap<i32, u64> = BTreeMap::new();
@@ -210,6 +219,7 @@ fn scan_unit(
     file: usize,
     layout: &Layout,
     unit: &Unit,
+    digest: Option<&FileDigest>,
     catalog: &Catalog,
     scorer: &Scorer,
     money: MoneyUnit,
@@ -222,7 +232,7 @@ fn scan_unit(
     let mut months = Vec::new();
     let mut numbers: [Vec<i128>; 5] = Default::default();
     let mut scratch = Vec::new();
-    column::read_unit(unit, |batch: &Batch| -> Result<()> {
+    column::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
         let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
