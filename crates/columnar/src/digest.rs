@@ -262,6 +262,11 @@ mod tests {
         (source, units)
     }
 
+    /// The digest of the file, fed by the reads of all its units.
+    fn of_units(source: &Source, units: &[Unit]) -> Digests {
+        Digests::new(Hashing::Sha256, std::slice::from_ref(source), units.iter().map(|u| (0, u))).unwrap()
+    }
+
     fn whole(path: &Path) -> String {
         hex(Sha256::new_with_prefix(std::fs::read(path).unwrap()))
     }
@@ -274,8 +279,7 @@ mod tests {
     fn row_groups_handed_over_in_any_order_give_the_file_s_digest() {
         let dir = tempfile::tempdir().unwrap();
         let (source, units) = file(dir.path());
-        let digests =
-            Digests::new(Hashing::Sha256, std::slice::from_ref(&source), units.iter().map(|u| (0, u))).unwrap();
+        let digests = of_units(&source, &units);
         let digest = &digests.files[0];
         let spans: Vec<Range<u64>> = units.iter().map(|u| u.span(true).unwrap()).collect();
         assert!(spans.iter().all(|s| digest.expects(s)) && spans[0].start > 0, "the header is a gap: {spans:?}");
@@ -314,8 +318,7 @@ mod tests {
     fn a_scan_hands_over_each_row_group_as_it_reads_it() {
         let dir = tempfile::tempdir().unwrap();
         let (source, units) = file(dir.path());
-        let digests =
-            Digests::new(Hashing::Sha256, std::slice::from_ref(&source), units.iter().map(|u| (0, u))).unwrap();
+        let digests = of_units(&source, &units);
         let digest = &digests.files[0];
         // two threads reading alternate row groups, as the scans' workers do
         let (read, hashes) = Digests::beside(Some(&digests), 1, || -> Result<u64, InputError> {
