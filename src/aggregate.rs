@@ -69,9 +69,19 @@ pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
         .map_err(|e| Failure::other(format!("cannot create a file in {}: {e}", parent.display())))?;
     write::write_table(&table, staging.path(), format)?;
     std::fs::File::open(staging.path()).and_then(|f| f.sync_all()).map_err(Failure::other)?;
-    staging
-        .persist(&args.out)
-        .map_err(|e| Failure::other(format!("cannot move the output into {}: {e}", args.out.display())))?;
+    // without --force, a file another run wrote meanwhile is not replaced
+    let moved = if args.force { staging.persist(&args.out) } else { staging.persist_noclobber(&args.out) };
+    moved.map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::input(format!(
+                "--out {}: another run wrote the file while this one ran; nothing was replaced: choose a new path or pass --force",
+                args.out.display()
+            ))
+        } else {
+            Failure::other(format!("cannot move the output into {}: {}", args.out.display(), e.error))
+        }
+    })?;
+    crate::outdir::readable(&args.out);
     Ok((scan.rows, table.rows()))
 }
 

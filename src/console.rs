@@ -34,14 +34,35 @@ pub fn say(text: &str) {
 /// Prints a note (a summary, a warning) to stderr, unless `--quiet`.
 pub fn note(text: &str) {
     if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
-        eprint!("{text}");
+        eprint!("{}", visible(text));
     }
 }
 
 /// Prints a command's own output to stdout; a closed pipe (`dianzhi demo | head`) is not an error.
 pub fn print(text: &str) {
     use std::io::Write;
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    let _ = std::io::stdout().write_all(visible(text).as_bytes());
+}
+
+/// `text` with every character a terminal shows as nothing (a zero-width space in a label, a
+/// control character, a blank other than the space) written as its escape `\u{200b}`: two
+/// labels that differ only by such a character must not read alike in a message.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    fn hidden(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || (c.is_whitespace() && !matches!(c, ' ' | '\n' | '\t' | '\r'))
+            || matches!(c,
+                '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}')
+    }
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect(),
+    )
 }
 
 /// The pools that did not settle to a point value, one line each (empty when every pool is ok):

@@ -14,6 +14,7 @@ use crate::dip::presettle::PresettleArgs;
 use crate::dip::settle::DipSettleArgs;
 use crate::dip::{Lookups, YearArgs};
 use crate::failure::{Failure, Result};
+use crate::outdir::OutDir;
 use crate::settle::{self, QuarterArgs, SettleArgs};
 
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
@@ -80,6 +81,15 @@ pub fn command(args: DemoArgs) -> Result<u8> {
 pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     // the demo's runs are short: their summaries are printed here, without progress lines
     crate::console::set_progress(false);
+    // the whole demo is one output: each step commits below a staging directory, which moves
+    // into place only when every step has succeeded (a failed demo leaves nothing)
+    let staged = OutDir::prepare(out, force, is_demo_output, &[])?;
+    let work = staged.file("demo");
+    let shown = |p: &Path| match p.strip_prefix(&work) {
+        Ok(rest) if rest.as_os_str().is_empty() => out.display().to_string(),
+        Ok(rest) => out.join(rest).display().to_string(),
+        Err(_) => p.display().to_string(),
+    };
     // the inputs are written to a fresh temporary directory, removed when it drops
     let inputs = tempfile::Builder::new().prefix(INPUTS_PREFIX).tempdir().map_err(Failure::other)?;
     crate::signals::register(inputs.path());
@@ -97,10 +107,9 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             config: None,
             quarters: Vec::new(),
         },
-        output: OutArgs::new(out.to_path_buf(), format, force),
+        output: OutArgs::new(work.clone(), format, true),
     };
-    // a previous demo's output may be replaced without --force; anything else needs it
-    let done = settle::run(&args, is_demo_output)?;
+    let done = settle::run(&args, |_| true)?;
     let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
     say("Taiwan NHI: one quarter, floating point value per sector × region\n\n");
     say(&point_value_table(&done.pools, &done.settled, &Config::default()));
@@ -109,7 +118,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         done.pools.len(),
         rows,
         CLAIMS.lines().count() - 1,
-        done.out.display()
+        shown(&done.out)
     ));
 
     let mut dip_files = Vec::new();
@@ -180,7 +189,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         dip.cases,
         dip.pools.len(),
         hospitals,
-        dip.out.display()
+        shown(&dip.out)
     ));
     // the analyst's what-if on the same year: budget, volume and policy overlays
     let what_if = crate::dip::scenario::run(&crate::dip::scenario::DipScenarioArgs {
@@ -199,12 +208,18 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     for dir in [&done.out, &budget.out, &dip.out, &what_if.out] {
         let page = dir.join("report.html");
         crate::report::write_report(dir, &page)?;
-        say(&format!("report → {}\n", page.display()));
+        say(&format!("report → {}\n", shown(&page)));
     }
     // and the results go back to the hospitals as a workbook
     let book = dip.out.join("results.xlsx");
     crate::export::run(&dip.out, &book, true)?;
-    say(&format!("workbook → {}\n", book.display()));
+    say(&format!("workbook → {}\n", shown(&book)));
+    // the steps' outputs up into the staging directory, which then replaces --out whole
+    for entry in std::fs::read_dir(&work).map_err(Failure::other)?.flatten() {
+        std::fs::rename(entry.path(), staged.file(&entry.file_name().to_string_lossy())).map_err(Failure::other)?;
+    }
+    std::fs::remove_dir(&work).map_err(Failure::other)?;
+    staged.commit()?;
     crate::signals::unregister(inputs.path());
     Ok(())
 }

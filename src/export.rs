@@ -47,6 +47,7 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
     if !dir.is_dir() {
         return Err(Failure::input(format!("{}: not a directory; export reads an output directory", dir.display())));
     }
+    crate::outdir::refuse_file_over_inputs(out, dir)?;
     if out.exists() && !force {
         return Err(Failure::input(format!(
             "--out {}: the file exists; choose a new path or pass --force to replace it",

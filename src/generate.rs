@@ -251,6 +251,12 @@ pub fn run(args: &GenArgs) -> Result<PathBuf> {
     if args.rows == 0 || args.files == 0 || args.institutions < 30 {
         return Err(Failure::input("generate needs --rows ≥ 1, --files ≥ 1 and --institutions ≥ 30"));
     }
+    if args.files as u64 > args.rows {
+        return Err(Failure::input(format!(
+            "--files {} with --rows {}: every file holds at least one row (an empty file is no table); use --files ≤ --rows",
+            args.files, args.rows
+        )));
+    }
     let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &[])?;
     let ext = args.output.ext();
     let members = memberships(args.institutions, args.seed);

@@ -149,12 +149,30 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn main() -> ExitCode {
     signals::install();
-    match run(Cli::parse()) {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            eprintln!("error: {f}");
+    let cli = Cli::parse();
+    // a bug must not reach a user as Rust's exit 101 and backtrace: the panic unwinds (removing
+    // any output in progress), and is reported as a failure of dianzhi itself, exit 1
+    static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    std::panic::set_hook(Box::new(|info| {
+        if REPORTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return; // one message, whichever worker panicked first
+        }
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error: {what}{at}; nothing was written. This is a bug in dianzhi: please report it with the command and, if you can, the inputs");
+    }));
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(f)) => {
+            eprintln!("error: {}", console::visible(&f.message));
             ExitCode::from(f.code)
         }
+        Err(_) => ExitCode::from(1),
     }
 }
 

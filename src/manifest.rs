@@ -23,6 +23,11 @@ impl Manifest {
             json!({ "name": "dianzhi", "version": env!("CARGO_PKG_VERSION"), "commit": env!("DIANZHI_COMMIT") }),
         );
         doc.insert("command".into(), json!(command));
+        // the inputs' relative paths are relative to it (export and report check their outputs
+        // against the inputs a manifest lists)
+        if let Ok(here) = std::env::current_dir() {
+            doc.insert("working_directory".into(), json!(here.display().to_string()));
+        }
         doc.insert("config".into(), serde_json::to_value(config).expect("config serialises"));
         Manifest { doc, inputs: Vec::new(), outputs: Vec::new() }
     }

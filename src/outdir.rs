@@ -22,6 +22,10 @@ pub struct OutDir {
     target: PathBuf,
     parent: PathBuf,
     staging: PathBuf,
+    /// Whether the run may replace a non-empty `target` at commit: `--force` on a dianzhi
+    /// output, or a replaceable one. A run that found no output must not replace one that
+    /// another run committed meanwhile.
+    may_replace: bool,
     /// Held locked while the run lives; unlocked when it drops.
     _lock: File,
     done: bool,
@@ -50,11 +54,14 @@ impl OutDir {
                 )));
             }
             let non_empty = fs::read_dir(target).map_err(Failure::other)?.next().is_some();
-            if non_empty && !force && !replaceable(target) {
-                return Err(Failure::input(format!(
-                    "--out {}: the directory exists and is not empty; choose a new directory or pass --force to replace it",
-                    target.display()
-                )));
+            if non_empty && !replaceable(target) {
+                if !force {
+                    return Err(Failure::input(format!(
+                        "--out {}: the directory exists and is not empty; choose a new directory or pass --force to replace it",
+                        target.display()
+                    )));
+                }
+                refuse_foreign(target)?;
             }
         }
         let name = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
@@ -74,7 +81,8 @@ impl OutDir {
         crate::signals::register(&staging);
         let lock = File::create(staging.join(LOCK)).map_err(|e| other("create", &staging, e))?;
         lock.lock().map_err(|e| other("lock", &staging, e))?;
-        let out = OutDir { target: target.to_path_buf(), parent, staging, _lock: lock, done: false };
+        let may_replace = force || replaceable(target);
+        let out = OutDir { target: target.to_path_buf(), parent, staging, may_replace, _lock: lock, done: false };
         out.remove_stale(&name)?;
         drop(guard);
         Ok(out)
@@ -113,6 +121,22 @@ impl OutDir {
         let parent = lock_dir(&self.parent)?;
         fs::remove_file(self.staging.join(LOCK)).map_err(|e| other("remove the lock of", &self.staging, e))?;
         let name = self.target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().to_string());
+        // what another run put at --out since this one began (checked under the parent's lock,
+        // so that of two runs racing for a new --out the second to commit fails, not replaces)
+        if self.target.exists() {
+            let non_empty =
+                !self.target.is_dir() || fs::read_dir(&self.target).map_err(Failure::other)?.next().is_some();
+            if non_empty && !self.may_replace {
+                return Err(Failure::input(format!(
+                    "--out {}: another run wrote an output there while this one ran; nothing was replaced: \
+                     choose a new directory, or pass --force to replace it",
+                    self.target.display()
+                )));
+            }
+            if non_empty {
+                refuse_foreign(&self.target)?;
+            }
+        }
         let aside = if self.target.exists() {
             // an empty directory with a unique name, which the old output replaces
             let aside = tempfile::Builder::new()
@@ -134,6 +158,84 @@ impl OutDir {
         }
         Ok(self.target.clone())
     }
+}
+
+/// Refuses to replace a non-empty `target` that holds no dianzhi output (a `manifest.json`, or
+/// the subdirectory outputs of a demo): `--force` replaces outputs, never a directory of the
+/// user's own files.
+fn refuse_foreign(target: &Path) -> Result<()> {
+    if !target.is_dir() {
+        return Err(Failure::input(format!(
+            "--out {}: exists and is not a directory; choose another path",
+            target.display()
+        )));
+    }
+    if target.join("manifest.json").is_file() {
+        return Ok(());
+    }
+    let mut names: Vec<String> = fs::read_dir(target)
+        .map_err(|e| other("list", target, e))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let shown = names.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    let more = if names.len() > 3 { format!(" and {} more", names.len() - 3) } else { String::new() };
+    Err(Failure::input(format!(
+        "--out {}: holds {shown}{more} but no dianzhi output (no manifest.json); --force replaces an earlier \
+         output of dianzhi, never other files: choose a new directory",
+        target.display()
+    )))
+}
+
+/// Refuses a file output (`export`'s workbook, `report`'s page) of the output directory `dir`
+/// that would replace what was read: `dir`'s own tables and manifest, and every input its
+/// manifest lists; and, when `dir` is no dianzhi output (no manifest), anything inside `dir`.
+pub fn refuse_file_over_inputs(out: &Path, dir: &Path) -> Result<()> {
+    if out.is_dir() {
+        return Err(Failure::input(format!("--out {}: is a directory; name a file", out.display())));
+    }
+    let manifest = dir.join("manifest.json");
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    if manifest.is_file() {
+        for entry in fs::read_dir(dir).map_err(|e| other("list", dir, e))?.flatten() {
+            let path = entry.path();
+            let table = matches!(
+                dianzhi_columnar::source::Format::of(&path),
+                Some(dianzhi_columnar::source::Format::Parquet | dianzhi_columnar::source::Format::Csv)
+            );
+            if path.is_file() && (table || path == manifest) {
+                inputs.push(path);
+            }
+        }
+        inputs.extend(manifest_inputs(&manifest));
+    } else {
+        inputs.push(dir.to_path_buf());
+    }
+    let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    refuse_inputs(out, &refs)
+}
+
+/// The inputs a `manifest.json` lists, made absolute against the directory its run worked in
+/// (recorded as `working_directory`; an older manifest's relative paths are taken from here).
+fn manifest_inputs(manifest: &Path) -> Vec<PathBuf> {
+    let Ok(text) = fs::read_to_string(manifest) else {
+        return Vec::new();
+    };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let base = doc.get("working_directory").and_then(|v| v.as_str()).map(PathBuf::from);
+    doc.get("inputs")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.get("path").and_then(|p| p.as_str()))
+        .map(|p| match &base {
+            Some(base) if Path::new(p).is_relative() => base.join(p),
+            _ => PathBuf::from(p),
+        })
+        .collect()
 }
 
 /// Refuses an output path that is, holds or lies inside an input (a file, directory or the
@@ -175,6 +277,11 @@ pub fn refuse_inputs(target: &Path, inputs: &[&Path]) -> Result<()> {
 /// `path` made absolute: `.` and `..` taken as written, then links resolved as far as the
 /// path exists.
 fn absolute(path: &Path) -> Result<PathBuf> {
+    absolute_at(path, 0)
+}
+
+/// [`absolute`], `depth` links deep (a loop of links ends after 40).
+fn absolute_at(path: &Path, depth: u32) -> Result<PathBuf> {
     use std::path::Component;
     let joined = if path.is_absolute() {
         path.to_path_buf()
@@ -194,6 +301,14 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     let mut existing = clean.as_path();
     let mut rest = Vec::new();
     while existing.canonicalize().is_err() {
+        // a dangling link is followed: its target is where the output would be written
+        if let Ok(target) = fs::read_link(existing) {
+            let mut followed = existing.parent().map(|p| p.join(&target)).unwrap_or(target);
+            for name in rest.into_iter().rev() {
+                followed.push(name);
+            }
+            return if depth < 40 { absolute_at(&followed, depth + 1) } else { Ok(followed) };
+        }
         match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
                 rest.push(name.to_os_string());

@@ -99,3 +99,14 @@ fn aggregate_refusals() {
     let o = dianzhi(&["settle", "--aggregates", s(&bad), "--budgets", s(&budgets), "--out", s(&out)]);
     assert_rejected(&o, &out, &["bad.csv, line 2, column 'claim_rows'", "1.5 is not a count of rows"]);
 }
+
+/// The aggregates file is readable by others, as every output is (rw-r--r--).
+#[cfg(unix)]
+#[test]
+fn the_aggregates_file_is_written_like_every_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let agg = dir.path().join("agg.parquet");
+    assert_ok(&dianzhi(&["aggregate", "--claims", &demo("claims"), "--out", s(&agg), "--quiet"]));
+    assert_eq!(std::fs::metadata(&agg).unwrap().permissions().mode() & 0o777, 0o644);
+}

@@ -194,8 +194,15 @@ fn existing_non_empty_output_needs_force() {
     let o = settle(dir.path(), &row("B,dental,east,2026-01,,x,0,0,0,0"), BUDGET, &["--force"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(out.join("keep.txt")).unwrap(), "precious");
-    assert_ok(&settle(dir.path(), &row("B,dental,east,2026-01,,1,0,0,0,0"), BUDGET, &["--force"]));
-    assert!(!out.join("keep.txt").exists() && out.join("point_values.csv").exists());
+    // --force replaces an output of dianzhi, never a directory of other files
+    let o = settle(dir.path(), &row("B,dental,east,2026-01,,1,0,0,0,0"), BUDGET, &["--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no dianzhi output"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(out.join("keep.txt")).unwrap(), "precious");
+    std::fs::remove_file(out.join("keep.txt")).unwrap();
+    assert_ok(&settle(dir.path(), &row("B,dental,east,2026-01,,1,0,0,0,0"), BUDGET, &[]));
+    assert_ok(&settle(dir.path(), &row("B,dental,east,2026-01,,2,0,0,0,0"), BUDGET, &["--force"]));
+    assert!(out.join("point_values.csv").exists());
 }
 
 #[test]

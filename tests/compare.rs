@@ -102,7 +102,7 @@ fn bad_input_is_exit_2() {
     let cases: [(&str, &[&str]); 4] = [
         ("x,y\n1,2\n", &["no key column in common"]),
         ("sector,region,quarter,other\nhospital,north,2026Q1,1\n", &["no value column in common"]),
-        ("sector,fpv\nhospital,0.8\nhospital,0.9\n", &["rows 1 and 2 have the same key (sector=hospital)"]),
+        ("sector,fpv\nhospital,0.8\nhospital,0.9\n", &["lines 2 and 3 have the same key (sector=hospital)"]),
         ("sector,region,quarter,fpv,fpv\nhospital,north,2026Q1,0.8,0.8\n", &["'fpv'", "appears twice"]),
     ];
     for (text, needles) in cases {
@@ -121,7 +121,7 @@ fn bad_input_is_exit_2() {
     let (t1, t2) = (write(dir.path(), "t1.csv", text), write(dir.path(), "t2.csv", text));
     let o = dianzhi(&["compare", s(&t1), s(&t2)]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("rows 2 and 4 have the same key (sector=d region=n)"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lines 3 and 5 have the same key (sector=d region=n)"), "{}", stderr(&o));
 }
 
 #[test]

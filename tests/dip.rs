@@ -448,3 +448,24 @@ fn year_filter_and_cmi() {
     let pv = table(&dir.path().join("out/point_values.csv"));
     assert_eq!(pv.iter().map(|p| p["year"].as_str()).collect::<Vec<_>>(), vec!["2025", "2026"]);
 }
+
+/// Cases split over files where only some have an optional column (here exam_cost) are refused
+/// naming the files: the others' cases would count as without it (exam shares fall, flags vanish).
+#[test]
+fn an_optional_column_in_some_files_only_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = small(dir.path(), FUNDS);
+    let head = "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid";
+    let with =
+        write(dir.path(), "cases/a.csv", &format!("{head},exam_cost\nc1,H1,r1,employee,2026-01,G1,1000,900,200\n"));
+    let without = write(dir.path(), "cases/b.csv", &format!("{head}\nc2,H2,r1,employee,2026-02,G1,1000,900\n"));
+    let o = dip_settle_file(dir.path(), &t, &dir.path().join("cases"), &[]);
+    assert_rejected(
+        &o,
+        &dir.path().join("out"),
+        &["has no column exam_cost", s(&with), s(&without), "give every file the column"],
+    );
+    // every file with it, or none: settled
+    let o = dip_settle_file(dir.path(), &t, &with, &[]);
+    assert_ok(&o);
+}

@@ -191,6 +191,16 @@ fn bad_scenarios_are_refused_naming_scenario_and_entry() {
             "name = \"y\"\nbudget = [{ year = \"20x6\", scale = \"1\" }]",
             &["scenario \"y\"", "budget entry 1", "not a year"][..],
         ),
+        // a negative or zero volume would pay a hospital a negative amount (or panic)
+        (
+            "name = \"neg\"\nvolume = [{ region = \"r1\", scale = \"-1\" }]",
+            &["scenario \"neg\"", "volume entry 1", "scale = \"-1\" must be > 0"][..],
+        ),
+        (
+            "name = \"half\"\nvolume = [{ region = \"r1\", scale = \"1\" }, { institution_id = \"H1\", scale = \"-0.5\" }]",
+            &["scenario \"half\"", "volume entry 2", "must be > 0"][..],
+        ),
+        ("name = \"zero\"\nvolume = [{ institution_id = \"H2\", scale = \"0\" }]", &["volume entry 1", "must be > 0"][..]),
     ] {
         let sc = write(dir.path(), "s.toml", &format!("[[scenario]]\n{text}\n"));
         if needles.is_empty() {
@@ -199,7 +209,13 @@ fn bad_scenarios_are_refused_naming_scenario_and_entry() {
             continue;
         }
         assert_rejected(&run(&inputs, &sc, &out, &[]), &out, needles);
+        assert_rejected(&run(&inputs, &sc, &out, &["--hospitals"]), &out, needles);
     }
+    // a year without cases is the year's fault, not the scenario's: what dip settle says
+    let sc = write(dir.path(), "s.toml", "[[scenario]]\nname = \"b\"\nbudget = [{ scale = \"1.1\" }]\n");
+    let o = run(&inputs, &sc, &out, &["--year", "2025"]);
+    assert_rejected(&o, &out, &["--year 2025: no case was discharged in it (the cases are of 2026)"]);
+    assert!(!stderr(&o).contains("sector/region/quarter"), "{}", stderr(&o));
     // a special case the scenario's quota refuses, named with the scenario and the pool
     let c = write(
         dir.path(),

@@ -251,3 +251,47 @@ fn presettle_on_published_point_values() {
     }
     assert!(h.iter().all(|r| !r["score_value_to_date"].is_empty() && !r["ratio"].is_empty()));
 }
+
+/// Earlier presettle runs given as their directories read their `payments` tables (not the
+/// execution tables beside them); the watch says what it cannot show: the year to date without
+/// `--payments`, a pool without a funds row.
+#[test]
+fn presettle_reads_earlier_runs_by_directory_and_says_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, jan) = presettle(dir.path(), 1, &[], &["--quiet"]);
+    assert_ok(&o);
+    let (o, feb) = presettle(dir.path(), 2, &[], &[]);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("without --payments, paid_to_date and withheld_to_date hold 2026-02 alone"),
+        "{}",
+        stderr(&o)
+    );
+    // the directories of January and February, as --payments' help suggests
+    let (o, by_dir) = presettle(dir.path(), 3, &[jan.clone(), feb.clone()], &["--quiet"]);
+    assert_ok(&o);
+    let by_file_dir = dir.path().join("files");
+    std::fs::create_dir(&by_file_dir).unwrap();
+    let (o, by_file) = presettle(&by_file_dir, 3, &[jan.join("payments.csv"), feb.join("payments.csv")], &["--quiet"]);
+    assert_ok(&o);
+    for t in ["payments.csv", "execution_pools.csv", "execution_hospitals.csv"] {
+        assert_eq!(std::fs::read(by_dir.join(t)).unwrap(), std::fs::read(by_file.join(t)).unwrap(), "{t}");
+    }
+    // a funds table that lacks a pool: named, its share empty
+    let funds = std::fs::read_to_string(demo("funds.csv")).unwrap();
+    let mut lines: Vec<&str> = funds.lines().collect();
+    let dropped = lines.remove(1).to_string();
+    let short = write(dir.path(), "short-funds.csv", &(lines.join("\n") + "\n"));
+    let out = dir.path().join("short");
+    let mut args: Vec<String> =
+        ["dip", "presettle", "--cases", &demo("cases.csv")].iter().map(|s| s.to_string()).collect();
+    args.extend(lookups());
+    args.extend(
+        ["--month", "2026-01", "--funds", s(&short), "--config", &demo("dip.toml"), "--out", s(&out)].map(String::from),
+    );
+    let o = run(&args);
+    assert_ok(&o);
+    let cells: Vec<&str> = dropped.split(',').collect();
+    assert!(stderr(&o).contains("--funds has no row for 1 pool(s)"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("region={} fund={}", cells[0], cells[1])), "{}", stderr(&o));
+}

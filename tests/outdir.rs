@@ -17,6 +17,20 @@ fn inputs(dir: &Path) -> (String, String) {
     (s(&c).to_string(), s(&b).to_string())
 }
 
+/// Six budgets files, run k's budget 200 + 40 k: an output says which run wrote it.
+fn budgets_by_run(dir: &Path) -> Vec<String> {
+    (0..6)
+        .map(|k| {
+            let b = write(
+                dir,
+                &format!("budgets-{k}.csv"),
+                &format!("sector,region,quarter,budget\ndental,east,2026Q1,{}\n", 200 + 40 * k),
+            );
+            s(&b).to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn stale_staging_of_a_dead_run_is_removed_and_a_live_one_kept() {
     let dir = tempfile::tempdir().unwrap();
@@ -60,16 +74,7 @@ fn concurrent_runs_to_one_output_end_with_one_complete_output() {
     let out = dir.path().join("out");
     // each run has a budget of its own, so that its point value, its payments and its manifest
     // say which run wrote them: a mixed output would show two runs' marks
-    let budgets: Vec<String> = (0..6)
-        .map(|k| {
-            let b = write(
-                dir.path(),
-                &format!("budgets-{k}.csv"),
-                &format!("sector,region,quarter,budget\ndental,east,2026Q1,{}\n", 200 + 40 * k),
-            );
-            s(&b).to_string()
-        })
-        .collect();
+    let budgets = budgets_by_run(dir.path());
     let runs: Vec<_> = budgets
         .iter()
         .map(|b| {
@@ -137,4 +142,67 @@ fn sigterm_and_sigint_remove_the_staging_directory() {
         assert!(staging_left(dir.path()).is_empty(), "{signal}: {:?}", staging_left(dir.path()));
         assert!(!out.exists());
     }
+}
+
+/// Two runs racing for one new `--out` without `--force`: the second to commit fails (exit 2:
+/// the output exists) and leaves the first's output whole.
+#[test]
+fn runs_racing_for_a_new_output_without_force_replace_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, _) = inputs(dir.path());
+    let out = dir.path().join("out");
+    let budgets = budgets_by_run(dir.path());
+    let runs: Vec<_> = budgets
+        .iter()
+        .map(|b| {
+            Command::new(env!("CARGO_BIN_EXE_dianzhi"))
+                .args(["settle", "--claims", &c, "--budgets", b, "--out", s(&out), "--format", "csv", "--quiet"])
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut won = Vec::new();
+    for (k, r) in runs.into_iter().enumerate() {
+        let o = r.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        match o.status.code() {
+            Some(0) => won.push(k),
+            Some(2) => assert!(err.contains("--force"), "{err}"),
+            other => panic!("run {k} exited {other:?}: {err}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one run writes a new output without --force: {won:?}");
+    let pv = table(&out.join("point_values.csv"));
+    assert_eq!(pv[0]["budget"], (200 + 40 * won[0]).to_string(), "the output is the winner's");
+    assert!(staging_left(dir.path()).is_empty(), "{:?}", staging_left(dir.path()));
+}
+
+/// A demo stopped after its Taiwan quarter (printed) leaves nothing in `--out`: the whole demo
+/// moves into place at its end.
+#[test]
+fn a_demo_stopped_midway_leaves_nothing() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dianzhi"))
+        .args(["demo", "--out", s(&out)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // the Taiwan quarter is settled (and was committed to --out before the DIP year ran)
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("settled ") {
+            break;
+        }
+    }
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    // stdout stays open until the run has ended (a closed pipe would fail its next print)
+    let o = child.wait_with_output().unwrap();
+    drop(lines);
+    assert_eq!(o.status.code(), Some(143), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.exists(), "a stopped demo left {:?}", std::fs::read_dir(&out).map(|d| d.count()));
+    assert!(staging_left(dir.path()).is_empty(), "{:?}", staging_left(dir.path()));
 }

@@ -396,7 +396,7 @@ fn comparing_outputs_of_different_kinds_says_they_share_too_few_keys() {
     // a table repeated on its own keys is still blamed with both rows
     let c = write(dir.path(), "c/point_values.csv", "sector,region,quarter,fpv\nd,e,2026Q1,1\nd,e,2026Q1,2\n");
     let o = dianzhi(&["compare", s(&c), s(&b)]);
-    assert!(stderr(&o).contains("rows 1 and 2 have the same key"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lines 2 and 3 have the same key"), "{}", stderr(&o));
 }
 
 #[test]
@@ -411,6 +411,44 @@ fn an_overflow_names_its_pool() {
         &out,
         &["sector=dental region=east quarter=2026Q1: arithmetic overflow", "misplaced decimal point"],
     );
+    // a case cost far beyond any stay: named by file, line and value
+    let d = dir.path();
+    let g = write(d, "g.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "a.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
+    let i = write(d, "i.csv", "institution_id,level,coefficient\nH1,3,1\n");
+    let f = write(d, "f.csv", "region,fund,year,budget,payment_ratio\nr,e,2026,1000000,1\n");
+    let c = write(
+        d,
+        "c.csv",
+        "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid\nc1,H1,r,e,2026-01,G1,90000000000000000000000,100\n",
+    );
+    let o = dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&c),
+        "--groups",
+        s(&g),
+        "--averages",
+        s(&a),
+        "--institutions",
+        s(&i),
+        "--funds",
+        s(&f),
+        "--out",
+        s(&out),
+    ]);
+    assert_rejected(&o, &out, &["c.csv, line 2, column 'total_cost'", "total_cost 90000000000000000000000"]);
+    // a history in the wrong unit: the pool and its amounts
+    let h = write(
+        d,
+        "h.csv",
+        "region,fund,year,income,spending\nr,e,2022,1,1\nr,e,2023,1,1\nr,e,2024,100000000000000000000000,100000000000000000000000\nr,e,2025,100000000000000000000000,100000000000000000000000\n",
+    );
+    let spec = write(d, "spec.toml", "year = 2026\n");
+    let o = dianzhi(&["dip", "budget", "--spec", s(&spec), "--history", s(&h), "--out", s(&out)]);
+    assert_rejected(&o, &out, &["region=r fund=e: arithmetic overflow", "income 100000000000000000000000", "in 2025"]);
+    assert!(!stderr(&o).contains("rational"), "{}", stderr(&o));
 }
 
 #[test]
@@ -451,4 +489,109 @@ fn an_integer_institution_id_gets_a_cast_hint() {
     let b = write(dir.path(), "budgets.csv", BUDGETS);
     let o = dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out)]);
     assert_rejected(&o, &out, &["institution_id", "Int64", "CAST(institution_id AS VARCHAR)", "leading zeros"]);
+}
+
+/// `--force` replaces an earlier output of dianzhi (a directory with its manifest.json), never
+/// a directory of the user's own files; the demo's rule, for every command.
+#[test]
+fn force_replaces_only_an_output_of_dianzhi() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, b) = quarter(dir.path());
+    let notes = dir.path().join("notes_dir");
+    write(dir.path(), "notes_dir/notes.txt", "the minutes of the budget meeting");
+    let before = snapshot(&notes);
+    for args in [
+        vec!["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&notes), "--force", "--quiet"],
+        vec!["demo", "--out", s(&notes), "--force", "--quiet"],
+        vec!["generate", "--rows", "100", "--out", s(&notes), "--force", "--quiet"],
+    ] {
+        let o = dianzhi(&args);
+        refused_untouched(&o, &notes, &before, &["notes.txt", "no dianzhi output", "never other files"]);
+    }
+    // an earlier output is replaced
+    let out = dir.path().join("out");
+    assert_ok(&dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out), "--quiet"]));
+    assert_ok(&dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out), "--force", "--quiet"]));
+}
+
+/// `export` holds to the guard of every command: its workbook never replaces a table of the
+/// directory it reads, an input that directory's manifest lists (a workbook it read), nor
+/// anything inside a directory that is no dianzhi output.
+#[test]
+fn export_never_writes_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, _) = quarter(dir.path());
+    let q = dir.path().join("q");
+    // the bureau's budgets as a workbook (a sheet per table of q)
+    let book = dir.path().join("tables.xlsx");
+    assert_ok(&dianzhi(&["export", s(&q), "--out", s(&book), "--quiet"]));
+    let sheet = format!("{}#budgets", book.display());
+    let settled = dir.path().join("settled");
+    assert_ok(&dianzhi(&["settle", "--claims", s(&c), "--budgets", &sheet, "--out", s(&settled), "--quiet"]));
+    let before = snapshot(dir.path());
+    // the workbook the run read, named through its manifest
+    let o = dianzhi(&["export", s(&settled), "--out", s(&book), "--force"]);
+    refused_untouched(&o, dir.path(), &before, &["is the input", "tables.xlsx", "never inputs"]);
+    // inside a directory of inputs (no manifest: not an output)
+    let o = dianzhi(&["export", s(&q), "--out", s(&q.join("catalogue.xlsx")), "--force"]);
+    refused_untouched(&o, dir.path(), &before, &["lies inside the input"]);
+    // the same from a manifest with relative paths, run from another directory
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dianzhi"))
+        .current_dir(dir.path())
+        .args(["settle", "--claims", "q/claims.csv", "--budgets", "tables.xlsx#budgets", "--out", "rel", "--quiet"])
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let before = snapshot(dir.path());
+    let o = dianzhi(&["export", s(&dir.path().join("rel")), "--out", s(&c.with_extension("xlsx")), "--force"]);
+    assert_ok(&o);
+    std::fs::remove_file(c.with_extension("xlsx")).unwrap();
+    let o = dianzhi(&["export", s(&dir.path().join("rel")), "--out", s(&book), "--force"]);
+    refused_untouched(&o, dir.path(), &before, &["is the input"]);
+    // a workbook beside the tables of an output is fine (the demo's results.xlsx)
+    assert_ok(&dianzhi(&["export", s(&settled), "--out", s(&settled.join("results.xlsx")), "--quiet"]));
+}
+
+/// The generators refuse more files than rows (an empty Parquet file is no table) and a year
+/// that is no calendar year.
+#[test]
+fn generators_refuse_more_files_than_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g");
+    let o = dianzhi(&["generate", "--rows", "3", "--files", "10", "--out", s(&out)]);
+    assert_rejected(&o, &out, &["--files 10 with --rows 3", "--files ≤ --rows"]);
+    let o = dianzhi(&["dip", "generate", "--cases", "2", "--files", "5", "--out", s(&out)]);
+    assert_rejected(&o, &out, &["--files 5 with --cases 2"]);
+    let o = dianzhi(&["dip", "generate", "--cases", "20", "--year", "0", "--out", s(&out)]);
+    assert_rejected(&o, &out, &["--year 0"]);
+    assert_ok(&dianzhi(&["generate", "--rows", "10", "--files", "10", "--out", s(&out), "--quiet"]));
+}
+
+/// A dangling link as `--out` that points into an input directory is refused before the run,
+/// like the path it points to.
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_into_an_input_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, b) = quarter(dir.path());
+    let link = dir.path().join("out");
+    std::os::unix::fs::symlink(dir.path().join("q/settled"), &link).unwrap();
+    let before = snapshot(&dir.path().join("q"));
+    let o =
+        dianzhi(&["settle", "--claims", s(&dir.path().join("q")), "--budgets", s(&b), "--out", s(&link), "--quiet"]);
+    refused_untouched(&o, &dir.path().join("q"), &before, &["lies inside the input"]);
+    let _ = c;
+}
+
+/// A label with an invisible character (a zero-width space pasted from a web page) is shown
+/// escaped in the message, so that it does not read like the label it fails to match.
+#[test]
+fn an_invisible_character_in_a_label_is_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = write(dir.path(), "claims.csv", &format!("{HEADER}\nA,dental,east\u{200b},2026-01,,100,0,0,0,0\n"));
+    let b = write(dir.path(), "budgets.csv", BUDGETS);
+    let out = dir.path().join("out");
+    let o = dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out)]);
+    assert_rejected(&o, &out, &["east\\u{200b}"]);
+    assert!(!stderr(&o).contains('\u{200b}'), "{}", stderr(&o));
 }

@@ -126,3 +126,50 @@ fn cases_are_placed_in_their_zones_year() {
     assert!(said.contains("from 2 cases (1 of other years than --year left out)"), "{said}");
     assert_eq!(table(&out.join("point_values.csv"))[0]["cases"], "1");
 }
+
+/// A blank settle_quarter in Parquet is an empty cell, as a blank CSV cell is (the quarter of
+/// service_month); a timestamp as text (a CSV export's) counts by its date, as a Parquet
+/// timestamp does.
+#[test]
+fn blank_quarters_and_text_timestamps_read_as_in_every_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = write(dir.path(), "budgets.csv", "sector,region,quarter,budget\nd,e,2026Q1,100\nd,e,2026Q2,100\n");
+    let batch = RecordBatch::try_from_iter([
+        ("institution_id", text(&["A", "B"])),
+        ("sector", text(&["d", "d"])),
+        ("region", text(&["e", "e"])),
+        ("service_month", text(&["2026-03", "2026-03"])),
+        ("settle_quarter", text(&["", "2026Q2"])),
+        ("claimed_points", ints(&[100, 100])),
+        ("drug_points", ints(&[0, 0])),
+    ])
+    .unwrap();
+    let c = dir.path().join("claims.parquet");
+    write_parquet(&c, &batch, None);
+    let csv = write(
+        dir.path(),
+        "claims.csv",
+        "institution_id,sector,region,service_month,settle_quarter,claimed_points,drug_points\n\
+         A,d,e,2026-03-31 23:59:59,,100,0\nB,d,e,2026-03-15T08:00:00+08:00,2026Q2,100,0\n",
+    );
+    let mut placed = Vec::new();
+    for (name, claims) in [("parquet", &c), ("csv", &csv)] {
+        let out = dir.path().join(name);
+        assert_ok(&dianzhi(&[
+            "settle",
+            "--claims",
+            s(claims),
+            "--budgets",
+            s(&budgets),
+            "--out",
+            s(&out),
+            "--format",
+            "csv",
+            "--quiet",
+        ]));
+        let rows = table(&out.join("settlements.csv"));
+        placed.push(rows.iter().map(|r| format!("{} {}", r["institution_id"], r["quarter"])).collect::<Vec<_>>());
+    }
+    assert_eq!(placed[0], ["A 2026Q1", "B 2026Q2"]);
+    assert_eq!(placed[0], placed[1]);
+}

@@ -127,3 +127,29 @@ fn a_cell_with_more_decimals_than_money_has_is_refused_naming_sheet_row_and_colu
     let o = settle(["groups", "averages", "institutions", "资金"].map(sheet), &out);
     assert_rejected(&o, &out, &["no sheet '资金'", "about, averages, funds, groups, institutions"]);
 }
+
+/// The same output exports to the same bytes (no clock in the workbook); a text longer than a
+/// cell holds is named by table, row and column.
+#[test]
+fn export_is_reproducible_and_names_a_cell_too_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let c = write(d, "claims.csv", &format!("{HEADER}\nA,dental,east,2026-01,,100,0,0,0,0\n"));
+    let b = write(d, "budgets.csv", "sector,region,quarter,budget\ndental,east,2026Q1,200\n");
+    let out = d.join("out");
+    assert_ok(&dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&out), "--quiet"]));
+    let (x, y) = (d.join("x.xlsx"), d.join("y.xlsx"));
+    assert_ok(&dianzhi(&["export", s(&out), "--out", s(&x), "--quiet"]));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_ok(&dianzhi(&["export", s(&out), "--out", s(&y), "--quiet"]));
+    assert_eq!(std::fs::read(&x).unwrap(), std::fs::read(&y).unwrap(), "two exports of one output differ");
+    // a label of 40,000 characters (a pasted note) in a table of an output
+    let long = "长".repeat(40_000);
+    write(d, "out/notes.csv", &format!("institution_id,note\nA,{long}\n"));
+    let z = d.join("z.xlsx");
+    let o = dianzhi(&["export", s(&out), "--out", s(&z)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("table notes, row 1, column note: a text of 40000 characters"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("dianzhi-tmp"), "{}", stderr(&o));
+    assert!(!z.exists());
+}

@@ -162,6 +162,16 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
     if args.cases == 0 || args.files == 0 || args.hospitals == 0 || args.groups == 0 {
         return Err(Failure::input("dip generate needs --cases, --files, --hospitals and --groups ≥ 1"));
     }
+    if args.files as u64 > args.cases {
+        return Err(Failure::input(format!(
+            "--files {} with --cases {}: every file holds at least one case (an empty file is no table); use --files ≤ --cases",
+            args.files, args.cases
+        )));
+    }
+    // the history reaches back four years, and months are written YYYY-MM
+    if !(1904..=9999).contains(&args.year) {
+        return Err(Failure::input(format!("--year {}: a year from 1904 to 9999, e.g. --year 2026", args.year)));
+    }
     if !(1..=REGIONS.len()).contains(&args.regions) || args.hospitals < args.regions {
         return Err(Failure::input(format!(
             "dip generate needs 1 to {} --regions and at least one hospital per region",

@@ -9,6 +9,7 @@ pub mod settle;
 
 use std::path::{Path, PathBuf};
 
+use dianzhi_columnar::dip::cases::CaseScan;
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::tables;
 use dianzhi_columnar::source::Source;
@@ -128,6 +129,25 @@ pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
 }
 
 /// Each hospital's cases per pool, summed over the months of a scan, with its terms.
+/// Refuses a scan with no case, or none in `--year`, naming the years the cases hold; the
+/// number of cases of other years left out.
+pub fn cases_of_year(scan: &CaseScan, year: Option<i32>) -> Result<u64> {
+    let other_years: u64 = scan.other_years.values().sum();
+    if scan.rows == 0 {
+        return Err(Failure::input(
+            "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
+        ));
+    }
+    if let Some(year) = year.filter(|_| other_years == scan.rows) {
+        let years: Vec<String> = scan.other_years.keys().map(ToString::to_string).collect();
+        return Err(Failure::input(format!(
+            "--year {year}: no case was discharged in it (the cases are of {}); name one of those years",
+            years.join(", ")
+        )));
+    }
+    Ok(other_years)
+}
+
 pub fn hospitals(
     sums: &[dianzhi_core::dip::presettle::MonthCases],
     catalog: &Catalog,
@@ -170,12 +190,36 @@ pub fn year_tables(
     let funds_src = single(funds, "funds")?;
     let (funds, n) = tables::read_funds(&funds_src, unit)?;
     manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
-    let payment_src = if payments.is_empty() { Vec::new() } else { dianzhi_columnar::resolve(payments)? };
+    let payment_src = payment_sources(payments)?;
     let (payments, rows) = tables::read_payments(&payment_src, unit, None)?;
     for (s, n) in payment_src.iter().zip(rows) {
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
     }
     Ok((catalog, funds, payments))
+}
+
+/// The payments tables `paths` name: a presettle output directory (it has a manifest.json)
+/// gives its `payments` table, not its execution tables beside it; files, other directories and
+/// globs as everywhere.
+pub fn payment_sources(paths: &[PathBuf]) -> Result<Vec<Source>> {
+    let mut named = Vec::with_capacity(paths.len());
+    for p in paths {
+        if p.is_dir() && p.join("manifest.json").is_file() {
+            let table = ["payments.parquet", "payments.csv"].iter().map(|f| p.join(f)).find(|f| f.is_file());
+            named.push(table.ok_or_else(|| {
+                Failure::input(format!(
+                    "--payments {}: a dianzhi output without a payments table; give the directories of dip presettle runs (or their payments files)",
+                    p.display()
+                ))
+            })?);
+        } else {
+            named.push(p.clone());
+        }
+    }
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(dianzhi_columnar::resolve(&named)?)
 }
 
 /// A lookup table is one file.

@@ -71,6 +71,12 @@ pub struct Presettled {
     pub out: PathBuf,
     /// Whether published point values were given (the hospitals' watch needs them).
     pub valued: bool,
+    /// Whether funds were given (the pools' watch needs the budgets).
+    pub funded: bool,
+    /// Whether earlier months' payments were given (the figures to date need them).
+    pub earlier: bool,
+    /// The month paid.
+    pub month: Month,
     /// The config the month was paid under (its watch thresholds).
     pub config: Config,
 }
@@ -126,7 +132,7 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
         }
         None => None,
     };
-    let payment_src = if args.payments.is_empty() { Vec::new() } else { resolve(&args.payments)? };
+    let payment_src = super::payment_sources(&args.payments)?;
     let (earlier, counts) = tables::read_payments(&payment_src, unit, Some(args.month))?;
     for (s, n) in payment_src.iter().zip(counts) {
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
@@ -194,7 +200,17 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     );
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(Presettled { payments: payments.len(), pools, hospitals, out, valued: values.is_some(), config: config.clone() })
+    Ok(Presettled {
+        payments: payments.len(),
+        pools,
+        hospitals,
+        out,
+        valued: values.is_some(),
+        funded: args.funds.is_some(),
+        earlier: !args.payments.is_empty(),
+        month: args.month,
+        config: config.clone(),
+    })
 }
 
 /// Last year's `hospitals` table: `DIR/hospitals.parquet` or `.csv`, or the table itself.
@@ -231,6 +247,21 @@ pub fn warnings(done: &Presettled, config: &Config) -> String {
             money(p.paid_to_date),
             money(p.withheld_to_date),
             p.budget.map_or_else(|| "-".into(), money),
+        ));
+    }
+    let unfunded: Vec<String> =
+        done.pools.iter().filter(|p| p.budget.is_none()).map(|p| format!("  {}\n", p.pool)).collect();
+    if done.funded && !unfunded.is_empty() {
+        s.push_str(&format!(
+            "note: --funds has no row for {} pool(s) with cases this month; their execution share is empty:\n{}",
+            unfunded.len(),
+            unfunded.concat()
+        ));
+    }
+    if !done.earlier && done.month.month > 1 {
+        s.push_str(&format!(
+            "note: without --payments, paid_to_date and withheld_to_date hold {} alone; give the earlier months' presettle outputs for the year to date\n",
+            done.month
         ));
     }
     if !done.valued {

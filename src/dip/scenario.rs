@@ -131,6 +131,7 @@ fn score_year(
 ) -> Result<(Vec<DipPool>, Vec<FileRows>)> {
     let options = ScanOptions { year, spill: None, hashing };
     let scan = scan_cases(sources, catalog, scorer, config.money.unit, options, &|_| {})?;
+    super::cases_of_year(&scan, year)?;
     let hospitals = super::hospitals(&scan.sums, catalog)?;
     Ok((assemble(funds.to_vec(), hospitals, payments.to_vec(), year)?, scan.files))
 }
@@ -158,11 +159,6 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     let sources = resolve(&args.inputs.cases)?;
     let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year);
     let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs, Hashing::Sha256)?;
-    if files.iter().all(|f| f.rows == 0) {
-        return Err(Failure::input(
-            "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
-        ));
-    }
     for f in files {
         manifest.input("cases", &f.path, f.sha256.expect("hashed by the scan"), f.rows);
     }

@@ -20,7 +20,7 @@ use serde_json::json;
 use super::YearArgs;
 use crate::cli::OutArgs;
 use crate::console;
-use crate::failure::{Failure, Result};
+use crate::failure::Result;
 use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
@@ -91,19 +91,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     for f in &scan.files {
         manifest.input("cases", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);
     }
-    let other_years: u64 = scan.other_years.values().sum();
-    if scan.rows == 0 {
-        return Err(Failure::input(
-            "--cases: the cases hold no rows (a header alone); give the year's discharged cases",
-        ));
-    }
-    if let Some(year) = args.inputs.year.filter(|_| other_years == scan.rows) {
-        let years: Vec<String> = scan.other_years.keys().map(ToString::to_string).collect();
-        return Err(Failure::input(format!(
-            "--year {year}: no case was discharged in it (the cases are of {}); name one of those years",
-            years.join(", ")
-        )));
-    }
+    let other_years = super::cases_of_year(&scan, args.inputs.year)?;
 
     progress.phase("clear pools");
     let hospitals = super::hospitals(&scan.sums, &catalog)?;

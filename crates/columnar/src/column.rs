@@ -889,7 +889,23 @@ pub fn quarter_values(
     out: &mut Vec<Option<Quarter>>,
 ) -> Result<(), (usize, String)> {
     out.clear();
-    parsed_text(array, column, interner, parsed, |s| s.parse::<Quarter>().map_err(|e| e.to_string()), out)
+    out.reserve(array.len());
+    each_text_id(array, interner, column, |interner, i, id| {
+        let Some(id) = id.map(|id| id as usize) else {
+            out.push(None);
+            return Ok(());
+        };
+        if parsed.len() <= id {
+            parsed.resize(interner.names.len(), None);
+        }
+        // a blank text (texts are trimmed) is an empty cell, as in CSV: the quarter of service_month
+        if parsed[id].is_none() && !interner.names[id].is_empty() {
+            parsed[id] = Some(interner.names[id].parse::<Quarter>().map_err(|e| (i, e.to_string()))?);
+        }
+        out.push(parsed[id]);
+        Ok(())
+    })
+    .map(|_| ())
 }
 
 /// Parses a text column through the interner into `out`, caching the parse of each distinct value.

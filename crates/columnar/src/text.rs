@@ -32,14 +32,102 @@ fn encoding() -> Encoding {
     }
 }
 
-/// A CSV reader of `path` in the run's encoding.
+/// A CSV reader of `path`: UTF-8 when the file is valid UTF-8 (a byte-order mark included),
+/// else in the run's encoding — the usual mix of a GBK extract from a hospital system beside
+/// UTF-8 tables from an analyst reads right under `--encoding gb18030`. Line endings are read
+/// as the file has them: CRLF counts one line, as LF does.
 pub fn csv_reader(path: &Path) -> Result<csv::Reader<Box<dyn Read + Send>>, InputError> {
-    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
-    let read: Box<dyn Read + Send> = match encoding() {
-        Encoding::Utf8 => Box::new(file),
-        Encoding::Gb18030 => Box::new(Decoding::new(file)),
+    let open = || File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")));
+    let utf8 = match encoding() {
+        Encoding::Utf8 => true,
+        Encoding::Gb18030 => is_utf8(open()?).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?,
     };
+    let file = open()?;
+    let read: Box<dyn Read + Send> =
+        if utf8 { Box::new(LfLines::new(file)) } else { Box::new(LfLines::new(Decoding::new(file))) };
     Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(read))
+}
+
+/// Whether all of `read` is valid UTF-8 (checked in blocks; a character split between two
+/// blocks is carried over).
+fn is_utf8(mut read: impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0;
+    loop {
+        let n = read.read(&mut buf[carry..])?;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        let len = carry + n;
+        carry = match std::str::from_utf8(&buf[..len]) {
+            Ok(_) => 0,
+            Err(e) if e.error_len().is_some() => return Ok(false),
+            Err(e) => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..len, 0);
+                len - valid
+            }
+        };
+    }
+}
+
+/// Text with each CRLF read as LF. The CSV parser ends a record at the CR and counts the line
+/// at the LF, so every line of a CRLF file (what Windows writes) was named one too low.
+struct LfLines<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// `buf[start..end]` is read and not yet returned.
+    start: usize,
+    end: usize,
+    eof: bool,
+}
+
+impl<R: Read> LfLines<R> {
+    fn new(inner: R) -> Self {
+        LfLines { inner, buf: vec![0; 64 * 1024], start: 0, end: 0, eof: false }
+    }
+}
+
+impl<R: Read> Read for LfLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut w = 0;
+        while w < out.len() {
+            if self.start == self.end {
+                if self.eof || w > 0 {
+                    break;
+                }
+                self.start = 0;
+                self.end = self.inner.read(&mut self.buf)?;
+                self.eof = self.end == 0;
+                continue;
+            }
+            let rest = &self.buf[self.start..self.end];
+            match rest.iter().position(|&b| b == b'\r') {
+                Some(0) if rest.len() == 1 && !self.eof => {
+                    // a CR at the end of the block: the next byte decides
+                    self.buf[0] = b'\r';
+                    self.start = 0;
+                    let n = self.inner.read(&mut self.buf[1..])?;
+                    self.end = 1 + n;
+                    self.eof = n == 0;
+                }
+                Some(0) => {
+                    if rest.get(1) != Some(&b'\n') {
+                        out[w] = b'\r';
+                        w += 1;
+                    }
+                    self.start += 1;
+                }
+                found => {
+                    let n = found.unwrap_or(rest.len()).min(out.len() - w);
+                    out[w..w + n].copy_from_slice(&rest[..n]);
+                    w += n;
+                    self.start += n;
+                }
+            }
+        }
+        Ok(w)
+    }
 }
 
 /// A CSV error of `path`, said for a person: text that is not UTF-8 gets the fix.
@@ -78,6 +166,8 @@ struct Decoding<R> {
     eof: bool,
     /// Bytes of the file consumed by the decoder so far (for the error's offset).
     offset: u64,
+    /// Line feeds decoded so far (for the error's line).
+    lines: u64,
 }
 
 impl<R: Read> Decoding<R> {
@@ -93,6 +183,7 @@ impl<R: Read> Decoding<R> {
             out_end: 0,
             eof: false,
             offset: 0,
+            lines: 0,
         }
     }
 }
@@ -125,6 +216,7 @@ impl<R: Read> Read for Decoding<R> {
             );
             self.start += read;
             self.offset += read as u64;
+            self.lines += self.output[..written].iter().filter(|&&b| b == b'\n').count() as u64;
             self.out_start = 0;
             self.out_end = written;
             if let encoding_rs::DecoderResult::Malformed(..) = result {
@@ -143,7 +235,8 @@ impl<R> Decoding<R> {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(
-                "the bytes near byte {} are not GB18030 text; check the file's encoding (without --encoding, UTF-8 is read)",
+                "line {}: the bytes near byte {} are not GB18030 text; check the file's encoding (without --encoding, UTF-8 is read)",
+                self.lines + 1,
                 self.offset
             ),
         )
@@ -182,5 +275,49 @@ mod tests {
         let e = d.read_to_end(&mut out).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("not GB18030"), "{e}");
+        assert!(e.to_string().contains("line 2:"), "{e}");
+    }
+
+    /// CRLF is read as LF in reads of any size, a CR split from its LF by a block end included;
+    /// a lone CR stays.
+    #[test]
+    fn crlf_is_read_as_lf() {
+        let text = "a,b\r\n1,2\r\n3,4\r5\r\n".repeat(20000);
+        let want = text.replace("\r\n", "\n");
+        for chunk in [1usize, 2, 7, 4096, 1 << 20] {
+            let mut r = LfLines::new(text.as_bytes());
+            let mut out = Vec::new();
+            let mut buf = vec![0u8; chunk];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), want, "reads of {chunk}");
+        }
+        // a block that ends on the CR of a CRLF: the source hands over one byte at a time
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = String::new();
+        LfLines::new(Trickle(b"x\r\ny\rz\r")).read_to_string(&mut out).unwrap();
+        assert_eq!(out, "x\ny\rz\r");
+    }
+
+    #[test]
+    fn utf8_is_told_from_gb18030_across_block_ends() {
+        let text = "region\n济南\n".repeat(200_000);
+        assert!(is_utf8(text.as_bytes()).unwrap());
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+        assert!(!is_utf8(&*gbk).unwrap());
+        assert!(!is_utf8(&b"ab\xe6\xb5"[..]).unwrap(), "a character cut at the end");
     }
 }

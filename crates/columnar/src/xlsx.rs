@@ -32,6 +32,7 @@ pub fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
 /// Reads the sheet `path` names (the first one without `#Sheet`).
 pub fn read_sheet(path: &Path) -> Result<Sheet, InputError> {
     let (file, sheet) = split_sheet(path);
+    not_an_old_workbook(&file, path)?;
     let mut book =
         open_workbook_auto(&file).map_err(|e| InputError::file(path, format!("not a readable Excel workbook: {e}")))?;
     let names = book.sheet_names();
@@ -48,6 +49,29 @@ pub fn read_sheet(path: &Path) -> Result<Sheet, InputError> {
     let range = book
         .worksheet_range(&name)
         .map_err(|e| InputError::file(path, format!("cannot read the sheet '{name}': {e}")))?;
+    // a formula a script wrote (openpyxl, most libraries) has no value until Excel computes it:
+    // read as empty, a reserve would be 0 and the point value another
+    let formulas = book
+        .worksheet_formula(&name)
+        .map_err(|e| InputError::file(path, format!("cannot read the formulas of the sheet '{name}': {e}")))?;
+    if let Some((f_top, f_left)) = formulas.start() {
+        for (r, c, formula) in formulas.used_cells() {
+            let at = (f_top + r as u32, f_left + c as u32);
+            let cached =
+                range.get_value(at).is_some_and(|v| !matches!(v, Data::Empty) && v != &Data::String(String::new()));
+            if !formula.is_empty() && !cached {
+                return Err(InputError::file(
+                    path,
+                    format!(
+                        "sheet '{name}', cell {}{}: the formula ={formula} has no saved value (a script wrote it; \
+                         Excel computes it only when the workbook is opened); open and save it in Excel, or write the value",
+                        letters(at.1 as usize),
+                        at.0 + 1
+                    ),
+                ));
+            }
+        }
+    }
     let (top, left) = range.start().unwrap_or((0, 0));
     let mut rows = range.rows();
     let header: Vec<String> = match rows.next() {
@@ -69,6 +93,31 @@ pub fn read_sheet(path: &Path) -> Result<Sheet, InputError> {
         out.push((number, cells));
     }
     Ok(Sheet { header: header.into_iter().map(|h| h.trim().to_string()).collect(), rows: out })
+}
+
+/// Refuses an old `.xls` or a password-protected workbook, saved under an `.xlsx` name: both are
+/// compound documents, not the zip of an `.xlsx`, and the zip reader's own words ("EOCD") say
+/// nothing to a bureau.
+fn not_an_old_workbook(file: &Path, path: &Path) -> Result<(), InputError> {
+    const COMPOUND: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    let mut head = [0u8; 8];
+    let read = std::fs::File::open(file).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+    if read == 8 && head == COMPOUND {
+        return Err(InputError::file(
+            path,
+            "not an .xlsx workbook: it is an old Excel 97–2003 (.xls) file or a workbook protected by a \
+             password; open it in Excel, remove the password (File › Info › Protect Workbook) and save it \
+             as \"Excel Workbook (*.xlsx)\"",
+        ));
+    }
+    if read >= 2 && head[..2] != *b"PK" {
+        return Err(InputError::file(
+            path,
+            "not an .xlsx workbook (an .xlsx file is a zip archive; this one is not): save it from Excel as \
+             \"Excel Workbook (*.xlsx)\", or give the table as CSV",
+        ));
+    }
+    Ok(())
 }
 
 /// A cell as the text a CSV file would hold.
@@ -113,6 +162,9 @@ pub fn letters(mut column: usize) -> String {
     out.reverse();
     String::from_utf8(out).expect("ASCII")
 }
+
+/// Characters an Excel cell holds.
+const CELL_CHARS: usize = 32_767;
 
 /// Rows a sheet holds below its header.
 pub const SHEET_ROWS: usize = 1_048_575;
@@ -185,6 +237,9 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
         message: e.to_string(),
     };
     let mut book = Workbook::new();
+    // the same tables make the same bytes: no clock in the document's properties
+    let epoch = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(fail)?;
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&epoch));
     let bold = Format::new().set_bold();
     let mut listed = Vec::new();
     let about = book.add_worksheet();
@@ -236,6 +291,16 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
                         .write_number_with_format(row, c as u16, exact_double(v).expect("checked"), &format)
                         .map_err(fail)?;
                 } else {
+                    if v.chars().count() > CELL_CHARS {
+                        return Err(crate::error::Error::Input(InputError::file(
+                            &t.path,
+                            format!(
+                                "table {name}, row {}, column {h}: a text of {} characters is more than an Excel cell holds ({CELL_CHARS}); read that table from its file",
+                                r + 1,
+                                v.chars().count()
+                            ),
+                        )));
+                    }
                     sheet.write_string(row, c as u16, v).map_err(fail)?;
                 }
             }
@@ -273,6 +338,33 @@ mod tests {
         assert_eq!(exact_double("1e5"), None);
     }
 
+    /// Rewrites a workbook's sheets without the formulas' cached values, as openpyxl and most
+    /// scripts write them (`<f>…</f>` and no `<v>`).
+    fn without_cached_values(path: &Path) {
+        use std::io::{Read, Write};
+        let mut from = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..from.len() {
+            let mut f = from.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            let name = f.name().unwrap().to_string();
+            if name.starts_with("xl/worksheets/") {
+                let text = String::from_utf8(bytes).unwrap();
+                let cut =
+                    text.split("</f>").map(|part| part.strip_prefix("<v>0</v>").unwrap_or(part)).collect::<Vec<_>>();
+                bytes = cut.join("</f>").into_bytes();
+            }
+            parts.push((name, bytes));
+        }
+        let mut to = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        for (name, bytes) in parts {
+            to.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            to.write_all(&bytes).unwrap();
+        }
+        to.finish().unwrap();
+    }
+
     /// A workbook as a bureau's Excel saves it: a date cell, a formula with its cached value, a
     /// number Excel stores as a double, an empty row at the end.
     #[test]
@@ -303,6 +395,27 @@ mod tests {
         // 0.1 + 0.2 is the double 0.30000000000000004: its shortest round-trip text, which the
         // column's rules then refuse as more than 4 decimals
         assert_eq!(cells[2].as_deref(), Some("0.30000000000000004"));
+        // a formula without a saved value (what openpyxl writes) is refused, named by its cell
+        let bare = dir.path().join("bare.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("funds").unwrap();
+        for (c, h) in ["budget", "reserve"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_number(1, 0, 1000.0).unwrap();
+        sheet.write_formula(1, 1, Formula::new("=A2*0.03")).unwrap();
+        book.save(&bare).unwrap();
+        without_cached_values(&bare);
+        let e = read_sheet(&bare).err().unwrap().to_string();
+        assert!(e.contains("sheet 'funds', cell B2: the formula =A2*0.03 has no saved value"), "{e}");
+        assert!(e.contains("open and save it in Excel, or write the value"), "{e}");
+        // an old .xls (or a protected workbook) under an .xlsx name says so, not "Zip error"
+        let old = dir.path().join("old.xlsx");
+        std::fs::write(&old, [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0]).unwrap();
+        let e = read_sheet(&old).err().unwrap().to_string();
+        assert!(e.contains("old Excel 97–2003 (.xls) file or a workbook protected by a password"), "{e}");
+        assert!(!e.contains("EOCD"), "{e}");
         // a sheet that is not there is named with those that are
         let e = read_sheet(&PathBuf::from(format!("{}#funds", path.display()))).err().unwrap();
         assert!(e.to_string().contains("no sheet 'funds' (it has: claims)"), "{e}");

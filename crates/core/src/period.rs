@@ -62,8 +62,14 @@ impl Month {
         if s.len() == 7 {
             return s.parse().map_err(|_| bad());
         }
-        let (month, day) = s.split_at_checked(7).ok_or_else(bad)?;
+        let (month, rest) = s.split_at_checked(7).ok_or_else(bad)?;
         let month: Month = month.parse().map_err(|_| bad())?;
+        // a timestamp (a CSV export's, an Excel date-time cell's) counts by its date as written:
+        // a zoned one in its own zone's calendar, as a Parquet timestamp does
+        let (day, time) = rest.split_at_checked(3).ok_or_else(bad)?;
+        if !time.is_empty() && !time_of_day(time) {
+            return Err(bad());
+        }
         let day =
             day.strip_prefix('-').filter(|d| d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)?;
         let day: u8 = day.parse().map_err(|_| bad())?;
@@ -93,6 +99,37 @@ impl Month {
         let y = yoe + era * 400 + i64::from(m <= 2);
         Month { year: y as i32, month: m as u8 }
     }
+}
+
+/// Whether `t` is the time part of an ISO timestamp after its date: `T` or a space, `HH:MM`,
+/// optional `:SS` with optional fraction, optional zone `Z`, `±HH:MM` or `±HHMM`.
+fn time_of_day(t: &str) -> bool {
+    let Some(t) = t.strip_prefix(['T', ' ']) else { return false };
+    let two = |s: &str, max: u8| {
+        s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u8>().is_ok_and(|v| v <= max)
+    };
+    let (clock, zone) = match t.find(['Z', '+', '-']) {
+        Some(at) => t.split_at(at),
+        None => (t, ""),
+    };
+    let zone_ok = match zone {
+        "" | "Z" => true,
+        z => {
+            let z = &z[1..];
+            let (h, m) = z.split_once(':').unwrap_or_else(|| z.split_at(z.len().min(2)));
+            two(h, 23) && (m.is_empty() || two(m, 59))
+        }
+    };
+    let mut parts = clock.split(':');
+    let (Some(h), Some(m)) = (parts.next(), parts.next()) else { return false };
+    let seconds_ok = match parts.next() {
+        None => true,
+        Some(sec) => {
+            let (whole, frac) = sec.split_once('.').unwrap_or((sec, "0"));
+            two(whole, 60) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    zone_ok && two(h, 23) && two(m, 59) && seconds_ok && parts.next().is_none()
 }
 
 impl FromStr for Month {
@@ -168,8 +205,31 @@ mod tests {
         assert_eq!(Month::from_month_or_date("2025-01-15").unwrap().to_string(), "2025-01");
         assert_eq!(Month::from_month_or_date("2024-02-29").unwrap().to_string(), "2024-02");
         assert_eq!(Month::from_month_or_date("2025-03").unwrap().to_string(), "2025-03");
-        for bad in ["2025-02-29", "2025-04-31", "2025-01-00", "2025-01-5", "2025-01-15T00", "2025-13-01", "2025/01/15"]
-        {
+        // timestamps, as CSV exports and Excel date-time cells write them: by their date
+        for ts in [
+            "2025-01-31 23:59:59",
+            "2025-01-31T23:59",
+            "2025-01-31T23:59:59.123456",
+            "2025-01-31T23:30:00+08:00",
+            "2025-01-31T23:30:00Z",
+            "2025-01-31 08:00:00-0500",
+        ] {
+            assert_eq!(Month::from_month_or_date(ts).unwrap().to_string(), "2025-01", "{ts}");
+        }
+        for bad in [
+            "2025-02-29",
+            "2025-04-31",
+            "2025-01-00",
+            "2025-01-5",
+            "2025-01-15T00",
+            "2025-13-01",
+            "2025/01/15",
+            "2025-01-15T24:00",
+            "2025-01-15 10:61",
+            "2025-01-15T10:00:00+25:00",
+            "2025-01-15x10:00",
+            "2025-01-15T10:00:00.",
+        ] {
             assert!(Month::from_month_or_date(bad).is_err(), "{bad}");
         }
     }

@@ -83,7 +83,7 @@ impl Ratio {
                 Rounding::HalfEven => twice > *den || (twice == *den && q.is_odd()),
             };
         let q = if up { q + away } else { q };
-        i128::try_from(q).map_err(|_| Overflow("an exact rational"))
+        i128::try_from(q).map_err(|_| Overflow("an amount beyond 128-bit integers"))
     }
 }
 

@@ -601,12 +601,15 @@ fn repeated(
         }
     }
     let shown: Vec<String> = keys.iter().zip(texts).map(|(k, v)| format!("{k}={}", v.unwrap_or(""))).collect();
+    // as every other message: a CSV file's lines (the header is line 1), a Parquet file's rows
+    let csv = t.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let (what, base) = if csv { ("lines", 2) } else { ("rows", 1) };
     Ok(Error::Input(format!(
-        "{}: rows {} and {} have the same key ({}); compare needs one row per key: \
+        "{}: {what} {} and {} have the same key ({}); compare needs one row per key: \
          give the tables the columns that tell these rows apart",
         t.path.display(),
-        first + 1,
-        second + 1,
+        first + base,
+        second + base,
         shown.join(" ")
     )))
 }

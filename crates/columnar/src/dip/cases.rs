@@ -124,6 +124,39 @@ fn case_hash(id: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0x6469_616e_7a68_6921).hash_one(id)
 }
 
+/// Refuses an optional column that some files have and others lack: the default of a missing
+/// column (aux_factor 1, no special score, exam cost 0) would stand for values the other files
+/// show exist — a year's exam shares would fall and its flags vanish.
+fn same_optional_columns(sources: &[Source], layouts: &[Layout]) -> Result<()> {
+    for (c, spec) in CASES.iter().enumerate().filter(|(_, s)| !s.required) {
+        let (with, without): (Vec<usize>, Vec<usize>) =
+            (0..sources.len()).partition(|&f| layouts[f].columns[c].is_some());
+        if with.is_empty() || without.is_empty() {
+            continue;
+        }
+        let names = |files: &[usize]| {
+            let mut shown: Vec<String> = files.iter().take(3).map(|&f| sources[f].path.display().to_string()).collect();
+            if files.len() > 3 {
+                shown.push(format!("and {} more", files.len() - 3));
+            }
+            shown.join(", ")
+        };
+        return Err(crate::error::Error::Input(InputError::file(
+            &sources[without[0]].path,
+            format!(
+                "has no column {name} while {} of the cases files have it ({}); {} file(s) lack it ({}): \
+                 give every file the column (or none), so that no case counts as without it",
+                with.len(),
+                names(&with),
+                without.len(),
+                names(&without),
+                name = spec.name
+            ),
+        )));
+    }
+    Ok(())
+}
+
 /// Reads, scores and sums every case.
 pub fn scan_cases(
     sources: &[Source],
@@ -134,10 +167,13 @@ pub fn scan_cases(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<CaseScan> {
     let mut units: Vec<(usize, Layout, Unit)> = Vec::new();
+    let mut layouts = Vec::with_capacity(sources.len());
     for (f, source) in sources.iter().enumerate() {
         let (layout, file_units) = column::open(source, &CASES)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
+        layouts.push(layout);
     }
+    same_optional_columns(sources, &layouts)?;
     let digests = Digests::new(options.hashing, sources, units.iter().map(|(f, _, u)| (*f, u)));
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(units.len()).max(1);
@@ -379,7 +415,13 @@ fn scan_unit(
                     )
                     .into())
                 }
-                Err(Unscorable::Overflow(e)) => return Err(err(COST, i, e.to_string()).into()),
+                Err(Unscorable::Overflow(e)) => {
+                    let shown = dianzhi_core::number::format_fixed(cost, dianzhi_core::number::SCALE);
+                    let message = format!(
+                        "{e}: total_cost {shown} against the group's average is beyond 128-bit integers; check the amount and its unit (yuan)"
+                    );
+                    return Err(err(COST, i, message).into());
+                }
             };
             let code = month.year * 12 + i32::from(month.month) - 1;
             let slot = &mut w.slots[slot as usize];

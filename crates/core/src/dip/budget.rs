@@ -364,8 +364,7 @@ pub fn build(spec: &BudgetSpec, history: &[HistoryRow]) -> Result<Vec<PoolBudget
     for h in history {
         by_pool.entry((&h.region, &h.fund)).or_default().insert(h.year, h);
     }
-    by_pool.retain(|_, years| years.contains_key(&(y - 1)));
-    if by_pool.is_empty() {
+    if by_pool.values().all(|years| !years.contains_key(&(y - 1))) {
         return err(format!(
             "the history has no row for {} (the year before {y}); budgeting {y} needs each pool's income and spending of {} to {}",
             y - 1,
@@ -382,6 +381,24 @@ pub fn build(spec: &BudgetSpec, history: &[HistoryRow]) -> Result<Vec<PoolBudget
                 y - 1
             ));
         }
+    }
+    // a pool whose history stops before Y − 1 would get no budget: named, never dropped
+    let stopped: Vec<String> = by_pool
+        .iter()
+        .filter(|(_, years)| !years.contains_key(&(y - 1)))
+        .map(|((region, fund), years)| {
+            let last = years.keys().next_back().copied().unwrap_or(y);
+            format!("  region={region} fund={fund}: its history stops at {last}")
+        })
+        .collect();
+    if !stopped.is_empty() {
+        return err(format!(
+            "the history has no row for {} (the year before {y}) of {} pool(s):\n{}\nadd each pool's income and spending of {}, or remove the history of a pool that no longer exists",
+            y - 1,
+            stopped.len(),
+            stopped.join("\n"),
+            y - 1
+        ));
     }
     let mut missing = Vec::new();
     for ((region, fund), years) in &by_pool {
@@ -410,64 +427,89 @@ pub fn build(spec: &BudgetSpec, history: &[HistoryRow]) -> Result<Vec<PoolBudget
     let mut out = Vec::with_capacity(by_pool.len());
     let mut reserve_rates = Vec::with_capacity(by_pool.len());
     for ((region, fund), years) in &by_pool {
-        let terms = terms_of(&spec.defaults, spec.pool.iter().find(|p| p.region == *region && p.fund == *fund));
         let pool = format!("region={region} fund={fund}");
-        let s = |t: i32| Ratio::int(years[&t].spending);
-        let mut growth = Vec::with_capacity(3);
-        for t in y - 3..y {
-            let prev = s(t - 1);
-            let Some(g) = s(t).over(&prev) else {
+        // an overflow names the pool and the amounts it came from
+        let named = |e: BudgetError| {
+            if !e.0.starts_with("arithmetic overflow") {
+                return e;
+            }
+            let last = &years[&(y - 1)];
+            BudgetError(format!(
+                "{pool}: {} from its history (income {} and spending {} in {}); check the amounts and their unit (yuan)",
+                e.0,
+                crate::number::format_fixed(last.income, SCALE),
+                crate::number::format_fixed(last.spending, SCALE),
+                y - 1
+            ))
+        };
+        let (budget, reserve_rate) = (|| -> Result<(PoolBudget, Ratio), BudgetError> {
+            let terms = terms_of(&spec.defaults, spec.pool.iter().find(|p| p.region == *region && p.fund == *fund));
+            let s = |t: i32| Ratio::int(years[&t].spending);
+            let mut growth = Vec::with_capacity(3);
+            for t in y - 3..y {
+                let prev = s(t - 1);
+                let Some(g) = s(t).over(&prev) else {
+                    return err(format!(
+                        "{pool}: spending of {} is 0, so the growth into {t} has no base; correct the history",
+                        t - 1
+                    ));
+                };
+                growth.push(g.minus(&one));
+            }
+            if years[&(y - 1)].spending == 0 {
                 return err(format!(
-                    "{pool}: spending of {} is 0, so the growth into {t} has no base; correct the history",
-                    t - 1
+                    "{pool}: spending of {} is 0, so the budget of {y} has no base; correct the history",
+                    y - 1
                 ));
-            };
-            growth.push(g.minus(&one));
-        }
-        let history_rate = growth[0].plus(&growth[1]).plus(&growth[2]).times(&Ratio::new(1, 3));
-        let d = |v: Decimal| Ratio::dec(Dec::from(v));
-        let growth_rate = d(w.history)
-            .times(&history_rate)
-            .plus(&d(w.population).times(&d(terms.population)))
-            .plus(&d(w.technology).times(&d(terms.technology)))
-            .plus(&d(terms.adjustment));
-        if growth_rate.cmp_exact(&Ratio::int(-1)) != std::cmp::Ordering::Greater {
-            return err(format!(
+            }
+            let history_rate = growth[0].plus(&growth[1]).plus(&growth[2]).times(&Ratio::new(1, 3));
+            let d = |v: Decimal| Ratio::dec(Dec::from(v));
+            let growth_rate = d(w.history)
+                .times(&history_rate)
+                .plus(&d(w.population).times(&d(terms.population)))
+                .plus(&d(w.technology).times(&d(terms.technology)))
+                .plus(&d(terms.adjustment));
+            if growth_rate.cmp_exact(&Ratio::int(-1)) != std::cmp::Ordering::Greater {
+                return err(format!(
                 "{pool}: the growth rate comes to {} (≤ −1), which leaves no budget; check the history and the rates",
                 crate::number::format_fixed(rate(&growth_rate)?, RATE_SCALE)
             ));
-        }
-        let spending_base = years[&(y - 1)].spending;
-        let spending_forecast = round_money(&Ratio::int(spending_base).times(&one.plus(&growth_rate)))?;
-        let income_forecast =
-            round_money(&Ratio::int(years[&(y - 1)].income).times(&one.plus(&d(terms.income_growth))))?;
-        let kept = round_money(&Ratio::int(income_forecast).times(&d(spec.province.min_balance_rate)))?;
-        let cap = income_forecast - kept;
-        let shortfall = (spending_forecast - cap).max(0);
-        out.push(PoolBudget {
-            region: region.to_string(),
-            fund: fund.to_string(),
-            year: y,
-            spending_base,
-            growth: [rate(&growth[0])?, rate(&growth[1])?, rate(&growth[2])?],
-            history_rate: rate(&history_rate)?,
-            population: rate(&d(terms.population))?,
-            technology: rate(&d(terms.technology))?,
-            adjustment: rate(&d(terms.adjustment))?,
-            growth_rate: rate(&growth_rate)?,
-            spending_forecast,
-            income_forecast,
-            cap,
-            shortfall,
-            transfer: 0,
-            budget: 0,
-            reserve: 0,
-            balance_rate: None,
-            flag: Flag::None,
-            payment_ratio: terms.payment_ratio,
-        });
-        // the reserve is a share of the budget, known after the transfers
-        reserve_rates.push(d(terms.reserve_rate));
+            }
+            let spending_base = years[&(y - 1)].spending;
+            let spending_forecast = round_money(&Ratio::int(spending_base).times(&one.plus(&growth_rate)))?;
+            let income_forecast =
+                round_money(&Ratio::int(years[&(y - 1)].income).times(&one.plus(&d(terms.income_growth))))?;
+            let kept = round_money(&Ratio::int(income_forecast).times(&d(spec.province.min_balance_rate)))?;
+            let cap = income_forecast - kept;
+            let shortfall = (spending_forecast - cap).max(0);
+            let budget = PoolBudget {
+                region: region.to_string(),
+                fund: fund.to_string(),
+                year: y,
+                spending_base,
+                growth: [rate(&growth[0])?, rate(&growth[1])?, rate(&growth[2])?],
+                history_rate: rate(&history_rate)?,
+                population: rate(&d(terms.population))?,
+                technology: rate(&d(terms.technology))?,
+                adjustment: rate(&d(terms.adjustment))?,
+                growth_rate: rate(&growth_rate)?,
+                spending_forecast,
+                income_forecast,
+                cap,
+                shortfall,
+                transfer: 0,
+                budget: 0,
+                reserve: 0,
+                balance_rate: None,
+                flag: Flag::None,
+                payment_ratio: terms.payment_ratio,
+            };
+            // the reserve is a share of the budget, known after the transfers
+            Ok((budget, d(terms.reserve_rate)))
+        })()
+        .map_err(named)?;
+        out.push(budget);
+        reserve_rates.push(reserve_rate);
     }
 
     transfers(&mut out, spec)?;
@@ -686,6 +728,18 @@ transfer_pool = "10000000"
         let zero = history("r", "f", [100, 0, 25, 10], 100);
         let e = build(&spec(""), &zero).unwrap_err().0;
         assert!(e.contains("region=r fund=f: spending of 2024 is 0"), "{e}");
+        // the base year too: a budget of 0 would follow, balance 100%, and no flag
+        let zero = history("r", "f", [100, 100, 100, 0], 100);
+        let e = build(&spec(""), &zero).unwrap_err().0;
+        assert!(e.contains("region=r fund=f: spending of 2026 is 0, so the budget of 2027 has no base"), "{e}");
+        // a pool whose history stops at Y − 2 is named, not dropped
+        let mut two = history("r", "f", [100, 100, 100, 100], 100);
+        let mut short = history("r", "g", [100, 100, 100, 100], 100);
+        short.pop();
+        two.extend(short);
+        let e = build(&spec(""), &two).unwrap_err().0;
+        assert!(e.contains("region=r fund=g: its history stops at 2025"), "{e}");
+        assert!(!e.contains("fund=f:"), "{e}");
         // years missing, listed
         let mut gap = flat("r", "f", 95, 100);
         gap.remove(1);

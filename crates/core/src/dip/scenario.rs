@@ -85,6 +85,7 @@ fn budgets(pools: &[DipPool], s: &DipScenario) -> Result<Vec<i128>, ScenarioErro
                 kind: "budget",
                 entry: n + 1,
                 what: "funds row",
+                keys: "region/fund/year",
             });
         }
     }
@@ -103,6 +104,10 @@ fn volumes(pools: &[DipPool], s: &DipScenario) -> Result<Vec<DipPool>, ScenarioE
         let Change::Scale(f) = e.change else {
             unreachable!("volume entries are scales (checked when read)");
         };
+        // scores and costs are never negative, and a hospital scaled to nothing still has its cases
+        if !f.is_positive() {
+            return Err(ScenarioError::VolumeScale { scenario: s.name.clone(), entry: n + 1, value: f.to_string() });
+        }
         let den = pow10(f.scale).map_err(overflow)?;
         let scale_to = |v: i128, step: i128| -> Result<i128, Overflow> {
             Ok(div_round(mul(v, f.mantissa, "volume × scale")?, mul(den, step, "volume × scale")?, rounding) * step)
@@ -126,6 +131,7 @@ fn volumes(pools: &[DipPool], s: &DipScenario) -> Result<Vec<DipPool>, ScenarioE
                 kind: "volume",
                 entry: n + 1,
                 what: "hospital with cases in a pool",
+                keys: "region/fund/institution_id",
             });
         }
     }

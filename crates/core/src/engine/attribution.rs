@@ -45,12 +45,14 @@ pub enum Change {
 #[allow(missing_docs)] // each variant's #[error] text says what it means and names its fields
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("scenario {scenario:?}, {kind} entry {entry}: matches no {what}; check its sector/region/quarter{}", if *.kind == "volume" { "/institution_id" } else { "" })]
-    NoMatch { scenario: String, kind: &'static str, entry: usize, what: &'static str },
+    #[error("scenario {scenario:?}, {kind} entry {entry}: matches no {what}; check its {keys}")]
+    NoMatch { scenario: String, kind: &'static str, entry: usize, what: &'static str, keys: &'static str },
     #[error("scenario {scenario:?}, budget entry {entry}: makes the budget of {pool} negative ({value}); use a scale ≥ 0 or a smaller deduction")]
     NegativeBudget { scenario: String, entry: usize, pool: String, value: String },
     #[error("scenario {scenario:?}, volume entry {entry}: makes {count} aggregate(s) negative:\n{}\nuse a scale ≥ 0 or a smaller deduction", list(.items, *.count))]
     NegativeVolume { scenario: String, entry: usize, items: Vec<String>, count: usize },
+    #[error("scenario {scenario:?}, volume entry {entry}: scale = \"{value}\" must be > 0 (a volume scale multiplies scores and costs; 0.9 is 10% fewer)")]
+    VolumeScale { scenario: String, entry: usize, value: String },
     #[error("scenario {scenario:?}: {count} pool(s) are infeasible: fixed-value payments and charges exceed the budget:\n{}\nset [pool] on_infeasible = \"zero\" in the scenario's config (or --config) to settle them at point value 0", list(.pools, *.count))]
     Infeasible { scenario: String, pools: Vec<String>, count: usize },
     #[error("scenario {scenario:?}: {source}")]

@@ -232,7 +232,23 @@ fn sector_growth(s: &SectorSpec, m: &MoneyConfig, at: &dyn Fn(&str) -> String) -
     let general_rate = non_negotiated.plus(negotiated)?;
     let factor = Dec::new(1, 0).plus(general_rate)?;
     if factor.is_negative() {
-        return Err(SpecError(format!("{}: the growth rates take the budget below zero", at("negotiated"))));
+        // blame what took it there: the three non-negotiated factors, or the negotiated items
+        let non_negotiated_alone = Dec::new(1, 0).plus(non_negotiated)?.is_negative();
+        let culprit = if non_negotiated_alone {
+            format!(
+                "{}: insured_population_growth = \"{}\", population_structure_change = \"{}\" and cost_index_change = \"{}\" give a non-negotiated rate of {non_negotiated}, which takes the budget below zero; rates are decimal fractions (0.00336 is 0.336%)",
+                at("insured_population_growth"),
+                s.insured_population_growth,
+                s.population_structure_change,
+                s.cost_index_change
+            )
+        } else {
+            format!(
+                "{}: the negotiated rates (Σ {negotiated}) with the non-negotiated rate {non_negotiated} take the budget below zero; rates are decimal fractions (0.005 is 0.5%)",
+                at("negotiated")
+            )
+        };
+        return Err(SpecError(culprit));
     }
     let general_budget =
         m.unit.round(mul(base, factor.mantissa, "general budget")?, pow10(factor.scale)?, m.rounding)?;
@@ -410,6 +426,21 @@ mod tests {
 
     fn d(s: &str) -> Dec {
         s.parse().unwrap()
+    }
+
+    /// A growth rate that takes the budget below zero is blamed on what did it.
+    #[test]
+    fn a_negative_budget_names_the_rate_that_made_it() {
+        let text = include_str!("../../../../data/examples/budget.toml");
+        let bad = text.replacen("insured_population_growth = \"0.00336\"", "insured_population_growth = \"-3.36\"", 1);
+        assert_ne!(bad, text, "the example names the rate");
+        let e = build(&toml::from_str::<BudgetSpec>(&bad).unwrap()).unwrap_err().0;
+        assert!(e.contains("insured_population_growth = \"-3.36\""), "{e}");
+        assert!(!e.contains(".negotiated"), "{e}");
+        let bad = text.replacen("rate = \"0.0050\"", "rate = \"-5\"", 1);
+        assert_ne!(bad, text, "the example has the negotiated rate");
+        let e = build(&toml::from_str::<BudgetSpec>(&bad).unwrap()).unwrap_err().0;
+        assert!(e.contains(".negotiated: the negotiated rates"), "{e}");
     }
 
     #[test]

@@ -75,6 +75,7 @@ fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError>
                 kind: "budget",
                 entry: n + 1,
                 what: "budget row",
+                keys: "sector/region/quarter",
             });
         }
     }
@@ -105,6 +106,7 @@ fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError>
                 kind: "volume",
                 entry: n + 1,
                 what: "aggregate (institution with claims in a pool)",
+                keys: "sector/region/quarter/institution_id",
             });
         }
         if negative.count > 0 {
