@@ -211,7 +211,7 @@ pub fn dip_point_value_table(pools: &[DipPool], cleared: &[ClearedPool], config:
             money(c.hospitals.iter().map(|h| h.dip_amount).sum()),
             money(c.reserve_draw),
             money(c.solved.residual),
-            c.status().dip_name().to_string(),
+            c.dip_status().to_string(),
         ]
     });
     text_table(&header, rows, 2..10)

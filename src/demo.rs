@@ -183,6 +183,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     say("\nYear-end clearing against twelve monthly payments (the corridor of data/policies/corridor-70-70-50.toml: 70% of a surplus kept,\n\
          70%/50% of an overspend up to 10%/20% borne by the fund; withholding released by the assessment)\n\n");
     say(&clearing_table(&dip.pools, &dip.cleared, &config));
+    say(&crate::dip::settle::reserve_cap_summary(&dip.cleared, &config));
     let hospitals: usize = dip.pools.iter().map(|p| p.hospitals.len()).sum();
     say(&format!(
         "\nscored {} bundled cases, pre-settled 12 months, cleared {} pools and {} hospital rows → {}\n",

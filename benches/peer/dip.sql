@@ -124,7 +124,8 @@ COPY (
            CAST(0 AS DECIMAL(38,2)) AS reserve_draw,
            CAST((money4 - COALESCE(d.dip4, 0)) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS residual,
            CASE WHEN cases = 0 THEN 'no_cases' WHEN money4 < 0 THEN 'infeasible'
-                WHEN score4 = 0 THEN 'no_scores' ELSE 'ok' END AS status
+                WHEN score4 = 0 THEN 'no_scores' ELSE 'ok' END AS status,
+           CAST(0 AS DECIMAL(38,2)) AS shared_uncapped
     FROM valued v LEFT JOIN (SELECT region, fund, year, SUM(dip4) AS dip4 FROM paid GROUP BY ALL) d
          USING (region, fund, year)
     ORDER BY region, fund, year
@@ -152,7 +153,8 @@ COPY (
            CAST(0 AS DECIMAL(38,2)) AS withheld, CAST(0 AS DECIMAL(38,2)) AS paid,
            CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS due,
            CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS adjustment,
-           CAST(cost4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS total_cost
+           CAST(cost4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS total_cost,
+           CAST(0 AS DECIMAL(38,2)) AS shared_uncapped
     FROM paid p
     LEFT JOIN inst f ON f.institution_id = p.institution_id AND f.fund = p.fund
     LEFT JOIN inst n ON n.institution_id = p.institution_id AND n.fund IS NULL

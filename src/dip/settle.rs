@@ -11,7 +11,7 @@ use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::dip::spill::CaseSpill;
 use dianzhi_columnar::source::resolve;
 use dianzhi_columnar::write::{self, TableWriter};
-use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool};
+use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool, ReserveCap};
 use dianzhi_core::dip::score::Scorer;
 use dianzhi_core::number::SCALE;
 use dianzhi_core::Config;
@@ -51,9 +51,37 @@ pub fn command(args: DipSettleArgs) -> Result<u8> {
         done.out.display()
     ));
     console::say(&console::not_ok(
-        done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.status().dip_name())),
+        done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.dip_status())),
     ));
+    console::say(&reserve_cap_summary(&done.cleared, &done.config));
     Ok(0)
+}
+
+/// What the reserve cap did, when it bit: the overspend shares it cut, or (allowed) the draw
+/// beyond the reserve.
+pub fn reserve_cap_summary(cleared: &[ClearedPool], config: &dianzhi_core::Config) -> String {
+    let unit = config.money.unit;
+    let money = |v: i128| dianzhi_core::number::format_fixed(unit.to_output(v), unit.decimals);
+    let of = |cap: ReserveCap| cleared.iter().filter(move |c| c.reserve_cap == cap);
+    let mut s = String::new();
+    let capped: Vec<&ClearedPool> = of(ReserveCap::Capped).collect();
+    if !capped.is_empty() {
+        let before: i128 = capped.iter().map(|c| c.shared_uncapped).sum();
+        let after: i128 = capped.iter().flat_map(|c| c.hospitals.iter().map(|h| h.shared)).sum();
+        s.push_str(&format!(
+            "reserve cap: in {} pool(s) the overspend shares ({}) exceeded the reserve and the surplus hospitals' savings: cut in proportion to {} (shared_uncapped keeps the corridor's figure; [dip.clearing] over_reserve = \"allow\" pays them whole)\n",
+            capped.len(),
+            money(before),
+            money(after)
+        ));
+    }
+    let over = of(ReserveCap::Over).count();
+    if over > 0 {
+        s.push_str(&format!(
+            "warning: in {over} pool(s) the overspend shares draw more than the reserve (over_reserve = \"allow\"): the year pays more than its budget\n"
+        ));
+    }
+    s
 }
 
 pub struct DipSettled {
@@ -63,6 +91,8 @@ pub struct DipSettled {
     pub cases: u64,
     pub other_years: u64,
     pub out: PathBuf,
+    /// The config the year was cleared under.
+    pub config: dianzhi_core::Config,
 }
 
 pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<DipSettled> {
@@ -122,13 +152,13 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     manifest.set("totals", totals(&pools, &cleared, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(DipSettled { pools, cleared, cases: scan.rows, other_years, out })
+    Ok(DipSettled { pools, cleared, cases: scan.rows, other_years, out, config: config.clone() })
 }
 
 fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_json::Value {
     let mut status: BTreeMap<&str, usize> = BTreeMap::new();
     for c in cleared {
-        *status.entry(c.status().dip_name()).or_default() += 1;
+        *status.entry(c.dip_status()).or_default() += 1;
     }
     let sum = |f: &dyn Fn(&CaseSums) -> u64| cleared.iter().map(|c| f(&c.sums)).sum::<u64>();
     json!({

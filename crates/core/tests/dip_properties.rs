@@ -2,7 +2,7 @@
 
 use dianzhi_core::config::{PayWith, ReconcileMode};
 use dianzhi_core::dip::clearing::{clear_pool, CaseSums, DipPool, DipPoolKey, FundRow, Hospital, HospitalCases};
-use dianzhi_core::dip::config::{AssessmentMode, Basis, OverspendBand, SurplusBand};
+use dianzhi_core::dip::config::{AssessmentMode, Basis, OverReserve, OverspendBand, SurplusBand};
 use dianzhi_core::dip::score::{CaseType, Group, Scorer};
 use dianzhi_core::number::{Decimal, MoneyUnit, Rounding, ONE};
 use dianzhi_core::Config;
@@ -74,7 +74,7 @@ fn hospital(i: usize, score: i128, items: i128, at_cost: i128, assessment: i128,
 
 fn pool() -> impl Strategy<Value = DipPool> {
     let h = (1i128..10_000_000_000, 0i128..2_000_000, 0i128..1_000, 80i128..120, 0i128..5_000_000);
-    (prop::collection::vec(h, 1..30), 50i128..150, 20u32..100).prop_map(|(hs, ratio, pv)| {
+    (prop::collection::vec(h, 1..30), 50i128..150, 20u32..100, 0i128..50_000).prop_map(|(hs, ratio, pv, reserve)| {
         let mut hospitals: Vec<Hospital> = hs
             .into_iter()
             .enumerate()
@@ -85,12 +85,12 @@ fn pool() -> impl Strategy<Value = DipPool> {
         let score: i128 = hospitals.iter().map(|h| h.cases.sums.score).sum();
         let at_cost: i128 = hospitals.iter().map(|h| h.cases.sums.at_cost_amount).sum();
         // a fund around pv yuan a point, in fen
-        let budget = (score / ONE * i128::from(pv) + at_cost / 100 + 10_000) * 100;
+        let budget = (score / ONE * i128::from(pv) + at_cost / 100 + 10_000 + reserve) * 100;
         DipPool {
             fund: FundRow {
                 key: DipPoolKey { region: "r".into(), fund: "employee".into(), year: 2026 },
                 budget,
-                reserve: 1_000 * ONE,
+                reserve: reserve * ONE,
                 payment_ratio: Decimal::new(ratio.min(100) as i64, 2),
             },
             hospitals,
@@ -149,9 +149,11 @@ proptest! {
         pool in pool(),
         config in clearing_config(),
         mode in prop::sample::select(vec![AssessmentMode::Withheld, AssessmentMode::Surplus, AssessmentMode::Entitlement]),
+        over_reserve in prop::sample::select(vec![OverReserve::Prorate, OverReserve::Allow]),
     ) {
         let mut config = config;
         config.dip.clearing.assessment = mode;
+        config.dip.clearing.over_reserve = over_reserve;
         let c = clear_pool(&pool, &config).unwrap();
         let (unit, rounding) = (config.money.unit.fixed, config.money.rounding);
         let at_cost: i128 = pool.hospitals.iter().map(|h| h.cases.sums.at_cost_amount).sum();
@@ -176,12 +178,12 @@ proptest! {
         prop_assume!(money >= 0);
         let (paid, residual) = oracle::floating_amounts(money, &members, &policy);
         prop_assert_eq!(c.solved.residual, residual);
-        for ((h, ch), p) in pool.hospitals.iter().zip(&c.hospitals).zip(&paid) {
-            let id = &h.cases.institution_id;
-            prop_assert_eq!(ch.dip_amount, *p, "DIP payment of {}", id);
+        // each corridor on its own, then the shares the reserve and the savings can pay
+        let mut corridors = Vec::new();
+        let mut savings = 0;
+        for (h, p) in pool.hospitals.iter().zip(&paid) {
             let items = h.cases.sums.items;
             let a = h.cases.assessment.mantissa(); // hundredths
-            // the corridor: kept of a surplus, borne of an overspend, each rounded once
             let (kept, shared) = if *p > items {
                 let hundredths = band_hundredths(*p, *p - items, true);
                 let kept = if mode == AssessmentMode::Surplus {
@@ -189,12 +191,35 @@ proptest! {
                 } else {
                     oracle::round_to(hundredths, 100, unit, rounding)
                 };
+                savings += *p - items - kept;
                 (kept, 0)
             } else if items > *p {
                 (0, oracle::round_to(band_hundredths(*p, items - *p, false), 100, unit, rounding))
             } else {
                 (0, 0)
             };
+            corridors.push((h.cases.institution_id.as_str(), kept, shared));
+        }
+        let uncapped: Vec<(&str, i128)> = corridors.iter().map(|c| (c.0, c.2)).collect();
+        let capped = match over_reserve {
+            OverReserve::Prorate => oracle::capped_shares((pool.fund.reserve + savings).max(0), &uncapped, unit),
+            OverReserve::Allow => uncapped.iter().map(|c| c.1).collect(),
+        };
+        let total: i128 = uncapped.iter().map(|c| c.1).sum();
+        prop_assert_eq!(c.shared_uncapped, total);
+        if over_reserve == OverReserve::Prorate {
+            // 以收定支: the corridor never draws more than the reserve
+            prop_assert!(c.reserve_draw <= pool.fund.reserve, "draw {} over reserve {}", c.reserve_draw, pool.fund.reserve);
+        }
+        for (((h, ch), p), ((_, kept, shared_uncapped), shared)) in
+            pool.hospitals.iter().zip(&c.hospitals).zip(&paid).zip(corridors.iter().zip(&capped))
+        {
+            let (kept, shared) = (*kept, *shared);
+            let id = &h.cases.institution_id;
+            prop_assert_eq!(ch.dip_amount, *p, "DIP payment of {}", id);
+            prop_assert_eq!(ch.shared_uncapped, *shared_uncapped, "uncapped share of {}", id);
+            let items = h.cases.sums.items;
+            let a = h.cases.assessment.mantissa(); // hundredths
             prop_assert_eq!((ch.kept, ch.shared), (kept, shared), "corridor of {} (P {}, A {})", id, p, items);
             let entitlement = if *p > items { items + kept } else { *p + shared };
             prop_assert_eq!(ch.entitlement, entitlement);

@@ -41,7 +41,9 @@ pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config)
     t.decimal("entitlement", unit.decimals, money(&|_, c| c.entitlement));
     t.decimal("reserve_draw", unit.decimals, money(&|_, c| c.reserve_draw));
     t.decimal("residual", unit.decimals, money(&|_, c| c.solved.residual));
-    t.text("status", cleared.iter().map(|c| c.status().dip_name().to_string()).collect());
+    t.text("status", cleared.iter().map(|c| c.dip_status().to_string()).collect());
+    // appended: Σ overspend shares before the reserve cap (what the corridor alone would pay)
+    t.decimal("shared_uncapped", unit.decimals, money(&|_, c| c.shared_uncapped));
     t
 }
 
@@ -86,6 +88,7 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     t.decimal("adjustment", unit.decimals, money(&|_, c| c.adjustment));
     // Σ total_cost of every case: next year's watch compares its cost per case with this
     t.decimal("total_cost", unit.decimals, money(&|h, _| h.cases.sums.total_cost));
+    t.decimal("shared_uncapped", unit.decimals, money(&|_, c| c.shared_uncapped));
     t
 }
 

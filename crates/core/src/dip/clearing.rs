@@ -17,9 +17,9 @@ use std::fmt;
 use rayon::prelude::*;
 
 use crate::config::{Config, OnInfeasible};
-use crate::dip::config::{AssessmentMode, Basis};
+use crate::dip::config::{AssessmentMode, Basis, OverReserve};
 use crate::engine::point_value::{PoolTotals, Status};
-use crate::engine::solve::{solve_pool, Share, Solved};
+use crate::engine::solve::{largest_remainder, solve_pool, Share, Solved};
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow};
 use crate::offenders::{list, Offenders};
 
@@ -234,8 +234,10 @@ pub struct ClearedHospital {
     pub balance: i128,
     /// The share of a surplus the hospital keeps (结余留用).
     pub kept: i128,
-    /// The share of an overspend the fund bears (合理超支分担).
+    /// The share of an overspend the fund bears (合理超支分担), after the reserve cap.
     pub shared: i128,
+    /// The share the corridor gives before the reserve cap.
+    pub shared_uncapped: i128,
     /// E_h.
     pub entitlement: i128,
     /// What the hospital is owed for the year.
@@ -255,14 +257,39 @@ pub struct ClearedPool {
     pub entitlement: i128,
     /// Σ E_h − Σ P_h: what the corridors cost (or save) the reserve.
     pub reserve_draw: i128,
+    /// Σ shared_h before the reserve cap.
+    pub shared_uncapped: i128,
+    /// Whether the overspend shares fitted in the reserve and the savings.
+    pub reserve_cap: ReserveCap,
     /// Every hospital, in order.
     pub hospitals: Vec<ClearedHospital>,
 }
 
+/// Whether a pool's overspend shares fitted in what could pay them: its reserve and what its
+/// surplus hospitals left to the fund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReserveCap {
+    /// They fitted: nothing was cut.
+    Within,
+    /// They did not and were cut in proportion (`over_reserve = "prorate"`): the draw is the reserve.
+    Capped,
+    /// They did not and were paid whole (`over_reserve = "allow"`): the draw exceeds the reserve.
+    Over,
+}
+
 impl ClearedPool {
-    /// The pool's status (named in DIP's words by [`Status::dip_name`]).
+    /// The engine's status of the pool's point value (named in DIP's words by [`Status::dip_name`]).
     pub fn status(&self) -> Status {
         self.solved.point_value.status
+    }
+
+    /// The status a DIP table writes: the point value's, or what the reserve cap did.
+    pub fn dip_status(&self) -> &'static str {
+        match self.reserve_cap {
+            ReserveCap::Within => self.status().dip_name(),
+            ReserveCap::Capped => "reserve_capped",
+            ReserveCap::Over => "over_reserve",
+        }
     }
 }
 
@@ -356,10 +383,19 @@ pub fn pool_totals(pool: &DipPool, config: &Config) -> Result<PoolTotals, Overfl
 pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overflow> {
     let (base, shares, sums) = pool_shares(pool, config)?;
     let solved = solve_pool(base, &shares, config)?;
+    // step 7: each hospital's corridor
+    let corridors: Vec<(i128, i128)> = pool
+        .hospitals
+        .iter()
+        .zip(&solved.floating_amounts)
+        .map(|(h, p)| corridor_of(h, *p, config))
+        .collect::<Result<_, _>>()?;
+    let uncapped: Vec<i128> = corridors.iter().map(|c| c.1).collect();
+    let (shared, reserve_cap, shared_uncapped) = reserve_capped(pool, &solved.floating_amounts, &corridors, config)?;
     let mut hospitals = Vec::with_capacity(pool.hospitals.len());
     let (mut entitlement, mut dip_amount) = (0i128, 0i128);
-    for (h, p) in pool.hospitals.iter().zip(&solved.floating_amounts) {
-        let c = clear_hospital(h, *p, &sums, config)?;
+    for (i, (h, p)) in pool.hospitals.iter().zip(&solved.floating_amounts).enumerate() {
+        let c = clear_hospital(h, *p, (corridors[i].0, shared[i], uncapped[i]), &sums, config)?;
         entitlement = add(entitlement, c.entitlement, "Σ entitlement")?;
         dip_amount = add(dip_amount, c.dip_amount, "Σ DIP amount")?;
         hospitals.push(c);
@@ -369,31 +405,87 @@ pub fn clear_pool(pool: &DipPool, config: &Config) -> Result<ClearedPool, Overfl
         sums,
         entitlement,
         reserve_draw: sub(entitlement, dip_amount, "reserve draw")?,
+        shared_uncapped,
+        reserve_cap,
         hospitals,
     })
 }
 
-/// One hospital's clearing (steps 6–8) given its DIP payment `p`.
-fn clear_hospital(h: &Hospital, p: i128, pool: &CaseSums, config: &Config) -> Result<ClearedHospital, Overflow> {
+/// The corridor keeps the reserve (docs/dip.md, "The reserve cap"): overspend shares are paid
+/// from the reserve and from what surplus hospitals leave to the fund (P − E); when they come to
+/// more, each is cut to its share of that in proportion, to the unit by largest remainder (ties
+/// by institution_id), so that the draw is the reserve exactly. Returns every hospital's share,
+/// what the cap did and Σ shares before it.
+fn reserve_capped(
+    pool: &DipPool,
+    payments: &[i128],
+    corridors: &[(i128, i128)],
+    config: &Config,
+) -> Result<(Vec<i128>, ReserveCap, i128), Overflow> {
+    let shared: Vec<i128> = corridors.iter().map(|c| c.1).collect();
+    let total = shared.iter().try_fold(0i128, |s, v| add(s, *v, "Σ shared"))?;
+    let mut savings = 0i128;
+    for ((h, p), (kept, _)) in pool.hospitals.iter().zip(payments).zip(corridors) {
+        if *p > h.cases.sums.items {
+            savings = add(savings, *p - h.cases.sums.items - kept, "Σ savings")?;
+        }
+    }
+    // an assessment above 1 under the "surplus" mode can keep more than the surplus
+    let available = add(pool.fund.reserve, savings, "reserve + savings")?.max(0);
+    if total <= available {
+        return Ok((shared, ReserveCap::Within, total));
+    }
+    if config.dip.clearing.over_reserve == OverReserve::Allow {
+        return Ok((shared, ReserveCap::Over, total));
+    }
+    let unit = config.money.unit.fixed;
+    let ids: Vec<&str> = pool.hospitals.iter().map(|h| h.cases.institution_id.as_str()).collect();
+    let units = largest_remainder(available / unit, &shared, &ids)?;
+    let cut = units.iter().map(|u| mul(*u, unit, "a capped share")).collect::<Result<_, _>>()?;
+    Ok((cut, ReserveCap::Capped, total))
+}
+
+/// Step 7's corridor of one hospital paid `p`: (kept, shared), each rounded once to the unit
+/// (`surplus` assessment: kept × a before that rounding).
+fn corridor_of(h: &Hospital, p: i128, config: &Config) -> Result<(i128, i128), Overflow> {
     let (unit, rounding) = (config.money.unit, config.money.rounding);
     let c = &config.dip.clearing;
-    let s = &h.cases.sums;
-    let a = Dec::from(h.cases.assessment);
-    let items = s.items;
-    let (mut kept, mut shared) = (0, 0);
-    let entitlement = if p > items {
+    let items = h.cases.sums.items;
+    if p > items {
+        let a = Dec::from(h.cases.assessment);
         let bands: Vec<(Dec, Dec)> = c.surplus.iter().map(|b| (b.up_to.into(), b.keep.into())).collect();
         let (mut num, mut den) = corridor(p, p - items, &bands)?;
         if c.assessment == AssessmentMode::Surplus {
             num = mul(num, a.mantissa, "kept × assessment")?;
             den = mul(den, pow10(a.scale)?, "kept × assessment")?;
         }
-        kept = unit.round(num, den, rounding)?;
-        add(items, kept, "entitlement")?
+        Ok((unit.round(num, den, rounding)?, 0))
     } else if items > p {
         let bands: Vec<(Dec, Dec)> = c.overspend.iter().map(|b| (b.up_to.into(), b.fund_share.into())).collect();
         let (num, den) = corridor(p, items - p, &bands)?;
-        shared = unit.round(num, den, rounding)?;
+        Ok((0, unit.round(num, den, rounding)?))
+    } else {
+        Ok((0, 0))
+    }
+}
+
+/// One hospital's clearing (steps 6–8) given its DIP payment `p` and its corridor (kept,
+/// shared after the reserve cap, shared before it).
+fn clear_hospital(
+    h: &Hospital,
+    p: i128,
+    (kept, shared, shared_uncapped): (i128, i128, i128),
+    pool: &CaseSums,
+    config: &Config,
+) -> Result<ClearedHospital, Overflow> {
+    let (unit, rounding) = (config.money.unit, config.money.rounding);
+    let c = &config.dip.clearing;
+    let s = &h.cases.sums;
+    let a = Dec::from(h.cases.assessment);
+    let items = s.items;
+    let entitlement = if p > items {
+        add(items, kept, "entitlement")?
+    } else if items > p {
         add(p, shared, "entitlement")?
     } else {
         p
@@ -428,6 +520,7 @@ fn clear_hospital(h: &Hospital, p: i128, pool: &CaseSums, config: &Config) -> Re
         balance: sub(p, items, "balance")?,
         kept,
         shared,
+        shared_uncapped,
         entitlement,
         due,
         adjustment: sub(due, h.paid, "adjustment")?,
@@ -462,6 +555,12 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         crate::number::parse_decimal(s).unwrap()
+    }
+
+    /// One hospital cleared on its own corridor (no reserve cap: that is a pool's matter).
+    fn alone(h: &Hospital, p: i128, pool: &CaseSums, config: &Config) -> Result<ClearedHospital, Overflow> {
+        let (kept, shared) = corridor_of(h, p, config)?;
+        clear_hospital(h, p, (kept, shared, shared), pool, config)
     }
 
     fn key() -> DipPoolKey {
@@ -526,13 +625,13 @@ mod tests {
             OverspendBand { up_to: d("0.2"), fund_share: d("0.5") },
         ];
         let h = hospital("H", 0, 9_000_000, "1");
-        let c = clear_hospital(&h, 12_000_000 * ONE, &h.cases.sums, &config).unwrap();
+        let c = alone(&h, 12_000_000 * ONE, &h.cases.sums, &config).unwrap();
         assert_eq!((c.kept, c.entitlement), (2_100_000 * ONE, 11_100_000 * ONE));
         let h = hospital("H", 0, 11_500_000, "1");
-        let c = clear_hospital(&h, 10_000_000 * ONE, &h.cases.sums, &config).unwrap();
+        let c = alone(&h, 10_000_000 * ONE, &h.cases.sums, &config).unwrap();
         assert_eq!((c.shared, c.entitlement), (950_000 * ONE, 10_950_000 * ONE));
         // P = 0: every band is empty
-        let c = clear_hospital(&h, 0, &h.cases.sums, &config).unwrap();
+        let c = alone(&h, 0, &h.cases.sums, &config).unwrap();
         assert_eq!((c.shared, c.entitlement), (0, 0));
     }
 
@@ -556,7 +655,7 @@ mod tests {
             let mut h = hospital("H", 0, items, a);
             h.withheld = items * ONE / 20;
             h.paid = items * ONE - h.withheld;
-            let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+            let c = alone(&h, p, &h.cases.sums, &config).unwrap();
             assert_eq!(c.adjustment, adjustment, "items {items}");
         }
     }
@@ -572,12 +671,12 @@ mod tests {
         let p = 1_000_000 * ONE;
         for (items, shared) in [(1_050_000, 30_000), (1_100_000, 55_000), (1_200_000, 55_000)] {
             let h = hospital("H", 0, items, "1");
-            assert_eq!(clear_hospital(&h, p, &h.cases.sums, &config).unwrap().shared, shared * ONE, "items {items}");
+            assert_eq!(alone(&h, p, &h.cases.sums, &config).unwrap().shared, shared * ONE, "items {items}");
         }
         // P = 100.01, A = 105.02: 5.0005 × 0.6 + 0.0095 × 0.5 = 3.00505 → 3.01 once (3.00 + 0.00 per band)
         let mut h = hospital("H", 0, 0, "1");
         h.cases.sums.items = 105_0200;
-        assert_eq!(clear_hospital(&h, 100_0100, &h.cases.sums, &config).unwrap().shared, 3_0100);
+        assert_eq!(alone(&h, 100_0100, &h.cases.sums, &config).unwrap().shared, 3_0100);
     }
 
     #[test]
@@ -589,15 +688,15 @@ mod tests {
         h.withheld = 1_000 * ONE;
         let p = 12_000_000 * ONE;
         // withheld: 11,100,000 + 100 − 1,000 × 0.1
-        let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+        let c = alone(&h, p, &h.cases.sums, &config).unwrap();
         assert_eq!(c.due, 11_100_000 * ONE);
         config.dip.clearing.assessment = AssessmentMode::Surplus;
         // kept 3,000,000 × 0.7 × 0.9 = 1,890,000
-        let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+        let c = alone(&h, p, &h.cases.sums, &config).unwrap();
         assert_eq!((c.kept, c.due), (1_890_000 * ONE, 10_890_100 * ONE));
         config.dip.clearing.assessment = AssessmentMode::Entitlement;
         // 11,100,000 × 0.9 + 100
-        let c = clear_hospital(&h, p, &h.cases.sums, &config).unwrap();
+        let c = alone(&h, p, &h.cases.sums, &config).unwrap();
         assert_eq!(c.due, 9_990_100 * ONE);
     }
 

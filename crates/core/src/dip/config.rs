@@ -130,6 +130,20 @@ pub struct ClearingConfig {
     pub overspend: Vec<OverspendBand>,
     /// How the assessment releases the withheld reserve.
     pub assessment: AssessmentMode,
+    /// Whether overspend shares are cut to what the reserve and the surplus hospitals' savings
+    /// hold (以收定支: a year never pays more than its budget).
+    pub over_reserve: OverReserve,
+}
+
+/// What happens when the overspend shares exceed the reserve and the savings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverReserve {
+    /// Every share is cut in proportion, to the unit by largest remainder: the draw is the reserve.
+    #[default]
+    Prorate,
+    /// Nothing is cut; the pool's status says the reserve was overdrawn.
+    Allow,
 }
 
 impl Default for ClearingConfig {
@@ -138,6 +152,7 @@ impl Default for ClearingConfig {
             surplus: vec![SurplusBand { up_to: Decimal::ONE, keep: Decimal::ONE }],
             overspend: vec![OverspendBand { up_to: Decimal::ONE, fund_share: Decimal::ZERO }],
             assessment: AssessmentMode::Withheld,
+            over_reserve: OverReserve::Prorate,
         }
     }
 }

@@ -80,3 +80,25 @@ pub fn floating_amounts(money: i128, members: &[Member], p: &Policy) -> (Vec<i12
     let residual = money - amounts.iter().sum::<i128>();
     (amounts, residual)
 }
+
+/// The overspend shares a pool can pay (docs/dip.md, "The reserve cap"): when they add up to
+/// more than `available` (the reserve and the surplus hospitals' savings), `available` split in
+/// whole units in proportion to them — each the floor of its share, the units left one each to
+/// the largest remainders, ties to the smaller id; else the shares as they are.
+pub fn capped_shares(available: i128, shares: &[(&str, i128)], unit: i128) -> Vec<i128> {
+    let total: i128 = shares.iter().map(|s| s.1).sum();
+    if total <= available {
+        return shares.iter().map(|s| s.1).collect();
+    }
+    let units = available / unit;
+    let mut floors: Vec<i128> = shares.iter().map(|s| units * s.1 / total).collect();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| {
+        (units * shares[b].1 % total).cmp(&(units * shares[a].1 % total)).then(shares[a].0.cmp(shares[b].0))
+    });
+    let left = units - floors.iter().sum::<i128>();
+    for &i in order.iter().take(left as usize) {
+        floors[i] += 1;
+    }
+    floors.into_iter().map(|u| u * unit).collect()
+}

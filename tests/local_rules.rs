@@ -1,0 +1,108 @@
+//! A real 细则's rules through the binary, each on the worked example of its docs page:
+//! the corridor inside the reserve (docs/dip.md, "The reserve cap"), and the others as they
+//! land.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+const CASES: &str = "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid";
+const CORRIDOR: &str = "[dip.clearing]\nsurplus = [{ up_to = \"1\", keep = \"0.7\" }]\n\
+    overspend = [{ up_to = \"0.1\", fund_share = \"0.7\" }, { up_to = \"0.2\", fund_share = \"0.5\" }]\n";
+
+/// The worked pool of the reserve cap: B 1,010,000.00, R 10,000.00; H1 scores 50,000 and costs
+/// the fund 400,000.00, H2 30,000 / 345,000.00, H3 20,000 / 260,000.00 (one normal case each).
+fn worked(dir: &Path, extra_config: &str) -> Vec<String> {
+    let g = write(dir, "groups.csv", "dip_group,score,kind\nG50,50000,core\nG30,30000,core\nG20,20000,core\n");
+    let a = write(dir, "averages.csv", "dip_group,level,avg_cost\nG50,3,400000\nG30,3,345000\nG20,3,260000\n");
+    let i = write(dir, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\nH2,3,1\nH3,3,1\n");
+    let f = write(
+        dir,
+        "funds.csv",
+        "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,1010000.00,1,10000.00\n",
+    );
+    let c = write(
+        dir,
+        "cases.csv",
+        &format!(
+            "{CASES}\nc1,H1,r1,employee,2026-03,G50,400000.00,400000.00\nc2,H2,r1,employee,2026-04,G30,345000.00,345000.00\n\
+             c3,H3,r1,employee,2026-05,G20,260000.00,260000.00\n"
+        ),
+    );
+    let config = write(dir, "dip.toml", &format!("{CORRIDOR}{extra_config}"));
+    [
+        "--cases",
+        s(&c),
+        "--groups",
+        s(&g),
+        "--averages",
+        s(&a),
+        "--institutions",
+        s(&i),
+        "--funds",
+        s(&f),
+        "--config",
+        s(&config),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn dip_settle(inputs: &[String], out: &Path) -> std::process::Output {
+    let mut args: Vec<&str> = vec!["dip", "settle"];
+    args.extend(inputs.iter().map(String::as_str));
+    args.extend(["--out", s(out), "--format", "csv", "--force"]);
+    dianzhi(&args)
+}
+
+fn column(rows: &[std::collections::BTreeMap<String, String>], name: &str) -> Vec<String> {
+    rows.iter().map(|r| r[name].clone()).collect()
+}
+
+#[test]
+fn the_corridor_stays_inside_the_reserve() {
+    let dir = tempfile::tempdir().unwrap();
+    let out: PathBuf = dir.path().join("out");
+    let o = dip_settle(&worked(dir.path(), ""), &out);
+    assert_ok(&o);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("reserve cap: in 1 pool(s) the overspend shares (52500.00)"), "{said}");
+    assert!(said.contains("cut in proportion to 40000.00"), "{said}");
+    let pv = &table(&out.join("point_values.csv"))[0];
+    let got = ["pv", "dip_amount", "entitlement", "reserve_draw", "status", "shared_uncapped"].map(|k| pv[k].as_str());
+    assert_eq!(got, ["10.0000", "1000000.00", "1010000.00", "10000.00", "reserve_capped", "52500.00"]);
+    let h = table(&out.join("hospitals.csv"));
+    assert_eq!(column(&h, "dip_amount"), ["500000.00", "300000.00", "200000.00"]);
+    assert_eq!(column(&h, "kept"), ["70000.00", "0.00", "0.00"]);
+    // 40,000.00 split 28,500 : 24,000 is 21,714.2857… and 18,285.7142…: the leftover fen to H2
+    assert_eq!(column(&h, "shared"), ["0.00", "21714.29", "18285.71"]);
+    assert_eq!(column(&h, "shared_uncapped"), ["0.00", "28500.00", "24000.00"]);
+    assert_eq!(column(&h, "entitlement"), ["470000.00", "321714.29", "218285.71"]);
+    assert_eq!(column(&h, "due"), ["470000.00", "321714.29", "218285.71"]);
+
+    // allowed: nothing cut, the year pays more than its budget and says so
+    let o = dip_settle(&worked(dir.path(), "over_reserve = \"allow\"\n"), &out);
+    assert_ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("the year pays more than its budget"));
+    let pv = &table(&out.join("point_values.csv"))[0];
+    let got = ["entitlement", "reserve_draw", "status", "shared_uncapped"].map(|k| pv[k].as_str());
+    assert_eq!(got, ["1022500.00", "22500.00", "over_reserve", "52500.00"]);
+    let h = table(&out.join("hospitals.csv"));
+    assert_eq!(column(&h, "shared"), ["0.00", "28500.00", "24000.00"]);
+
+    // a reserve that holds the shares: untouched, status ok
+    let inputs = worked(dir.path(), "");
+    write(
+        dir.path(),
+        "funds.csv",
+        "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,1060000.00,1,60000.00\n",
+    );
+    assert_ok(&dip_settle(&inputs, &out));
+    let pv = &table(&out.join("point_values.csv"))[0];
+    assert_eq!([pv["status"].as_str(), pv["reserve_draw"].as_str()], ["ok", "22500.00"]);
+    // an unknown value of the key is refused naming it
+    let o = dip_settle(&worked(dir.path(), "over_reserve = \"sometimes\"\n"), &dir.path().join("bad"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("over_reserve"), "{}", stderr(&o));
+}
