@@ -106,3 +106,67 @@ fn the_corridor_stays_inside_the_reserve() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("over_reserve"), "{}", stderr(&o));
 }
+
+/// The watch against time elapsed (序时进度): a pool at 27.5% of its budget by March is ahead of
+/// the year's 25% — pace 1.1000, red — while its level flag (80%, 100%) is empty.
+#[test]
+fn the_watch_runs_against_time_elapsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,1200000.00,1\n");
+    // items paid so far: 313,500.00 paid + 16,500.00 withheld = 330,000.00 (5% withheld)
+    let c = write(d, "cases.csv", &format!("{CASES}\nc1,H1,r1,employee,2026-03,G1,330000.00,330000.00\n"));
+    let run = |extra: &str, out: &Path| {
+        let config = write(d, "watch.toml", extra);
+        dianzhi(&[
+            "dip",
+            "presettle",
+            "--cases",
+            s(&c),
+            "--groups",
+            s(&g),
+            "--averages",
+            s(&a),
+            "--institutions",
+            s(&i),
+            "--funds",
+            s(&f),
+            "--month",
+            "2026-03",
+            "--config",
+            s(&config),
+            "--out",
+            s(out),
+            "--format",
+            "csv",
+        ])
+    };
+    let out = d.join("march");
+    let o = run("", &out);
+    assert_ok(&o);
+    let p = &table(&out.join("execution_pools.csv"))[0];
+    let got = ["share", "flag", "elapsed", "pace", "pace_flag"].map(|k| p[k].as_str());
+    assert_eq!(got, ["0.2750", "", "0.2500", "1.1000", "red"]);
+    assert!(
+        stderr(&o).contains(
+            "red pace: region=r1 fund=employee year=2026 — 0.2750 of the budget used by 2026-03 against 0.2500"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // the bounds are the config's, compared exactly: a pace of exactly 1.1 is below a red bound of 1.100001
+    let o = run("[dip.watch]\npace_red = \"1.100001\"\n", &d.join("looser"));
+    assert_ok(&o);
+    assert_eq!(table(&d.join("looser/execution_pools.csv"))[0]["pace_flag"], "yellow");
+    // bounds out of order are refused naming the key
+    let o = run("[dip.watch]\npace_red = \"1\"\n", &d.join("bad"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("dip.watch.pace_red = \"1\" must be above dip.watch.pace_yellow = \"1.05\""),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -249,6 +249,17 @@ pub fn warnings(done: &Presettled, config: &Config) -> String {
             p.budget.map_or_else(|| "-".into(), money),
         ));
     }
+    for p in done.pools.iter().filter(|p| !p.pace_flag.is_empty()) {
+        s.push_str(&format!(
+            "{} pace: {} — {} of the budget used by {} against {} of the year elapsed (pace {})\n",
+            p.pace_flag,
+            p.pool,
+            share(p.share),
+            p.month,
+            format_fixed(p.elapsed, 4),
+            share(p.pace),
+        ));
+    }
     let unfunded: Vec<String> =
         done.pools.iter().filter(|p| p.budget.is_none()).map(|p| format!("  {}\n", p.pool)).collect();
     if done.funded && !unfunded.is_empty() {

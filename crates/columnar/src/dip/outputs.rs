@@ -124,6 +124,10 @@ pub fn execution_pools(rows: &[PoolExecution], config: &Config) -> Table {
     t.decimal("withheld_to_date", unit.decimals, rows.iter().map(|p| unit.to_output(p.withheld_to_date)).collect());
     t.nullable_decimal("share", SHARE_SCALE, rows.iter().map(|p| p.share).collect());
     t.text("flag", rows.iter().map(|p| p.flag.to_string()).collect());
+    // 序时进度: the share against the year's time elapsed
+    t.decimal("elapsed", SHARE_SCALE, rows.iter().map(|p| p.elapsed).collect());
+    t.nullable_decimal("pace", SHARE_SCALE, rows.iter().map(|p| p.pace).collect());
+    t.text("pace_flag", rows.iter().map(|p| p.pace_flag.to_string()).collect());
     t
 }
 

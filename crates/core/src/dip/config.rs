@@ -234,6 +234,12 @@ pub struct WatchConfig {
     /// 检查检验占比: exam and lab cost's share of the total cost.
     #[serde(with = "decimal_text")]
     pub max_exam_share: Decimal,
+    /// 序时进度: yellow when the share used runs this far ahead of the year's time elapsed.
+    #[serde(with = "decimal_text")]
+    pub pace_yellow: Decimal,
+    /// Red when the share used runs this far ahead of the time elapsed.
+    #[serde(with = "decimal_text")]
+    pub pace_red: Decimal,
 }
 
 impl Default for WatchConfig {
@@ -244,6 +250,8 @@ impl Default for WatchConfig {
             red: Decimal::ONE,
             max_cost_growth: Decimal::new(5, 2),
             max_exam_share: Decimal::new(2, 1),
+            pace_yellow: Decimal::new(105, 2),
+            pace_red: Decimal::new(11, 1),
         }
     }
 }
@@ -347,6 +355,14 @@ impl DipConfig {
             return Err(format!("dip.watch.max_cost_growth = \"{growth}\" must be above -1"));
         }
         share("dip.watch.max_exam_share", w.max_exam_share.into())?;
+        let (pace_yellow, pace_red) = (Dec::from(w.pace_yellow), Dec::from(w.pace_red));
+        positive("dip.watch.pace_yellow", pace_yellow)?;
+        positive("dip.watch.pace_red", pace_red)?;
+        if cmp(pace_red, pace_yellow)?.is_le() {
+            return Err(format!(
+                "dip.watch.pace_red = \"{pace_red}\" must be above dip.watch.pace_yellow = \"{pace_yellow}\""
+            ));
+        }
         Ok(())
     }
 }

@@ -177,6 +177,12 @@ pub struct PoolExecution {
     pub share: Option<i128>,
     /// The highest `[dip.watch]` level reached: "", "blue", "yellow" or "red".
     pub flag: &'static str,
+    /// The year's time elapsed by the end of `month`: month / 12 at [`SHARE_SCALE`] decimals.
+    pub elapsed: i128,
+    /// share / elapsed at [`SHARE_SCALE`] decimals (序时进度); `None` without a budget.
+    pub pace: Option<i128>,
+    /// "", "yellow" or "red": the pace against `pace_yellow` and `pace_red`, compared exactly.
+    pub pace_flag: &'static str,
 }
 
 /// Last year's cases and Σ total_cost per (institution_id, region, fund), from last year's
@@ -266,6 +272,22 @@ pub fn execution(
             Some(b) if w.blue.map(|blue| reached(blue, b)).transpose()?.unwrap_or(false) => "blue",
             _ => "",
         };
+        // the pace: (used / budget) / (m / 12) = 12 × used / (m × budget), exactly
+        let m = i128::from(month.month);
+        let elapsed = div_to_scale(m, 12, SHARE_SCALE, rounding)?;
+        let pace = match budget {
+            Some(b) if b > 0 => Some(div_to_scale(mul(12, used, "pace")?, mul(m, b, "pace")?, SHARE_SCALE, rounding)?),
+            _ => None,
+        };
+        let ahead = |level: Decimal, b: i128| -> Result<bool, Overflow> {
+            let l = Dec::from(level);
+            Ok(mul(mul(12, used, "pace")?, pow10(l.scale)?, "pace")? >= mul(mul(m, b, "pace")?, l.mantissa, "pace")?)
+        };
+        let pace_flag = match budget {
+            Some(b) if b > 0 && ahead(w.pace_red, b)? => "red",
+            Some(b) if b > 0 && ahead(w.pace_yellow, b)? => "yellow",
+            _ => "",
+        };
         pool_rows.push(PoolExecution {
             pool,
             month,
@@ -274,6 +296,9 @@ pub fn execution(
             withheld_to_date: withheld,
             share,
             flag,
+            elapsed,
+            pace,
+            pace_flag,
         });
     }
 
