@@ -20,6 +20,8 @@ use crate::settle::{self, QuarterArgs, SettleArgs};
 const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
 const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
 const INTERIM: &str = include_str!("../data/demo/interim.csv");
+/// The quarter's policy: dialysis capped at 1 a point (專款專用).
+const TAIWAN_CONFIG: &str = include_str!("../data/demo/taiwan.toml");
 
 /// The DIP lookups as a bureau keeps them: one workbook with a sheet per table (the same rows as
 /// groups.csv, averages.csv and institutions.csv, written by `dianzhi export`).
@@ -104,7 +106,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             aggregates: None,
             budgets: put("budgets.csv", BUDGETS)?,
             interim: vec![put("interim.csv", INTERIM)?],
-            config: None,
+            config: Some(put("taiwan.toml", TAIWAN_CONFIG)?),
             quarters: Vec::new(),
         },
         output: OutArgs::new(work.clone(), format, true),

@@ -170,3 +170,79 @@ fn the_watch_runs_against_time_elapsed() {
         stderr(&o)
     );
 }
+
+/// `settle` of a claims and a budgets file under a config, CSV into `out`.
+fn settle_with(claims: &Path, budgets: &Path, config: &Path, out: &Path) -> std::process::Output {
+    dianzhi(&[
+        "settle",
+        "--claims",
+        s(claims),
+        "--budgets",
+        s(budgets),
+        "--config",
+        s(config),
+        "--out",
+        s(out),
+        "--format",
+        "csv",
+        "--quiet",
+    ])
+}
+
+/// Taiwan: an earmarked pool's value capped (專款專用): budget 1,200,000, no charges, 1,000,000
+/// floating points → 1.2 computed, 1.0000 published and paid, 200,000 left as residual.
+#[test]
+fn an_earmarked_pool_pays_at_most_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let c = write(
+        d,
+        "claims.csv",
+        &format!("{HEADER}\nA,dialysis,east,2026-01,,600000,0,0,0,0\nB,dialysis,east,2026-02,,400000,0,0,0,0\nA,dental,east,2026-01,,1000000,0,0,0,0\n"),
+    );
+    let b = write(
+        d,
+        "budgets.csv",
+        "sector,region,quarter,budget\ndialysis,east,2026Q1,1200000\ndental,east,2026Q1,1200000\n",
+    );
+    for (mode, extra) in [
+        ("report", ""),
+        ("largest_remainder", "[reconcile]\nmode = \"largest_remainder\"\n"),
+        ("exact", "[point_value]\npay_with = \"exact\"\n"),
+    ] {
+        let config =
+            write(d, "cap.toml", &format!("{extra}[[point_value.cap]]\nsector = \"dialysis\"\nvalue = \"1\"\n"));
+        let out = d.join(mode);
+        assert_ok(&settle_with(&c, &b, &config, &out));
+        let pv = table(&out.join("point_values.csv"));
+        let dialysis = pv.iter().find(|r| r["sector"] == "dialysis").unwrap();
+        let got = ["fpv", "fpv_exact", "distributed", "residual", "status"].map(|k| dialysis[k].as_str());
+        assert_eq!(got, ["1.0000", "1.000000000000000000", "1000000", "200000", "capped"], "{mode}");
+        // the other sector of the region is not capped
+        let dental = pv.iter().find(|r| r["sector"] == "dental").unwrap();
+        assert_eq!([dental["fpv"].as_str(), dental["status"].as_str()], ["1.2000", "ok"], "{mode}");
+        let st = table(&out.join("settlements.csv"));
+        let paid: Vec<&str> =
+            st.iter().filter(|r| r["sector"] == "dialysis").map(|r| r["floating_amount"].as_str()).collect();
+        assert_eq!(paid, ["600000", "400000"], "{mode}");
+    }
+    // a cap above the computed value does not bite: status ok
+    let config =
+        write(d, "cap.toml", "[[point_value.cap]]\nsector = \"dialysis\"\nregion = \"east\"\nvalue = \"1.5\"\n");
+    let out = d.join("loose");
+    assert_ok(&settle_with(&c, &b, &config, &out));
+    let pv = table(&out.join("point_values.csv"));
+    assert_eq!(pv.iter().find(|r| r["sector"] == "dialysis").unwrap()["status"], "ok");
+    // a cap of 0, or a pool capped twice, is refused naming the entry
+    for (text, needle) in [
+        ("[[point_value.cap]]\nsector = \"dialysis\"\nvalue = \"0\"\n", "value = \"0\" must be > 0"),
+        (
+            "[[point_value.cap]]\nsector = \"dialysis\"\nvalue = \"1\"\n[[point_value.cap]]\nsector = \"dialysis\"\nvalue = \"0.9\"\n",
+            "capped twice",
+        ),
+    ] {
+        let config = write(d, "cap.toml", text);
+        let o = settle_with(&c, &b, &config, &d.join("bad"));
+        assert_rejected(&o, &d.join("bad"), &["[[point_value.cap]]", needle]);
+    }
+}

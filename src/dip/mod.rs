@@ -111,6 +111,12 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     if !named {
         config.money.unit = MoneyUnit { fixed: 100, decimals: 2 };
     }
+    if !config.point_value.cap.is_empty() {
+        return Err(Failure::input(format!(
+            "{}: [[point_value.cap]] caps Taiwan pools (sector, region); a DIP pool has no sector: remove it from the DIP config",
+            path.map_or_else(|| "config".into(), |p| p.display().to_string())
+        )));
+    }
     Ok(config)
 }
 

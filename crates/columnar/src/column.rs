@@ -125,8 +125,17 @@ impl Unit {
             .iter()
             .enumerate()
             .filter(|(leaf, _)| all || self.projection.contains(&schema.get_column_root_idx(*leaf)))
-            .map(|(_, c)| c.byte_range())
-            .fold((u64::MAX, 0u64), |(s, e), (at, len)| (s.min(at), e.max(at.saturating_add(len))));
+            // the reader's own byte_range() asserts what corrupt metadata breaks: read the offsets
+            // here, and leave a negative one to the page-by-page reader, which refuses the file
+            .map(|(_, c)| {
+                let at = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
+                let len = c.compressed_size();
+                (at >= 0 && len >= 0).then_some((at as u64, len as u64))
+            })
+            .try_fold((u64::MAX, 0u64), |(s, e), range| {
+                let (at, len) = range?;
+                Some((s.min(at), e.max(at.saturating_add(len))))
+            })?;
         (start < end && end <= self.file_len && end - start <= MAX_READ).then_some(start..end)
     }
 }

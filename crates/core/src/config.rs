@@ -42,8 +42,9 @@ impl Default for MoneyConfig {
     }
 }
 
-/// `[point_value]`: the decimals of the published value, and whether payments use it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// `[point_value]`: the decimals of the published value, whether payments use it, and the
+/// caps of earmarked pools.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PointValueConfig {
     /// Decimals of the published point value.
@@ -51,11 +52,38 @@ pub struct PointValueConfig {
     pub scale: u32,
     /// Whether floating amounts are F × published value or F × the exact quotient.
     pub pay_with: PayWith,
+    /// `[[point_value.cap]]`: pools that pay at most a value a point (專款專用).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap: Vec<PointValueCap>,
 }
 
 impl Default for PointValueConfig {
     fn default() -> Self {
-        PointValueConfig { scale: 4, pay_with: PayWith::Published }
+        PointValueConfig { scale: 4, pay_with: PayWith::Published, cap: Vec::new() }
+    }
+}
+
+/// A Taiwan pool (a sector, or a sector in one region) whose floating point value may not
+/// exceed `value`: what the float leaves over stays in the pot as residual (專款專用).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointValueCap {
+    /// The sector capped.
+    pub sector: String,
+    /// The region, or every region of the sector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The most a floating point is paid.
+    #[serde(with = "decimal_text")]
+    pub value: Decimal,
+}
+
+impl PointValueConfig {
+    /// The cap of a pool: the entry naming its sector and region, else the one naming its
+    /// sector alone.
+    pub fn cap_of(&self, sector: &str, region: &str) -> Option<Dec> {
+        let of = |r: Option<&str>| self.cap.iter().find(|c| c.sector == sector && c.region.as_deref() == r);
+        of(Some(region)).or_else(|| of(None)).map(|c| Dec::from(c.value))
     }
 }
 
@@ -179,6 +207,25 @@ impl Config {
                 "point_value.scale = {} is out of range: use 0 to 18 decimals",
                 self.point_value.scale
             ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, c) in self.point_value.cap.iter().enumerate() {
+            let at = format!(
+                "[[point_value.cap]] {} (sector = \"{}\"{})",
+                n + 1,
+                c.sector,
+                c.region.as_ref().map_or(String::new(), |r| format!(", region = \"{r}\""))
+            );
+            let v = Dec::from(c.value);
+            if c.sector.trim().is_empty() || c.region.as_ref().is_some_and(|r| r.trim().is_empty()) {
+                return Err(format!("{at}: name the sector (and the region, if one), e.g. sector = \"dialysis\""));
+            }
+            if !v.is_positive() || v.scale > 12 {
+                return Err(format!("{at}: value = \"{v}\" must be > 0 with at most 12 decimals"));
+            }
+            if !seen.insert((c.sector.clone(), c.region.clone())) {
+                return Err(format!("{at}: this pool is capped twice; keep one entry"));
+            }
         }
         for (key, v) in
             [("fixed_value.drug", self.fixed_value.drug), ("fixed_value.protected", self.fixed_value.protected)]

@@ -31,6 +31,8 @@ pub struct PoolTotals {
     pub has_claims: bool,
     /// ρ in (0, 1]: the share of the quoted value the payer pays.
     pub payment_ratio: Dec,
+    /// The most a floating point may be valued at (an earmarked pool, 專款專用), if capped.
+    pub cap: Option<Dec>,
 }
 
 impl Default for PoolTotals {
@@ -43,6 +45,7 @@ impl Default for PoolTotals {
             fixed_points: 0,
             has_claims: false,
             payment_ratio: Dec::new(1, 0),
+            cap: None,
         }
     }
 }
@@ -66,6 +69,8 @@ pub enum Status {
     Infeasible,
     /// No claims in the pool.
     NoClaims,
+    /// The pool's value was held at its cap; what the float leaves over is residual.
+    Capped,
 }
 
 impl Status {
@@ -76,6 +81,7 @@ impl Status {
             Status::NoFloatingPoints => "no_floating_points",
             Status::Infeasible => "infeasible",
             Status::NoClaims => "no_claims",
+            Status::Capped => "capped",
         }
     }
 
@@ -87,6 +93,7 @@ impl Status {
             Status::NoFloatingPoints => "no_scores",
             Status::Infeasible => "infeasible",
             Status::NoClaims => "no_cases",
+            Status::Capped => "capped",
         }
     }
 }
@@ -98,7 +105,9 @@ pub enum FloatingValue {
     None,
     /// Infeasible pool settled at zero (`on_infeasible = "zero"`). Floating amounts are 0.
     Zero,
-    /// The exact value `floating_money / floating_points` (both > 0 … or money = 0).
+    /// What a floating point is paid, `money / points` (both > 0 … or money = 0): the floating
+    /// money over the floating points, or for a capped pool the cap × ρ as a fraction; the
+    /// float pays `money × F / points` in all.
     Ratio {
         /// The floating money.
         money: i128,
@@ -151,8 +160,23 @@ pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overfl
     } else {
         pv.value = FloatingValue::Ratio { money: floating_money, points: t.floating_points };
         // money / (F × ρ) = money × den / (F × num)
-        let (num, den) = t.valued_points()?;
-        let money = mul(floating_money, den, "floating money / payment ratio")?;
+        let (mut num, den) = t.valued_points()?;
+        let mut money = mul(floating_money, den, "floating money / payment ratio")?;
+        if let Some(cap) = t.cap {
+            // above the cap (money × 10^s > cap × F × ρ): the value is the cap, c = c_m / 10^s,
+            // paid as c × ρ a point — the ratio (c_m × ρ_num) / (10^s × ρ_den), which every
+            // payment rule reads as it reads the quotient of money and points
+            if mul(money, pow10(cap.scale)?, "a capped value")? > mul(cap.mantissa, num, "a capped value")? {
+                let ratio = t.payment_ratio;
+                pv.value = FloatingValue::Ratio {
+                    money: mul(cap.mantissa, ratio.mantissa, "a capped value")?,
+                    points: mul(pow10(cap.scale)?, pow10(ratio.scale)?, "a capped value")?,
+                };
+                pv.status = Status::Capped;
+                money = cap.mantissa;
+                num = pow10(cap.scale)?;
+            }
+        }
         pv.fpv = Some(div_to_scale(money, num, scale, rounding)?);
         pv.fpv_exact = Some(div_to_scale(money, num, EXACT_SCALE, Rounding::HalfEven)?);
     }

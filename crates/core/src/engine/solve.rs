@@ -93,8 +93,15 @@ fn floating_amounts(
             floating.map(|f| unit.round(mul(f, money, "F_i × floating money")?, points, rounding)).collect()
         }
         (ReconcileMode::LargestRemainder, _) => {
+            // the money the float pays, in whole units: the floating money, or capped value × F
+            let f = totals.floating_points;
+            let units = if points == f {
+                money / unit.fixed
+            } else {
+                mul(money, f, "floating money")? / mul(points, unit.fixed, "floating money")?
+            };
             let ids: Vec<&str> = shares.iter().map(|s| s.id).collect();
-            let shares = largest_remainder(money / unit.fixed, &floating.collect::<Vec<_>>(), &ids)?;
+            let shares = largest_remainder(units, &floating.collect::<Vec<_>>(), &ids)?;
             shares.into_iter().map(|u| mul(u, unit.fixed, "floating amount")).collect()
         }
     }

@@ -78,7 +78,8 @@ fn pool_shares<'a>(
     member_sums: &[ClaimSums],
     config: &Config,
 ) -> Result<(PoolTotals, Vec<Share<'a>>, ClaimSums), Overflow> {
-    let mut base = PoolTotals { budget, charges: pool.charges, ..PoolTotals::default() };
+    let cap = config.point_value.cap_of(&pool.key.sector, &pool.key.region);
+    let mut base = PoolTotals { budget, charges: pool.charges, cap, ..PoolTotals::default() };
     let mut sums = ClaimSums::default();
     let mut shares = Vec::with_capacity(pool.members.len());
     for (m, s) in pool.members.iter().zip(member_sums) {
