@@ -15,12 +15,25 @@ pub fn install() {
         if let Some(signal) = signals.forever().next() {
             let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
             for dir in live.iter() {
-                let _ = std::fs::remove_dir_all(dir);
+                remove_while_written(dir);
             }
             eprintln!("\ninterrupted: nothing was written");
             std::process::exit(128 + signal);
         }
     });
+}
+
+/// Removes `dir` while the run's other threads may still be writing into it (a removal that
+/// meets a file created meanwhile fails with "not empty"): tried again until it is gone.
+fn remove_while_written(dir: &Path) {
+    for _ in 0..100 {
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound && dir.exists() => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            _ => return,
+        }
+    }
 }
 
 pub fn register(dir: &Path) {

@@ -246,3 +246,66 @@ fn an_earmarked_pool_pays_at_most_its_cap() {
         assert_rejected(&o, &d.join("bad"), &["[[point_value.cap]]", needle]);
     }
 }
+
+/// Outlier bounds per hospital level: r = 2.2 is `high` at level 3 under the general bound 2,
+/// and `normal` at level 2, whose high is 2.5; keys a level does not give are the general ones.
+#[test]
+fn outlier_bounds_per_hospital_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,10000\nG1,2,10000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH2,2,1\nH3,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000.00,1\n");
+    let c = write(
+        d,
+        "cases.csv",
+        &format!(
+            "{CASES}\nc1,H2,r1,employee,2026-03,G1,22000.00,20000.00\nc2,H3,r1,employee,2026-03,G1,22000.00,20000.00\n\
+             c3,H2,r1,employee,2026-03,G1,4000.00,4000.00\n"
+        ),
+    );
+    let run = |config: &str, out: &Path| {
+        let config = write(d, "levels.toml", config);
+        dianzhi(&[
+            "dip",
+            "settle",
+            "--cases",
+            s(&c),
+            "--groups",
+            s(&g),
+            "--averages",
+            s(&a),
+            "--institutions",
+            s(&i),
+            "--funds",
+            s(&f),
+            "--config",
+            s(&config),
+            "--out",
+            s(out),
+            "--format",
+            "csv",
+            "--quiet",
+        ])
+    };
+    let out = d.join("out");
+    assert_ok(&run("[dip.outliers.levels.\"2\"]\nhigh = \"2.5\"\n", &out));
+    let cases = table(&out.join("cases.csv"));
+    let types: Vec<(&str, &str)> = cases.iter().map(|r| (r["case_id"].as_str(), r["type"].as_str())).collect();
+    // c3 at r = 0.4 is low at level 2 too: the general low bound 0.5 stands
+    assert_eq!(types, [("c1", "normal"), ("c3", "low"), ("c2", "high")]);
+    let score = |id: &str| cases.iter().find(|r| r["case_id"] == id).unwrap()["score"].clone();
+    assert_eq!((score("c1"), score("c2")), ("100.0000".into(), "120.0000".into()), "normal 100; high 100 × (2.2 − 1)");
+    // a level's bound below its low is refused naming the level and key
+    let o = run("[dip.outliers.levels.\"2\"]\nhigh = \"0.4\"\n", &d.join("bad"));
+    assert_rejected(&o, &d.join("bad"), &["dip.outliers.levels.\"2\".high = \"0.4\" must be above its low = \"0.5\""]);
+    let o = run("[dip.outliers.levels.\"2\"]\nextreme = \"2\"\nhigh = \"2.5\"\n", &d.join("bad"));
+    assert_rejected(
+        &o,
+        &d.join("bad"),
+        &["dip.outliers.levels.\"2\".extreme = \"2\" must be above its high = \"2.5\""],
+    );
+    let o = run("[dip.outliers.levels.\"2\"]\nhigh = \"2.5\"\nmedium = \"1\"\n", &d.join("bad"));
+    assert_rejected(&o, &d.join("bad"), &["medium"]);
+}

@@ -236,8 +236,7 @@ pub fn run(args: &DipGenArgs) -> Result<PathBuf> {
                         .case(
                             special,
                             (!ungrouped).then_some(*group),
-                            aux.unwrap_or(ONE),
-                            Decimal::from_i128_with_scale(coefficient, 4),
+                            (aux.unwrap_or(ONE), Decimal::from_i128_with_scale(coefficient, 4), LEVELS[h.level]),
                             cost,
                             Some(avg),
                         )

@@ -43,8 +43,8 @@ proptest! {
         let s = Scorer::new(&config);
         let group = Group { score, basic: false };
         let k = Decimal::new(k as i64, 2);
-        let a = s.case(None, Some(group), aux, k, cost, Some(avg)).unwrap();
-        let b = s.case(None, Some(group), aux, k, cost + more, Some(avg)).unwrap();
+        let a = s.case(None, Some(group), (aux, k, "3"), cost, Some(avg)).unwrap();
+        let b = s.case(None, Some(group), (aux, k, "3"), cost + more, Some(avg)).unwrap();
         let across_low = a.kind == CaseType::Low && b.kind != CaseType::Low;
         prop_assert!(b.score >= a.score || across_low, "{a:?} → {b:?}");
     }

@@ -400,7 +400,7 @@ fn scan_unit(
             };
             let entry = g.map(|(_, index)| catalog.group(index).1);
             let avg = g.and_then(|(_, index)| catalog.average(index, *level));
-            let scored = match scorer.case(special, entry, aux, t.coefficient, cost, avg) {
+            let scored = match scorer.case(special, entry, (aux, t.coefficient, &t.level), cost, avg) {
                 Ok(s) => s,
                 Err(Unscorable::NoAverage) => {
                     let code = catalog.group(g.expect("grouped").1).0.to_string();

@@ -1,5 +1,7 @@
 //! The `[dip.*]` policy keys (docs/dip.md, Config). Every key optional; unknown keys are errors.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::number::{decimal_text, Dec, Decimal};
@@ -56,7 +58,7 @@ pub enum Ungrouped {
 }
 
 /// Cost-outlier bounds on r = total_cost / avg_cost (费用偏差病例).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutlierConfig {
     /// r below this is a low case.
@@ -72,6 +74,80 @@ pub struct OutlierConfig {
     /// r strictly above is extreme (scored as high, flagged for review); "" disables.
     #[serde(with = "decimal_text::optional")]
     pub extreme: Option<Decimal>,
+    /// `[dip.outliers.levels."3"]`: bounds for the cases of hospitals of one level (the label
+    /// as text); a key not given there is the general one.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub levels: BTreeMap<String, LevelOutliers>,
+}
+
+/// The outlier keys one hospital level overrides; each absent key is the general one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LevelOutliers {
+    /// r below this is a low case.
+    #[serde(with = "decimal_text::optional", skip_serializing_if = "Option::is_none")]
+    pub low: Option<Decimal>,
+    /// Whether r = low is a low case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_inclusive: Option<bool>,
+    /// r above this is a high case.
+    #[serde(with = "decimal_text::optional", skip_serializing_if = "Option::is_none")]
+    pub high: Option<Decimal>,
+    /// Whether r = high is a high case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_inclusive: Option<bool>,
+    /// r strictly above is extreme; "" disables it at this level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extreme: Option<String>,
+}
+
+/// Bounds as one case is classified by them (the general ones, or a level's).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// r below this is a low case.
+    pub low: Decimal,
+    /// Whether r = low is low.
+    pub low_inclusive: bool,
+    /// r above this is a high case.
+    pub high: Decimal,
+    /// Whether r = high is high.
+    pub high_inclusive: bool,
+    /// r strictly above is extreme.
+    pub extreme: Option<Decimal>,
+}
+
+impl OutlierConfig {
+    /// The general bounds.
+    pub fn general(&self) -> Bounds {
+        Bounds {
+            low: self.low,
+            low_inclusive: self.low_inclusive,
+            high: self.high,
+            high_inclusive: self.high_inclusive,
+            extreme: self.extreme,
+        }
+    }
+
+    /// The bounds of a level: its keys over the general ones (its `extreme` read as text).
+    pub fn level(&self, level: &str) -> Result<Bounds, String> {
+        let g = self.general();
+        let Some(l) = self.levels.get(level) else { return Ok(g) };
+        let extreme = match &l.extreme {
+            None => g.extreme,
+            Some(t) if t.trim().is_empty() => None,
+            Some(t) => Some(
+                crate::number::parse_decimal(t)
+                    .map_err(|e| format!("dip.outliers.levels.\"{level}\".extreme = \"{t}\": {e}"))?,
+            ),
+        };
+        Ok(Bounds {
+            low: l.low.unwrap_or(g.low),
+            low_inclusive: l.low_inclusive.unwrap_or(g.low_inclusive),
+            high: l.high.unwrap_or(g.high),
+            high_inclusive: l.high_inclusive.unwrap_or(g.high_inclusive),
+            extreme,
+        })
+    }
 }
 
 impl Default for OutlierConfig {
@@ -82,6 +158,7 @@ impl Default for OutlierConfig {
             high: Decimal::TWO,
             high_inclusive: true,
             extreme: Some(Decimal::new(5, 0)),
+            levels: BTreeMap::new(),
         }
     }
 }
@@ -299,22 +376,31 @@ impl DipConfig {
             return Err(format!("dip.score.scale = {} is out of range: scores have 0 to 4 decimals", self.score.scale));
         }
         positive("dip.score.basic_factor", self.score.basic_factor.into())?;
-        let o = &self.outliers;
-        let (low, high) = (Dec::from(o.low), Dec::from(o.high));
-        at_most("dip.outliers.low", low, FACTOR_DECIMALS)?;
-        if low.is_negative() {
-            return Err(format!("dip.outliers.low = \"{low}\" must be ≥ 0"));
-        }
-        positive("dip.outliers.high", high)?;
-        if cmp(high, low)?.is_le() {
-            return Err(format!("dip.outliers.high = \"{high}\" must be above dip.outliers.low = \"{low}\""));
-        }
-        if let Some(x) = o.extreme.map(Dec::from) {
-            positive("dip.outliers.extreme", x)?;
-            if cmp(x, high)?.is_le() {
-                return Err(format!(
-                    "dip.outliers.extreme = \"{x}\" must be above dip.outliers.high = \"{high}\" (or \"\" to disable)"
-                ));
+        // the general bounds, then each level's as its keys make them
+        let levels = std::iter::once((String::from("dip.outliers"), self.outliers.general())).chain(
+            self.outliers
+                .levels
+                .keys()
+                .map(|l| Ok((format!("dip.outliers.levels.\"{l}\""), self.outliers.level(l)?)))
+                .collect::<Result<Vec<_>, String>>()?,
+        );
+        for (at, o) in levels {
+            let (low, high) = (Dec::from(o.low), Dec::from(o.high));
+            at_most(&format!("{at}.low"), low, FACTOR_DECIMALS)?;
+            if low.is_negative() {
+                return Err(format!("{at}.low = \"{low}\" must be ≥ 0"));
+            }
+            positive(&format!("{at}.high"), high)?;
+            if cmp(high, low)?.is_le() {
+                return Err(format!("{at}.high = \"{high}\" must be above its low = \"{low}\""));
+            }
+            if let Some(x) = o.extreme.map(Dec::from) {
+                positive(&format!("{at}.extreme"), x)?;
+                if cmp(x, high)?.is_le() {
+                    return Err(format!(
+                        "{at}.extreme = \"{x}\" must be above its high = \"{high}\" (or \"\" to disable)"
+                    ));
+                }
             }
         }
         share("dip.special.quota", self.special.quota.into())?;

@@ -61,29 +61,51 @@ pub struct Group {
 }
 
 /// The outlier bounds and score rounding of a run, prepared once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Scorer {
-    low: Dec,
-    low_inclusive: bool,
-    high: Dec,
-    high_inclusive: bool,
-    extreme: Option<Dec>,
+    general: Prepared,
+    /// Bounds of the levels the config names (few: a lookup by label beats a map).
+    levels: Vec<(Box<str>, Prepared)>,
     basic_factor: Dec,
     scale: u32,
     rounding: Rounding,
     ungrouped_at_cost: bool,
 }
 
+/// Outlier bounds ready to compare.
+#[derive(Debug, Clone, Copy)]
+struct Prepared {
+    low: Dec,
+    low_inclusive: bool,
+    high: Dec,
+    high_inclusive: bool,
+    extreme: Option<Dec>,
+}
+
+impl Prepared {
+    fn of(b: crate::dip::config::Bounds) -> Self {
+        Prepared {
+            low: Dec::from(b.low).normalized(),
+            low_inclusive: b.low_inclusive,
+            high: Dec::from(b.high).normalized(),
+            high_inclusive: b.high_inclusive,
+            extreme: b.extreme.map(|x| Dec::from(x).normalized()),
+        }
+    }
+}
+
 impl Scorer {
-    /// The scorer of `config`'s `[dip.*]` keys.
+    /// The scorer of `config`'s `[dip.*]` keys (validated: every level's bounds read).
     pub fn new(config: &Config) -> Self {
         let (o, s) = (&config.dip.outliers, &config.dip.score);
+        let levels = o
+            .levels
+            .keys()
+            .map(|l| (l.as_str().into(), Prepared::of(o.level(l).expect("validated with the config"))))
+            .collect();
         Scorer {
-            low: Dec::from(o.low).normalized(),
-            low_inclusive: o.low_inclusive,
-            high: Dec::from(o.high).normalized(),
-            high_inclusive: o.high_inclusive,
-            extreme: o.extreme.map(|x| Dec::from(x).normalized()),
+            general: Prepared::of(o.general()),
+            levels,
             basic_factor: Dec::from(s.basic_factor).normalized(),
             scale: s.scale,
             rounding: config.money.rounding,
@@ -91,24 +113,28 @@ impl Scorer {
         }
     }
 
-    /// The outlier type of a case with total cost `cost` against average `avg` (both internal
-    /// fixed point, avg > 0): normal, low, high or extreme.
-    pub fn outlier(&self, cost: i128, avg: i128) -> Result<CaseType, Overflow> {
+    /// The outlier type of a case of a hospital of `level` with total cost `cost` against
+    /// average `avg` (both internal fixed point, avg > 0): normal, low, high or extreme.
+    pub fn outlier(&self, level: &str, cost: i128, avg: i128) -> Result<CaseType, Overflow> {
+        let b = match self.levels.iter().find(|(l, _)| &**l == level) {
+            Some((_, b)) => b,
+            None => &self.general,
+        };
         // r ? bound  ⇔  cost × 10^s ? avg × m   (bound = m / 10^s)
         let cmp = |bound: Dec| -> Result<Ordering, Overflow> {
             Ok(mul(cost, pow10(bound.scale)?, "a cost ratio")?.cmp(&mul(avg, bound.mantissa, "a cost ratio")?))
         };
-        let low = cmp(self.low)?;
-        if low == Ordering::Less || (self.low_inclusive && low == Ordering::Equal) {
+        let low = cmp(b.low)?;
+        if low == Ordering::Less || (b.low_inclusive && low == Ordering::Equal) {
             return Ok(CaseType::Low);
         }
-        if let Some(x) = self.extreme {
+        if let Some(x) = b.extreme {
             if cmp(x)? == Ordering::Greater {
                 return Ok(CaseType::Extreme);
             }
         }
-        let high = cmp(self.high)?;
-        if high == Ordering::Greater || (self.high_inclusive && high == Ordering::Equal) {
+        let high = cmp(b.high)?;
+        if high == Ordering::Greater || (b.high_inclusive && high == Ordering::Equal) {
             return Ok(CaseType::High);
         }
         Ok(CaseType::Normal)
@@ -180,8 +206,7 @@ impl Scorer {
         &self,
         special: Option<i128>,
         group: Option<Group>,
-        aux: i128,
-        coefficient: Decimal,
+        (aux, coefficient, level): (i128, Decimal, &str),
         cost: i128,
         avg: Option<i128>,
     ) -> Result<Scored, Unscorable> {
@@ -196,7 +221,7 @@ impl Scorer {
             _ => return Err(Unscorable::Ungrouped),
         };
         let avg = avg.ok_or(Unscorable::NoAverage)?;
-        let kind = self.outlier(cost, avg)?;
+        let kind = self.outlier(level, cost, avg)?;
         let score = self.score(kind, group, aux, coefficient, cost, avg)?;
         Ok(Scored { kind, score, avg: Some(avg), ratio: Some(ratio(cost, avg)?) })
     }
@@ -236,7 +261,7 @@ mod tests {
         ];
         for (cost, kind, score) in cases {
             let cost = cost * ONE;
-            assert_eq!(s.outlier(cost, avg).unwrap(), kind, "cost {cost}");
+            assert_eq!(s.outlier("3", cost, avg).unwrap(), kind, "cost {cost}");
             assert_eq!(s.score(kind, group, 11_000, k, cost, avg).unwrap(), score, "cost {cost}");
         }
     }
@@ -246,21 +271,21 @@ mod tests {
         let avg = 9_000 * ONE;
         let (inc, exc) = (scorer(true, true), scorer(false, false));
         // exactly at low (0.5) and high (2)
-        assert_eq!(inc.outlier(4_500 * ONE, avg).unwrap(), CaseType::Low);
-        assert_eq!(exc.outlier(4_500 * ONE, avg).unwrap(), CaseType::Normal);
-        assert_eq!(inc.outlier(18_000 * ONE, avg).unwrap(), CaseType::High);
-        assert_eq!(exc.outlier(18_000 * ONE, avg).unwrap(), CaseType::Normal);
+        assert_eq!(inc.outlier("3", 4_500 * ONE, avg).unwrap(), CaseType::Low);
+        assert_eq!(exc.outlier("3", 4_500 * ONE, avg).unwrap(), CaseType::Normal);
+        assert_eq!(inc.outlier("3", 18_000 * ONE, avg).unwrap(), CaseType::High);
+        assert_eq!(exc.outlier("3", 18_000 * ONE, avg).unwrap(), CaseType::Normal);
         // one fen beside the bounds
-        assert_eq!(exc.outlier(4_500 * ONE - 100, avg).unwrap(), CaseType::Low);
-        assert_eq!(inc.outlier(4_500 * ONE + 100, avg).unwrap(), CaseType::Normal);
-        assert_eq!(exc.outlier(18_000 * ONE + 100, avg).unwrap(), CaseType::High);
-        assert_eq!(inc.outlier(18_000 * ONE - 100, avg).unwrap(), CaseType::Normal);
+        assert_eq!(exc.outlier("3", 4_500 * ONE - 100, avg).unwrap(), CaseType::Low);
+        assert_eq!(inc.outlier("3", 4_500 * ONE + 100, avg).unwrap(), CaseType::Normal);
+        assert_eq!(exc.outlier("3", 18_000 * ONE + 100, avg).unwrap(), CaseType::High);
+        assert_eq!(inc.outlier("3", 18_000 * ONE - 100, avg).unwrap(), CaseType::Normal);
         // extreme is strictly above 5: at 5 a high case, just above an extreme one
-        assert_eq!(inc.outlier(45_000 * ONE, avg).unwrap(), CaseType::High);
-        assert_eq!(inc.outlier(45_000 * ONE + 100, avg).unwrap(), CaseType::Extreme);
+        assert_eq!(inc.outlier("3", 45_000 * ONE, avg).unwrap(), CaseType::High);
+        assert_eq!(inc.outlier("3", 45_000 * ONE + 100, avg).unwrap(), CaseType::Extreme);
         let mut config = Config::default();
         config.dip.outliers.extreme = None;
-        assert_eq!(Scorer::new(&config).outlier(90_000 * ONE, avg).unwrap(), CaseType::High);
+        assert_eq!(Scorer::new(&config).outlier("3", 90_000 * ONE, avg).unwrap(), CaseType::High);
     }
 
     #[test]
@@ -293,15 +318,15 @@ mod tests {
         let s = scorer(true, true);
         let g = Group { score: 800 * ONE, basic: false };
         let k = Decimal::ONE;
-        let special = s.case(Some(1_234_5678), Some(g), ONE, k, ONE, None).unwrap();
+        let special = s.case(Some(1_234_5678), Some(g), (ONE, k, "3"), ONE, None).unwrap();
         assert_eq!((special.kind, special.score, special.ratio), (CaseType::Special, 1_234_5678, None));
-        let ungrouped = s.case(None, None, ONE, k, ONE, None).unwrap();
+        let ungrouped = s.case(None, None, (ONE, k, "3"), ONE, None).unwrap();
         assert_eq!((ungrouped.kind, ungrouped.score), (CaseType::AtCost, 0));
-        let zero = s.case(None, Some(Group { score: 0, basic: false }), ONE, k, ONE, None).unwrap();
+        let zero = s.case(None, Some(Group { score: 0, basic: false }), (ONE, k, "3"), ONE, None).unwrap();
         assert_eq!(zero.kind, CaseType::AtCost);
-        assert_eq!(s.case(None, Some(g), ONE, k, ONE, None), Err(Unscorable::NoAverage));
+        assert_eq!(s.case(None, Some(g), (ONE, k, "3"), ONE, None), Err(Unscorable::NoAverage));
         let mut config = Config::default();
         config.dip.score.ungrouped = crate::dip::config::Ungrouped::Error;
-        assert_eq!(Scorer::new(&config).case(None, None, ONE, k, ONE, None), Err(Unscorable::Ungrouped));
+        assert_eq!(Scorer::new(&config).case(None, None, (ONE, k, "3"), ONE, None), Err(Unscorable::Ungrouped));
     }
 }
