@@ -309,3 +309,93 @@ fn outlier_bounds_per_hospital_level() {
     let o = run("[dip.outliers.levels.\"2\"]\nhigh = \"2.5\"\nmedium = \"1\"\n", &d.join("bad"));
     assert_rejected(&o, &d.join("bad"), &["medium"]);
 }
+
+/// Items paid outside the points (除外支付): a case of total cost 30,000 with 8,000 of excluded
+/// items against an average of 10,000 is classified on 22,000 — r = 2.2, high, factor 1.2 — not
+/// on 3.0; its excluded_fund_paid is paid at cost (off the money, into due) and left out of A_h.
+#[test]
+fn excluded_items_are_paid_at_cost_outside_the_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,10000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\nH2,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,50000.00,1,0\n");
+    let head = format!("{CASES},excluded_cost,excluded_fund_paid");
+    let c = write(
+        d,
+        "cases.csv",
+        &format!(
+            "{head}\nc1,H1,r1,employee,2026-03,G1,30000.00,27000.00,8000.00,6000.00\n\
+             c2,H2,r1,employee,2026-03,G1,10000.00,9000.00,0,0\n"
+        ),
+    );
+    let out = d.join("out");
+    let o = dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&c),
+        "--groups",
+        s(&g),
+        "--averages",
+        s(&a),
+        "--institutions",
+        s(&i),
+        "--funds",
+        s(&f),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    assert_ok(&o);
+    let cases = table(&out.join("cases.csv"));
+    let got: Vec<[&str; 3]> =
+        cases.iter().map(|r| [r["type"].as_str(), r["ratio"].as_str(), r["score"].as_str()]).collect();
+    assert_eq!(got, [["high", "2.200000", "120.0000"], ["normal", "1.000000", "100.0000"]]);
+    // money = 50,000 − 6,000 excluded = 44,000 over 220 points: pv 200
+    let pv = &table(&out.join("point_values.csv"))[0];
+    let got = ["money", "pv", "item_amount", "excluded_amount"].map(|k| pv[k].as_str());
+    assert_eq!(got, ["44000.00", "200.0000", "30000.00", "6000.00"]);
+    let h = table(&out.join("hospitals.csv"));
+    // H1: P 24,000, A 21,000 (27,000 − 6,000), kept 3,000 (keep 1), due = 24,000 + 6,000 excluded
+    let h1 = ["dip_amount", "item_amount", "entitlement", "excluded_amount", "due"].map(|k| h[0][k].as_str());
+    assert_eq!(h1, ["24000.00", "21000.00", "24000.00", "6000.00", "30000.00"]);
+    // refused: one column without the other, excluded above its bounds
+    for (text, needle) in [
+        (
+            format!("{CASES},excluded_cost\nc1,H1,r1,employee,2026-03,G1,30000.00,27000.00,8000.00\n"),
+            "has the column excluded_cost but not excluded_fund_paid",
+        ),
+        (
+            format!("{head}\nc1,H1,r1,employee,2026-03,G1,30000.00,27000.00,31000.00,0\n"),
+            "column 'excluded_cost': 31000",
+        ),
+        (
+            format!("{head}\nc1,H1,r1,employee,2026-03,G1,30000.00,27000.00,8000.00,9000.00\n"),
+            "column 'excluded_fund_paid': 9000",
+        ),
+    ] {
+        let c = write(d, "bad.csv", &text);
+        let bad = d.join("bad");
+        let o = dianzhi(&[
+            "dip",
+            "settle",
+            "--cases",
+            s(&c),
+            "--groups",
+            s(&g),
+            "--averages",
+            s(&a),
+            "--institutions",
+            s(&i),
+            "--funds",
+            s(&f),
+            "--out",
+            s(&bad),
+        ]);
+        assert_rejected(&o, &bad, &[needle]);
+    }
+}

@@ -125,7 +125,8 @@ COPY (
            CAST((money4 - COALESCE(d.dip4, 0)) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS residual,
            CASE WHEN cases = 0 THEN 'no_cases' WHEN money4 < 0 THEN 'infeasible'
                 WHEN score4 = 0 THEN 'no_scores' ELSE 'ok' END AS status,
-           CAST(0 AS DECIMAL(38,2)) AS shared_uncapped
+           CAST(0 AS DECIMAL(38,2)) AS shared_uncapped,
+           CAST(0 AS DECIMAL(38,2)) AS excluded_amount
     FROM valued v LEFT JOIN (SELECT region, fund, year, SUM(dip4) AS dip4 FROM paid GROUP BY ALL) d
          USING (region, fund, year)
     ORDER BY region, fund, year
@@ -154,7 +155,8 @@ COPY (
            CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS due,
            CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS adjustment,
            CAST(cost4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS total_cost,
-           CAST(0 AS DECIMAL(38,2)) AS shared_uncapped
+           CAST(0 AS DECIMAL(38,2)) AS shared_uncapped,
+           CAST(0 AS DECIMAL(38,2)) AS excluded_amount
     FROM paid p
     LEFT JOIN inst f ON f.institution_id = p.institution_id AND f.fund = p.fund
     LEFT JOIN inst n ON n.institution_id = p.institution_id AND n.fund IS NULL

@@ -64,6 +64,8 @@ fn hospital(i: usize, score: i128, items: i128, at_cost: i128, assessment: i128,
                 score,
                 items,
                 at_cost_amount: at_cost,
+                // items paid outside the points (除外支付): a fifth of the at-cost draw, scored cases'
+                excluded: at_cost / 500 * 100,
                 ..CaseSums::default()
             },
         },
@@ -83,7 +85,7 @@ fn pool() -> impl Strategy<Value = DipPool> {
         hospitals.sort_by(|a, b| a.cases.institution_id.cmp(&b.cases.institution_id));
         hospitals.dedup_by(|a, b| a.cases.institution_id == b.cases.institution_id);
         let score: i128 = hospitals.iter().map(|h| h.cases.sums.score).sum();
-        let at_cost: i128 = hospitals.iter().map(|h| h.cases.sums.at_cost_amount).sum();
+        let at_cost: i128 = hospitals.iter().map(|h| h.cases.sums.at_cost_amount + h.cases.sums.excluded).sum();
         // a fund around pv yuan a point, in fen
         let budget = (score / ONE * i128::from(pv) + at_cost / 100 + 10_000 + reserve) * 100;
         DipPool {
@@ -156,8 +158,10 @@ proptest! {
         config.dip.clearing.over_reserve = over_reserve;
         let c = clear_pool(&pool, &config).unwrap();
         let (unit, rounding) = (config.money.unit.fixed, config.money.rounding);
+        // at-cost cases and excluded items are both paid at cost, before the point value
         let at_cost: i128 = pool.hospitals.iter().map(|h| h.cases.sums.at_cost_amount).sum();
-        let money = pool.fund.budget - pool.fund.reserve - at_cost;
+        let excluded: i128 = pool.hospitals.iter().map(|h| h.cases.sums.excluded).sum();
+        let money = pool.fund.budget - pool.fund.reserve - at_cost - excluded;
         let ratio = match config.dip.point_value.basis {
             Basis::Fund => (1, 0),
             Basis::TotalCost => (pool.fund.payment_ratio.mantissa(), pool.fund.payment_ratio.scale()),
@@ -223,7 +227,7 @@ proptest! {
             prop_assert_eq!((ch.kept, ch.shared), (kept, shared), "corridor of {} (P {}, A {})", id, p, items);
             let entitlement = if *p > items { items + kept } else { *p + shared };
             prop_assert_eq!(ch.entitlement, entitlement);
-            let at_cost = h.cases.sums.at_cost_amount;
+            let at_cost = h.cases.sums.at_cost_amount + h.cases.sums.excluded;
             let due = match mode {
                 AssessmentMode::Withheld => {
                     oracle::round_to((entitlement + at_cost) * 100 - h.withheld * (100 - a), 100, unit, rounding)

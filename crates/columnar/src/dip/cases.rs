@@ -23,7 +23,7 @@ use crate::digest::{Digests, FileDigest, Hashing};
 use crate::error::{InputError, Place, Result};
 use crate::source::Source;
 
-pub const CASES: [Spec; 11] = [
+pub const CASES: [Spec; 13] = [
     required("case_id", Kind::Text),
     required("institution_id", Kind::Text),
     required("region", Kind::Text),
@@ -35,6 +35,8 @@ pub const CASES: [Spec; 11] = [
     optional("aux_factor", Kind::Points),
     optional("special_score", Kind::Points),
     optional("exam_cost", Kind::Money),
+    optional("excluded_cost", Kind::Money),
+    optional("excluded_fund_paid", Kind::Money),
 ];
 const CASE_ID: usize = 0;
 const INSTITUTION: usize = 1;
@@ -47,6 +49,8 @@ const PAID: usize = 7;
 const AUX: usize = 8;
 const SPECIAL: usize = 9;
 const EXAM: usize = 10;
+const EXCLUDED_COST: usize = 11;
+const EXCLUDED_PAID: usize = 12;
 
 /// What a scan is for.
 #[derive(Clone, Copy)]
@@ -174,6 +178,19 @@ pub fn scan_cases(
         layouts.push(layout);
     }
     same_optional_columns(sources, &layouts)?;
+    for (source, layout) in sources.iter().zip(&layouts) {
+        if layout.columns[EXCLUDED_COST].is_some() != layout.columns[EXCLUDED_PAID].is_some() {
+            let (has, lacks) = if layout.columns[EXCLUDED_COST].is_some() {
+                ("excluded_cost", "excluded_fund_paid")
+            } else {
+                ("excluded_fund_paid", "excluded_cost")
+            };
+            return Err(crate::error::Error::Input(InputError::file(
+                &source.path,
+                format!("has the column {has} but not {lacks}: items paid outside the points (除外支付) need both"),
+            )));
+        }
+    }
     let digests = Digests::new(options.hashing, sources, units.iter().map(|(f, _, u)| (*f, u)));
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(units.len()).max(1);
@@ -266,7 +283,7 @@ fn scan_unit(
     let mut parsed: Vec<Option<Month>> = Vec::new();
     let (mut inst, mut region, mut fund, mut group) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut months = Vec::new();
-    let mut numbers: [Vec<i128>; 5] = Default::default();
+    let mut numbers: [Vec<i128>; 7] = Default::default();
     let mut scratch = Vec::new();
     column::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
@@ -285,7 +302,7 @@ fn scan_unit(
         column::text_ids(col(GROUP).expect("required"), &mut w.texts, GROUP, &mut group);
         column::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut parsed, &mut months)
             .map_err(|(i, m)| err(MONTH, i, m))?;
-        for (n, k) in [COST, PAID, AUX, SPECIAL, EXAM].into_iter().enumerate() {
+        for (n, k) in [COST, PAID, AUX, SPECIAL, EXAM, EXCLUDED_COST, EXCLUDED_PAID].into_iter().enumerate() {
             match col(k) {
                 Some(a) => {
                     if layout.specs[k].required {
@@ -363,6 +380,37 @@ fn scan_unit(
                 )
                 .into());
             }
+            // items paid outside the points (除外支付): excluded_fund_paid ≤ fund_paid, and
+            // excluded_fund_paid ≤ excluded_cost ≤ total_cost
+            let (excluded_cost, excluded_paid) = (numbers[5][i], numbers[6][i]);
+            for (k, v) in [(EXCLUDED_COST, excluded_cost), (EXCLUDED_PAID, excluded_paid)] {
+                column::check_money(v, money).map_err(|m| err(k, i, m))?;
+            }
+            if excluded_cost < 0 || excluded_cost > cost {
+                return Err(err(
+                    EXCLUDED_COST,
+                    i,
+                    format!(
+                        "{} is outside [0, total_cost {}]; the excluded items are part of the case's cost",
+                        show(excluded_cost),
+                        show(cost)
+                    ),
+                )
+                .into());
+            }
+            if excluded_paid < 0 || excluded_paid > paid || excluded_paid > excluded_cost {
+                return Err(err(
+                    EXCLUDED_PAID,
+                    i,
+                    format!(
+                        "{} is outside [0, min(fund_paid {}, excluded_cost {})]; the fund pays at most the excluded items' cost, out of what it pays for the case",
+                        show(excluded_paid),
+                        show(paid),
+                        show(excluded_cost)
+                    ),
+                )
+                .into());
+            }
             if options.year.is_some_and(|y| y != month.year) {
                 *w.other_years.entry(month.year).or_default() += 1;
                 continue;
@@ -400,7 +448,8 @@ fn scan_unit(
             };
             let entry = g.map(|(_, index)| catalog.group(index).1);
             let avg = g.and_then(|(_, index)| catalog.average(index, *level));
-            let scored = match scorer.case(special, entry, (aux, t.coefficient, &t.level), cost, avg) {
+            // classified and scored on the cost without the excluded items
+            let scored = match scorer.case(special, entry, (aux, t.coefficient, &t.level), cost - excluded_cost, avg) {
                 Ok(s) => s,
                 Err(Unscorable::NoAverage) => {
                     let code = catalog.group(g.expect("grouped").1).0.to_string();
@@ -460,8 +509,16 @@ fn scan_unit(
                     .ok_or(dianzhi_core::number::Overflow("Σ at-cost"))
                     .map_err(overflow)?;
             } else {
-                s.items =
-                    s.items.checked_add(paid).ok_or(dianzhi_core::number::Overflow("Σ fund_paid")).map_err(overflow)?;
+                s.items = s
+                    .items
+                    .checked_add(paid - excluded_paid)
+                    .ok_or(dianzhi_core::number::Overflow("Σ fund_paid"))
+                    .map_err(overflow)?;
+                s.excluded = s
+                    .excluded
+                    .checked_add(excluded_paid)
+                    .ok_or(dianzhi_core::number::Overflow("Σ excluded_fund_paid"))
+                    .map_err(overflow)?;
                 s.score = s
                     .score
                     .checked_add(scored.score)

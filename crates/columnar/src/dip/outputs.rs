@@ -44,6 +44,8 @@ pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config)
     t.text("status", cleared.iter().map(|c| c.dip_status().to_string()).collect());
     // appended: Σ overspend shares before the reserve cap (what the corridor alone would pay)
     t.decimal("shared_uncapped", unit.decimals, money(&|_, c| c.shared_uncapped));
+    // items paid outside the points (除外支付), at cost
+    t.decimal("excluded_amount", unit.decimals, money(&|_, c| c.sums.excluded));
     t
 }
 
@@ -89,6 +91,7 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     // Σ total_cost of every case: next year's watch compares its cost per case with this
     t.decimal("total_cost", unit.decimals, money(&|h, _| h.cases.sums.total_cost));
     t.decimal("shared_uncapped", unit.decimals, money(&|_, c| c.shared_uncapped));
+    t.decimal("excluded_amount", unit.decimals, money(&|h, _| h.cases.sums.excluded));
     t
 }
 

@@ -78,6 +78,8 @@ pub struct CaseSums {
     pub total_cost: i128,
     /// Σ exam_cost (检查检验费用) of every case; 0 where the cases do not give it.
     pub exam_cost: i128,
+    /// Σ excluded_fund_paid of scored cases (除外支付): paid at cost, outside the points and A_h.
+    pub excluded: i128,
 }
 
 impl CaseSums {
@@ -94,6 +96,7 @@ impl CaseSums {
         self.at_cost_amount = add(self.at_cost_amount, o.at_cost_amount, "Σ at-cost amount")?;
         self.total_cost = add(self.total_cost, o.total_cost, "Σ total_cost")?;
         self.exam_cost = add(self.exam_cost, o.exam_cost, "Σ exam_cost")?;
+        self.excluded = add(self.excluded, o.excluded, "Σ excluded")?;
         Ok(())
     }
 
@@ -354,7 +357,8 @@ fn pool_shares<'a>(pool: &'a DipPool, config: &Config) -> Result<(PoolTotals, Ve
             Ok(Share {
                 id: &h.cases.institution_id,
                 floating_points: h.cases.sums.score,
-                fixed_amount: h.cases.sums.at_cost_amount,
+                // paid at cost outside the points: at-cost cases and excluded items (除外支付)
+                fixed_amount: add(h.cases.sums.at_cost_amount, h.cases.sums.excluded, "paid at cost")?,
             })
         })
         .collect::<Result<_, Overflow>>()?;
@@ -490,7 +494,7 @@ fn clear_hospital(
     } else {
         p
     };
-    let at_cost = s.at_cost_amount;
+    let at_cost = add(s.at_cost_amount, s.excluded, "paid at cost")?;
     let due = match c.assessment {
         AssessmentMode::Withheld => {
             // E + at_cost − W × (1 − a), one rounding

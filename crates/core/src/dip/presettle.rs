@@ -121,7 +121,7 @@ pub fn presettle(
     let mut out = Vec::new();
     for c in cases.iter().filter(|c| c.month == month) {
         let basis = match p.basis {
-            PresettleBasis::Items => add(c.sums.items, c.sums.at_cost_amount, "basis")?,
+            PresettleBasis::Items => add(add(c.sums.items, c.sums.at_cost_amount, "basis")?, c.sums.excluded, "basis")?,
             PresettleBasis::Scores => match score_value(c.sums.score, &c.pool, values, config) {
                 Ok(Some(v)) => v,
                 Ok(None) => {
@@ -305,7 +305,8 @@ pub fn execution(
     let mut hospitals: BTreeMap<(DipPoolKey, &str), (i128, i128, CaseSums)> = BTreeMap::new();
     for c in cases.iter().filter(|c| c.month.year == year && c.month <= month) {
         let e = hospitals.entry((c.pool.clone(), c.institution_id.as_str())).or_default();
-        e.0 = add(e.0, add(c.sums.items, c.sums.at_cost_amount, "items")?, "item to date")?;
+        let items = add(add(c.sums.items, c.sums.at_cost_amount, "items")?, c.sums.excluded, "items")?;
+        e.0 = add(e.0, items, "item to date")?;
         e.1 = add(e.1, c.sums.score, "score to date")?;
         e.2.add(&c.sums)?;
     }

@@ -123,6 +123,7 @@ fn volumes(pools: &[DipPool], s: &DipScenario) -> Result<Vec<DipPool>, ScenarioE
                 sums.score = scale_to(sums.score, score_unit).map_err(overflow)?;
                 sums.items = scale_to(sums.items, unit.fixed).map_err(overflow)?;
                 sums.at_cost_amount = scale_to(sums.at_cost_amount, unit.fixed).map_err(overflow)?;
+                sums.excluded = scale_to(sums.excluded, unit.fixed).map_err(overflow)?;
             }
         }
         if !matched {
