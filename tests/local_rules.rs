@@ -399,3 +399,88 @@ fn excluded_items_are_paid_at_cost_outside_the_points() {
         assert_rejected(&o, &bad, &[needle]);
     }
 }
+
+/// Special-case decisions (特病单议) as a table: `score` makes a case special with that score,
+/// `at_cost` pays it at cost, `reject` scores it as an ordinary case whatever its special_score
+/// cell said; decisions on unknown or repeated case_ids, and unknown decisions, are refused.
+#[test]
+fn special_case_decisions_replace_the_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000.00,1\n");
+    let c = write(
+        d,
+        "cases.csv",
+        &format!(
+            "{CASES},special_score\nc1,H1,r1,employee,2026-03,G1,1000.00,900.00,50\nc2,H1,r1,employee,2026-03,G1,1000.00,900.00,\n\
+             c3,H1,r1,employee,2026-03,G1,1000.00,800.00,\nc4,H1,r1,employee,2026-03,G1,1000.00,900.00,\n"
+        ),
+    );
+    let quota = write(d, "quota.toml", "[dip.special]\nquota = \"1\"\n");
+    let run = |special: &str, out: &Path| {
+        let sp = write(d, "special.csv", special);
+        dianzhi(&[
+            "dip",
+            "settle",
+            "--cases",
+            s(&c),
+            "--groups",
+            s(&g),
+            "--averages",
+            s(&a),
+            "--institutions",
+            s(&i),
+            "--funds",
+            s(&f),
+            "--config",
+            s(&quota),
+            "--special",
+            s(&sp),
+            "--out",
+            s(out),
+            "--format",
+            "csv",
+            "--quiet",
+        ])
+    };
+    let out = d.join("out");
+    assert_ok(&run("case_id,decision,score\nc1,reject,\nc2,score,77.5\nc3,at_cost,\n", &out));
+    let cases = table(&out.join("cases.csv"));
+    let got: Vec<[&str; 3]> =
+        cases.iter().map(|r| [r["case_id"].as_str(), r["type"].as_str(), r["score"].as_str()]).collect();
+    assert_eq!(
+        got,
+        [
+            ["c1", "normal", "100.0000"],
+            ["c2", "special", "77.5000"],
+            ["c3", "at_cost", "0.0000"],
+            ["c4", "normal", "100.0000"]
+        ]
+    );
+    let pv = &table(&out.join("point_values.csv"))[0];
+    assert_eq!(
+        [pv["special_cases"].as_str(), pv["at_cost_cases"].as_str(), pv["at_cost_amount"].as_str()],
+        ["1", "1", "800.00"]
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"role\": \"special\""), "the decisions are an input of the run");
+    for (text, needles) in [
+        (
+            "case_id,decision,score\nc9,reject,\n",
+            &["1 decision(s) name a case that is not among the cases", "line 2: case_id c9"][..],
+        ),
+        (
+            "case_id,decision,score\nc1,reject,\nc1,score,5\n",
+            &["a decision on case_id c1 is given twice, at line 2 and line 3"][..],
+        ),
+        ("case_id,decision,score\nc1,approve,\n", &["column 'decision'", "'approve' is no decision"][..]),
+        ("case_id,decision,score\nc1,score,\n", &["column 'score'", "empty"][..]),
+        ("case_id,decision,score\nc1,score,-1\n", &["column 'score'"][..]),
+    ] {
+        let bad = d.join("bad");
+        assert_rejected(&run(text, &bad), &bad, needles);
+    }
+}

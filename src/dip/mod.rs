@@ -82,6 +82,9 @@ pub struct YearArgs {
     /// Only this year (cases, funds rows and payments). Default: every year in the cases.
     #[arg(long, value_name = "YYYY")]
     pub year: Option<i32>,
+    /// Special-case decisions (特病单议): case_id, decision (score | at_cost | reject), score.
+    #[arg(long, value_name = "FILE")]
+    pub special: Option<PathBuf>,
 }
 
 impl YearArgs {
@@ -92,7 +95,17 @@ impl YearArgs {
         p.push(&self.funds);
         p.extend(self.payments.iter().map(PathBuf::as_path));
         p.extend(self.config.as_deref());
+        p.extend(self.special.as_deref());
         p
+    }
+
+    /// The `--special` decisions, recorded in the manifest (empty without the flag).
+    pub fn special(&self, manifest: &mut Manifest) -> Result<Option<tables::SpecialDecisions>> {
+        let Some(path) = &self.special else { return Ok(None) };
+        let source = single(path, "special decisions")?;
+        let (decisions, rows) = tables::read_special(&source)?;
+        manifest.input("special", &source.path, sha256_file(&source.path)?, rows);
+        Ok(Some(decisions))
     }
 }
 

@@ -141,7 +141,7 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     progress.phase("score cases");
     let sources = resolve(&args.cases)?;
     let scorer = Scorer::new(config);
-    let options = ScanOptions { year: Some(args.month.year), spill: None, hashing: Hashing::Sha256 };
+    let options = ScanOptions { year: Some(args.month.year), spill: None, hashing: Hashing::Sha256, special: None };
     let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|_| {})?;
     for f in &scan.files {
         manifest.input("cases", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);

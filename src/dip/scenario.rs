@@ -15,6 +15,7 @@ use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::outputs;
+use dianzhi_columnar::dip::tables::SpecialDecisions;
 use dianzhi_columnar::source::{resolve, Source};
 use dianzhi_columnar::write::{self, Table};
 use dianzhi_core::dip::clearing::{assemble, clear, DipPool, FundRow, PaymentRow};
@@ -126,10 +127,10 @@ fn score_year(
     catalog: &Catalog,
     scorer: &Scorer,
     config: &Config,
-    (funds, payments, year): (&[FundRow], &[PaymentRow], Option<i32>),
+    (funds, payments, year, special): (&[FundRow], &[PaymentRow], Option<i32>, Option<&SpecialDecisions>),
     hashing: Hashing,
 ) -> Result<(Vec<DipPool>, Vec<FileRows>)> {
-    let options = ScanOptions { year, spill: None, hashing };
+    let options = ScanOptions { year, spill: None, hashing, special };
     let scan = scan_cases(sources, catalog, scorer, config.money.unit, options, &|_| {})?;
     super::cases_of_year(&scan, year)?;
     let hospitals = super::hospitals(&scan.sums, catalog)?;
@@ -157,7 +158,8 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
 
     progress.phase("score cases");
     let sources = resolve(&args.inputs.cases)?;
-    let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year);
+    let special = args.inputs.special(&mut manifest)?;
+    let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year, special.as_ref());
     let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs, Hashing::Sha256)?;
     for f in files {
         manifest.input("cases", &f.path, f.sha256.expect("hashed by the scan"), f.rows);

@@ -114,7 +114,13 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
     let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
     let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16)?;
-    let options = ScanOptions { year: args.inputs.year, spill: Some(&spill), hashing: Hashing::Sha256 };
+    let special = args.inputs.special(&mut manifest)?;
+    let options = ScanOptions {
+        year: args.inputs.year,
+        spill: Some(&spill),
+        hashing: Hashing::Sha256,
+        special: special.as_ref(),
+    };
     let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
         counter.fetch_add(n, Ordering::Relaxed);
     })?;

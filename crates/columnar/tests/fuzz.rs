@@ -141,7 +141,7 @@ fn read_claims(s: &Source) -> Result<(), Error> {
 fn read_cases(s: &Source) -> Result<(), Error> {
     let config = Config::default();
     let unit = MoneyUnit::from_decimal(Decimal::new(1, 2)).unwrap();
-    let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256 };
+    let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256, special: None };
     scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), unit, options, &|_| {}).map(|_| ())
 }
 
@@ -247,7 +247,7 @@ proptest! {
         })?;
         agrees_with_twin(d, "cases", &mutate(CASES.as_bytes(), &e), &["total_cost", "fund_paid", "aux_factor", "special_score"], |s| {
             let config = Config::default();
-            let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256 };
+            let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256, special: None };
             scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), fen(), options, &|_| {}).map(|scan| (scan.sums, scan.rows))
         })?;
     }
@@ -263,7 +263,7 @@ proptest! {
         prop_assert!(funds, "the valid funds have a twin");
         let cases = agrees_with_twin(d, "cases", CASES.as_bytes(), &["total_cost", "fund_paid", "aux_factor", "special_score"], |s| {
             let config = Config::default();
-            let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256 };
+            let options = ScanOptions { year: None, spill: None, hashing: Hashing::Sha256, special: None };
             scan_cases(std::slice::from_ref(s), &catalog(), &Scorer::new(&config), fen(), options, &|_| {}).map(|scan| (scan.sums, scan.rows))
         })?;
         prop_assert!(cases, "the valid cases have a twin");

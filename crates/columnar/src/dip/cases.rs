@@ -10,13 +10,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey};
 use dianzhi_core::dip::presettle::MonthCases;
-use dianzhi_core::dip::score::{CaseType, Scorer, Unscorable};
+use dianzhi_core::dip::score::{CaseType, Scored, Scorer, Unscorable};
 use dianzhi_core::number::{show, MoneyUnit, ONE};
 use dianzhi_core::period::Month;
 use rayon::prelude::*;
 
 use super::catalog::Catalog;
 use super::spill::{CaseSpill, SpillCase, SpillWriter};
+use super::tables::{Decision, SpecialDecisions};
 use crate::claims::FileRows;
 use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
 use crate::digest::{Digests, FileDigest, Hashing};
@@ -61,6 +62,8 @@ pub struct ScanOptions<'a> {
     pub spill: Option<&'a CaseSpill>,
     /// Whether each file's SHA-256 is computed (for the manifest) from the bytes read.
     pub hashing: Hashing,
+    /// Special-case decisions (特病单议, `--special`), replacing the cases' special_score cells.
+    pub special: Option<&'a SpecialDecisions>,
 }
 
 pub struct CaseScan {
@@ -121,6 +124,8 @@ struct Worker {
     problems: Problems,
     rows: Vec<u64>,
     other_years: BTreeMap<i32, u64>,
+    /// Which special decisions met their case.
+    decided: Vec<bool>,
 }
 
 /// The hash of a case_id in the duplicate check (fixed seed: the same in every worker).
@@ -159,6 +164,30 @@ fn same_optional_columns(sources: &[Source], layouts: &[Layout]) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Refuses decisions whose case_id no case has, naming their rows.
+fn undecided(special: &SpecialDecisions, decided: &[bool]) -> Result<()> {
+    let missing: Vec<String> = special
+        .decisions
+        .iter()
+        .zip(decided)
+        .filter(|(_, seen)| !**seen)
+        .map(|((_, id, at), _)| format!("  {at}: case_id {id}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown = missing.iter().take(10).cloned().collect::<Vec<_>>().join("\n");
+    let more = if missing.len() > 10 { format!("\n  … and {} more", missing.len() - 10) } else { String::new() };
+    let path = special.source.as_ref().map(|s| s.path.clone()).unwrap_or_default();
+    Err(crate::error::Error::Input(InputError::file(
+        &path,
+        format!(
+            "{} decision(s) name a case that is not among the cases:\n{shown}{more}\ncheck the case_ids (or the --year)",
+            missing.len()
+        ),
+    )))
 }
 
 /// Reads, scores and sums every case.
@@ -208,6 +237,7 @@ pub fn scan_cases(
                     problems: Problems::default(),
                     rows: vec![0; sources.len()],
                     other_years: BTreeMap::new(),
+                    decided: vec![false; options.special.map_or(0, |s| s.decisions.len())],
                 };
                 loop {
                     let at = next.fetch_add(1, Ordering::Relaxed);
@@ -231,6 +261,15 @@ pub fn scan_cases(
     let mut hashes = Vec::new();
     let mut sums: BTreeMap<(String, DipPoolKey, Month), CaseSums> = BTreeMap::new();
     let mut other_years: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut decided = vec![false; options.special.map_or(0, |s| s.decisions.len())];
+    for w in &done {
+        for (d, seen) in decided.iter_mut().zip(&w.decided) {
+            *d |= seen;
+        }
+    }
+    if let Some(special) = options.special {
+        undecided(special, &decided)?;
+    }
     for w in done {
         for (y, n) in &w.other_years {
             *other_years.entry(*y).or_default() += n;
@@ -333,6 +372,10 @@ fn scan_unit(
                 return Err(err(CASE_ID, i, "empty case_id; every case needs a unique case_id".into()).into());
             };
             w.hashes.push(case_hash(case_id));
+            let decision = options.special.and_then(|d| d.by_case.get(case_id.trim()).copied()).map(|k| {
+                w.decided[k as usize] = true;
+                options.special.expect("looked up").decisions[k as usize].0
+            });
             let Some(month) = months[i] else {
                 return Err(err(MONTH, i, "empty discharge_month; give YYYY-MM or a date".into()).into());
             };
@@ -354,6 +397,12 @@ fn scan_unit(
                     err(SPECIAL, i, format!("{} is negative; a special score is ≥ 0", show(numbers[3][i]))).into()
                 );
             }
+            // a decision replaces the special_score cell
+            let special = match decision {
+                Some(Decision::Score(s)) => Some(s),
+                Some(Decision::Reject) => None,
+                Some(Decision::AtCost) | None => special,
+            };
             let exam = numbers[4][i];
             column::check_money(exam, money).map_err(|m| err(EXAM, i, m))?;
             if exam < 0 || exam > cost {
@@ -448,8 +497,12 @@ fn scan_unit(
             };
             let entry = g.map(|(_, index)| catalog.group(index).1);
             let avg = g.and_then(|(_, index)| catalog.average(index, *level));
-            // classified and scored on the cost without the excluded items
-            let scored = match scorer.case(special, entry, (aux, t.coefficient, &t.level), cost - excluded_cost, avg) {
+            // classified and scored on the cost without the excluded items; a decision may pay it at cost
+            let scored = match decision {
+                Some(Decision::AtCost) => Ok(Scored { kind: CaseType::AtCost, score: 0, avg: None, ratio: None }),
+                _ => scorer.case(special, entry, (aux, t.coefficient, &t.level), cost - excluded_cost, avg),
+            };
+            let scored = match scored {
                 Ok(s) => s,
                 Err(Unscorable::NoAverage) => {
                     let code = catalog.group(g.expect("grouped").1).0.to_string();

@@ -15,6 +15,8 @@ use crate::error::{InputError, Result};
 use crate::source::Source;
 use crate::tables::{read_rows, Row, RowAt};
 
+pub const SPECIAL: [Spec; 3] =
+    [required("case_id", Kind::Text), required("decision", Kind::Text), optional("score", Kind::Points)];
 pub const GROUPS: [Spec; 3] =
     [required("dip_group", Kind::Text), required("score", Kind::Points), required("kind", Kind::Text)];
 pub const AVERAGES: [Spec; 3] =
@@ -357,4 +359,72 @@ fn year(source: &Source, r: &Row, text: usize, column: &str) -> Result<i32, Inpu
 
 fn duplicate(source: &Source, what: &str, first: RowAt, again: RowAt) -> crate::error::Error {
     InputError::file(&source.path, format!("{what} is given twice, at {first} and {again}; give it once")).into()
+}
+
+/// A special-case decision (特病单议) on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Scored as a special case with this score (internal fixed point).
+    Score(i128),
+    /// Paid at cost, outside the points.
+    AtCost,
+    /// Scored as an ordinary case, whatever its special_score cell says.
+    Reject,
+}
+
+/// The decisions of a `--special` table, by case_id, with the row each came from.
+#[derive(Debug, Clone, Default)]
+pub struct SpecialDecisions {
+    /// Index into `decisions` per case_id.
+    pub by_case: HashMap<String, u32>,
+    /// Each decision, its case_id and its row, in file order.
+    pub decisions: Vec<(Decision, String, RowAt)>,
+    /// The file read.
+    pub source: Option<Source>,
+}
+
+/// Reads a `--special` table: `case_id, decision, score` — decision `score` (with a score ≥ 0,
+/// ≤ 4 decimals), `at_cost` or `reject` (without one); a case_id given twice is refused
+/// naming both rows.
+pub fn read_special(source: &Source) -> Result<(SpecialDecisions, u64)> {
+    let (rows, count) = read_rows(source, &SPECIAL, MoneyUnit::WHOLE, true)?;
+    let mut out = SpecialDecisions { source: Some(source.clone()), ..SpecialDecisions::default() };
+    for r in rows {
+        let case_id = r.texts[0].clone();
+        let decision = match (r.texts[1].as_str(), r.given[0]) {
+            ("score", true) => Decision::Score(r.numbers[0]),
+            ("score", false) => {
+                return Err(r.at.error(source, "score", "empty; the decision 'score' gives the case's score").into())
+            }
+            ("at_cost" | "reject", true) => {
+                return Err(r
+                    .at
+                    .error(
+                        source,
+                        "score",
+                        format!(
+                            "{} given with the decision '{}'; only 'score' takes a score",
+                            show(r.numbers[0]),
+                            r.texts[1]
+                        ),
+                    )
+                    .into())
+            }
+            ("at_cost", false) => Decision::AtCost,
+            ("reject", false) => Decision::Reject,
+            (other, _) => {
+                return Err(r
+                    .at
+                    .error(source, "decision", format!("'{other}' is no decision; write score, at_cost or reject"))
+                    .into())
+            }
+        };
+        let index = out.decisions.len() as u32;
+        if let Some(first) = out.by_case.insert(case_id.clone(), index) {
+            let first = out.decisions[first as usize].2;
+            return Err(duplicate(source, &format!("a decision on case_id {case_id}"), first, r.at));
+        }
+        out.decisions.push((decision, case_id, r.at));
+    }
+    Ok((out, count))
 }
