@@ -178,6 +178,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         config: Some(config_path),
         year: None,
         special: None,
+        assessment: None,
     };
     let args = DipSettleArgs { inputs: year.clone(), output: OutArgs::new(done.out.join("dip"), format, true) };
     let dip = crate::dip::settle::settle(&args, |_| true)?;

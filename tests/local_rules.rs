@@ -484,3 +484,90 @@ fn special_case_decisions_replace_the_cells() {
         assert_rejected(&run(text, &bad), &bad, needles);
     }
 }
+
+/// The assessment from indicators (年度考核): quality 92 × 0.4 + cost 85 × 0.3 + satisfaction 70
+/// × 0.3 = 83.3 → grade 0.98, which releases 98% of the withheld reserve; bad weights, grades and
+/// scores are refused naming them.
+#[test]
+fn the_assessment_is_graded_from_indicators() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient,assessment\nH1,3,1,1\nH2,3,1,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,2000.00,1\n");
+    let c = write(
+        d,
+        "cases.csv",
+        &format!(
+            "{CASES}\nc1,H1,r1,employee,2026-03,G1,1000.00,1000.00\nc2,H2,r1,employee,2026-03,G1,1000.00,1000.00\n"
+        ),
+    );
+    // each hospital was paid 950.00 with 50.00 withheld
+    let p = write(
+        d,
+        "payments.csv",
+        "institution_id,region,fund,year,month,paid,withheld\nH1,r1,employee,2026,2026-03,950.00,50.00\nH2,r1,employee,2026,2026-03,950.00,50.00\n",
+    );
+    const WEIGHTS: &str = "[dip.assessment]\nweights = { quality = \"0.4\", cost = \"0.3\", satisfaction = \"0.3\" }\n";
+    let scores = "institution_id,indicator,score\nH1,quality,92\nH1,cost,85\nH1,satisfaction,70\nH2,quality,95\nH2,cost,90\nH2,satisfaction,90\n";
+    let run = |config: &str, scores: &str, out: &Path| {
+        let config = write(d, "assess.toml", config);
+        let scores = write(d, "scores.csv", scores);
+        dianzhi(&[
+            "dip",
+            "settle",
+            "--cases",
+            s(&c),
+            "--groups",
+            s(&g),
+            "--averages",
+            s(&a),
+            "--institutions",
+            s(&i),
+            "--funds",
+            s(&f),
+            "--payments",
+            s(&p),
+            "--config",
+            s(&config),
+            "--assessment",
+            s(&scores),
+            "--out",
+            s(out),
+            "--format",
+            "csv",
+            "--quiet",
+        ])
+    };
+    let out = d.join("out");
+    assert_ok(&run(WEIGHTS, scores, &out));
+    let h = table(&out.join("hospitals.csv"));
+    let got: Vec<[&str; 4]> = h
+        .iter()
+        .map(|r| {
+            [r["institution_id"].as_str(), r["assessment_score"].as_str(), r["assessment"].as_str(), r["due"].as_str()]
+        })
+        .collect();
+    // due = E 1,000.00 − withheld 50.00 × (1 − a): H1 forfeits 1.00, H2 (92.00 → 1) nothing
+    assert_eq!(got, [["H1", "83.30", "0.9800", "999.00"], ["H2", "92.00", "1.0000", "1000.00"]]);
+    for (config, scores_text, needles) in [
+        (
+            "[dip.assessment]\nweights = { quality = \"0.5\", cost = \"0.3\", satisfaction = \"0.3\" }\n",
+            scores,
+            &["dip.assessment.weights sum to 1.1, not 1"][..],
+        ),
+        (
+            &*format!("{WEIGHTS}grades = [{{ min = \"80\", coefficient = \"1\" }}, {{ min = \"90\", coefficient = \"0.9\" }}]\n"),
+            scores,
+            &["dip.assessment.grades[2]", "grades fall"][..],
+        ),
+        (WEIGHTS, "institution_id,indicator,score\nH1,quality,92\nH1,cost,85\nH1,satisfaction,70\nH1,speed,50\nH2,quality,95\nH2,cost,90\nH2,satisfaction,90\n", &["line 5", "the indicator speed has no weight"][..]),
+        (WEIGHTS, "institution_id,indicator,score\nH1,quality,92\nH1,cost,85\nH1,satisfaction,70\nH2,quality,95\nH2,cost,90\n", &["institution H2", "no score for the weighted indicator satisfaction"][..]),
+        (WEIGHTS, "institution_id,indicator,score\nH1,quality,101\n", &["column 'score'", "not a score from 0 to 100"][..]),
+        ("", scores, &["no [dip.assessment] weights"][..]),
+    ] {
+        let bad = d.join("bad");
+        assert_rejected(&run(config, scores_text, &bad), &bad, needles);
+    }
+}

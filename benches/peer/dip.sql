@@ -156,7 +156,8 @@ COPY (
            CAST((dip4 + at_cost4) // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS adjustment,
            CAST(cost4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS total_cost,
            CAST(0 AS DECIMAL(38,2)) AS shared_uncapped,
-           CAST(0 AS DECIMAL(38,2)) AS excluded_amount
+           CAST(0 AS DECIMAL(38,2)) AS excluded_amount,
+           CAST(NULL AS DECIMAL(38,2)) AS assessment_score
     FROM paid p
     LEFT JOIN inst f ON f.institution_id = p.institution_id AND f.fund = p.fund
     LEFT JOIN inst n ON n.institution_id = p.institution_id AND n.fund IS NULL

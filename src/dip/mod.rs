@@ -85,6 +85,10 @@ pub struct YearArgs {
     /// Special-case decisions (特病单议): case_id, decision (score | at_cost | reject), score.
     #[arg(long, value_name = "FILE")]
     pub special: Option<PathBuf>,
+    /// Indicator scores of the year's assessment (年度考核): institution_id[, fund], indicator,
+    /// score; graded by [dip.assessment] into each hospital's assessment coefficient.
+    #[arg(long, value_name = "FILE")]
+    pub assessment: Option<PathBuf>,
 }
 
 impl YearArgs {
@@ -96,7 +100,34 @@ impl YearArgs {
         p.extend(self.payments.iter().map(PathBuf::as_path));
         p.extend(self.config.as_deref());
         p.extend(self.special.as_deref());
+        p.extend(self.assessment.as_deref());
         p
+    }
+
+    /// The `--assessment` indicator scores, recorded in the manifest; checked against the
+    /// weights of `config` (every indicator weighted).
+    pub fn assessment(&self, config: &Config, manifest: &mut Manifest) -> Result<Option<Assessed>> {
+        let Some(path) = &self.assessment else { return Ok(None) };
+        let source = single(path, "assessment")?;
+        let (scores, rows) = tables::read_assessment(&source)?;
+        manifest.input("assessment", &source.path, sha256_file(&source.path)?, rows);
+        let weights = &config.dip.assessment.weights;
+        if weights.is_empty() {
+            return Err(Failure::input(format!(
+                "--assessment {}: the config gives no [dip.assessment] weights; weight the indicators, e.g. weights = {{ quality = \"0.4\", cost = \"0.3\", satisfaction = \"0.3\" }}",
+                path.display()
+            )));
+        }
+        for rows in scores.values() {
+            if let Some((name, (_, at))) = rows.iter().find(|(name, _)| !weights.contains_key(*name)) {
+                return Err(Failure::input(format!(
+                    "{}, {at}: the indicator {name} has no weight in [dip.assessment] weights (weighted: {}); weight it or drop its rows",
+                    source.path.display(),
+                    weights.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        Ok(Some(Assessed { scores, path: source.path }))
     }
 
     /// The `--special` decisions, recorded in the manifest (empty without the flag).
@@ -167,9 +198,59 @@ pub fn cases_of_year(scan: &CaseScan, year: Option<i32>) -> Result<u64> {
     Ok(other_years)
 }
 
+/// The indicator scores of an `--assessment` file.
+pub struct Assessed {
+    pub scores: tables::IndicatorScores,
+    pub path: PathBuf,
+}
+
+impl Assessed {
+    /// Grades a hospital by its scores (its fund's rows, else its rows without a fund): its
+    /// assessment coefficient and the total behind it.
+    fn grade(&self, h: &mut dianzhi_core::dip::clearing::HospitalCases, config: &Config) -> Result<()> {
+        let a = &config.dip.assessment;
+        let id = &h.institution_id;
+        let rows = self
+            .scores
+            .get(&(id.clone(), h.pool.fund.clone()))
+            .or_else(|| self.scores.get(&(id.clone(), String::new())))
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "{}: institution {id} has cases in {} but no indicator scores; give its rows (institution_id, indicator, score)",
+                    self.path.display(),
+                    h.pool
+                ))
+            })?;
+        if let Some(missing) = a.weights.keys().find(|w| !rows.contains_key(*w)) {
+            return Err(Failure::input(format!(
+                "{}: institution {id} ({}) has no score for the weighted indicator {missing}; give it",
+                self.path.display(),
+                h.pool
+            )));
+        }
+        let scores = rows.iter().map(|(k, (v, _))| (k.clone(), *v)).collect();
+        let (total, coefficient) = a.grade(&scores).map_err(Failure::input)?;
+        let score = dianzhi_core::dip::assessment::at_two_decimals(total).map_err(Failure::input)?;
+        h.assessment = coefficient.ok_or_else(|| {
+            Failure::input(format!(
+                "{}: institution {id} ({}) totals {} below every grade of [dip.assessment] grades; add a grade with min = \"0\"",
+                self.path.display(),
+                h.pool,
+                dianzhi_core::number::format_fixed(score, 2)
+            ))
+        })?;
+        h.assessment_score = Some(score);
+        Ok(())
+    }
+}
+
+/// Each hospital's cases per pool with its terms from the catalogue; its assessment graded from
+/// `assessed` under `config` when given.
 pub fn hospitals(
     sums: &[dianzhi_core::dip::presettle::MonthCases],
     catalog: &Catalog,
+    assessed: Option<&Assessed>,
+    config: &Config,
 ) -> Result<Vec<dianzhi_core::dip::clearing::HospitalCases>> {
     use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey, HospitalCases};
     let mut per_hospital: std::collections::BTreeMap<(String, DipPoolKey), CaseSums> = Default::default();
@@ -180,20 +261,25 @@ pub fn hospitals(
             .add(&m.sums)
             .map_err(Failure::input)?;
     }
-    Ok(per_hospital
+    per_hospital
         .into_iter()
         .map(|((institution_id, pool), sums)| {
             let t = catalog.terms(&institution_id, &pool.fund).expect("scanned cases have terms");
-            HospitalCases {
+            let mut h = HospitalCases {
                 level: t.level.clone(),
                 coefficient: t.coefficient,
                 assessment: t.assessment,
+                assessment_score: None,
                 institution_id,
                 pool,
                 sums,
+            };
+            if let Some(a) = assessed {
+                a.grade(&mut h, config)?;
             }
+            Ok(h)
         })
-        .collect())
+        .collect()
 }
 
 /// The year's tables besides the cases — the lookups as the scan's catalogue, the funds rows and

@@ -127,13 +127,19 @@ fn score_year(
     catalog: &Catalog,
     scorer: &Scorer,
     config: &Config,
-    (funds, payments, year, special): (&[FundRow], &[PaymentRow], Option<i32>, Option<&SpecialDecisions>),
+    (funds, payments, year, special, assessed): (
+        &[FundRow],
+        &[PaymentRow],
+        Option<i32>,
+        Option<&SpecialDecisions>,
+        Option<&super::Assessed>,
+    ),
     hashing: Hashing,
 ) -> Result<(Vec<DipPool>, Vec<FileRows>)> {
     let options = ScanOptions { year, spill: None, hashing, special };
     let scan = scan_cases(sources, catalog, scorer, config.money.unit, options, &|_| {})?;
     super::cases_of_year(&scan, year)?;
-    let hospitals = super::hospitals(&scan.sums, catalog)?;
+    let hospitals = super::hospitals(&scan.sums, catalog, assessed, config)?;
     Ok((assemble(funds.to_vec(), hospitals, payments.to_vec(), year)?, scan.files))
 }
 
@@ -159,7 +165,8 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     progress.phase("score cases");
     let sources = resolve(&args.inputs.cases)?;
     let special = args.inputs.special(&mut manifest)?;
-    let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year, special.as_ref());
+    let assessed = args.inputs.assessment(config, &mut manifest)?;
+    let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year, special.as_ref(), assessed.as_ref());
     let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs, Hashing::Sha256)?;
     for f in files {
         manifest.input("cases", &f.path, f.sha256.expect("hashed by the scan"), f.rows);

@@ -115,6 +115,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
     let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16)?;
     let special = args.inputs.special(&mut manifest)?;
+    let assessed = args.inputs.assessment(config, &mut manifest)?;
     let options = ScanOptions {
         year: args.inputs.year,
         spill: Some(&spill),
@@ -130,7 +131,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let other_years = super::cases_of_year(&scan, args.inputs.year)?;
 
     progress.phase("clear pools");
-    let hospitals = super::hospitals(&scan.sums, &catalog)?;
+    let hospitals = super::hospitals(&scan.sums, &catalog, assessed.as_ref(), config)?;
     let pools = assemble(funds, hospitals, payments, args.inputs.year)?;
     let cleared = clear(&pools, config)?;
 

@@ -58,6 +58,7 @@ fn hospital(i: usize, score: i128, items: i128, at_cost: i128, assessment: i128,
             level: "2".into(),
             coefficient: Decimal::new(1, 0),
             assessment: Decimal::new(assessment as i64, 2),
+            assessment_score: None,
             sums: CaseSums {
                 cases: 10,
                 at_cost: u64::from(at_cost > 0),

@@ -92,6 +92,8 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     t.decimal("total_cost", unit.decimals, money(&|h, _| h.cases.sums.total_cost));
     t.decimal("shared_uncapped", unit.decimals, money(&|_, c| c.shared_uncapped));
     t.decimal("excluded_amount", unit.decimals, money(&|h, _| h.cases.sums.excluded));
+    // the indicators' weighted total behind the assessment, when graded from --assessment
+    t.nullable_decimal("assessment_score", 2, rows.iter().map(|(_, h, _)| h.cases.assessment_score).collect());
     t
 }
 

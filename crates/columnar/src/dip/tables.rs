@@ -17,6 +17,12 @@ use crate::tables::{read_rows, Row, RowAt};
 
 pub const SPECIAL: [Spec; 3] =
     [required("case_id", Kind::Text), required("decision", Kind::Text), optional("score", Kind::Points)];
+pub const ASSESSMENT: [Spec; 4] = [
+    required("institution_id", Kind::Text),
+    optional("fund", Kind::Text),
+    required("indicator", Kind::Text),
+    required("score", Kind::Points),
+];
 pub const GROUPS: [Spec; 3] =
     [required("dip_group", Kind::Text), required("score", Kind::Points), required("kind", Kind::Text)];
 pub const AVERAGES: [Spec; 3] =
@@ -425,6 +431,43 @@ pub fn read_special(source: &Source) -> Result<(SpecialDecisions, u64)> {
             return Err(duplicate(source, &format!("a decision on case_id {case_id}"), first, r.at));
         }
         out.decisions.push((decision, case_id, r.at));
+    }
+    Ok((out, count))
+}
+
+/// Indicator scores per (institution_id, fund — "" for every fund): indicator → score
+/// (internal fixed point), with the row each came from.
+pub type IndicatorScores = BTreeMap<(String, String), BTreeMap<String, (i128, RowAt)>>;
+
+/// Reads an `--assessment` table: `institution_id[, fund], indicator, score` — a score from 0 to
+/// 100 with at most 2 decimals; a (hospital, fund, indicator) given twice is refused naming both
+/// rows.
+pub fn read_assessment(source: &Source) -> Result<(IndicatorScores, u64)> {
+    let (rows, count) = read_rows(source, &ASSESSMENT, MoneyUnit::WHOLE, true)?;
+    let mut out: IndicatorScores = BTreeMap::new();
+    for r in rows {
+        let score = r.numbers[0];
+        if score > 100 * ONE || score % 100 != 0 {
+            return Err(r
+                .at
+                .error(source, "score", format!("{} is not a score from 0 to 100 with at most 2 decimals", show(score)))
+                .into());
+        }
+        let key = (r.texts[0].clone(), r.texts[1].clone());
+        let indicator = r.texts[2].clone();
+        let scores = out.entry(key.clone()).or_default();
+        if let Some((_, first)) = scores.insert(indicator.clone(), (score, r.at)) {
+            return Err(duplicate(
+                source,
+                &format!(
+                    "indicator {indicator} of institution {} {}",
+                    key.0,
+                    if key.1.is_empty() { String::new() } else { format!("fund {}", key.1) }
+                ),
+                first,
+                r.at,
+            ));
+        }
     }
     Ok((out, count))
 }

@@ -119,6 +119,8 @@ pub struct HospitalCases {
     pub coefficient: Decimal,
     /// The hospital's assessment score (0–1), releasing the withheld reserve.
     pub assessment: Decimal,
+    /// The indicators' weighted total behind it (2 decimals), when graded from `--assessment`.
+    pub assessment_score: Option<i128>,
     /// The sums of its cases in the pool.
     pub sums: CaseSums,
 }
@@ -579,6 +581,7 @@ mod tests {
                 level: "3".into(),
                 coefficient: d("1"),
                 assessment: d(assessment),
+                assessment_score: None,
                 sums: CaseSums { cases: 10, score: score * ONE, items: items * ONE, ..CaseSums::default() },
             },
             paid: 0,

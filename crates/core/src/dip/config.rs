@@ -24,6 +24,8 @@ pub struct DipConfig {
     pub presettle: PresettleConfig,
     /// `[dip.watch]`: the execution watch.
     pub watch: WatchConfig,
+    /// `[dip.assessment]`: the indicators' weights and the grades of the year's assessment.
+    pub assessment: crate::dip::assessment::AssessmentConfig,
 }
 
 /// `[dip.score]`: the decimals of a score, basic groups, ungrouped cases.
@@ -441,6 +443,7 @@ impl DipConfig {
             return Err(format!("dip.watch.max_cost_growth = \"{growth}\" must be above -1"));
         }
         share("dip.watch.max_exam_share", w.max_exam_share.into())?;
+        self.assessment.validate()?;
         let (pace_yellow, pace_red) = (Dec::from(w.pace_yellow), Dec::from(w.pace_red));
         positive("dip.watch.pace_yellow", pace_yellow)?;
         positive("dip.watch.pace_red", pace_red)?;

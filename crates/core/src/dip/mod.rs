@@ -11,7 +11,9 @@
 //! - [`score`]: one case's type and score
 //! - [`budget`]: the year's budget per pool from its history (以收定支)
 //! - [`clearing`]: pools, point values, each hospital's payment and year-end clearing
+//! - [`assessment`]: the year's assessment coefficient from indicator scores
 
+pub mod assessment;
 pub mod budget;
 pub mod clearing;
 pub mod config;

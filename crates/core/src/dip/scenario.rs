@@ -42,11 +42,13 @@ impl DipEntry {
 /// A DIP year's scenario: its entries match pools by region, fund and year.
 pub type DipScenario = Scenario<DipEntry>;
 
-/// Whether `s` scores cases differently from `base` (its scores need a rescan).
+/// Whether `s` scores cases differently from `base` (its scores need a rescan), or grades the
+/// hospitals' assessment otherwise (their coefficients are made with the pools).
 pub fn rescores(s: &DipScenario, base: &Config) -> bool {
     s.config.dip.score != base.dip.score
         || s.config.dip.outliers != base.dip.outliers
         || s.config.money.rounding != base.money.rounding
+        || s.config.dip.assessment != base.dip.assessment
 }
 
 /// One scenario cleared: its pools (overlays applied), cleared pools, and per pool the
@@ -220,6 +222,7 @@ mod tests {
             level: "3".into(),
             coefficient: Decimal::ONE,
             assessment: Decimal::ONE,
+            assessment_score: None,
             sums: CaseSums { cases: 100, score: score * ONE, items: score * 10 * ONE, ..CaseSums::default() },
         }
     }
