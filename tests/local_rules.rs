@@ -571,3 +571,28 @@ fn the_assessment_is_graded_from_indicators() {
         assert_rejected(&run(config, scores_text, &bad), &bad, needles);
     }
 }
+
+/// The reserve cap belongs to clearing, so a scenario's entitlements respect it too, and a
+/// scenario may change the key: on the worked pool the baseline draws the reserve (10,000.00)
+/// and a scenario allowing the overdraw draws 22,500.00.
+#[test]
+fn scenarios_clear_inside_the_reserve_and_may_change_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = worked(dir.path(), "");
+    let sc = write(
+        dir.path(),
+        "s.toml",
+        "[[scenario]]\nname = \"allow\"\nconfig = { dip = { clearing = { over_reserve = \"allow\" } } }\n",
+    );
+    let out = dir.path().join("what-if");
+    let mut args: Vec<&str> = vec!["dip", "scenario"];
+    args.extend(inputs.iter().map(String::as_str));
+    args.extend(["--scenarios", s(&sc), "--out", s(&out), "--format", "csv", "--quiet"]);
+    assert_ok(&dianzhi(&args));
+    let c = &table(&out.join("comparison.csv"))[0];
+    let got = ["scenario", "reserve_draw_base", "reserve_draw", "pv_exact_delta"].map(|k| c[k].as_str());
+    assert_eq!(got, ["allow", "10000.00", "22500.00", "0.000000000000000000"]);
+    let pv = table(&out.join("point_values.csv"));
+    let status: Vec<(&str, &str)> = pv.iter().map(|r| (r["scenario"].as_str(), r["status"].as_str())).collect();
+    assert_eq!(status, [("baseline", "reserve_capped"), ("allow", "over_reserve")]);
+}
