@@ -493,3 +493,40 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Every rounding mode through the binary, on exact ties: drug points at 0.5 NTD make fixed
+/// amounts of 1.5 and 2.5, and a point value of 0.5000 makes floating amounts of 1.5 and 2.5.
+/// half_up rounds them away from zero, half_even to the even unit, down toward zero; each
+/// budget leaves 4 NTD of floating money over 8 points, and each residual is what the
+/// roundings left.
+#[test]
+fn every_rounding_mode_on_exact_ties() {
+    let dir = tempfile::tempdir().unwrap();
+    // A: 3 drug + 3 floating points; B: 5 drug + 5 floating points
+    let claims = format!("{HEADER}\nA,dental,east,2026-01,,6,3,0,0,0\nB,dental,east,2026-02,,10,5,0,0,0\n");
+    for (mode, budget, fixed, floating, residual) in [
+        ("half_up", 9, ["2", "3"], ["2", "3"], "-1"),
+        ("half_even", 8, ["2", "2"], ["2", "2"], "0"),
+        ("down", 7, ["1", "2"], ["1", "2"], "1"),
+    ] {
+        let config = write(
+            dir.path(),
+            "round.toml",
+            &format!("[money]\nrounding = \"{mode}\"\n[fixed_value]\ndrug = \"0.5\"\n"),
+        );
+        let budgets = format!("sector,region,quarter,budget\ndental,east,2026Q1,{budget}\n");
+        let o = settle(dir.path(), &claims, &budgets, &["--config", s(&config), "--force"]);
+        assert_ok(&o);
+        let out = dir.path().join("out");
+        let pv = &table(&out.join("point_values.csv"))[0];
+        assert_eq!(
+            [pv["floating_money"].as_str(), pv["fpv"].as_str(), pv["residual"].as_str()],
+            ["4", "0.5000", residual],
+            "{mode}"
+        );
+        let st = table(&out.join("settlements.csv"));
+        let got: Vec<[&str; 2]> =
+            st.iter().map(|r| [r["fixed_amount"].as_str(), r["floating_amount"].as_str()]).collect();
+        assert_eq!(got, [[fixed[0], floating[0]], [fixed[1], floating[1]]], "{mode}");
+    }
+}
