@@ -53,7 +53,7 @@ pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
         )));
     }
     let config = crate::load_config(args.config.as_deref())?;
-    let sources = resolve(&args.claims)?;
+    let sources = resolve(&args.claims, crate::cli::encoding())?;
     let scan = claims::scan(&sources, config.money.unit, Hashing::Skip, &|_| {}, &Default::default())?;
     let table = outputs::aggregates(&scan.claims, config.money.unit);
     // all or nothing: written beside the target, synced, then renamed over it

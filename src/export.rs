@@ -70,7 +70,7 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
         let rows = parquet_rows(&path);
         let listed = match rows {
             Some(rows) if rows > SHEET_ROWS => Listed::TooLong { rows, path },
-            _ => Listed::Table(read_text_table(&Source { path })?),
+            _ => Listed::Table(read_text_table(&Source::new(path))?),
         };
         tables.push((name, listed));
     }

@@ -60,7 +60,7 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
     progress.phase("read estimates and claims");
     let estimates_src = crate::single_file(&args.estimates, "estimates")?;
     let (estimates, estimate_rows) = tables::read_estimates(&estimates_src)?;
-    let sources = resolve(&args.claims)?;
+    let sources = resolve(&args.claims, crate::cli::encoding())?;
     let (months, files) = claims::scan_months(&sources, unit, Hashing::Sha256)?;
 
     if !months.iter().any(|m| m.month == args.month) {

@@ -1,7 +1,7 @@
 //! dianzhi: settle health-insurance global budgets by the regional point-value method.
 //!
 //! Each command's arguments and run live in its own module; this file parses the command line,
-//! sets what is global (threads, quiet, encoding) and dispatches.
+//! applies the run's settings (threads, quiet, encoding) before any thread starts, and dispatches.
 
 mod aggregate;
 mod budget;
@@ -87,7 +87,7 @@ enum Command {
 
 /// An input that is one table: a file, or a directory or glob with exactly one file.
 pub fn single_file(path: &Path, what: &str) -> Result<dianzhi_columnar::Source> {
-    let mut s = dianzhi_columnar::resolve(&[path.to_path_buf()])?;
+    let mut s = dianzhi_columnar::resolve(&[path.to_path_buf()], crate::cli::encoding())?;
     if s.len() != 1 {
         return Err(Failure::input(format!(
             "{}: expected one {what} file, found {}; name the file",
@@ -106,11 +106,12 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs a command; its exit status (0, or 1 when `compare` finds differences).
-fn run(cli: Cli) -> Result<u8> {
+/// The run's settings, before any thread starts: output, the CSV encoding, the threads of rayon
+/// and of polars (which reads its own from the environment, so it is set while one thread runs).
+fn settings(cli: &Cli) -> Result<()> {
     console::set_quiet(cli.quiet);
     console::set_progress(!cli.quiet);
-    dianzhi_columnar::text::set_encoding(match cli.encoding {
+    cli::set_encoding(match cli.encoding {
         TextEncoding::Utf8 => dianzhi_columnar::text::Encoding::Utf8,
         TextEncoding::Gb18030 => dianzhi_columnar::text::Encoding::Gb18030,
     });
@@ -127,10 +128,14 @@ fn run(cli: Cli) -> Result<u8> {
                 cores()
             ));
         }
-        // polars (the analysts' layer) keeps a pool of its own: bound it too
-        std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+        dianzhi_analysis::limit_threads(n);
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
+    Ok(())
+}
+
+/// Runs a command; its exit status (0, or 1 when `compare` finds differences).
+fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Settle(a) => settle::command(a),
         Command::Aggregate(a) => aggregate::command(a),
@@ -148,8 +153,12 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn main() -> ExitCode {
-    signals::install();
     let cli = Cli::parse();
+    if let Err(f) = settings(&cli) {
+        eprintln!("error: {}", console::visible(&f.message));
+        return ExitCode::from(f.code);
+    }
+    signals::install();
     // a bug must not reach a user as Rust's exit 101 and backtrace: the panic unwinds (removing
     // any output in progress), and is reported as a failure of dianzhi itself, exit 1
     static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -112,7 +112,8 @@ pub fn read_pools(
     let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
     manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
     // interim payments may come as several files, e.g. one per month
-    let interim_src = if inputs.interim.is_empty() { Vec::new() } else { resolve(&inputs.interim)? };
+    let interim_src =
+        if inputs.interim.is_empty() { Vec::new() } else { resolve(&inputs.interim, crate::cli::encoding())? };
     let read_interim = || -> Result<Vec<InterimFile>> {
         let read = |s: &Source| -> Result<InterimFile> {
             let (rows, count) = tables::read_interim(s, unit)?;
@@ -140,7 +141,7 @@ pub fn read_pools(
             (claims, rows)
         }
         None => {
-            let sources = resolve(&inputs.claims)?;
+            let sources = resolve(&inputs.claims, crate::cli::encoding())?;
             let counter = progress.rows();
             // beside the scan, which keeps every core busy and hashes the claims files as it
             // reads them: the interim payments. A fault in them stops the scan and is reported

@@ -324,7 +324,7 @@ pub fn payment_sources(paths: &[PathBuf]) -> Result<Vec<Source>> {
     if named.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(dianzhi_columnar::resolve(&named)?)
+    Ok(dianzhi_columnar::resolve(&named, crate::cli::encoding())?)
 }
 
 /// A lookup table is one file.

@@ -139,7 +139,7 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.cases)?;
+    let sources = resolve(&args.cases, crate::cli::encoding())?;
     let scorer = Scorer::new(config);
     let options = ScanOptions { year: Some(args.month.year), spill: None, hashing: Hashing::Sha256, special: None };
     let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|_| {})?;

@@ -163,7 +163,7 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.inputs.cases)?;
+    let sources = resolve(&args.inputs.cases, crate::cli::encoding())?;
     let special = args.inputs.special(&mut manifest)?;
     let assessed = args.inputs.assessment(config, &mut manifest)?;
     let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year, special.as_ref(), assessed.as_ref());

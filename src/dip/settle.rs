@@ -107,7 +107,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
         super::year_tables(&args.inputs.lookups, &args.inputs.funds, &args.inputs.payments, unit, &mut manifest)?;
 
     progress.phase("score cases");
-    let sources = resolve(&args.inputs.cases)?;
+    let sources = resolve(&args.inputs.cases, crate::cli::encoding())?;
     let counter = progress.rows();
     let scorer = Scorer::new(config);
     // the cases are spilled to disk in buckets of the output order, sorted after the scan

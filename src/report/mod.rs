@@ -142,7 +142,7 @@ fn kind(dir: &Path) -> Result<&'static str> {
 }
 
 fn find_table(dir: &Path, name: &str) -> Option<Source> {
-    ["parquet", "csv"].iter().map(|e| dir.join(format!("{name}.{e}"))).find(|p| p.is_file()).map(|path| Source { path })
+    ["parquet", "csv"].iter().map(|e| dir.join(format!("{name}.{e}"))).find(|p| p.is_file()).map(Source::new)
 }
 
 fn read(dir: &Path, name: &str) -> Result<(TextTable, DataFrame)> {

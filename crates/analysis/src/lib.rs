@@ -5,6 +5,13 @@
 
 pub mod compare;
 pub mod frame;
+
+/// Bounds polars' own thread pool to `n` threads (`--threads`). Call it before any thread of the
+/// process starts: polars reads the setting from the environment when its pool first starts, and
+/// the environment may only change while a single thread runs.
+pub fn limit_threads(n: usize) {
+    std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+}
 pub mod scenario;
 pub mod summary;
 

@@ -187,7 +187,7 @@ fn oracle(a: &[Row], b: &[Row]) -> Vec<Expected> {
 }
 
 fn run(a: &Path, b: &Path) -> Vec<Expected> {
-    let open = |p: &Path| ColumnTable::open(&Source { path: p.to_path_buf() }).unwrap();
+    let open = |p: &Path| ColumnTable::open(&Source::new(p.to_path_buf())).unwrap();
     let (ta, tb) = (open(a), open(b));
     let mut found: Vec<Difference> = Vec::new();
     compare("cases", &ta, &tb, None, &mut |d| {

@@ -16,7 +16,7 @@ fn main() -> Result<(), InputError> {
     let args: Vec<std::path::PathBuf> = std::env::args_os().skip(1).map(Into::into).collect();
     let start = Instant::now();
     let mut units = Vec::new();
-    for source in resolve(&args)? {
+    for source in resolve(&args, Default::default())? {
         units.extend(open(&source, &CLAIMS)?.1);
     }
     let (next, rows) = (AtomicUsize::new(0), AtomicU64::new(0));

@@ -40,7 +40,7 @@ impl TextTable {
 pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
     let path = &source.path;
     let table = match source.format() {
-        Format::Csv => read_csv(path)?,
+        Format::Csv => read_csv(source)?,
         Format::Parquet => read_parquet(path)?,
         Format::Xlsx => {
             let sheet = crate::xlsx::read_sheet(path)?;
@@ -65,8 +65,9 @@ pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
     Ok(table)
 }
 
-fn read_csv(path: &Path) -> Result<TextTable, InputError> {
-    let mut reader = crate::text::csv_reader(path)?;
+fn read_csv(source: &Source) -> Result<TextTable, InputError> {
+    let path = &source.path;
+    let mut reader = crate::text::csv_reader(path, source.encoding)?;
     let bad = |e: csv::Error| crate::text::csv_error(path, "not a readable CSV file", &e);
     let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
     let mut columns = vec![Vec::new(); names.len()];

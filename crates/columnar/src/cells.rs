@@ -144,7 +144,7 @@ impl ColumnTable {
             }
             Format::Csv => {
                 // straight into compact columns: a cell is never a String of its own
-                let mut reader = crate::text::csv_reader(path)?;
+                let mut reader = crate::text::csv_reader(path, source.encoding)?;
                 let bad = |e: csv::Error| crate::text::csv_error(path, "not a readable CSV file", &e);
                 let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
                 let mut columns = vec![Texts::default(); names.len()];
@@ -388,7 +388,7 @@ pub fn column_names(source: &Source) -> Result<Vec<String>, InputError> {
     match source.format() {
         Format::Parquet => Ok(ColumnTable::open(source)?.names),
         Format::Csv => {
-            let mut reader = crate::text::csv_reader(path)?;
+            let mut reader = crate::text::csv_reader(path, source.encoding)?;
             let h = reader.headers().map_err(|e| crate::text::csv_error(path, "cannot read the CSV header", &e))?;
             Ok(h.iter().map(|h| h.trim().to_string()).collect())
         }

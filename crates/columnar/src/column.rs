@@ -239,7 +239,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
             let headers: Vec<String> = if source.format() == Format::Xlsx {
                 crate::xlsx::read_sheet(path)?.header
             } else {
-                let mut reader = csv_reader(path)?;
+                let mut reader = csv_reader(path, source.encoding)?;
                 let h = reader.headers().map_err(|e| csv_error(path, "cannot read the CSV header", &e))?;
                 h.iter().map(|h| h.trim().to_string()).collect()
             };
@@ -407,7 +407,7 @@ pub(crate) fn read_unit_hashed<E: From<InputError>>(
         return Ok(());
     }
     // CSV: every column as text, numbered by line
-    let mut reader = csv_reader(path)?;
+    let mut reader = csv_reader(path, unit.source.encoding)?;
     let width = reader.headers().map_err(|e| csv_error(path, "cannot read the CSV header", &e))?.len();
     let schema = Arc::new(Schema::new(
         (0..width).map(|i| Field::new(format!("c{i}"), DataType::Utf8, true)).collect::<Vec<_>>(),

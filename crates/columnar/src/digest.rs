@@ -256,7 +256,7 @@ mod tests {
         let mut w = ArrowWriter::try_new(File::create(&path).unwrap(), batch.schema(), Some(props)).unwrap();
         w.write(&batch).unwrap();
         w.close().unwrap();
-        let source = Source { path };
+        let source = Source::new(path);
         let (_, units) = column::open(&source, &[required("id", Kind::Text)]).unwrap();
         assert_eq!(units.len(), 8);
         (source, units)

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
+use crate::text::Encoding;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -25,13 +26,20 @@ impl Format {
     }
 }
 
-/// One input file.
+/// One input file, with how to read it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Source {
     pub path: PathBuf,
+    /// The encoding of a CSV file that is not valid UTF-8 (the run's `--encoding`).
+    pub encoding: Encoding,
 }
 
 impl Source {
+    /// A file read as UTF-8 (an output of dianzhi, a table named by the user without a setting).
+    pub fn new(path: PathBuf) -> Self {
+        Source { path, encoding: Encoding::Utf8 }
+    }
+
     pub fn format(&self) -> Format {
         Format::of(&self.path).expect("sources are resolved by extension")
     }
@@ -41,7 +49,7 @@ impl Source {
 /// .csv; a directory gives every `*.parquet` / `*.csv` directly inside it); otherwise an argument
 /// with `*?[` is a glob. The result is sorted and de-duplicated, so file order never depends on
 /// the file system.
-pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
+pub fn resolve(args: &[PathBuf], encoding: Encoding) -> Result<Vec<Source>, InputError> {
     let mut out = Vec::new();
     for arg in args {
         let text = arg.to_string_lossy();
@@ -53,7 +61,7 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
                 let path = e.map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?.path();
                 // a workbook is read when named (its sheet chosen), never picked up from a folder
                 if path.is_file() && matches!(Format::of(&path), Some(Format::Parquet | Format::Csv)) {
-                    out.push(Source { path });
+                    out.push(Source { path, encoding });
                 }
             }
             if out.len() == before {
@@ -68,7 +76,7 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
                     "unknown file type: name Parquet files *.parquet, CSV files *.csv and Excel workbooks *.xlsx",
                 ));
             }
-            out.push(Source { path: arg.clone() });
+            out.push(Source { path: arg.clone(), encoding });
         } else if text.contains(['*', '?', '[']) {
             let paths =
                 glob::glob(&text).map_err(|e| InputError::file(arg, format!("not a valid glob pattern: {e}")))?;
@@ -77,7 +85,7 @@ pub fn resolve(args: &[PathBuf]) -> Result<Vec<Source>, InputError> {
                 let path = p.map_err(|e| InputError::file(arg, format!("cannot read a match of the glob: {e}")))?;
                 // a workbook is read when named (its sheet chosen), never picked up from a folder
                 if path.is_file() && matches!(Format::of(&path), Some(Format::Parquet | Format::Csv)) {
-                    out.push(Source { path });
+                    out.push(Source { path, encoding });
                 }
             }
             if out.len() == before {

@@ -1,44 +1,31 @@
 //! The text encoding of CSV inputs. UTF-8 by default (a byte-order mark is skipped); GB18030
-//! (GBK and GB2312 are subsets of it: what Chinese Windows and Excel export) when the run says
-//! `--encoding gb18030`. A GB18030 file is decoded to UTF-8 as it is read, so lines and fields
+//! (GBK and GB2312 are subsets of it: what Chinese Windows and Excel export) for a source read
+//! with that encoding (the run's `--encoding gb18030`), when the file is not valid UTF-8. A GB18030 file is decoded to UTF-8 as it is read, so lines and fields
 //! stay where they are and every message still names the line; outputs are always UTF-8.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::InputError;
 
-/// How CSV inputs are encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a CSV input is encoded (a read option of its [`crate::Source`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Encoding {
+    /// UTF-8 (a byte-order mark is skipped).
+    #[default]
     Utf8,
+    /// GB18030 where the file is not valid UTF-8.
     Gb18030,
-}
-
-static ENCODING: AtomicU8 = AtomicU8::new(0);
-
-/// Sets the encoding of every CSV input of the run.
-pub fn set_encoding(e: Encoding) {
-    ENCODING.store(if e == Encoding::Gb18030 { 1 } else { 0 }, Ordering::Relaxed);
-}
-
-fn encoding() -> Encoding {
-    if ENCODING.load(Ordering::Relaxed) == 1 {
-        Encoding::Gb18030
-    } else {
-        Encoding::Utf8
-    }
 }
 
 /// A CSV reader of `path`: UTF-8 when the file is valid UTF-8 (a byte-order mark included),
 /// else in the run's encoding — the usual mix of a GBK extract from a hospital system beside
 /// UTF-8 tables from an analyst reads right under `--encoding gb18030`. Line endings are read
 /// as the file has them: CRLF counts one line, as LF does.
-pub fn csv_reader(path: &Path) -> Result<csv::Reader<Box<dyn Read + Send>>, InputError> {
+pub fn csv_reader(path: &Path, encoding: Encoding) -> Result<csv::Reader<Box<dyn Read + Send>>, InputError> {
     let open = || File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")));
-    let utf8 = match encoding() {
+    let utf8 = match encoding {
         Encoding::Utf8 => true,
         Encoding::Gb18030 => is_utf8(open()?).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?,
     };

@@ -117,7 +117,7 @@ fn survives<T>(
 ) -> Result<(), TestCaseError> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    let source = Source { path };
+    let source = Source::new(path);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&source)));
     match outcome {
         Err(_) => Err(TestCaseError::fail(format!("panic reading {name}"))),
@@ -218,9 +218,9 @@ fn agrees_with_twin<T: PartialEq + std::fmt::Debug>(
 ) -> Result<bool, TestCaseError> {
     let path = dir.join(format!("{stem}.csv"));
     std::fs::write(&path, csv).unwrap();
-    let Ok(from_csv) = read(&Source { path }) else { return Ok(false) };
+    let Ok(from_csv) = read(&Source::new(path)) else { return Ok(false) };
     let Some(bytes) = twin(csv, numbers, dir, &format!("{stem}.parquet")) else { return Ok(false) };
-    let from_parquet = read(&Source { path: dir.join(format!("{stem}.parquet")) });
+    let from_parquet = read(&Source::new(dir.join(format!("{stem}.parquet"))));
     match from_parquet {
         Ok(v) => {
             prop_assert_eq!(
