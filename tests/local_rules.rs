@@ -596,3 +596,79 @@ fn scenarios_clear_inside_the_reserve_and_may_change_the_rule() {
     let status: Vec<(&str, &str)> = pv.iter().map(|r| (r["scenario"].as_str(), r["status"].as_str())).collect();
     assert_eq!(status, [("baseline", "reserve_capped"), ("allow", "over_reserve")]);
 }
+
+/// One hospital's view of its cases: each case's factors, money, payment, payment standard
+/// (支付标准) and margin (盈亏). Basis fund, payment ratio 0.8, pv 10: a case scoring 1,000 is
+/// paid 10,000.00, its standard in total-cost terms is 12,500.00, and against a total cost of
+/// 15,000.00 its margin is −2,500.00; an at-cost case is paid its fund_paid, with no standard.
+#[test]
+fn each_case_has_its_payment_standard_and_margin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,1000,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,15000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,10300.00,0.8\n");
+    let c = write(
+        d,
+        "cases.csv",
+        &format!("{CASES}\nc1,H1,r1,employee,2026-03,G1,15000.00,12000.00\nc2,H1,r1,employee,2026-04,,400.00,300.00\n"),
+    );
+    let out = d.join("out");
+    assert_ok(&dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&c),
+        "--groups",
+        s(&g),
+        "--averages",
+        s(&a),
+        "--institutions",
+        s(&i),
+        "--funds",
+        s(&f),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--quiet",
+    ]));
+    let cases = table(&out.join("cases.csv"));
+    let cols = [
+        "case_id",
+        "type",
+        "score",
+        "coefficient",
+        "aux_factor",
+        "total_cost",
+        "fund_paid",
+        "excluded_cost",
+        "payment",
+        "standard",
+        "margin",
+    ];
+    let got: Vec<Vec<&str>> = cases.iter().map(|r| cols.iter().map(|k| r[*k].as_str()).collect()).collect();
+    assert_eq!(
+        got,
+        [
+            [
+                "c1",
+                "normal",
+                "1000.0000",
+                "1.0000",
+                "1.0000",
+                "15000.00",
+                "12000.00",
+                "0.00",
+                "10000.00",
+                "12500.00",
+                "-2500.00"
+            ],
+            ["c2", "at_cost", "0.0000", "", "1.0000", "400.00", "300.00", "0.00", "300.00", "", ""],
+        ]
+    );
+    // Σ payment over the hospital is its P_h and at-cost amount (here exactly)
+    let h = &table(&out.join("hospitals.csv"))[0];
+    assert_eq!([h["dip_amount"].as_str(), h["at_cost_amount"].as_str()], ["10000.00", "300.00"]);
+}

@@ -43,7 +43,7 @@ WITH c AS (
                 ELSE 'normal' END AS type
     FROM g
 )
-SELECT case_id, institution_id, region, fund, year, dip_group, kind, level, avg4, paid4, cost4, type,
+SELECT case_id, institution_id, region, fund, year, dip_group, kind, level, avg4, paid4, cost4, aux4, f4, type,
        CASE WHEN type IN ('special', 'at_cost') THEN NULL ELSE
             -- r = cost / avg at 6 decimals, half_even
             cost4 * 1000000 // avg4 + CASE WHEN 2 * (cost4 * 1000000 % avg4) > avg4
@@ -177,7 +177,22 @@ COPY (
                * 0.0001::DECIMAL(38,4) AS avg_cost,
            CAST(ratio6 AS DECIMAL(38,0)) * 0.000001::DECIMAL(38,6) AS ratio,
            type,
-           CAST(score4 AS DECIMAL(38,0)) * 0.0001::DECIMAL(38,4) AS score
+           CAST(score4 AS DECIMAL(38,0)) * 0.0001::DECIMAL(38,4) AS score,
+           CAST(CASE WHEN type IN ('special', 'at_cost') THEN NULL ELSE f4 END AS DECIMAL(38,0))
+               * 0.0001::DECIMAL(38,4) AS coefficient,
+           CAST(aux4 AS DECIMAL(38,0)) * 0.0001::DECIMAL(38,4) AS aux_factor,
+           CAST(cost4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS total_cost,
+           CAST(paid4 // 100 AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS fund_paid,
+           CAST(0 AS DECIMAL(38,2)) AS excluded_cost,
+           -- payment = score × pv to the fen, half_up (at-cost: fund_paid); standard = score × pv / ρ
+           CAST(CASE WHEN type = 'at_cost' THEN paid4 // 100
+                     ELSE (2 * score4 * pv4 + 1000000) // 2000000 END AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS payment,
+           CAST(CASE WHEN type <> 'at_cost' THEN (2 * score4 * pv4 * 10000 + rho4 * 1000000) // (2 * rho4 * 1000000) END
+                AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS standard,
+           CAST(CASE WHEN type <> 'at_cost' THEN (2 * score4 * pv4 * 10000 + rho4 * 1000000) // (2 * rho4 * 1000000) - cost4 // 100 END
+                AS DECIMAL(38,0)) * 0.01::DECIMAL(38,2) AS margin
     FROM scored JOIN rank USING (region, fund, institution_id)
+    JOIN (SELECT region, fund, year, pv4, CAST(payment_ratio * 10000 AS HUGEINT) AS rho4 FROM valued) v
+         USING (region, fund, year)
     ORDER BY k, case_id
 ) TO '{out}/cases.parquet' (FORMAT parquet, COMPRESSION zstd);

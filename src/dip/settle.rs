@@ -148,7 +148,22 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let file = format!("cases.{ext}");
     // case ids rarely repeat: a dictionary would only cost time
     let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&["case_id"]);
-    let written = spill.write_sorted(&catalog, &mut writer)?;
+    // each case valued at its pool's published point value
+    let values = dianzhi_columnar::dip::spill::CaseValues {
+        pools: pools
+            .iter()
+            .zip(&cleared)
+            .map(|(p, c)| {
+                let k = &p.fund.key;
+                ((k.region.clone(), k.fund.clone(), k.year), (c.solved.point_value.fpv, p.fund.payment_ratio.into()))
+            })
+            .collect(),
+        scale: config.point_value.scale,
+        total_cost_basis: config.dip.point_value.basis == dianzhi_core::dip::config::Basis::TotalCost,
+        unit: config.money.unit,
+        rounding: config.money.rounding,
+    };
+    let written = spill.write_sorted(&catalog, &values, &mut writer)?;
     writer.close()?;
     manifest.output(&file, written as usize, sha256_file(&out.file(&file))?);
     if let Some(p) = &args.inputs.config {

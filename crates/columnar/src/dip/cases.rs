@@ -581,12 +581,22 @@ fn scan_unit(
             if let (Some(spill), Some(writer)) = (options.spill, w.spill.as_mut()) {
                 // a pool without a funds row is refused after the scan: nothing to write
                 if let Some(rank) = slot.rank {
+                    // the factor the score used: basic_factor for a basic group, else the coefficient
+                    let coefficient = match scored.kind {
+                        CaseType::Special | CaseType::AtCost => None,
+                        _ => Some(scorer.factor_of(entry.is_some_and(|e| e.basic), t.coefficient)),
+                    };
                     let case = SpillCase {
                         case_id,
                         year: month.year,
                         group: g.map(|(_, index)| index),
                         level: *level,
                         scored,
+                        coefficient,
+                        aux,
+                        total_cost: cost,
+                        fund_paid: paid,
+                        excluded_cost,
                     };
                     spill.push(writer, rank, &case).map_err(|m| err(CASE_ID, i, m))?;
                 }

@@ -46,6 +46,64 @@ pub struct SpillCase<'a> {
     pub group: Option<u32>,
     pub level: u32,
     pub scored: Scored,
+    /// The factor the score used in place of the level coefficient (the coefficient, or
+    /// basic_factor for a basic group), 4 decimals; `None` for special and at-cost cases.
+    pub coefficient: Option<i128>,
+    /// The case's money and factors (internal fixed point).
+    pub aux: i128,
+    pub total_cost: i128,
+    pub fund_paid: i128,
+    pub excluded_cost: i128,
+}
+
+/// What a case's payment, payment standard and margin are valued at: each pool's published
+/// point value (`point_value.scale` decimals, `None` without one) and payment ratio, by
+/// (region, fund, year), and the rules of rounding them (docs/dip.md, the cases table).
+pub struct CaseValues {
+    pub pools: std::collections::HashMap<(String, String, i32), (Option<i128>, dianzhi_core::number::Dec)>,
+    pub scale: u32,
+    /// `[dip.point_value] basis = "total_cost"`: the value is quoted per unit of total cost.
+    pub total_cost_basis: bool,
+    pub unit: dianzhi_core::number::MoneyUnit,
+    pub rounding: dianzhi_core::number::Rounding,
+}
+
+impl CaseValues {
+    /// (payment, standard, margin) of a case of `kind` scoring `score`, valued at `pv` with payment
+    /// ratio `ratio`: the payment is what the fund pays for the points (score × pv [× ρ under
+    /// basis total_cost]; an at-cost case's fund_paid), the standard the points' worth in
+    /// total-cost terms (score × pv ÷ ρ under basis fund; score × pv under total_cost), the
+    /// margin the standard less the cost without excluded items; each rounded once to the unit.
+    fn price(
+        &self,
+        r: &Record,
+        (pv, ratio): (Option<i128>, dianzhi_core::number::Dec),
+    ) -> Result<(Option<i128>, Option<i128>, Option<i128>), dianzhi_core::number::Overflow> {
+        use dianzhi_core::number::{mul, pow10, sub};
+        if r.kind == CaseType::AtCost {
+            return Ok((Some(i128::from(r.fund_paid)), None, None));
+        }
+        let Some(pv) = pv else { return Ok((None, None, None)) };
+        let worth = mul(i128::from(r.score), pv, "a case payment")?; // money at 10^scale
+        let den = pow10(self.scale)?;
+        let (payment, standard) = if self.total_cost_basis {
+            let paid = self.unit.round(
+                mul(worth, ratio.mantissa, "a case payment")?,
+                mul(den, pow10(ratio.scale)?, "a case payment")?,
+                self.rounding,
+            )?;
+            (paid, self.unit.round(worth, den, self.rounding)?)
+        } else {
+            let standard = self.unit.round(
+                mul(worth, pow10(ratio.scale)?, "a payment standard")?,
+                mul(den, ratio.mantissa, "a payment standard")?,
+                self.rounding,
+            )?;
+            (self.unit.round(worth, den, self.rounding)?, standard)
+        };
+        let cost = sub(i128::from(r.total_cost), i128::from(r.excluded_cost), "a case's cost")?;
+        Ok((Some(payment), Some(standard), Some(sub(standard, cost, "a case margin")?)))
+    }
 }
 
 /// A worker's buffers, one per bucket.
@@ -106,6 +164,11 @@ impl CaseSpill {
             score: narrow(Some(c.scored.score), "score")?,
             avg: narrow(c.scored.avg, "average cost")?,
             ratio: narrow(c.scored.ratio, "cost ratio")?,
+            coefficient: narrow(c.coefficient, "coefficient")?,
+            aux: narrow(Some(c.aux), "aux_factor")?,
+            total_cost: narrow(Some(c.total_cost), "total_cost")?,
+            fund_paid: narrow(Some(c.fund_paid), "fund_paid")?,
+            excluded_cost: narrow(Some(c.excluded_cost), "excluded_cost")?,
             case_id: c.case_id.as_bytes(),
         }
         .encode(buf)?;
@@ -129,7 +192,7 @@ impl CaseSpill {
 
     /// Sorts every bucket and writes the cases in output order; removes the spill. Returns the
     /// number of cases written. The next bucket is read and sorted while one is written.
-    pub fn write_sorted(self, catalog: &Catalog, out: &mut TableWriter) -> Result<u64> {
+    pub fn write_sorted(self, catalog: &Catalog, values: &CaseValues, out: &mut TableWriter) -> Result<u64> {
         let fail = |e: std::io::Error| Error::Output { path: self.dir.clone(), message: e.to_string() };
         for f in &self.files {
             f.lock().expect("no panic while writing").flush().map_err(fail)?;
@@ -144,7 +207,7 @@ impl CaseSpill {
                         Ok((bytes, index)) => {
                             // one table at a time: memory is the bucket and a table or two
                             for rows in index.chunks(WRITE_ROWS) {
-                                if send.send(Ok(this.table(catalog, &bytes, rows))).is_err() {
+                                if send.send(this.table(catalog, values, &bytes, rows)).is_err() {
                                     return;
                                 }
                             }
@@ -165,7 +228,7 @@ impl CaseSpill {
         })?;
         if written == 0 {
             // the schema still goes out, so that an empty output is a readable table
-            out.write(&self.table(catalog, &[], &[]))?;
+            out.write(&self.table(catalog, values, &[], &[])?)?;
         }
         drop(self.files);
         std::fs::remove_dir_all(&self.dir).map_err(fail)?;
@@ -207,8 +270,14 @@ impl CaseSpill {
     }
 
     /// The `cases` table of some records of a bucket.
-    fn table(&self, catalog: &Catalog, bytes: &[u8], rows: &[(u32, u64)]) -> Table {
+    fn table(&self, catalog: &Catalog, values: &CaseValues, bytes: &[u8], rows: &[(u32, u64)]) -> Result<Table> {
         let n = rows.len();
+        let given = || Vec::<i128>::with_capacity(n);
+        let maybe = || Vec::<Option<i128>>::with_capacity(n);
+        let (mut aux, mut total_cost, mut fund_paid, mut excluded) = (given(), given(), given(), given());
+        let (mut coefficient, mut payment, mut standard, mut margin) = (maybe(), maybe(), maybe(), maybe());
+        // each pool's value, looked up once per run of a pool's cases
+        let mut last: Option<(usize, i32, (Option<i128>, dianzhi_core::number::Dec))> = None;
         let text = || TextColumn::with_capacity(n);
         let (mut case_id, mut inst, mut region, mut fund, mut group, mut kind, mut level, mut kinds) =
             (text(), text(), text(), text(), text(), text(), text(), text());
@@ -238,6 +307,31 @@ impl CaseSpill {
             avg.push(outlier_checked.then(|| i128::from(r.avg)));
             ratio.push(outlier_checked.then(|| i128::from(r.ratio)));
             kinds.push(r.kind.as_str());
+            coefficient.push((r.coefficient > 0).then(|| i128::from(r.coefficient)));
+            aux.push(i128::from(r.aux));
+            let unit = values.unit;
+            total_cost.push(unit.to_output(i128::from(r.total_cost)));
+            fund_paid.push(unit.to_output(i128::from(r.fund_paid)));
+            excluded.push(unit.to_output(i128::from(r.excluded_cost)));
+            let pool = match last {
+                Some((lp, ly, v)) if lp == p && ly == i32::from(r.year) => v,
+                _ => {
+                    let key = (self.pools[p].0.clone(), self.pools[p].1.clone(), i32::from(r.year));
+                    let v = values.pools.get(&key).copied().unwrap_or((None, dianzhi_core::number::Dec::new(1, 0)));
+                    last = Some((p, i32::from(r.year), v));
+                    v
+                }
+            };
+            let (pay, std_, gain) = values.price(&r, pool).map_err(|e| Error::Output {
+                path: self.dir.clone(),
+                message: format!(
+                    "{e}: the case {} is valued beyond 128-bit integers",
+                    String::from_utf8_lossy(r.case_id)
+                ),
+            })?;
+            payment.push(pay.map(|v| unit.to_output(v)));
+            standard.push(std_.map(|v| unit.to_output(v)));
+            margin.push(gain.map(|v| unit.to_output(v)));
         }
         let mut tab = Table::default();
         tab.texts("case_id", case_id, false);
@@ -252,7 +346,18 @@ impl CaseSpill {
         tab.nullable_decimal("ratio", dianzhi_core::dip::score::RATIO_SCALE, ratio);
         tab.texts("type", kinds, false);
         tab.decimal("score", dianzhi_core::number::SCALE, score);
-        tab
+        // one hospital's view (docs/dip.md, the cases table): the factors, the money, and what
+        // the case is worth at the pool's point value
+        let d = values.unit.decimals;
+        tab.nullable_decimal("coefficient", dianzhi_core::number::SCALE, coefficient);
+        tab.decimal("aux_factor", dianzhi_core::number::SCALE, aux);
+        tab.decimal("total_cost", d, total_cost);
+        tab.decimal("fund_paid", d, fund_paid);
+        tab.decimal("excluded_cost", d, excluded);
+        tab.nullable_decimal("payment", d, payment);
+        tab.nullable_decimal("standard", d, standard);
+        tab.nullable_decimal("margin", d, margin);
+        Ok(tab)
     }
 }
 
@@ -291,6 +396,11 @@ struct Record<'a> {
     score: i64,
     avg: i64,
     ratio: i64,
+    coefficient: i64,
+    aux: i64,
+    total_cost: i64,
+    fund_paid: i64,
+    excluded_cost: i64,
     case_id: &'a [u8],
 }
 
@@ -303,7 +413,12 @@ const GROUP: usize = LEVEL + 4;
 const SCORE: usize = GROUP + 4;
 const AVG: usize = SCORE + 8;
 const RATIO: usize = AVG + 8;
-const ID_LEN: usize = RATIO + 8;
+const COEFFICIENT: usize = RATIO + 8;
+const AUX: usize = COEFFICIENT + 8;
+const TOTAL_COST: usize = AUX + 8;
+const FUND_PAID: usize = TOTAL_COST + 8;
+const EXCLUDED_COST: usize = FUND_PAID + 8;
+const ID_LEN: usize = EXCLUDED_COST + 8;
 const ID: usize = ID_LEN + 2;
 
 impl<'a> Record<'a> {
@@ -319,6 +434,9 @@ impl<'a> Record<'a> {
         buf.extend_from_slice(&self.score.to_le_bytes());
         buf.extend_from_slice(&self.avg.to_le_bytes());
         buf.extend_from_slice(&self.ratio.to_le_bytes());
+        for v in [self.coefficient, self.aux, self.total_cost, self.fund_paid, self.excluded_cost] {
+            buf.extend_from_slice(&v.to_le_bytes());
+        }
         buf.extend_from_slice(&id_len.to_le_bytes());
         debug_assert_eq!(buf.len() - start, ID, "the fields are written at their offsets");
         buf.extend_from_slice(self.case_id);
@@ -340,6 +458,11 @@ impl<'a> Record<'a> {
             score: i64::from_le_bytes(at(bytes, SCORE)),
             avg: i64::from_le_bytes(at(bytes, AVG)),
             ratio: i64::from_le_bytes(at(bytes, RATIO)),
+            coefficient: i64::from_le_bytes(at(bytes, COEFFICIENT)),
+            aux: i64::from_le_bytes(at(bytes, AUX)),
+            total_cost: i64::from_le_bytes(at(bytes, TOTAL_COST)),
+            fund_paid: i64::from_le_bytes(at(bytes, FUND_PAID)),
+            excluded_cost: i64::from_le_bytes(at(bytes, EXCLUDED_COST)),
             case_id: &bytes[ID..ID + id_len],
         }
     }
@@ -390,7 +513,18 @@ mod tests {
             let h = &ids[(state >> 20) as usize % ids.len()];
             let case_id = format!("c{:05}", (state >> 8) % 100_000 * 10 + u64::from(n % 10));
             let rank = spill.rank(pool, inst, h).unwrap();
-            let case = SpillCase { case_id: &case_id, year: 2026, group: Some(0), level: 0, scored };
+            let case = SpillCase {
+                case_id: &case_id,
+                year: 2026,
+                group: Some(0),
+                level: 0,
+                scored,
+                coefficient: Some(ONE),
+                aux: ONE,
+                total_cost: 9 * ONE,
+                fund_paid: 8 * ONE,
+                excluded_cost: 0,
+            };
             spill.push(if n % 2 == 0 { &mut a } else { &mut b }, rank, &case).unwrap();
             expected.push(format!("{case_id},{h},{pool},{inst}"));
         }
@@ -398,7 +532,19 @@ mod tests {
         spill.finish(b).unwrap();
         let path = dir.path().join("cases.csv");
         let mut w = TableWriter::create(&path, Format::Csv).unwrap();
-        assert_eq!(spill.write_sorted(&catalog, &mut w).unwrap(), 3_000);
+        let values = CaseValues {
+            pools: [("r1", "employee"), ("r1", "resident"), ("r2", "resident")]
+                .iter()
+                .map(|(r, f)| {
+                    ((r.to_string(), f.to_string(), 2026), (Some(1_0000), dianzhi_core::number::Dec::new(1, 0)))
+                })
+                .collect(),
+            scale: 4,
+            total_cost_basis: false,
+            unit: dianzhi_core::number::MoneyUnit { fixed: 100, decimals: 2 },
+            rounding: dianzhi_core::number::Rounding::HalfUp,
+        };
+        assert_eq!(spill.write_sorted(&catalog, &values, &mut w).unwrap(), 3_000);
         w.close().unwrap();
         assert!(!dir.path().join("spill").exists());
         let text = std::fs::read_to_string(&path).unwrap();
@@ -410,6 +556,13 @@ mod tests {
         };
         expected.sort_by_key(key);
         assert_eq!(got, expected);
-        assert!(text.lines().nth(1).unwrap().ends_with(",2026,G1,core,2,9.0000,1.000000,normal,12.0000"));
+        // score 12 at pv 1: paid 12.00, worth 12.00 against a cost of 9.00
+        assert!(
+            text.lines().nth(1).unwrap().ends_with(
+                ",2026,G1,core,2,9.0000,1.000000,normal,12.0000,1.0000,1.0000,9.00,8.00,0.00,12.00,12.00,3.00"
+            ),
+            "{}",
+            text.lines().nth(1).unwrap()
+        );
     }
 }

@@ -113,6 +113,16 @@ impl Scorer {
         }
     }
 
+    /// The factor a case's score uses in place of the level coefficient, at 4 decimals (rounded
+    /// half_even when basic_factor has more): basic_factor for a basic group, else `coefficient`.
+    pub fn factor_of(&self, basic: bool, coefficient: Decimal) -> i128 {
+        let k = if basic { self.basic_factor } else { Dec::from(coefficient) };
+        match k.rescale_exact(SCALE) {
+            Some(v) => v,
+            None => div_round(k.mantissa, 10i128.pow(k.scale - SCALE), Rounding::HalfEven),
+        }
+    }
+
     /// The outlier type of a case of a hospital of `level` with total cost `cost` against
     /// average `avg` (both internal fixed point, avg > 0): normal, low, high or extreme.
     pub fn outlier(&self, level: &str, cost: i128, avg: i128) -> Result<CaseType, Overflow> {
