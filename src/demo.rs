@@ -180,7 +180,11 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         special: None,
         assessment: None,
     };
-    let args = DipSettleArgs { inputs: year.clone(), output: OutArgs::new(done.out.join("dip"), format, true) };
+    let args = DipSettleArgs {
+        inputs: year.clone(),
+        keep: Vec::new(),
+        output: OutArgs::new(done.out.join("dip"), format, true),
+    };
     let dip = crate::dip::settle::settle(&args, |_| true)?;
     say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
     say(&dip_point_value_table(&dip.pools, &dip.cleared, &config));

@@ -672,3 +672,60 @@ fn each_case_has_its_payment_standard_and_margin() {
     let h = &table(&out.join("hospitals.csv"))[0];
     assert_eq!([h["dip_amount"].as_str(), h["at_cost_amount"].as_str()], ["10000.00", "300.00"]);
 }
+
+/// `--keep department,doctor` carries those case columns through to the cases table as text
+/// (in the cases' sorted order), so that a hospital can ask which departments lose money; a kept
+/// column missing from a file, or naming a column of the table, is refused.
+#[test]
+fn kept_case_columns_are_carried_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\nH2,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,1000.00,1\n");
+    let c = write(
+        d,
+        "cases/a.csv",
+        &format!(
+            "{CASES},department,doctor\nc2,H2,r1,employee,2026-03,G1,1000.00,900.00,心内科,王医生\n\
+             c1,H1,r1,employee,2026-03,G1,1000.00,900.00,骨科,\n"
+        ),
+    );
+    let run = |keep: &str, cases: &Path, out: &Path| {
+        dianzhi(&[
+            "dip",
+            "settle",
+            "--cases",
+            s(cases),
+            "--groups",
+            s(&g),
+            "--averages",
+            s(&a),
+            "--institutions",
+            s(&i),
+            "--funds",
+            s(&f),
+            "--keep",
+            keep,
+            "--out",
+            s(out),
+            "--format",
+            "csv",
+            "--quiet",
+        ])
+    };
+    let out = d.join("out");
+    assert_ok(&run("department,doctor", &c, &out));
+    let cases = table(&out.join("cases.csv"));
+    let got: Vec<[&str; 3]> =
+        cases.iter().map(|r| [r["case_id"].as_str(), r["department"].as_str(), r["doctor"].as_str()]).collect();
+    assert_eq!(got, [["c1", "骨科", ""], ["c2", "心内科", "王医生"]]);
+    let header = std::fs::read_to_string(out.join("cases.csv")).unwrap().lines().next().unwrap().to_string();
+    assert!(header.ends_with(",payment,standard,margin,department,doctor"), "{header}");
+    // a file without the kept column is named
+    write(d, "cases/b.csv", &format!("{CASES},department\nc3,H1,r1,employee,2026-04,G1,1000.00,900.00,骨科\n"));
+    let bad = d.join("bad");
+    assert_rejected(&run("department,doctor", &d.join("cases"), &bad), &bad, &["b.csv", "doctor"]);
+    assert_rejected(&run("region", &c, &bad), &bad, &["--keep \"region\"", "already a column"]);
+}

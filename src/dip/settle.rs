@@ -20,7 +20,7 @@ use serde_json::json;
 use super::YearArgs;
 use crate::cli::OutArgs;
 use crate::console;
-use crate::failure::Result;
+use crate::failure::{Failure, Result};
 use crate::manifest::{fixed_text, sha256_file, total, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
@@ -30,9 +30,36 @@ use crate::progress::Progress;
 pub struct DipSettleArgs {
     #[command(flatten)]
     pub inputs: YearArgs,
+    /// Case columns to carry through to the cases table as text, e.g. --keep department,doctor.
+    #[arg(long, value_delimiter = ',', value_name = "COL,…")]
+    pub keep: Vec<String>,
     #[command(flatten)]
     pub output: OutArgs,
 }
+
+/// The cases table's own columns: a kept column may not take one of their names.
+const CASES_COLUMNS: [&str; 20] = [
+    "case_id",
+    "institution_id",
+    "region",
+    "fund",
+    "year",
+    "dip_group",
+    "kind",
+    "level",
+    "avg_cost",
+    "ratio",
+    "type",
+    "score",
+    "coefficient",
+    "aux_factor",
+    "total_cost",
+    "fund_paid",
+    "excluded_cost",
+    "payment",
+    "standard",
+    "margin",
+];
 
 /// Runs `dianzhi dip settle` and prints its summary.
 pub fn command(args: DipSettleArgs) -> Result<u8> {
@@ -113,7 +140,17 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     // the cases are spilled to disk in buckets of the output order, sorted after the scan
     let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
     let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
-    let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16)?;
+    let mut keep: Vec<String> = Vec::new();
+    for name in args.keep.iter().map(|k| k.trim()) {
+        if name.is_empty() || CASES_COLUMNS.contains(&name) || keep.iter().any(|k| k == name) {
+            return Err(Failure::input(format!(
+                "--keep {name:?}: {}; name case columns to carry through, e.g. --keep department,doctor",
+                if name.is_empty() { "an empty name" } else { "already a column of the cases table (or kept twice)" }
+            )));
+        }
+        keep.push(name.to_string());
+    }
+    let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16, keep)?;
     let special = args.inputs.special(&mut manifest)?;
     let assessed = args.inputs.assessment(config, &mut manifest)?;
     let options = ScanOptions {

@@ -201,8 +201,13 @@ pub fn scan_cases(
 ) -> Result<CaseScan> {
     let mut units: Vec<(usize, Layout, Unit)> = Vec::new();
     let mut layouts = Vec::with_capacity(sources.len());
+    // the columns carried through to the cases output (--keep): required in every file
+    let mut specs = CASES.to_vec();
+    for name in options.spill.map(CaseSpill::keep).unwrap_or_default() {
+        specs.push(required(Box::leak(name.clone().into_boxed_str()), Kind::Text));
+    }
     for (f, source) in sources.iter().enumerate() {
-        let (layout, file_units) = column::open(source, &CASES)?;
+        let (layout, file_units) = column::open(source, &specs)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
         layouts.push(layout);
     }
@@ -331,6 +336,9 @@ fn scan_unit(
         let at = |i: usize| (file, batch.row(i), batch.is_csv());
 
         let ids = column::texts(col(CASE_ID).expect("required"));
+        let kept_columns: Vec<Vec<Option<&str>>> =
+            (CASES.len()..layout.specs.len()).map(|k| column::texts(col(k).expect("required"))).collect();
+        let mut kept: Vec<Option<&str>> = Vec::with_capacity(kept_columns.len());
         for (k, out) in [(INSTITUTION, &mut inst), (REGION, &mut region), (FUND, &mut fund)] {
             if let Some(i) = column::text_ids(col(k).expect("required"), &mut w.texts, k, out) {
                 let name = layout.specs[k].name;
@@ -586,6 +594,8 @@ fn scan_unit(
                         CaseType::Special | CaseType::AtCost => None,
                         _ => Some(scorer.factor_of(entry.is_some_and(|e| e.basic), t.coefficient)),
                     };
+                    kept.clear();
+                    kept.extend(kept_columns.iter().map(|c| c[i].map(str::trim).filter(|t| !t.is_empty())));
                     let case = SpillCase {
                         case_id,
                         year: month.year,
@@ -597,6 +607,7 @@ fn scan_unit(
                         total_cost: cost,
                         fund_paid: paid,
                         excluded_cost,
+                        kept: &kept,
                     };
                     spill.push(writer, rank, &case).map_err(|m| err(CASE_ID, i, m))?;
                 }

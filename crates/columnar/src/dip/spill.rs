@@ -35,6 +35,8 @@ pub struct CaseSpill {
     institutions: Vec<String>,
     /// First rank of each bucket.
     bounds: Vec<u32>,
+    /// The case columns carried through to the output as text (`--keep`).
+    keep: Vec<String>,
     files: Vec<Mutex<BufWriter<File>>>,
 }
 
@@ -54,6 +56,8 @@ pub struct SpillCase<'a> {
     pub total_cost: i128,
     pub fund_paid: i128,
     pub excluded_cost: i128,
+    /// The `--keep` columns' cells, in the order of [`CaseSpill::keep`].
+    pub kept: &'a [Option<&'a str>],
 }
 
 /// What a case's payment, payment standard and margin are valued at: each pool's published
@@ -119,6 +123,7 @@ impl CaseSpill {
         mut pools: Vec<(String, String)>,
         mut institutions: Vec<String>,
         expected: u64,
+        keep: Vec<String>,
     ) -> Result<CaseSpill> {
         let fail = |e: std::io::Error| Error::Output { path: dir.to_path_buf(), message: e.to_string() };
         std::fs::create_dir_all(dir).map_err(fail)?;
@@ -133,7 +138,7 @@ impl CaseSpill {
         let files = (0..bounds.len())
             .map(|b| Ok(Mutex::new(BufWriter::new(File::create(dir.join(format!("bucket-{b:04}"))).map_err(fail)?))))
             .collect::<Result<_>>()?;
-        Ok(CaseSpill { dir: dir.to_path_buf(), pools, institutions, bounds, files })
+        Ok(CaseSpill { dir: dir.to_path_buf(), pools, institutions, bounds, keep, files })
     }
 
     /// The rank of (region, fund, institution) in the output order, if the tables know it.
@@ -141,6 +146,11 @@ impl CaseSpill {
         let p = self.pools.binary_search_by(|(r, f)| (r.as_str(), f.as_str()).cmp(&(region, fund))).ok()?;
         let i = self.institutions.binary_search_by(|x| x.as_str().cmp(institution)).ok()?;
         Some((p * self.institutions.len() + i) as u32)
+    }
+
+    /// The case columns carried through (`--keep`), in output order.
+    pub fn keep(&self) -> &[String] {
+        &self.keep
     }
 
     pub fn writer(&self) -> SpillWriter {
@@ -170,8 +180,9 @@ impl CaseSpill {
             fund_paid: narrow(Some(c.fund_paid), "fund_paid")?,
             excluded_cost: narrow(Some(c.excluded_cost), "excluded_cost")?,
             case_id: c.case_id.as_bytes(),
+            tail: &[],
         }
-        .encode(buf)?;
+        .encode(buf, c.kept)?;
         if buf.len() >= FLUSH_BYTES {
             self.flush_bucket(w, b).map_err(|e| e.to_string())?;
         }
@@ -276,6 +287,7 @@ impl CaseSpill {
         let maybe = || Vec::<Option<i128>>::with_capacity(n);
         let (mut aux, mut total_cost, mut fund_paid, mut excluded) = (given(), given(), given(), given());
         let (mut coefficient, mut payment, mut standard, mut margin) = (maybe(), maybe(), maybe(), maybe());
+        let mut kept: Vec<TextColumn> = self.keep.iter().map(|_| TextColumn::with_capacity(n)).collect();
         // each pool's value, looked up once per run of a pool's cases
         let mut last: Option<(usize, i32, (Option<i128>, dianzhi_core::number::Dec))> = None;
         let text = || TextColumn::with_capacity(n);
@@ -329,6 +341,10 @@ impl CaseSpill {
                     String::from_utf8_lossy(r.case_id)
                 ),
             })?;
+            for (column, cell) in kept.iter_mut().zip(r.kept()) {
+                // written from &str: valid UTF-8
+                column.push_option(cell.map(|c| std::str::from_utf8(c).expect("UTF-8")));
+            }
             payment.push(pay.map(|v| unit.to_output(v)));
             standard.push(std_.map(|v| unit.to_output(v)));
             margin.push(gain.map(|v| unit.to_output(v)));
@@ -357,6 +373,10 @@ impl CaseSpill {
         tab.nullable_decimal("payment", d, payment);
         tab.nullable_decimal("standard", d, standard);
         tab.nullable_decimal("margin", d, margin);
+        for (name, column) in self.keep.iter().zip(kept) {
+            let name: &'static str = Box::leak(name.clone().into_boxed_str());
+            tab.texts(name, column, true);
+        }
         Ok(tab)
     }
 }
@@ -402,6 +422,8 @@ struct Record<'a> {
     fund_paid: i64,
     excluded_cost: i64,
     case_id: &'a [u8],
+    /// The kept cells: for each, a u32 length (u32::MAX: empty) and the bytes.
+    tail: &'a [u8],
 }
 
 // the offsets, each after the one before
@@ -418,13 +440,16 @@ const AUX: usize = COEFFICIENT + 8;
 const TOTAL_COST: usize = AUX + 8;
 const FUND_PAID: usize = TOTAL_COST + 8;
 const EXCLUDED_COST: usize = FUND_PAID + 8;
-const ID_LEN: usize = EXCLUDED_COST + 8;
+const TAIL_LEN: usize = EXCLUDED_COST + 8;
+const ID_LEN: usize = TAIL_LEN + 4;
 const ID: usize = ID_LEN + 2;
 
 impl<'a> Record<'a> {
-    fn encode(&self, buf: &mut Vec<u8>) -> Result<(), String> {
+    fn encode(&self, buf: &mut Vec<u8>, kept: &[Option<&str>]) -> Result<(), String> {
         let id_len =
             u16::try_from(self.case_id.len()).map_err(|_| "the case_id is longer than 65,535 bytes".to_string())?;
+        let tail_len: usize = kept.iter().map(|c| 4 + c.map_or(0, str::len)).sum();
+        let tail_len = u32::try_from(tail_len).map_err(|_| "the kept cells are longer than 4 GB".to_string())?;
         let start = buf.len();
         buf.extend_from_slice(&self.rank.to_le_bytes());
         buf.extend_from_slice(&self.year.to_le_bytes());
@@ -437,9 +462,19 @@ impl<'a> Record<'a> {
         for v in [self.coefficient, self.aux, self.total_cost, self.fund_paid, self.excluded_cost] {
             buf.extend_from_slice(&v.to_le_bytes());
         }
+        buf.extend_from_slice(&tail_len.to_le_bytes());
         buf.extend_from_slice(&id_len.to_le_bytes());
         debug_assert_eq!(buf.len() - start, ID, "the fields are written at their offsets");
         buf.extend_from_slice(self.case_id);
+        for cell in kept {
+            match cell {
+                Some(c) => {
+                    buf.extend_from_slice(&(c.len() as u32).to_le_bytes());
+                    buf.extend_from_slice(c.as_bytes());
+                }
+                None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
+            }
+        }
         Ok(())
     }
 
@@ -449,6 +484,7 @@ impl<'a> Record<'a> {
             bytes[offset..offset + N].try_into().expect("a whole record")
         }
         let id_len = usize::from(u16::from_le_bytes(at(bytes, ID_LEN)));
+        let tail_len = u32::from_le_bytes(at(bytes, TAIL_LEN)) as usize;
         Record {
             rank: u32::from_le_bytes(at(bytes, RANK)),
             year: i16::from_le_bytes(at(bytes, YEAR)),
@@ -464,12 +500,29 @@ impl<'a> Record<'a> {
             fund_paid: i64::from_le_bytes(at(bytes, FUND_PAID)),
             excluded_cost: i64::from_le_bytes(at(bytes, EXCLUDED_COST)),
             case_id: &bytes[ID..ID + id_len],
+            tail: &bytes[ID + id_len..ID + id_len + tail_len],
         }
+    }
+
+    /// The kept cells, in order.
+    fn kept(&self) -> impl Iterator<Item = Option<&'a [u8]>> {
+        let mut rest = self.tail;
+        std::iter::from_fn(move || {
+            let (len, after) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len);
+            if len == u32::MAX {
+                rest = after;
+                return Some(None);
+            }
+            let (cell, after) = after.split_at(len as usize);
+            rest = after;
+            Some(Some(cell))
+        })
     }
 
     /// Bytes the record takes.
     fn len(&self) -> usize {
-        ID + self.case_id.len()
+        ID + self.case_id.len() + self.tail.len()
     }
 }
 
@@ -500,8 +553,14 @@ mod tests {
             ("r1".into(), "resident".into()),
         ];
         // about 7 buckets for 120 keys
-        let spill =
-            CaseSpill::create(&dir.path().join("spill"), pools, catalog.institution_ids(), 7 * BUCKET_CASES).unwrap();
+        let spill = CaseSpill::create(
+            &dir.path().join("spill"),
+            pools,
+            catalog.institution_ids(),
+            7 * BUCKET_CASES,
+            Vec::new(),
+        )
+        .unwrap();
         assert_eq!(spill.bounds.len(), 7);
         let scored = Scored { kind: CaseType::Normal, score: 12 * ONE, avg: Some(9 * ONE), ratio: Some(1_000_000) };
         let (mut a, mut b) = (spill.writer(), spill.writer());
@@ -524,6 +583,7 @@ mod tests {
                 total_cost: 9 * ONE,
                 fund_paid: 8 * ONE,
                 excluded_cost: 0,
+                kept: &[],
             };
             spill.push(if n % 2 == 0 { &mut a } else { &mut b }, rank, &case).unwrap();
             expected.push(format!("{case_id},{h},{pool},{inst}"));
