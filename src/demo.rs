@@ -173,7 +173,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     let year = YearArgs {
         cases: vec![dip_files[0].clone()],
         lookups: lookups(),
-        funds: funds_path.clone(),
+        funds: Some(funds_path.clone()),
         payments,
         config: Some(config_path),
         year: None,
@@ -181,6 +181,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         assessment: None,
     };
     let args = DipSettleArgs {
+        point_values: None,
         inputs: year.clone(),
         keep: Vec::new(),
         output: OutArgs::new(done.out.join("dip"), format, true),

@@ -729,3 +729,59 @@ fn kept_case_columns_are_carried_through() {
     assert_rejected(&run("department,doctor", &d.join("cases"), &bad), &bad, &["b.csv", "doctor"]);
     assert_rejected(&run("region", &c, &bad), &bad, &["--keep \"region\"", "already a column"]);
 }
+
+/// A forecast at a given point value (a hospital's 医保办 with its own cases and an expected
+/// value; a bureau mid-year): the pools are cleared at the value, not solved. At pv 12.5 every
+/// hospital's payment, corridor, entitlement and due equal those of a settle whose budget makes
+/// pv exactly 12.5 — with the funds or without them (then no budget, reserve, money or residual);
+/// a pool with cases but no value is refused.
+#[test]
+fn a_forecast_at_a_given_point_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inputs = worked(d, "");
+    // 1,260,000.00 − 10,000.00 reserve over 100,000 points: pv 12.5 exactly
+    write(d, "funds.csv", "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,1260000.00,1,10000.00\n");
+    let solved = d.join("solved");
+    assert_ok(&dip_settle(&inputs, &solved));
+    assert_eq!(table(&solved.join("point_values.csv"))[0]["pv"], "12.5000");
+    let values = write(d, "values.csv", "region,fund,point_value\nr1,employee,12.5\n");
+    let with_funds = d.join("forecast");
+    let mut args = inputs.clone();
+    args.extend(["--point-values".to_string(), s(&values).to_string()]);
+    assert_ok(&dip_settle(&args, &with_funds));
+    let without = d.join("forecast-nofunds");
+    let mut no_funds: Vec<String> = Vec::new();
+    let mut skip = false;
+    for a in &args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--funds" {
+            skip = true;
+            continue;
+        }
+        no_funds.push(a.clone());
+    }
+    assert_ok(&dip_settle(&no_funds, &without));
+    let hospitals = std::fs::read(solved.join("hospitals.csv")).unwrap();
+    assert_eq!(std::fs::read(with_funds.join("hospitals.csv")).unwrap(), hospitals, "with funds");
+    assert_eq!(std::fs::read(without.join("hospitals.csv")).unwrap(), hospitals, "without funds");
+    assert_eq!(std::fs::read(without.join("cases.csv")).unwrap(), std::fs::read(solved.join("cases.csv")).unwrap());
+    let pv = &table(&without.join("point_values.csv"))[0];
+    let got = ["budget", "reserve", "money", "pv", "pv_exact", "residual", "status"].map(|k| pv[k].as_str());
+    assert_eq!(got, ["", "", "", "12.5000", "12.500000000000000000", "", "given"]);
+    assert_eq!(table(&with_funds.join("point_values.csv"))[0]["status"], "given");
+    // a pool without a value
+    let values = write(d, "values.csv", "region,fund,point_value\nr2,employee,12.5\n");
+    let mut bad_args = no_funds.clone();
+    let at = bad_args.iter().position(|a| a == "--point-values").unwrap();
+    bad_args[at + 1] = s(&values).to_string();
+    let bad = d.join("bad");
+    assert_rejected(
+        &dip_settle(&bad_args, &bad),
+        &bad,
+        &["--point-values gives no value for 1 pool(s) with cases", "region=r1 fund=employee year=2026"],
+    );
+}

@@ -69,9 +69,10 @@ pub struct YearArgs {
     pub cases: Vec<PathBuf>,
     #[command(flatten)]
     pub lookups: Lookups,
-    /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve].
+    /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve] (dip settle may do
+    /// without them when --point-values gives the values).
     #[arg(long, value_name = "FILE")]
-    pub funds: PathBuf,
+    pub funds: Option<PathBuf>,
     /// Monthly payments already made (the outputs of `dip presettle`); rows are summed.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub payments: Vec<PathBuf>,
@@ -96,7 +97,7 @@ impl YearArgs {
     pub fn paths(&self) -> Vec<&Path> {
         let mut p: Vec<&Path> = self.cases.iter().map(PathBuf::as_path).collect();
         p.extend(self.lookups.paths());
-        p.push(&self.funds);
+        p.extend(self.funds.as_deref());
         p.extend(self.payments.iter().map(PathBuf::as_path));
         p.extend(self.config.as_deref());
         p.extend(self.special.as_deref());
@@ -286,15 +287,21 @@ pub fn hospitals(
 /// the payments already made — each recorded in the manifest.
 pub fn year_tables(
     lookups: &Lookups,
-    funds: &Path,
+    funds: Option<&Path>,
     payments: &[PathBuf],
     unit: MoneyUnit,
     manifest: &mut Manifest,
 ) -> Result<(Catalog, Vec<dianzhi_core::dip::clearing::FundRow>, Vec<dianzhi_core::dip::clearing::PaymentRow>)> {
     let catalog = catalog(lookups, manifest)?;
-    let funds_src = single(funds, "funds")?;
-    let (funds, n) = tables::read_funds(&funds_src, unit)?;
-    manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
+    let funds = match funds {
+        Some(path) => {
+            let funds_src = single(path, "funds")?;
+            let (funds, n) = tables::read_funds(&funds_src, unit)?;
+            manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
+            funds
+        }
+        None => Vec::new(),
+    };
     let payment_src = payment_sources(payments)?;
     let (payments, rows) = tables::read_payments(&payment_src, unit, None)?;
     for (s, n) in payment_src.iter().zip(rows) {

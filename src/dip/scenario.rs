@@ -120,6 +120,14 @@ pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) ->
     Ok(out)
 }
 
+/// The funds a scenario overlays: required here (a forecast at given values is `dip settle`'s).
+fn funds_path(inputs: &YearArgs) -> Result<&Path> {
+    inputs
+        .funds
+        .as_deref()
+        .ok_or_else(|| Failure::input("dip scenario needs --funds: its budget overlays apply to the funds rows"))
+}
+
 /// The year's pools as scored by `scorer`: a scan of the cases (no cases output written),
 /// with the rows read per file (and their digests when `hashing` asks).
 fn score_year(
@@ -156,8 +164,13 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
 
     progress.phase("read tables");
-    let (catalog, funds, payments) =
-        super::year_tables(&args.inputs.lookups, &args.inputs.funds, &args.inputs.payments, unit, &mut manifest)?;
+    let (catalog, funds, payments) = super::year_tables(
+        &args.inputs.lookups,
+        Some(funds_path(&args.inputs)?),
+        &args.inputs.payments,
+        unit,
+        &mut manifest,
+    )?;
     if let Some(p) = &args.inputs.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }

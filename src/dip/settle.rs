@@ -30,6 +30,10 @@ use crate::progress::Progress;
 pub struct DipSettleArgs {
     #[command(flatten)]
     pub inputs: YearArgs,
+    /// Given point values (region, fund, point_value[, payment_ratio]): the pools are cleared at
+    /// them, not solved — a hospital's forecast, a bureau's mid-year estimate; --funds optional.
+    #[arg(long, value_name = "FILE")]
+    pub point_values: Option<PathBuf>,
     /// Case columns to carry through to the cases table as text, e.g. --keep department,doctor.
     #[arg(long, value_delimiter = ',', value_name = "COL,…")]
     pub keep: Vec<String>,
@@ -111,6 +115,63 @@ pub fn reserve_cap_summary(cleared: &[ClearedPool], config: &dianzhi_core::Confi
     s
 }
 
+/// Funds rows of no money for a forecast without funds: one per pool of the cases, with the
+/// payment ratio of its given value (needed under basis total_cost; else 1).
+fn unfunded(
+    hospitals: &[dianzhi_core::dip::clearing::HospitalCases],
+    values: &dianzhi_core::dip::presettle::PublishedValues,
+    config: &dianzhi_core::Config,
+) -> Result<Vec<dianzhi_core::dip::clearing::FundRow>> {
+    let total_cost = config.dip.point_value.basis == dianzhi_core::dip::config::Basis::TotalCost;
+    let mut rows: BTreeMap<dianzhi_core::dip::clearing::DipPoolKey, dianzhi_core::dip::clearing::FundRow> =
+        BTreeMap::new();
+    for h in hospitals {
+        if rows.contains_key(&h.pool) {
+            continue;
+        }
+        let ratio = values.get(&(h.pool.region.clone(), h.pool.fund.clone())).and_then(|v| v.payment_ratio);
+        if total_cost && ratio.is_none() {
+            return Err(Failure::input(format!(
+                "--point-values: {} has no payment_ratio; under basis total_cost a forecast without --funds needs it (a column payment_ratio)",
+                h.pool
+            )));
+        }
+        let row = dianzhi_core::dip::clearing::FundRow {
+            key: h.pool.clone(),
+            budget: 0,
+            reserve: 0,
+            payment_ratio: ratio.unwrap_or(dianzhi_core::number::Decimal::ONE),
+        };
+        rows.insert(h.pool.clone(), row);
+    }
+    Ok(rows.into_values().collect())
+}
+
+/// Sets each pool's given value (every pool with cases needs one) and whether funds back it.
+fn at_given_values(
+    pools: &mut [DipPool],
+    values: &dianzhi_core::dip::presettle::PublishedValues,
+    funded: bool,
+) -> Result<()> {
+    let mut missing = Vec::new();
+    for p in pools.iter_mut() {
+        p.funded = funded;
+        match values.get(&(p.fund.key.region.clone(), p.fund.key.fund.clone())) {
+            Some(v) => p.given = Some(dianzhi_core::number::Dec::new(v.point_value, dianzhi_core::number::SCALE)),
+            None if !p.hospitals.is_empty() => missing.push(format!("  {}", p.fund.key)),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Failure::input(format!(
+            "--point-values gives no value for {} pool(s) with cases:\n{}\ngive each pool a row (region, fund, point_value)",
+            missing.len(),
+            missing.join("\n")
+        )));
+    }
+    Ok(())
+}
+
 pub struct DipSettled {
     pub pools: Vec<DipPool>,
     pub cleared: Vec<ClearedPool>,
@@ -130,8 +191,28 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let mut manifest = Manifest::new("dip settle", config);
 
     progress.phase("read tables");
-    let (catalog, funds, payments) =
-        super::year_tables(&args.inputs.lookups, &args.inputs.funds, &args.inputs.payments, unit, &mut manifest)?;
+    let (catalog, funds, payments) = super::year_tables(
+        &args.inputs.lookups,
+        args.inputs.funds.as_deref(),
+        &args.inputs.payments,
+        unit,
+        &mut manifest,
+    )?;
+    let given = match &args.point_values {
+        Some(p) => {
+            let s = super::single(p, "point values")?;
+            let (v, n) = dianzhi_columnar::dip::tables::read_point_values(&s)?;
+            manifest.input("point_values", &s.path, sha256_file(&s.path)?, n);
+            Some(v)
+        }
+        None => None,
+    };
+    let funded = args.inputs.funds.is_some();
+    if !funded && given.is_none() {
+        return Err(Failure::input(
+            "--funds is needed to solve the point values; give it, or --point-values to clear the year at given values",
+        ));
+    }
 
     progress.phase("score cases");
     let sources = resolve(&args.inputs.cases, crate::cli::encoding())?;
@@ -139,7 +220,10 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     let scorer = Scorer::new(config);
     // the cases are spilled to disk in buckets of the output order, sorted after the scan
     let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
-    let pools_known = funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect();
+    let pools_known = match (&given, funded) {
+        (Some(values), false) => values.keys().cloned().collect(),
+        _ => funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect(),
+    };
     let mut keep: Vec<String> = Vec::new();
     for name in args.keep.iter().map(|k| k.trim()) {
         if name.is_empty() || CASES_COLUMNS.contains(&name) || keep.iter().any(|k| k == name) {
@@ -169,7 +253,11 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
 
     progress.phase("clear pools");
     let hospitals = super::hospitals(&scan.sums, &catalog, assessed.as_ref(), config)?;
-    let pools = assemble(funds, hospitals, payments, args.inputs.year)?;
+    let funds = if funded { funds } else { unfunded(&hospitals, given.as_ref().expect("checked"), config)? };
+    let mut pools = assemble(funds, hospitals, payments, args.inputs.year)?;
+    if let Some(values) = &given {
+        at_given_values(&mut pools, values, funded)?;
+    }
     let cleared = clear(&pools, config)?;
 
     progress.phase("write outputs");

@@ -97,6 +97,8 @@ fn pool() -> impl Strategy<Value = DipPool> {
                 payment_ratio: Decimal::new(ratio.min(100) as i64, 2),
             },
             hospitals,
+            given: None,
+            funded: true,
         }
     })
 }

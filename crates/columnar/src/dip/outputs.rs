@@ -24,15 +24,28 @@ pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config)
     t.text("region", pools.iter().map(|p| p.fund.key.region.clone()).collect());
     t.text("fund", pools.iter().map(|p| p.fund.key.fund.clone()).collect());
     t.int("year", pools.iter().map(|p| i64::from(p.fund.key.year)).collect());
-    t.decimal("budget", unit.decimals, money(&|p, _| p.fund.budget));
-    t.decimal("reserve", unit.decimals, money(&|p, _| p.fund.reserve));
+    // a forecast without funds has no budget, reserve, money or residual to show
+    let unfunded = pools.iter().any(|p| !p.funded);
+    let funded_money = |t: &mut Table, name: &'static str, f: &dyn Fn(&DipPool, &ClearedPool) -> i128| {
+        if unfunded {
+            t.nullable_decimal(
+                name,
+                unit.decimals,
+                both().map(|(p, c)| p.funded.then(|| unit.to_output(f(p, c)))).collect(),
+            );
+        } else {
+            t.decimal(name, unit.decimals, money(f));
+        }
+    };
+    funded_money(&mut t, "budget", &|p, _| p.fund.budget);
+    funded_money(&mut t, "reserve", &|p, _| p.fund.reserve);
     t.decimal("payment_ratio", SCALE, pools.iter().map(|p| at4(p.fund.payment_ratio)).collect());
     t.int("cases", count(&|c| c.sums.cases));
     t.int("scored_cases", count(&|c| c.sums.scored()));
     t.int("special_cases", count(&|c| c.sums.special));
     t.int("at_cost_cases", count(&|c| c.sums.at_cost));
     t.decimal("at_cost_amount", unit.decimals, money(&|_, c| c.sums.at_cost_amount));
-    t.decimal("money", unit.decimals, money(&|_, c| c.solved.point_value.floating_money));
+    funded_money(&mut t, "money", &|_, c| c.solved.point_value.floating_money);
     t.decimal("total_score", SCALE, cleared.iter().map(|c| c.sums.score).collect());
     t.nullable_decimal("pv", config.point_value.scale, cleared.iter().map(|c| c.solved.point_value.fpv).collect());
     t.nullable_decimal("pv_exact", EXACT_SCALE, cleared.iter().map(|c| c.solved.point_value.fpv_exact).collect());
@@ -40,7 +53,7 @@ pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config)
     t.decimal("item_amount", unit.decimals, money(&|_, c| c.sums.items));
     t.decimal("entitlement", unit.decimals, money(&|_, c| c.entitlement));
     t.decimal("reserve_draw", unit.decimals, money(&|_, c| c.reserve_draw));
-    t.decimal("residual", unit.decimals, money(&|_, c| c.solved.residual));
+    funded_money(&mut t, "residual", &|_, c| c.solved.residual);
     t.text("status", cleared.iter().map(|c| c.dip_status().to_string()).collect());
     // appended: Σ overspend shares before the reserve cap (what the corridor alone would pay)
     t.decimal("shared_uncapped", unit.decimals, money(&|_, c| c.shared_uncapped));

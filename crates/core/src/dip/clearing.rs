@@ -156,6 +156,11 @@ pub struct DipPool {
     pub fund: FundRow,
     /// Its hospitals, sorted by id.
     pub hospitals: Vec<Hospital>,
+    /// A point value given for the pool (`dip settle --point-values`): cleared at it, not solved.
+    pub given: Option<Dec>,
+    /// Whether a funds row gives the pool's money (a forecast at given values may have none:
+    /// no budget, reserve, money or residual, and no reserve cap).
+    pub funded: bool,
 }
 
 /// Why a DIP year cannot be cleared (each message names the pools or rows).
@@ -224,7 +229,7 @@ pub fn assemble(
     }
     Ok(pools
         .into_values()
-        .map(|(fund, members)| DipPool { fund, hospitals: members.into_values().collect() })
+        .map(|(fund, members)| DipPool { fund, hospitals: members.into_values().collect(), given: None, funded: true })
         .collect())
 }
 
@@ -373,6 +378,7 @@ fn pool_shares<'a>(pool: &'a DipPool, config: &Config) -> Result<(PoolTotals, Ve
         charges: pool.fund.reserve,
         has_claims: !pool.hospitals.is_empty(),
         payment_ratio,
+        given: pool.given,
         ..PoolTotals::default()
     };
     Ok((base, shares, sums))
@@ -430,6 +436,10 @@ fn reserve_capped(
 ) -> Result<(Vec<i128>, ReserveCap, i128), Overflow> {
     let shared: Vec<i128> = corridors.iter().map(|c| c.1).collect();
     let total = shared.iter().try_fold(0i128, |s, v| add(s, *v, "Σ shared"))?;
+    // a forecast without funds knows no reserve to stay inside
+    if !pool.funded {
+        return Ok((shared, ReserveCap::Within, total));
+    }
     let mut savings = 0i128;
     for ((h, p), (kept, _)) in pool.hospitals.iter().zip(payments).zip(corridors) {
         if *p > h.cases.sums.items {
@@ -607,6 +617,8 @@ mod tests {
                 payment_ratio: d("0.72"),
             },
             hospitals: vec![hospital("H1", 2_000_000, 0, "1"), hospital("H2", 158_000_000, 0, "1")],
+            given: None,
+            funded: true,
         };
         let mut config = fen();
         config.dip.point_value.basis = Basis::TotalCost;
@@ -715,6 +727,8 @@ mod tests {
         let pool = DipPool {
             fund: FundRow { key: key(), budget: 150 * ONE, reserve: 0, payment_ratio: d("1") },
             hospitals: vec![h1, hospital("B", 1, 0, "1"), hospital("C", 1, 0, "1")],
+            given: None,
+            funded: true,
         };
         let mut config = fen();
         config.reconcile.mode = crate::config::ReconcileMode::LargestRemainder;
@@ -734,6 +748,8 @@ mod tests {
         let pool = |h: Hospital, budget: i128| DipPool {
             fund: FundRow { key: key(), budget, reserve: 0, payment_ratio: d("1") },
             hospitals: vec![h],
+            given: None,
+            funded: true,
         };
         // 1 special of 199 cases > 0.005 × 199
         let err = clear(&[pool(h.clone(), 100 * ONE)], &fen()).unwrap_err();

@@ -33,6 +33,8 @@ pub struct PoolTotals {
     pub payment_ratio: Dec,
     /// The most a floating point may be valued at (an earmarked pool, 專款專用), if capped.
     pub cap: Option<Dec>,
+    /// The value a floating point is paid, given rather than solved (a forecast).
+    pub given: Option<Dec>,
 }
 
 impl Default for PoolTotals {
@@ -46,6 +48,7 @@ impl Default for PoolTotals {
             has_claims: false,
             payment_ratio: Dec::new(1, 0),
             cap: None,
+            given: None,
         }
     }
 }
@@ -71,6 +74,8 @@ pub enum Status {
     NoClaims,
     /// The pool's value was held at its cap; what the float leaves over is residual.
     Capped,
+    /// The pool was cleared at a given value (a forecast), not solved.
+    Given,
 }
 
 impl Status {
@@ -82,6 +87,7 @@ impl Status {
             Status::Infeasible => "infeasible",
             Status::NoClaims => "no_claims",
             Status::Capped => "capped",
+            Status::Given => "given",
         }
     }
 
@@ -94,6 +100,7 @@ impl Status {
             Status::Infeasible => "infeasible",
             Status::NoClaims => "no_cases",
             Status::Capped => "capped",
+            Status::Given => "given",
         }
     }
 }
@@ -147,6 +154,16 @@ pub fn point_value(t: &PoolTotals, config: &Config) -> Result<PointValue, Overfl
         PointValue { floating_money, value: FloatingValue::None, fpv: None, fpv_exact: None, apv, status: Status::Ok };
     if !t.has_claims {
         pv.status = Status::NoClaims;
+    } else if let (Some(v), true) = (t.given, t.floating_points > 0) {
+        // given, not solved: a point is paid v × ρ, whatever the money
+        let ratio = t.payment_ratio;
+        pv.value = FloatingValue::Ratio {
+            money: mul(v.mantissa, ratio.mantissa, "a given value")?,
+            points: mul(pow10(v.scale)?, pow10(ratio.scale)?, "a given value")?,
+        };
+        pv.status = Status::Given;
+        pv.fpv = Some(div_to_scale(v.mantissa, pow10(v.scale)?, scale, rounding)?);
+        pv.fpv_exact = Some(div_to_scale(v.mantissa, pow10(v.scale)?, EXACT_SCALE, Rounding::HalfEven)?);
     } else if floating_money < 0 {
         // fixed payments exceed the budget; `clearing` fails the run unless told to zero it
         pv.status = Status::Infeasible;
