@@ -271,8 +271,15 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
     let file = format!("cases.{ext}");
-    // case ids rarely repeat: a dictionary would only cost time
-    let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&["case_id"]);
+    // case ids and a case's own amounts rarely repeat: a dictionary of them would only cost time
+    let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&[
+        "case_id",
+        "total_cost",
+        "fund_paid",
+        "payment",
+        "standard",
+        "margin",
+    ]);
     // each case valued at its pool's published point value
     let values = dianzhi_columnar::dip::spill::CaseValues {
         pools: pools

@@ -141,6 +141,10 @@ impl Table {
         let values = v.into_iter().map(Some).collect();
         self.columns.push((name.into(), Values::Decimal { values, scale, nullable: false, precision: 18 }));
     }
+    /// A nullable decimal column of at most 18 digits (a case's own amounts and factors).
+    pub fn nullable_decimal18(&mut self, name: &'static str, scale: u32, v: Vec<Option<i128>>) {
+        self.columns.push((name.into(), Values::Decimal { values: v, scale, nullable: true, precision: 18 }));
+    }
     pub fn nullable_decimal(&mut self, name: &'static str, scale: u32, v: Vec<Option<i128>>) {
         self.columns.push((name.into(), Values::Decimal { values: v, scale, nullable: true, precision: 38 }));
     }
