@@ -328,6 +328,8 @@ fn scan_unit(
     let (mut inst, mut region, mut fund, mut group) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut months = Vec::new();
     let mut numbers: [Vec<i128>; 7] = Default::default();
+    // which number buffers hold only zeros (an absent column's): refilled only when they grow
+    let mut zeroed = [false; 7];
     let mut scratch = Vec::new();
     column::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
@@ -362,10 +364,13 @@ fn scan_unit(
                     let values = column::fixed_values(a, &mut scratch).map_err(|(i, m)| err(k, i, m))?;
                     numbers[n].clear();
                     numbers[n].extend_from_slice(values);
+                    zeroed[n] = false;
                 }
+                None if zeroed[n] && numbers[n].len() >= batch.len() => {}
                 None => {
                     numbers[n].clear();
                     numbers[n].resize(batch.len(), 0);
+                    zeroed[n] = true;
                 }
             }
         }
