@@ -162,6 +162,8 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             output: OutArgs::new(done.out.join("dip-payments").join(month.to_string()), format, true),
         };
         let paid = crate::dip::presettle::run(&args)?;
+        // each month's watch as a page (a pool ahead of its year is marked)
+        crate::report::write_report(&paid.out, &paid.out.join("report.html"))?;
         payments.push(paid.out.join(format!("payments.{ext}")));
         watch = Some(paid);
     }
@@ -220,6 +222,7 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         crate::report::write_report(dir, &page)?;
         say(&format!("report → {}\n", shown(&page)));
     }
+    say(&format!("the watch of each month → {}\n", shown(&done.out.join("dip-payments/2026-MM/report.html"))));
     // and the results go back to the hospitals as a workbook
     let book = dip.out.join("results.xlsx");
     crate::export::run(&dip.out, &book, true)?;

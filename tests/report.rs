@@ -222,6 +222,16 @@ fn the_demo_reports_render_in_chromium() {
         }
         assert!(checked >= 20, "{name}: only {checked} marks checked");
     }
+    // the watch of a month: February's pools run ahead of their year, and the page marks them
+    let february = out.join("dip-payments/2026-02/report.html");
+    let html = std::fs::read_to_string(&february).unwrap();
+    assert_self_contained(&html);
+    assert!(html.contains("<th>pace_flag</th>") && html.contains("<td class=\"warn\">red</td>"), "no pace flag marked");
+    let png = shots.join("watch.png");
+    let _ = std::fs::remove_file(&png);
+    render(&february, &png, 1280, 1000);
+    let (_, inked, _) = picture(&png);
+    assert!(inked > 0.02, "watch: the picture is nearly blank ({:.1}% inked)", inked * 100.0);
 }
 
 /// The `<svg>` charts of a page.

@@ -19,6 +19,7 @@ mod page;
 mod scenario;
 mod settle;
 mod svg;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,7 +69,11 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
     }
     let kind = kind(dir)?;
     // a page of nothing is no report: the table it draws must have rows
-    let main = if kind == "dip budget" { "growth" } else { "point_values" };
+    let main = match kind {
+        "dip budget" => "growth",
+        "dip presettle" => "execution_pools",
+        _ => "point_values",
+    };
     if let Some(source) = find_table(dir, main) {
         if read_text_table(&source)?.rows() == 0 {
             return Err(Failure::input(format!("{}: holds no rows; there is nothing to draw", source.path.display())));
@@ -84,6 +89,7 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
         "settle" => ("Quarterly clearing", settle::body(dir)?),
         "dip settle" => ("DIP year-end clearing", dip::body(dir)?),
         "dip budget" => ("DIP budget year", budget::body(dir)?),
+        "dip presettle" => ("DIP budget execution watch", watch::body(dir)?),
         "dip scenario" => ("DIP scenarios", scenario::body(dir, &scenario::DIP_VIEW)?),
         _ => ("Scenarios", scenario::body(dir, &scenario::QUARTER_VIEW)?),
     };
@@ -116,6 +122,7 @@ fn kind(dir: &Path) -> Result<&'static str> {
                 Some("scenario") => return Ok("scenario"),
                 Some("dip budget") => return Ok("dip budget"),
                 Some("dip scenario") => return Ok("dip scenario"),
+                Some("dip presettle") => return Ok("dip presettle"),
                 _ => {}
             }
         }
@@ -123,7 +130,9 @@ fn kind(dir: &Path) -> Result<&'static str> {
     let comparison_has = |c: &str| {
         find_table(dir, "comparison").and_then(|s| read_text_table(&s).ok()).is_some_and(|t| t.column(c).is_some())
     };
-    if find_table(dir, "growth").is_some() && find_table(dir, "funds").is_some() {
+    if find_table(dir, "execution_pools").is_some() {
+        Ok("dip presettle")
+    } else if find_table(dir, "growth").is_some() && find_table(dir, "funds").is_some() {
         Ok("dip budget")
     } else if comparison_has("pv_exact_delta") {
         Ok("dip scenario")
@@ -135,7 +144,7 @@ fn kind(dir: &Path) -> Result<&'static str> {
         Ok("settle")
     } else {
         Err(Failure::input(format!(
-            "{}: holds no point_values table; report reads the output of settle, scenario, dip budget, dip settle or dip scenario",
+            "{}: holds no point_values table; report reads the output of settle, scenario, dip budget, dip presettle, dip settle or dip scenario",
             dir.display()
         )))
     }

@@ -86,6 +86,10 @@ fn cell(column: &str, v: &str) -> String {
         let class = if v == "ok" { "ok" } else { "warn" };
         return format!("<td class=\"{class}\">{}</td>", esc(v));
     }
+    // a raised flag stands out (a pool ahead of its year, a hospital over its scores)
+    if column.ends_with("flag") && !v.is_empty() {
+        return format!("<td class=\"warn\">{}</td>", esc(v));
+    }
     let numeric = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
     if numeric && !["quarter", "year", "institution_id"].contains(&column) {
         format!("<td class=\"n\">{}</td>", esc(v))
