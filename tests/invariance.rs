@@ -146,4 +146,16 @@ fn outputs_do_not_depend_on_threads_row_order_or_file_split() {
     to_parquet(&lines[2 * third..], &dir.path().join("mixed/c.parquet"), 6_000, 38, true);
     let mixed = dir.path().join("mixed");
     assert_eq!(settle_to(&[&mixed], &budgets, &interim, &dir.path().join("t5"), "1"), reference, "mixed encodings");
+
+    // more workers than cores, with the budgets and interim rows shuffled too
+    let shuffled = |path: &Path, name: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut rows: Vec<&str> = text.lines().collect();
+        let header = rows.remove(0);
+        shuffle(&mut rows);
+        write(dir.path(), &format!("shuffled/{name}"), &format!("{header}\n{}\n", rows.join("\n")))
+    };
+    let (b, i) = (shuffled(&budgets, "budgets.csv"), shuffled(&interim, "interim.csv"));
+    assert_ne!(std::fs::read(&b).unwrap(), std::fs::read(&budgets).unwrap(), "the budgets were shuffled");
+    assert_eq!(settle_to(&split, &b, &i, &dir.path().join("t6"), "7"), reference, "7 threads, every input shuffled");
 }

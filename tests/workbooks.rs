@@ -75,6 +75,12 @@ fn an_exported_output_reads_back_equal() {
     for t in ["point_values", "hospitals", "cases"] {
         let o = dianzhi(&["compare", s(&out.join(format!("{t}.csv"))), &format!("{}#{t}", book.display()), "--quiet"]);
         assert_eq!(o.status.code(), Some(0), "{t}: {}", String::from_utf8_lossy(&o.stdout));
+        // compare reads the columns both sides share: every column must be on the sheet, in order
+        let sheet = dianzhi_columnar::xlsx::read_sheet(&PathBuf::from(format!("{}#{t}", book.display()))).unwrap();
+        let text = std::fs::read_to_string(out.join(format!("{t}.csv"))).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        assert_eq!(sheet.header, header, "{t}: the sheet's columns");
+        assert_eq!(sheet.rows.len(), text.lines().count() - 1, "{t}: the sheet's rows");
     }
     // and from Parquet: the decimals of the Parquet columns, read back from the sheets
     let pq = dir.path().join("settled-parquet");
