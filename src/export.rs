@@ -16,16 +16,25 @@ pub struct ExportArgs {
     /// The output directory to export.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// The workbook to write (FILE.xlsx).
+    /// The workbook to write (FILE.xlsx); with --by, the directory of workbooks.
     #[arg(long, value_name = "FILE.xlsx")]
     pub out: PathBuf,
-    /// Replace an existing workbook.
+    /// One workbook per value of this column (e.g. institution_id: each hospital's rows, for
+    /// sending out), named by the value, in the directory --out.
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// Replace an existing workbook (or, with --by, an earlier output directory).
     #[arg(long)]
     pub force: bool,
 }
 
 /// Runs `dianzhi export`: notes the tables too long for a sheet, prints where it wrote.
 pub fn command(args: ExportArgs) -> Result<u8> {
+    if let Some(column) = &args.by {
+        let (books, out) = by_value(&args.dir, &args.out, column, args.force)?;
+        crate::console::say(&format!("{books} workbooks, one per {column} → {}\n", out.display()));
+        return Ok(0);
+    }
     for e in run(&args.dir, &args.out, args.force)? {
         if !e.sheet {
             crate::console::note(&format!(
@@ -90,4 +99,81 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
     tmp.persist(out).map_err(|e| cannot(&e))?;
     crate::outdir::readable(out);
     Ok(done)
+}
+
+/// A value as a file name: letters, digits, `-`, `_` and `.` as they are, anything else (and a
+/// leading `.`) as `_XX` per byte, so that `../H1` or `<H1>` can never name another place.
+pub fn safe_name(value: &str) -> String {
+    let mut out = String::new();
+    for (i, b) in value.bytes().enumerate() {
+        let plain = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (b == b'.' && i > 0);
+        if plain {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("_{b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+/// One workbook per distinct value of `column` in the directory `out` (all or nothing): each
+/// with the rows of that value of every table that has the column. Returns how many.
+fn by_value(dir: &Path, out: &Path, column: &str, force: bool) -> Result<(usize, PathBuf)> {
+    if !dir.is_dir() {
+        return Err(Failure::input(format!("{}: not a directory; export reads an output directory", dir.display())));
+    }
+    let mut inputs: Vec<PathBuf> = vec![dir.to_path_buf()];
+    if dir.join("manifest.json").is_file() {
+        inputs.clear();
+        crate::outdir::refuse_file_over_inputs(&out.join("x.xlsx"), dir)?;
+    }
+    let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let staged = crate::outdir::OutDir::prepare(out, force, |_| false, &refs)?;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Failure::input(format!("{}: cannot list: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && matches!(Format::of(p), Some(Format::Parquet | Format::Csv)))
+        .collect();
+    paths.sort();
+    let mut tables = Vec::new();
+    for path in paths {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let t = read_text_table(&Source::new(path))?;
+        if t.column(column).is_some() {
+            tables.push((name, t));
+        }
+    }
+    if tables.is_empty() {
+        return Err(Failure::input(format!(
+            "{}: no table has a column {column}; name a column of its tables, e.g. --by institution_id",
+            dir.display()
+        )));
+    }
+    let mut values: Vec<String> =
+        tables.iter().flat_map(|(_, t)| t.column(column).unwrap_or(&[]).iter().flatten().cloned()).collect();
+    values.sort();
+    values.dedup();
+    let mut names = std::collections::BTreeSet::new();
+    for value in &values {
+        let file = format!("{}.xlsx", safe_name(value));
+        if !names.insert(file.clone()) {
+            return Err(Failure::other(format!("two values of {column} make the file name {file}")));
+        }
+        let listed: Vec<(String, Listed)> = tables
+            .iter()
+            .map(|(name, t)| {
+                let keep: Vec<usize> = (0..t.rows())
+                    .filter(|&i| t.column(column).is_some_and(|c| c[i].as_deref() == Some(value.as_str())))
+                    .collect();
+                let columns = t.columns.iter().map(|c| keep.iter().map(|&i| c[i].clone()).collect()).collect();
+                let rows = dianzhi_columnar::any::TextTable { path: t.path.clone(), names: t.names.clone(), columns };
+                (name.clone(), Listed::Table(rows))
+            })
+            .collect();
+        export(&listed, &staged.file(&file))?;
+    }
+    Ok((values.len(), staged.commit()?))
 }

@@ -159,3 +159,61 @@ fn export_is_reproducible_and_names_a_cell_too_long() {
     assert!(!stderr(&o).contains("dianzhi-tmp"), "{}", stderr(&o));
     assert!(!z.exists());
 }
+
+/// `export --by institution_id`: one workbook per hospital for sending out, each with that
+/// hospital's rows of every table that has the column; ids that are no safe file name (`/`,
+/// `..`, `<`) are written as `_XX`; the directory is all or nothing.
+#[test]
+fn export_by_institution_writes_one_workbook_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n../H2<x>,3,1\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,1000.00,1\n");
+    let c = write(
+        d,
+        "cases.csv",
+        "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid\n\
+         c1,H1,r1,employee,2026-03,G1,1000.00,900.00\nc2,../H2<x>,r1,employee,2026-03,G1,1000.00,900.00\n\
+         c3,H1,r1,employee,2026-04,G1,1000.00,900.00\n",
+    );
+    let out = d.join("settled");
+    assert_ok(&dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&c),
+        "--groups",
+        s(&g),
+        "--averages",
+        s(&a),
+        "--institutions",
+        s(&i),
+        "--funds",
+        s(&f),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--quiet",
+    ]));
+    let books = d.join("books");
+    assert_ok(&dianzhi(&["export", s(&out), "--by", "institution_id", "--out", s(&books), "--quiet"]));
+    let mut names: Vec<String> =
+        std::fs::read_dir(&books).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["H1.xlsx", "_2E._2FH2_3Cx_3E.xlsx"]);
+    let sheet = |book: &str, t: &str| {
+        dianzhi_columnar::xlsx::read_sheet(&PathBuf::from(format!("{}#{t}", books.join(book).display()))).unwrap()
+    };
+    let cases = sheet("H1.xlsx", "cases");
+    let id = cases.header.iter().position(|h| h == "case_id").unwrap();
+    let ids: Vec<&str> = cases.rows.iter().map(|(_, r)| r[id].as_deref().unwrap()).collect();
+    assert_eq!(ids, ["c1", "c3"], "H1's cases only");
+    assert_eq!(sheet("_2E._2FH2_3Cx_3E.xlsx", "hospitals").rows.len(), 1);
+    // no column of that name: refused, nothing written
+    let bad = d.join("bad");
+    let o = dianzhi(&["export", s(&out), "--by", "doctor", "--out", s(&bad)]);
+    assert_rejected(&o, &bad, &["no table has a column doctor"]);
+}
