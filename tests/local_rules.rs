@@ -723,6 +723,12 @@ fn kept_case_columns_are_carried_through() {
     assert_eq!(got, [["c1", "骨科", ""], ["c2", "心内科", "王医生"]]);
     let header = std::fs::read_to_string(out.join("cases.csv")).unwrap().lines().next().unwrap().to_string();
     assert!(header.ends_with(",payment,standard,margin,department,doctor"), "{header}");
+    // the report's margin view, by group and by each kept column
+    assert_ok(&dianzhi(&["report", s(&out)]));
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for needle in ["By dip_group: the 10 losing most", "By department: the 10 gaining most", "<td>骨科</td>"] {
+        assert!(page.contains(needle), "the report lacks {needle:?}");
+    }
     // a file without the kept column is named
     write(d, "cases/b.csv", &format!("{CASES},department\nc3,H1,r1,employee,2026-04,G1,1000.00,900.00,骨科\n"));
     let bad = d.join("bad");

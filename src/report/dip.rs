@@ -42,7 +42,77 @@ pub fn body(dir: &Path) -> Result<String> {
     body.push_str(&quadrants(&h)?);
     body.push_str("<h2>Corridor outcome</h2>\n<p class=\"note\">Per pool: hospitals in surplus and what they keep (结余留用), hospitals over and the share the fund bears (合理超支分担).</p>\n");
     body.push_str(&corridor(&h)?);
+    body.push_str(&margins(dir)?);
     Ok(body)
+}
+
+/// Columns of the cases table that a run writes itself; any other is a kept column (`--keep`).
+const CASE_COLUMNS: [&str; 20] = [
+    "case_id",
+    "institution_id",
+    "region",
+    "fund",
+    "year",
+    "dip_group",
+    "kind",
+    "level",
+    "avg_cost",
+    "ratio",
+    "type",
+    "score",
+    "coefficient",
+    "aux_factor",
+    "total_cost",
+    "fund_paid",
+    "excluded_cost",
+    "payment",
+    "standard",
+    "margin",
+];
+
+/// Cases a page draws the margin view of; a province's year is read from its file instead.
+const MARGIN_CASES: usize = 2_000_000;
+
+/// The margin view (盈亏): Σ margin by group — the 10 losing most and the 10 gaining most — and
+/// by each kept column (department, doctor), from the cases table.
+fn margins(dir: &Path) -> Result<String> {
+    let Some(source) = super::find_table(dir, "cases") else { return Ok(String::new()) };
+    if dianzhi_columnar::any::parquet_rows(&source.path).is_some_and(|n| n > MARGIN_CASES) {
+        return Ok(format!(
+            "<h2>Margins</h2>\n<p class=\"note\">More than {MARGIN_CASES} cases: the margin view is left to the cases table itself (e.g. <code>dianzhi export --by institution_id</code>, or a group-by on its margin column).</p>\n"
+        ));
+    }
+    let (t, cases) = read(dir, "cases")?;
+    if t.column("margin").is_none() {
+        return Ok(String::new());
+    }
+    let mut html = String::from(
+        "<h2>Margins (盈亏)</h2>\n<p class=\"note\">Σ margin = Σ (payment standard − cost without excluded items) over the scored cases of each group: where the points pay less than the cases cost (negative) and more (positive). Cases paid at cost have no margin.</p>\n",
+    );
+    let mut by = vec!["dip_group".to_string()];
+    by.extend(t.names.iter().filter(|n| !CASE_COLUMNS.contains(&n.as_str())).cloned());
+    for key in by {
+        let sums = sums_by(&cases, &[key.as_str()], &["margin"])?;
+        let (margin, scale) = numbers(&sums, "margin")?;
+        let names = texts(&sums, &key)?;
+        let rows = ints(&sums, "rows")?;
+        let mut order: Vec<usize> =
+            (0..sums.height()).filter(|&i| margin[i].is_some() && !names[i].is_empty()).collect();
+        order.sort_by_key(|&i| (margin[i], names[i].clone()));
+        let line = |i: usize| {
+            vec![
+                (names[i].clone(), ""),
+                (rows[i].to_string(), "n"),
+                (margin[i].map(|m| format_fixed(m, scale)).unwrap_or_default(), "n"),
+            ]
+        };
+        let header = [key.as_str(), "cases", "Σ margin"];
+        html.push_str(&format!("<h3>By {}: the 10 losing most</h3>\n", super::page::esc(&key)));
+        html.push_str(&table(&header, order.iter().take(10).map(|&i| line(i))));
+        html.push_str(&format!("<h3>By {}: the 10 gaining most</h3>\n", super::page::esc(&key)));
+        html.push_str(&table(&header, order.iter().rev().take(10).map(|&i| line(i))));
+    }
+    Ok(html)
 }
 
 fn quadrants(h: &DataFrame) -> Result<String> {
