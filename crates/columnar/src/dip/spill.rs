@@ -35,8 +35,10 @@ pub struct CaseSpill {
     institutions: Vec<String>,
     /// First rank of each bucket.
     bounds: Vec<u32>,
-    /// The case columns carried through to the output as text (`--keep`).
+    /// The case columns carried through to the output as text (`--keep`); a table's column
+    /// names are `&'static str`, and these few are made so once, here.
     keep: Vec<String>,
+    keep_names: Vec<&'static str>,
     files: Vec<Mutex<BufWriter<File>>>,
 }
 
@@ -138,7 +140,8 @@ impl CaseSpill {
         let files = (0..bounds.len())
             .map(|b| Ok(Mutex::new(BufWriter::new(File::create(dir.join(format!("bucket-{b:04}"))).map_err(fail)?))))
             .collect::<Result<_>>()?;
-        Ok(CaseSpill { dir: dir.to_path_buf(), pools, institutions, bounds, keep, files })
+        let keep_names = keep.iter().map(|k| &*Box::leak(k.clone().into_boxed_str())).collect();
+        Ok(CaseSpill { dir: dir.to_path_buf(), pools, institutions, bounds, keep, keep_names, files })
     }
 
     /// The rank of (region, fund, institution) in the output order, if the tables know it.
@@ -376,8 +379,7 @@ impl CaseSpill {
         tab.nullable_decimal18("payment", d, payment);
         tab.nullable_decimal18("standard", d, standard);
         tab.nullable_decimal18("margin", d, margin);
-        for (name, column) in self.keep.iter().zip(kept) {
-            let name: &'static str = Box::leak(name.clone().into_boxed_str());
+        for (name, column) in self.keep_names.iter().zip(kept) {
             tab.texts(name, column, true);
         }
         Ok(tab)
