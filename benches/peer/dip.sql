@@ -8,8 +8,8 @@
 
 CREATE OR REPLACE TEMP TABLE inst AS
 SELECT institution_id, fund, CAST(level AS VARCHAR) AS level,
-       CAST(coefficient * 10000 AS HUGEINT) AS k4,
-       CAST(COALESCE(assessment, 1) * 10000 AS HUGEINT) AS a4
+       CAST(coefficient * 10000 AS BIGINT) AS k4,
+       CAST(COALESCE(assessment, 1) * 10000 AS BIGINT) AS a4
 FROM read_parquet('{institutions}');
 
 CREATE OR REPLACE TEMP TABLE scored AS
@@ -17,18 +17,18 @@ WITH c AS (
     SELECT c.case_id, c.institution_id, c.region, c.fund,
            CAST(substr(CAST(c.discharge_month AS VARCHAR), 1, 4) AS INTEGER) AS year,
            NULLIF(trim(c.dip_group), '') AS dip_group,
-           CAST(c.total_cost * 10000 AS HUGEINT) AS cost4,
-           CAST(c.fund_paid * 10000 AS HUGEINT) AS paid4,
-           CAST(COALESCE(c.aux_factor, 1) * 10000 AS HUGEINT) AS aux4,
-           CAST(c.special_score * 10000 AS HUGEINT) AS special4,
+           CAST(c.total_cost * 10000 AS BIGINT) AS cost4,
+           CAST(c.fund_paid * 10000 AS BIGINT) AS paid4,
+           CAST(COALESCE(c.aux_factor, 1) * 10000 AS BIGINT) AS aux4,
+           CAST(c.special_score * 10000 AS BIGINT) AS special4,
            COALESCE(f.level, n.level) AS level, COALESCE(f.k4, n.k4) AS k4
     FROM read_parquet('{cases}') c
     LEFT JOIN inst f ON f.institution_id = c.institution_id AND f.fund = c.fund
     LEFT JOIN inst n ON n.institution_id = c.institution_id AND n.fund IS NULL
 ), g AS (
-    SELECT c.*, g.kind, CAST(g.score * 10000 AS HUGEINT) AS s4,
-           CASE WHEN g.kind = 'basic' THEN 10000::HUGEINT ELSE c.k4 END AS f4,
-           CAST(a.avg_cost * 10000 AS HUGEINT) AS avg4
+    SELECT c.*, g.kind, CAST(g.score * 10000 AS BIGINT) AS s4,
+           CASE WHEN g.kind = 'basic' THEN 10000::BIGINT ELSE c.k4 END AS f4,
+           CAST(a.avg_cost * 10000 AS BIGINT) AS avg4
     FROM c
     LEFT JOIN read_parquet('{groups}') g USING (dip_group)
     LEFT JOIN (SELECT dip_group, CAST(level AS VARCHAR) AS level, avg_cost FROM read_parquet('{averages}')) a
@@ -46,16 +46,17 @@ WITH c AS (
 SELECT case_id, institution_id, region, fund, year, dip_group, kind, level, avg4, paid4, cost4, aux4, f4, type,
        CASE WHEN type IN ('special', 'at_cost') THEN NULL ELSE
             -- r = cost / avg at 6 decimals, half_even
-            cost4 * 1000000 // avg4 + CASE WHEN 2 * (cost4 * 1000000 % avg4) > avg4
-                                             OR (2 * (cost4 * 1000000 % avg4) = avg4 AND (cost4 * 1000000 // avg4) % 2 = 1)
+            cost4::HUGEINT * 1000000 // avg4 + CASE WHEN 2 * (cost4::HUGEINT * 1000000 % avg4) > avg4
+                                             OR (2 * (cost4::HUGEINT * 1000000 % avg4) = avg4 AND (cost4::HUGEINT * 1000000 // avg4) % 2 = 1)
                                            THEN 1 ELSE 0 END END AS ratio6,
-       -- score = s × aux × k × factor at 4 decimals, half_up: s4·aux4·f4·x / (10^8 · y)
-       CASE type
+       -- score = s × aux × k × factor at 4 decimals, half_up: s4·aux4·f4·x / (10^8 · y), widened
+       -- where a product with a cost needs it, the score itself a BIGINT again
+       CAST(CASE type
             WHEN 'special' THEN special4
             WHEN 'at_cost' THEN 0::HUGEINT
-            WHEN 'normal' THEN (2 * s4 * aux4 * f4 + 100000000) // 200000000
-            WHEN 'low' THEN (2 * s4 * aux4 * f4 * cost4 + 100000000 * avg4) // (200000000 * avg4)
-            ELSE (2 * s4 * aux4 * f4 * (cost4 - avg4) + 100000000 * avg4) // (200000000 * avg4) END AS score4
+            WHEN 'normal' THEN (2 * s4::HUGEINT * aux4 * f4 + 100000000) // 200000000
+            WHEN 'low' THEN (2 * s4::HUGEINT * aux4 * f4 * cost4 + 100000000 * avg4::HUGEINT) // (200000000 * avg4::HUGEINT)
+            ELSE (2 * s4::HUGEINT * aux4 * f4 * (cost4 - avg4) + 100000000 * avg4::HUGEINT) // (200000000 * avg4::HUGEINT) END AS BIGINT) AS score4
 FROM t;
 
 CREATE OR REPLACE TEMP TABLE hosp AS
