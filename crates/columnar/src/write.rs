@@ -363,9 +363,14 @@ fn to_batch(table: &Table) -> std::result::Result<RecordBatch, String> {
             }
             Values::Decimal { values, scale, nullable, precision } => {
                 let scale = i8::try_from(*scale).expect("scale ≤ 38");
-                let array = Decimal128Array::from(values.clone())
-                    .with_precision_and_scale(*precision, scale)
-                    .map_err(|e| e.to_string())?;
+                // straight from the values, without a copy of them (and, where none is null, without
+                // a validity buffer to build)
+                let array = if values.iter().all(Option::is_some) {
+                    Decimal128Array::from_iter_values(values.iter().map(|v| v.expect("checked")))
+                } else {
+                    values.iter().copied().collect::<Decimal128Array>()
+                };
+                let array = array.with_precision_and_scale(*precision, scale).map_err(|e| e.to_string())?;
                 (Field::new(name.as_ref(), DataType::Decimal128(*precision, scale), *nullable), Arc::new(array))
             }
         };
