@@ -46,6 +46,12 @@ pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
     inputs.extend(args.config.as_deref());
     crate::outdir::refuse_inputs(&args.out, &inputs)?;
     let format = out_format(&args.out, args.format.map(Into::into))?;
+    // an aggregates file is replaced, nothing else: it has the columns an aggregate writes
+    crate::outdir::refuse_foreign_file(&args.out, "aggregates table", |p| {
+        dianzhi_columnar::cells::column_names(&dianzhi_columnar::Source::new(p.to_path_buf())).is_ok_and(|names| {
+            ["institution_id", "claim_rows", "claimed_points"].iter().all(|c| names.iter().any(|n| n == c))
+        })
+    })?;
     if args.out.exists() && !args.force {
         return Err(Failure::input(format!(
             "--out {}: the file exists; choose a new path or pass --force to replace it",

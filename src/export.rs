@@ -57,6 +57,11 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
         return Err(Failure::input(format!("{}: not a directory; export reads an output directory", dir.display())));
     }
     crate::outdir::refuse_file_over_inputs(out, dir)?;
+    // a workbook is replaced only when it is an export of dianzhi: its first sheet is `about`
+    crate::outdir::refuse_foreign_file(out, "workbook", |p| {
+        dianzhi_columnar::xlsx::read_sheet(p)
+            .is_ok_and(|s| s.header.first().is_some_and(|h| h == "table") && s.header.iter().any(|h| h == "sheet"))
+    })?;
     if out.exists() && !force {
         return Err(Failure::input(format!(
             "--out {}: the file exists; choose a new path or pass --force to replace it",

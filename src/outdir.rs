@@ -368,3 +368,15 @@ impl Drop for OutDir {
         }
     }
 }
+
+/// Refuses to replace an existing file that is no output of dianzhi (`is_output` says what one
+/// looks like): `--force` replaces outputs, never a file of the user's own.
+pub fn refuse_foreign_file(out: &Path, what: &str, is_output: impl Fn(&Path) -> bool) -> Result<()> {
+    if out.is_file() && !is_output(out) {
+        return Err(Failure::input(format!(
+            "--out {}: the file exists and is no {what} of dianzhi; dianzhi replaces its own outputs, never other files: choose another path",
+            out.display()
+        )));
+    }
+    Ok(())
+}

@@ -595,3 +595,35 @@ fn an_invisible_character_in_a_label_is_shown_escaped() {
     assert_rejected(&o, &out, &["east\\u{200b}"]);
     assert!(!stderr(&o).contains('\u{200b}'), "{}", stderr(&o));
 }
+
+/// The file outputs (a report's page, an export's workbook, an aggregates table) replace only
+/// an earlier output of dianzhi, `--force` or not: a user's page, workbook or table of the same
+/// name is refused and kept.
+#[test]
+fn file_outputs_replace_only_outputs_of_dianzhi() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, b) = quarter(dir.path());
+    let settled = dir.path().join("settled");
+    assert_ok(&dianzhi(&["settle", "--claims", s(&c), "--budgets", s(&b), "--out", s(&settled), "--quiet"]));
+    let page = write(dir.path(), "mine/index.html", "<html><body>the bureau's own page</body></html>");
+    let book = write(dir.path(), "mine/book.xlsx", "not a workbook of dianzhi");
+    let table = write(dir.path(), "mine/agg.csv", "region,note\neast,minutes\n");
+    let before = snapshot(&dir.path().join("mine"));
+    for (args, needle) in [
+        (vec!["report", s(&settled), "--out", s(&page)], "no report of dianzhi"),
+        (vec!["export", s(&settled), "--out", s(&book), "--force"], "no workbook of dianzhi"),
+        (vec!["aggregate", "--claims", s(&c), "--out", s(&table), "--force"], "no aggregates table of dianzhi"),
+    ] {
+        let o = dianzhi(&args);
+        refused_untouched(&o, &dir.path().join("mine"), &before, &[needle]);
+    }
+    // their own outputs are replaced
+    assert_ok(&dianzhi(&["report", s(&settled), "--out", s(&dir.path().join("r.html"))]));
+    assert_ok(&dianzhi(&["report", s(&settled), "--out", s(&dir.path().join("r.html"))]));
+    let x = dir.path().join("x.xlsx");
+    assert_ok(&dianzhi(&["export", s(&settled), "--out", s(&x), "--quiet"]));
+    assert_ok(&dianzhi(&["export", s(&settled), "--out", s(&x), "--force", "--quiet"]));
+    let agg = dir.path().join("agg.csv");
+    assert_ok(&dianzhi(&["aggregate", "--claims", s(&c), "--out", s(&agg), "--quiet"]));
+    assert_ok(&dianzhi(&["aggregate", "--claims", s(&c), "--out", s(&agg), "--force", "--quiet"]));
+}

@@ -67,6 +67,12 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
     if !is_html || out.is_dir() {
         return Err(Failure::input(format!("--out {}: name the report FILE.html", out.display())));
     }
+    // a page is replaced only when it is a report of dianzhi (the default DIR/report.html is)
+    crate::outdir::refuse_foreign_file(out, "report", |p| {
+        std::fs::read_to_string(p).is_ok_and(|t| {
+            t.contains("<meta name=\"generator\" content=\"dianzhi\">") || t.contains("<title>dianzhi · ")
+        })
+    })?;
     let kind = kind(dir)?;
     // a page of nothing is no report: the table it draws must have rows
     let main = match kind {
