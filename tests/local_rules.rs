@@ -7,6 +7,24 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 
+/// A year's lookup tables and funds written into `d`: the flags that name them.
+fn tables(d: &Path, groups: &str, averages: &str, institutions: &str, funds: &str) -> Vec<String> {
+    let g = write(d, "groups.csv", &format!("dip_group,score,kind\n{groups}"));
+    let a = write(d, "averages.csv", &format!("dip_group,level,avg_cost\n{averages}"));
+    let i = write(d, "institutions.csv", institutions);
+    let f = write(d, "funds.csv", funds);
+    ["--groups", s(&g), "--averages", s(&a), "--institutions", s(&i), "--funds", s(&f)].map(String::from).to_vec()
+}
+
+/// `dianzhi dip COMMAND --cases CASES <tables> <extra> --out OUT --format csv --quiet`.
+fn dip(command: &str, cases: &Path, tables: &[String], extra: &[&str], out: &Path) -> std::process::Output {
+    let mut args = vec!["dip", command, "--cases", s(cases)];
+    args.extend(tables.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    args.extend(["--out", s(out), "--format", "csv", "--quiet"]);
+    dianzhi(&args)
+}
+
 const CASES: &str = "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid";
 const CORRIDOR: &str = "[dip.clearing]\nsurplus = [{ up_to = \"1\", keep = \"0.7\" }]\n\
     overspend = [{ up_to = \"0.1\", fund_share = \"0.7\" }, { up_to = \"0.2\", fund_share = \"0.5\" }]\n";
@@ -113,36 +131,22 @@ fn the_corridor_stays_inside_the_reserve() {
 fn the_watch_runs_against_time_elapsed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,1200000.00,1\n");
+    let t = tables(
+        d,
+        "G1,100,core\n",
+        "G1,3,1000\n",
+        "institution_id,level,coefficient\nH1,3,1\n",
+        "region,fund,year,budget,payment_ratio\nr1,employee,2026,1200000.00,1\n",
+    );
     // items paid so far: 313,500.00 paid + 16,500.00 withheld = 330,000.00 (5% withheld)
     let c = write(d, "cases.csv", &format!("{CASES}\nc1,H1,r1,employee,2026-03,G1,330000.00,330000.00\n"));
     let run = |extra: &str, out: &Path| {
         let config = write(d, "watch.toml", extra);
-        dianzhi(&[
-            "dip",
-            "presettle",
-            "--cases",
-            s(&c),
-            "--groups",
-            s(&g),
-            "--averages",
-            s(&a),
-            "--institutions",
-            s(&i),
-            "--funds",
-            s(&f),
-            "--month",
-            "2026-03",
-            "--config",
-            s(&config),
-            "--out",
-            s(out),
-            "--format",
-            "csv",
-        ])
+        // not --quiet: the watch's notes on stderr are part of what is checked
+        let mut args = vec!["dip", "presettle", "--cases", s(&c)];
+        args.extend(t.iter().map(String::as_str));
+        args.extend(["--month", "2026-03", "--config", s(&config), "--out", s(out), "--format", "csv"]);
+        dianzhi(&args)
     };
     let out = d.join("march");
     let o = run("", &out);
@@ -253,10 +257,13 @@ fn an_earmarked_pool_pays_at_most_its_cap() {
 fn outlier_bounds_per_hospital_level() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,10000\nG1,2,10000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH2,2,1\nH3,3,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000.00,1\n");
+    let t = tables(
+        d,
+        "G1,100,core\n",
+        "G1,3,10000\nG1,2,10000\n",
+        "institution_id,level,coefficient\nH2,2,1\nH3,3,1\n",
+        "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000.00,1\n",
+    );
     let c = write(
         d,
         "cases.csv",
@@ -267,27 +274,7 @@ fn outlier_bounds_per_hospital_level() {
     );
     let run = |config: &str, out: &Path| {
         let config = write(d, "levels.toml", config);
-        dianzhi(&[
-            "dip",
-            "settle",
-            "--cases",
-            s(&c),
-            "--groups",
-            s(&g),
-            "--averages",
-            s(&a),
-            "--institutions",
-            s(&i),
-            "--funds",
-            s(&f),
-            "--config",
-            s(&config),
-            "--out",
-            s(out),
-            "--format",
-            "csv",
-            "--quiet",
-        ])
+        dip("settle", &c, &t, &["--config", s(&config)], out)
     };
     let out = d.join("out");
     assert_ok(&run("[dip.outliers.levels.\"2\"]\nhigh = \"2.5\"\n", &out));
@@ -317,10 +304,13 @@ fn outlier_bounds_per_hospital_level() {
 fn excluded_items_are_paid_at_cost_outside_the_points() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,10000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\nH2,3,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,50000.00,1,0\n");
+    let t = tables(
+        d,
+        "G1,100,core\n",
+        "G1,3,10000\n",
+        "institution_id,level,coefficient\nH1,3,1\nH2,3,1\n",
+        "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,50000.00,1,0\n",
+    );
     let head = format!("{CASES},excluded_cost,excluded_fund_paid");
     let c = write(
         d,
@@ -331,25 +321,7 @@ fn excluded_items_are_paid_at_cost_outside_the_points() {
         ),
     );
     let out = d.join("out");
-    let o = dianzhi(&[
-        "dip",
-        "settle",
-        "--cases",
-        s(&c),
-        "--groups",
-        s(&g),
-        "--averages",
-        s(&a),
-        "--institutions",
-        s(&i),
-        "--funds",
-        s(&f),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
+    let o = dip("settle", &c, &t, &[], &out);
     assert_ok(&o);
     let cases = table(&out.join("cases.csv"));
     let got: Vec<[&str; 3]> =
@@ -380,22 +352,7 @@ fn excluded_items_are_paid_at_cost_outside_the_points() {
     ] {
         let c = write(d, "bad.csv", &text);
         let bad = d.join("bad");
-        let o = dianzhi(&[
-            "dip",
-            "settle",
-            "--cases",
-            s(&c),
-            "--groups",
-            s(&g),
-            "--averages",
-            s(&a),
-            "--institutions",
-            s(&i),
-            "--funds",
-            s(&f),
-            "--out",
-            s(&bad),
-        ]);
+        let o = dip("settle", &c, &t, &[], &bad);
         assert_rejected(&o, &bad, &[needle]);
     }
 }
@@ -407,10 +364,13 @@ fn excluded_items_are_paid_at_cost_outside_the_points() {
 fn special_case_decisions_replace_the_cells() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000.00,1\n");
+    let t = tables(
+        d,
+        "G1,100,core\n",
+        "G1,3,1000\n",
+        "institution_id,level,coefficient\nH1,3,1\n",
+        "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000.00,1\n",
+    );
     let c = write(
         d,
         "cases.csv",
@@ -422,29 +382,7 @@ fn special_case_decisions_replace_the_cells() {
     let quota = write(d, "quota.toml", "[dip.special]\nquota = \"1\"\n");
     let run = |special: &str, out: &Path| {
         let sp = write(d, "special.csv", special);
-        dianzhi(&[
-            "dip",
-            "settle",
-            "--cases",
-            s(&c),
-            "--groups",
-            s(&g),
-            "--averages",
-            s(&a),
-            "--institutions",
-            s(&i),
-            "--funds",
-            s(&f),
-            "--config",
-            s(&quota),
-            "--special",
-            s(&sp),
-            "--out",
-            s(out),
-            "--format",
-            "csv",
-            "--quiet",
-        ])
+        dip("settle", &c, &t, &["--config", s(&quota), "--special", s(&sp)], out)
     };
     let out = d.join("out");
     assert_ok(&run("case_id,decision,score\nc1,reject,\nc2,score,77.5\nc3,at_cost,\n", &out));
@@ -492,10 +430,13 @@ fn special_case_decisions_replace_the_cells() {
 fn the_assessment_is_graded_from_indicators() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient,assessment\nH1,3,1,1\nH2,3,1,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,2000.00,1\n");
+    let t = tables(
+        d,
+        "G1,100,core\n",
+        "G1,3,1000\n",
+        "institution_id,level,coefficient,assessment\nH1,3,1,1\nH2,3,1,1\n",
+        "region,fund,year,budget,payment_ratio\nr1,employee,2026,2000.00,1\n",
+    );
     let c = write(
         d,
         "cases.csv",
@@ -514,31 +455,7 @@ fn the_assessment_is_graded_from_indicators() {
     let run = |config: &str, scores: &str, out: &Path| {
         let config = write(d, "assess.toml", config);
         let scores = write(d, "scores.csv", scores);
-        dianzhi(&[
-            "dip",
-            "settle",
-            "--cases",
-            s(&c),
-            "--groups",
-            s(&g),
-            "--averages",
-            s(&a),
-            "--institutions",
-            s(&i),
-            "--funds",
-            s(&f),
-            "--payments",
-            s(&p),
-            "--config",
-            s(&config),
-            "--assessment",
-            s(&scores),
-            "--out",
-            s(out),
-            "--format",
-            "csv",
-            "--quiet",
-        ])
+        dip("settle", &c, &t, &["--payments", s(&p), "--config", s(&config), "--assessment", s(&scores)], out)
     };
     let out = d.join("out");
     assert_ok(&run(WEIGHTS, scores, &out));
@@ -605,35 +522,20 @@ fn scenarios_clear_inside_the_reserve_and_may_change_the_rule() {
 fn each_case_has_its_payment_standard_and_margin() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,1000,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,15000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,10300.00,0.8\n");
+    let t = tables(
+        d,
+        "G1,1000,core\n",
+        "G1,3,15000\n",
+        "institution_id,level,coefficient\nH1,3,1\n",
+        "region,fund,year,budget,payment_ratio\nr1,employee,2026,10300.00,0.8\n",
+    );
     let c = write(
         d,
         "cases.csv",
         &format!("{CASES}\nc1,H1,r1,employee,2026-03,G1,15000.00,12000.00\nc2,H1,r1,employee,2026-04,,400.00,300.00\n"),
     );
     let out = d.join("out");
-    assert_ok(&dianzhi(&[
-        "dip",
-        "settle",
-        "--cases",
-        s(&c),
-        "--groups",
-        s(&g),
-        "--averages",
-        s(&a),
-        "--institutions",
-        s(&i),
-        "--funds",
-        s(&f),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ]));
+    assert_ok(&dip("settle", &c, &t, &[], &out));
     let cases = table(&out.join("cases.csv"));
     let cols = [
         "case_id",
@@ -680,10 +582,13 @@ fn each_case_has_its_payment_standard_and_margin() {
 fn kept_case_columns_are_carried_through() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let g = write(d, "groups.csv", "dip_group,score,kind\nG1,100,core\n");
-    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,1000\n");
-    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1\nH2,3,1\n");
-    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,1000.00,1\n");
+    let t = tables(
+        d,
+        "G1,100,core\n",
+        "G1,3,1000\n",
+        "institution_id,level,coefficient\nH1,3,1\nH2,3,1\n",
+        "region,fund,year,budget,payment_ratio\nr1,employee,2026,1000.00,1\n",
+    );
     let c = write(
         d,
         "cases/a.csv",
@@ -692,29 +597,7 @@ fn kept_case_columns_are_carried_through() {
              c1,H1,r1,employee,2026-03,G1,1000.00,900.00,骨科,\n"
         ),
     );
-    let run = |keep: &str, cases: &Path, out: &Path| {
-        dianzhi(&[
-            "dip",
-            "settle",
-            "--cases",
-            s(cases),
-            "--groups",
-            s(&g),
-            "--averages",
-            s(&a),
-            "--institutions",
-            s(&i),
-            "--funds",
-            s(&f),
-            "--keep",
-            keep,
-            "--out",
-            s(out),
-            "--format",
-            "csv",
-            "--quiet",
-        ])
-    };
+    let run = |keep: &str, cases: &Path, out: &Path| dip("settle", cases, &t, &["--keep", keep], out);
     let out = d.join("out");
     assert_ok(&run("department,doctor", &c, &out));
     let cases = table(&out.join("cases.csv"));

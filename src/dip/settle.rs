@@ -41,30 +41,6 @@ pub struct DipSettleArgs {
     pub output: OutArgs,
 }
 
-/// The cases table's own columns: a kept column may not take one of their names.
-const CASES_COLUMNS: [&str; 20] = [
-    "case_id",
-    "institution_id",
-    "region",
-    "fund",
-    "year",
-    "dip_group",
-    "kind",
-    "level",
-    "avg_cost",
-    "ratio",
-    "type",
-    "score",
-    "coefficient",
-    "aux_factor",
-    "total_cost",
-    "fund_paid",
-    "excluded_cost",
-    "payment",
-    "standard",
-    "margin",
-];
-
 /// Runs `dianzhi dip settle` and prints its summary.
 pub fn command(args: DipSettleArgs) -> Result<u8> {
     let done = settle(&args, |_| false)?;
@@ -226,7 +202,10 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     };
     let mut keep: Vec<String> = Vec::new();
     for name in args.keep.iter().map(|k| k.trim()) {
-        if name.is_empty() || CASES_COLUMNS.contains(&name) || keep.iter().any(|k| k == name) {
+        if name.is_empty()
+            || dianzhi_columnar::dip::outputs::CASES_COLUMNS.contains(&name)
+            || keep.iter().any(|k| k == name)
+        {
             return Err(Failure::input(format!(
                 "--keep {name:?}: {}; name case columns to carry through, e.g. --keep department,doctor",
                 if name.is_empty() { "an empty name" } else { "already a column of the cases table (or kept twice)" }

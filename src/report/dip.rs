@@ -46,30 +46,6 @@ pub fn body(dir: &Path) -> Result<String> {
     Ok(body)
 }
 
-/// Columns of the cases table that a run writes itself; any other is a kept column (`--keep`).
-const CASE_COLUMNS: [&str; 20] = [
-    "case_id",
-    "institution_id",
-    "region",
-    "fund",
-    "year",
-    "dip_group",
-    "kind",
-    "level",
-    "avg_cost",
-    "ratio",
-    "type",
-    "score",
-    "coefficient",
-    "aux_factor",
-    "total_cost",
-    "fund_paid",
-    "excluded_cost",
-    "payment",
-    "standard",
-    "margin",
-];
-
 /// Cases a page draws the margin view of; a province's year is read from its file instead.
 const MARGIN_CASES: usize = 2_000_000;
 
@@ -90,7 +66,7 @@ fn margins(dir: &Path) -> Result<String> {
         "<h2>Margins (盈亏)</h2>\n<p class=\"note\">Σ margin = Σ (payment standard − cost without excluded items) over the scored cases of each group: where the points pay less than the cases cost (negative) and more (positive). Cases paid at cost have no margin.</p>\n",
     );
     let mut by = vec!["dip_group".to_string()];
-    by.extend(t.names.iter().filter(|n| !CASE_COLUMNS.contains(&n.as_str())).cloned());
+    by.extend(t.names.iter().filter(|n| !dianzhi_columnar::dip::outputs::CASES_COLUMNS.contains(&n.as_str())).cloned());
     for key in by {
         let sums = sums_by(&cases, &[key.as_str()], &["margin"])?;
         let (margin, scale) = numbers(&sums, "margin")?;

@@ -14,6 +14,31 @@ fn at4(d: Decimal) -> i128 {
     Dec::from(d).rescale_exact(SCALE).expect("read with at most 4 decimals")
 }
 
+/// The `cases` table's own columns, in order (written by the spill); any other column of it is
+/// one carried through with `--keep`.
+pub const CASES_COLUMNS: [&str; 20] = [
+    "case_id",
+    "institution_id",
+    "region",
+    "fund",
+    "year",
+    "dip_group",
+    "kind",
+    "level",
+    "avg_cost",
+    "ratio",
+    "type",
+    "score",
+    "coefficient",
+    "aux_factor",
+    "total_cost",
+    "fund_paid",
+    "excluded_cost",
+    "payment",
+    "standard",
+    "margin",
+];
+
 /// `point_values`: one row per pool, in pool order.
 pub fn point_values(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) -> Table {
     let unit = config.money.unit;

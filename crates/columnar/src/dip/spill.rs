@@ -623,6 +623,8 @@ mod tests {
         w.close().unwrap();
         assert!(!dir.path().join("spill").exists());
         let text = std::fs::read_to_string(&path).unwrap();
+        // the columns the table's name list says (kept columns come after them)
+        assert_eq!(text.lines().next().unwrap(), crate::dip::outputs::CASES_COLUMNS.join(","));
         let got: Vec<String> =
             text.lines().skip(1).map(|l| l.split(',').take(4).collect::<Vec<_>>().join(",")).collect();
         let key = |l: &String| {
