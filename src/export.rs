@@ -161,11 +161,13 @@ fn by_value(dir: &Path, out: &Path, column: &str, force: bool) -> Result<(usize,
         tables.iter().flat_map(|(_, t)| t.column(column).unwrap_or(&[]).iter().flatten().cloned()).collect();
     values.sort();
     values.dedup();
-    let mut names = std::collections::BTreeSet::new();
+    let mut names: std::collections::BTreeMap<String, &String> = std::collections::BTreeMap::new();
     for value in &values {
         let file = format!("{}.xlsx", safe_name(value));
-        if !names.insert(file.clone()) {
-            return Err(Failure::other(format!("two values of {column} make the file name {file}")));
+        if let Some(other) = names.insert(file.clone(), value) {
+            return Err(Failure::input(format!(
+                "--by {column}: the values {other:?} and {value:?} both make the file name {file}; rename one of them"
+            )));
         }
         let listed: Vec<(String, Listed)> = tables
             .iter()
