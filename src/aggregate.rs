@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use dianzhi_columnar::digest::Hashing;
-use dianzhi_columnar::source::resolve;
-use dianzhi_columnar::{claims, outputs, write, Format};
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::read::source::resolve;
+use dianzhi_columnar::taiwan::{claims, outputs};
+use dianzhi_columnar::{write, Format};
 
 use crate::cli::OutFormat;
 use crate::failure::{Failure, Result};
@@ -31,26 +32,23 @@ pub struct AggregateArgs {
 }
 
 /// Runs `dianzhi aggregate` and prints its summary.
-pub fn command(args: AggregateArgs) -> Result<u8> {
-    let (rows, written) = run(&args)?;
-    crate::console::say(&format!(
-        "aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n",
-        args.out.display()
-    ));
+pub fn command(args: AggregateArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let (rows, written) = run(&args, s)?;
+    s.say(&format!("aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n", args.out.display()));
     Ok(0)
 }
 
 /// Returns the rows read and the aggregates written.
-pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
+pub fn run(args: &AggregateArgs, s: &crate::cli::Settings) -> Result<(u64, usize)> {
     let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.config.as_deref());
     crate::outdir::refuse_inputs(&args.out, &inputs)?;
     let format = out_format(&args.out, args.format.map(Into::into))?;
     // an aggregates file is replaced, nothing else: it has the columns an aggregate writes
     crate::outdir::refuse_foreign_file(&args.out, "aggregates table", |p| {
-        dianzhi_columnar::cells::column_names(&dianzhi_columnar::Source::new(p.to_path_buf())).is_ok_and(|names| {
-            ["institution_id", "claim_rows", "claimed_points"].iter().all(|c| names.iter().any(|n| n == c))
-        })
+        dianzhi_columnar::read::cells::column_names(&dianzhi_columnar::Source::new(p.to_path_buf())).is_ok_and(
+            |names| ["institution_id", "claim_rows", "claimed_points"].iter().all(|c| names.iter().any(|n| n == c)),
+        )
     })?;
     if args.out.exists() && !args.force {
         return Err(Failure::input(format!(
@@ -59,7 +57,7 @@ pub fn run(args: &AggregateArgs) -> Result<(u64, usize)> {
         )));
     }
     let config = crate::load_config(args.config.as_deref())?;
-    let sources = resolve(&args.claims, crate::cli::encoding())?;
+    let sources = resolve(&args.claims, s.encoding)?;
     let scan = claims::scan(&sources, config.money.unit, Hashing::Skip, &|_| {}, &Default::default())?;
     let table = outputs::aggregates(&scan.claims, config.money.unit);
     // all or nothing: written beside the target, synced, then renamed over it

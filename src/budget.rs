@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use dianzhi_columnar::{outputs, write, Format};
+use dianzhi_columnar::taiwan::outputs;
+use dianzhi_columnar::{write, Format};
 use dianzhi_core::taiwan::budget::{build, BudgetSpec};
 use dianzhi_core::Config;
 
@@ -23,9 +24,9 @@ pub struct BudgetArgs {
 }
 
 /// Runs `dianzhi budget` and prints where it wrote.
-pub fn command(args: BudgetArgs) -> Result<u8> {
+pub fn command(args: BudgetArgs, s: &crate::cli::Settings) -> Result<u8> {
     let out = run(&args)?;
-    crate::console::say(&format!("wrote budgets and growth → {}\n", out.display()));
+    s.say(&format!("wrote budgets and growth → {}\n", out.display()));
     Ok(0)
 }
 

@@ -79,16 +79,20 @@ pub fn parse_tolerance(s: &str) -> Result<dianzhi_core::number::Dec, String> {
     Ok(d.into())
 }
 
-/// The run's CSV encoding (`--encoding`), set once by `main` before a command runs; the
-/// libraries take it as a read option of each source, never from a global of their own.
-static ENCODING: std::sync::OnceLock<dianzhi_columnar::text::Encoding> = std::sync::OnceLock::new();
-
-/// Sets the run's CSV encoding (the first call wins: there is one run per process).
-pub fn set_encoding(e: dianzhi_columnar::text::Encoding) {
-    let _ = ENCODING.set(e);
+/// The run's settings from the global flags, handed to every command: how it speaks
+/// ([`crate::console::Printer`]) and how it reads the CSV files it is given (`--encoding`, a read option of
+/// each source resolved from the command line).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub printer: crate::console::Printer,
+    pub encoding: dianzhi_columnar::Encoding,
 }
 
-/// The run's CSV encoding: what sources resolved from the command line are read with.
-pub fn encoding() -> dianzhi_columnar::text::Encoding {
-    ENCODING.get().copied().unwrap_or_default()
+impl Settings {
+    pub fn say(&self, text: &str) {
+        self.printer.say(text)
+    }
+    pub fn note(&self, text: &str) {
+        self.printer.note(text)
+    }
 }

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::compare::{compare, differences_table, keys_of, Difference, Kind, TableSummary, KEY_COLUMNS};
-use dianzhi_columnar::cells::{column_names, ColumnTable};
-use dianzhi_columnar::source::{Format, Source};
+use dianzhi_columnar::read::cells::{column_names, ColumnTable};
+use dianzhi_columnar::read::source::{Format, Source};
 use dianzhi_columnar::write::TableWriter;
 use dianzhi_core::number::Dec;
 
 use crate::cli::{extension, parse_tolerance, OutFormat};
-use crate::console::{note, print, say};
+use crate::console::print;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
@@ -41,18 +41,18 @@ pub struct CompareArgs {
 }
 
 /// Runs `dianzhi compare`: exit status 0 when A and B agree, 1 when they differ.
-pub fn command(args: CompareArgs) -> Result<u8> {
-    Ok(if run(&args)? { 0 } else { 1 })
+pub fn command(args: CompareArgs, s: &crate::cli::Settings) -> Result<u8> {
+    Ok(if run(&args, s)? { 0 } else { 1 })
 }
 
 /// Compares and reports; returns whether A and B agree.
-pub fn run(args: &CompareArgs) -> Result<bool> {
+pub fn run(args: &CompareArgs, settings: &crate::cli::Settings) -> Result<bool> {
     // a bad --out is said before the work, not after it
     let dir = match &args.out {
         Some(out) => Some(OutDir::prepare(out, args.force, |_| false, &[&args.a, &args.b])?),
         None => None,
     };
-    let pairs = pairs(&args.a, &args.b)?;
+    let pairs = pairs(&args.a, &args.b, settings)?;
     // the differences table has the key columns of every table compared, known before the
     // first difference is written
     let mut keys: Vec<&'static str> = Vec::new();
@@ -82,17 +82,17 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
             }
             (a, _) => {
                 let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };
-                note(&format!("{table}: {}\n", if a.is_some() { "only in A" } else { "only in B" }));
+                settings.note(&format!("{table}: {}\n", if a.is_some() { "only in A" } else { "only in B" }));
                 found.push(Difference::row(table, Vec::new(), kind))?;
             }
         }
     }
     for s in &summaries {
-        note(&summary(s));
+        settings.note(&summary(s));
     }
     let total = found.total;
     let same = total == 0;
-    note(&format!("{}\n", if same { "A and B agree".to_string() } else { format!("{total} difference(s)") }));
+    settings.note(&format!("{}\n", if same { "A and B agree".to_string() } else { format!("{total} difference(s)") }));
     let (differs, others) = (std::mem::take(&mut found.differs), std::mem::take(&mut found.others));
     found.finish()?;
     if let Some(dir) = dir {
@@ -105,7 +105,7 @@ pub fn run(args: &CompareArgs) -> Result<bool> {
         manifest.output(&file, total, sha256_file(&dir.file(&file))?);
         manifest.finish(&dir.file("manifest.json"), Vec::new())?;
         let done = dir.commit()?;
-        say(&format!("differences → {}\n", done.display()));
+        settings.say(&format!("differences → {}\n", done.display()));
     } else if !same {
         print(&first_differences(&differs, &others, total));
     }
@@ -188,10 +188,10 @@ const KNOWN: [&str; 10] = [
 /// The tables to compare: two directories pair their tables by name (a table in one only is
 /// a difference); two files are one table; a file and a directory pair the file with the
 /// directory's table of its name.
-fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>> {
+fn pairs(a: &Path, b: &Path, s: &crate::cli::Settings) -> Result<Vec<Pair>> {
     match (a.is_dir(), b.is_dir()) {
         (true, true) => {
-            let (ta, tb) = (tables(a)?, tables(b)?);
+            let (ta, tb) = (tables(a, s)?, tables(b, s)?);
             let names: std::collections::BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
             if names.is_empty() {
                 return Err(Failure::input(format!(
@@ -203,7 +203,7 @@ fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>> {
             Ok(names.into_iter().map(|n| (n.clone(), ta.get(n).cloned(), tb.get(n).cloned())).collect())
         }
         (false, false) => {
-            let (sa, sb) = (file(a)?, file(b)?);
+            let (sa, sb) = (file(a, s)?, file(b, s)?);
             // a table from elsewhere (published.csv) takes the name of dianzhi's table it is checked against
             let name =
                 if KNOWN.contains(&stem(a).as_str()) || !KNOWN.contains(&stem(b).as_str()) { stem(a) } else { stem(b) };
@@ -212,14 +212,14 @@ fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>> {
         (dir_a, _) => {
             let (dir, f) = if dir_a { (a, b) } else { (b, a) };
             let name = stem(f);
-            let Some(t) = tables(dir)?.remove(&name) else {
+            let Some(t) = tables(dir, s)?.remove(&name) else {
                 return Err(Failure::input(format!(
                     "{}: has no table named {name} to compare with {}; name the file",
                     dir.display(),
                     f.display()
                 )));
             };
-            let f = file(f)?;
+            let f = file(f, s)?;
             Ok(vec![if dir_a { (name, Some(t), Some(f)) } else { (name, Some(f), Some(t)) }])
         }
     }
@@ -229,15 +229,15 @@ fn stem(p: &Path) -> String {
     p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-fn file(p: &Path) -> Result<Source> {
+fn file(p: &Path, s: &crate::cli::Settings) -> Result<Source> {
     if Format::of(p).is_none() {
         return Err(Failure::input(format!("{}: not a table (*.parquet or *.csv) or a directory", p.display())));
     }
-    crate::single_file(p, "table")
+    crate::single_file(p, "table", s.encoding)
 }
 
 /// A directory's tables by name; a name there in two formats is ambiguous.
-fn tables(dir: &Path) -> Result<BTreeMap<String, Source>> {
+fn tables(dir: &Path, s: &crate::cli::Settings) -> Result<BTreeMap<String, Source>> {
     let mut found = BTreeMap::new();
     let entries = std::fs::read_dir(dir).map_err(|e| Failure::input(format!("{}: cannot list: {e}", dir.display())))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -245,7 +245,7 @@ fn tables(dir: &Path) -> Result<BTreeMap<String, Source>> {
     // the tables dianzhi writes; a workbook (an export) is compared by naming its sheet
     for p in paths.into_iter().filter(|p| p.is_file() && matches!(Format::of(p), Some(Format::Parquet | Format::Csv))) {
         let name = stem(&p);
-        let source = file(&p)?;
+        let source = file(&p, s)?;
         if let Some(other) = found.insert(name.clone(), source) {
             return Err(Failure::input(format!(
                 "{}: table {name} is there twice ({} and {}); compare one of them by name",

@@ -23,7 +23,7 @@ pub struct ConfigArgs {
 }
 
 /// Runs `dianzhi config`.
-pub fn command(args: ConfigArgs) -> Result<u8> {
+pub fn command(args: ConfigArgs, _: &crate::cli::Settings) -> Result<u8> {
     if !args.show {
         return Err(Failure::input(
             "nothing to do: `dianzhi config --show [--config FILE] [--dip]` prints the effective config",

@@ -6,35 +6,42 @@ use dianzhi_core::taiwan::pool::PoolInput;
 use dianzhi_core::taiwan::settlement::SettledPool;
 use dianzhi_core::Config;
 
-static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// `--quiet`: summaries are not printed.
-pub fn set_quiet(quiet: bool) {
-    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+/// Where a command's words go: summaries to stdout and notes to stderr, both silenced by
+/// `--quiet`; progress lines on a terminal, not with `--quiet` nor inside the demo's runs. Made
+/// once from the global flags and handed to each command (no global state).
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    quiet: bool,
+    progress: bool,
 }
 
-static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
-/// Whether long runs show their progress (not with `--quiet`, nor inside the demo's runs).
-pub fn set_progress(shown: bool) {
-    PROGRESS.store(shown, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub fn progress() -> bool {
-    PROGRESS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Prints a summary to stdout, unless `--quiet`.
-pub fn say(text: &str) {
-    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
-        print(text);
+impl Printer {
+    pub fn new(quiet: bool) -> Printer {
+        Printer { quiet, progress: !quiet }
     }
-}
 
-/// Prints a note (a summary, a warning) to stderr, unless `--quiet`.
-pub fn note(text: &str) {
-    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
-        eprint!("{}", visible(text));
+    /// The same printer without progress lines (a run inside another command's).
+    pub fn without_progress(self) -> Printer {
+        Printer { progress: false, ..self }
+    }
+
+    /// Whether long runs show their progress.
+    pub fn progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Prints a summary to stdout, unless `--quiet`.
+    pub fn say(&self, text: &str) {
+        if !self.quiet {
+            print(text);
+        }
+    }
+
+    /// Prints a note (a summary, a warning) to stderr, unless `--quiet`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprint!("{}", visible(text));
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use dianzhi_columnar::Format;
 use dianzhi_core::Config;
 
 use crate::cli::{OutArgs, OutFormat};
-use crate::console::{clearing_table, dip_point_value_table, point_value_table, say};
+use crate::console::{clearing_table, dip_point_value_table, point_value_table};
 use crate::dip::presettle::PresettleArgs;
 use crate::dip::settle::DipSettleArgs;
 use crate::dip::{Lookups, YearArgs};
@@ -75,14 +75,18 @@ pub struct DemoArgs {
 }
 
 /// Runs `dianzhi demo`.
-pub fn command(args: DemoArgs) -> Result<u8> {
-    run(&args.out, args.format.into(), args.force)?;
+pub fn command(args: DemoArgs, s: &crate::cli::Settings) -> Result<u8> {
+    run(&args.out, args.format.into(), args.force, s)?;
     Ok(0)
 }
 
-pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
-    // the demo's runs are short: their summaries are printed here, without progress lines
-    crate::console::set_progress(false);
+pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Settings) -> Result<()> {
+    // the demo's runs are short: their summaries are printed here, without progress lines; the
+    // inputs it writes are UTF-8 whatever --encoding says
+    let s = &crate::cli::Settings {
+        printer: settings.printer.without_progress(),
+        encoding: dianzhi_columnar::Encoding::Utf8,
+    };
     // the whole demo is one output: each step commits below a staging directory, which moves
     // into place only when every step has succeeded (a failed demo leaves nothing)
     let staged = OutDir::prepare(out, force, is_demo_output, &[])?;
@@ -111,11 +115,11 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         },
         output: OutArgs::new(work.clone(), format, true),
     };
-    let done = settle::run(&args, |_| true)?;
+    let done = settle::run(&args, |_| true, s)?;
     let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
-    say("Taiwan NHI: one quarter, floating point value per sector × region\n\n");
-    say(&point_value_table(&done.pools, &done.settled, &Config::default()));
-    say(&format!(
+    s.say("Taiwan NHI: one quarter, floating point value per sector × region\n\n");
+    s.say(&point_value_table(&done.pools, &done.settled, &Config::default()));
+    s.say(&format!(
         "\nsettled {} pools, {} settlement rows from {} bundled claim rows → {}\n",
         done.pools.len(),
         rows,
@@ -130,13 +134,16 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     let config_path = dip_files[4].clone();
     let config = crate::dip::load_config(Some(&config_path))?;
     // the year's first step: each pool's budget from its history (以收定支)
-    let budget = crate::dip::budget::run(&crate::dip::budget::DipBudgetArgs {
-        spec: dip_files[5].clone(),
-        history: dip_files[6].clone(),
-        output: OutArgs::new(done.out.join("dip-budget"), format, true),
-    })?;
-    say("\nDIP: the 2026 budget of each pool from its income and spending of 2022–2025 (以收定支)\n\n");
-    say(&crate::console::dip_budget_table(&budget.pools, &budget.config));
+    let budget = crate::dip::budget::run(
+        &crate::dip::budget::DipBudgetArgs {
+            spec: dip_files[5].clone(),
+            history: dip_files[6].clone(),
+            output: OutArgs::new(done.out.join("dip-budget"), format, true),
+        },
+        s,
+    )?;
+    s.say("\nDIP: the 2026 budget of each pool from its income and spending of 2022–2025 (以收定支)\n\n");
+    s.say(&crate::console::dip_budget_table(&budget.pools, &budget.config));
     let ext = if format == Format::Csv { "csv" } else { "parquet" };
     let funds_path = budget.out.join(format!("funds.{ext}"));
     // the catalogue, averages and hospitals come from the bureau's workbook (sheets by table)
@@ -161,16 +168,18 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
             config: Some(config_path.clone()),
             output: OutArgs::new(done.out.join("dip-payments").join(month.to_string()), format, true),
         };
-        let paid = crate::dip::presettle::run(&args)?;
+        let paid = crate::dip::presettle::run(&args, s)?;
         // each month's watch as a page (a pool ahead of its year is marked)
-        crate::report::write_report(&paid.out, &paid.out.join("report.html"))?;
+        crate::report::write_report(&paid.out, &paid.out.join("report.html"), s.printer)?;
         payments.push(paid.out.join(format!("payments.{ext}")));
         watch = Some(paid);
     }
     if let Some(december) = watch {
-        say("\nThe execution watch after December's payments (blue at 60% of a budget, yellow 80%, red 100%;\n\
-             exam and lab cost above 20% of a hospital's cost):\n\n");
-        say(&crate::dip::presettle::warnings(&december, &config));
+        s.say(
+            "\nThe execution watch after December's payments (blue at 60% of a budget, yellow 80%, red 100%;\n\
+             exam and lab cost above 20% of a hospital's cost):\n\n",
+        );
+        s.say(&crate::dip::presettle::warnings(&december, &config));
     }
     let year = YearArgs {
         cases: vec![dip_files[0].clone()],
@@ -188,15 +197,15 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         keep: Vec::new(),
         output: OutArgs::new(done.out.join("dip"), format, true),
     };
-    let dip = crate::dip::settle::settle(&args, |_| true)?;
-    say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
-    say(&dip_point_value_table(&dip.pools, &dip.cleared, &config));
-    say("\nYear-end clearing against twelve monthly payments (the corridor of data/policies/corridor-70-70-50.toml: 70% of a surplus kept,\n\
+    let dip = crate::dip::settle::settle(&args, |_| true, s)?;
+    s.say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
+    s.say(&dip_point_value_table(&dip.pools, &dip.cleared, &config));
+    s.say("\nYear-end clearing against twelve monthly payments (the corridor of data/policies/corridor-70-70-50.toml: 70% of a surplus kept,\n\
          70%/50% of an overspend up to 10%/20% borne by the fund; withholding released by the assessment)\n\n");
-    say(&clearing_table(&dip.pools, &dip.cleared, &config));
-    say(&crate::dip::settle::reserve_cap_summary(&dip.cleared, &config));
+    s.say(&clearing_table(&dip.pools, &dip.cleared, &config));
+    s.say(&crate::dip::settle::reserve_cap_summary(&dip.cleared, &config));
     let hospitals: usize = dip.pools.iter().map(|p| p.hospitals.len()).sum();
-    say(&format!(
+    s.say(&format!(
         "\nscored {} bundled cases, pre-settled 12 months, cleared {} pools and {} hospital rows → {}\n",
         dip.cases,
         dip.pools.len(),
@@ -204,14 +213,17 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
         shown(&dip.out)
     ));
     // the analyst's what-if on the same year: budget, volume and policy overlays
-    let what_if = crate::dip::scenario::run(&crate::dip::scenario::DipScenarioArgs {
-        inputs: YearArgs { payments: Vec::new(), ..year },
-        scenarios: dip_files[7].clone(),
-        hospitals: true,
-        output: OutArgs::new(done.out.join("dip-scenario"), format, true),
-    })?;
-    say("\nWhat if? Five scenarios on the year, each pool's change of point value split into budget, volume and policy\n\n");
-    say(&crate::console::comparison_table(
+    let what_if = crate::dip::scenario::run(
+        &crate::dip::scenario::DipScenarioArgs {
+            inputs: YearArgs { payments: Vec::new(), ..year },
+            scenarios: dip_files[7].clone(),
+            hospitals: true,
+            output: OutArgs::new(done.out.join("dip-scenario"), format, true),
+        },
+        s,
+    )?;
+    s.say("\nWhat if? Five scenarios on the year, each pool's change of point value split into budget, volume and policy\n\n");
+    s.say(&crate::console::comparison_table(
         &what_if.comparison,
         &crate::console::DIP_COMPARISON_SHOWN,
         "pv_exact_delta",
@@ -219,14 +231,14 @@ pub fn run(out: &Path, format: Format, force: bool) -> Result<()> {
     // what an analyst opens next: each output drawn as one offline page
     for dir in [&done.out, &budget.out, &dip.out, &what_if.out] {
         let page = dir.join("report.html");
-        crate::report::write_report(dir, &page)?;
-        say(&format!("report → {}\n", shown(&page)));
+        crate::report::write_report(dir, &page, s.printer)?;
+        s.say(&format!("report → {}\n", shown(&page)));
     }
-    say(&format!("the watch of each month → {}\n", shown(&done.out.join("dip-payments/2026-MM/report.html"))));
+    s.say(&format!("the watch of each month → {}\n", shown(&done.out.join("dip-payments/2026-MM/report.html"))));
     // and the results go back to the hospitals as a workbook
     let book = dip.out.join("results.xlsx");
     crate::export::run(&dip.out, &book, true)?;
-    say(&format!("workbook → {}\n", shown(&book)));
+    s.say(&format!("workbook → {}\n", shown(&book)));
     // the steps' outputs up into the staging directory, which then replaces --out whole
     for entry in std::fs::read_dir(&work).map_err(Failure::other)?.flatten() {
         std::fs::rename(entry.path(), staged.file(&entry.file_name().to_string_lossy())).map_err(Failure::other)?;

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use dianzhi_columnar::any::{parquet_rows, read_text_table};
-use dianzhi_columnar::source::{Format, Source};
-use dianzhi_columnar::xlsx::{export, Exported, Listed, SHEET_ROWS};
+use dianzhi_columnar::read::source::{Format, Source};
+use dianzhi_columnar::read::text_table::{parquet_rows, read_text_table};
+use dianzhi_columnar::write::workbook::{export, Exported, Listed, SHEET_ROWS};
 
 use crate::failure::{Failure, Result};
 
@@ -29,21 +29,21 @@ pub struct ExportArgs {
 }
 
 /// Runs `dianzhi export`: notes the tables too long for a sheet, prints where it wrote.
-pub fn command(args: ExportArgs) -> Result<u8> {
+pub fn command(args: ExportArgs, s: &crate::cli::Settings) -> Result<u8> {
     if let Some(column) = &args.by {
         let (books, out) = by_value(&args.dir, &args.out, column, args.force)?;
-        crate::console::say(&format!("{books} workbooks, one per {column} → {}\n", out.display()));
+        s.say(&format!("{books} workbooks, one per {column} → {}\n", out.display()));
         return Ok(0);
     }
     for e in run(&args.dir, &args.out, args.force)? {
         if !e.sheet {
-            crate::console::note(&format!(
+            s.note(&format!(
                 "{}: {} rows are more than a sheet holds; listed on the about sheet, read the file\n",
                 e.table, e.rows
             ));
         }
     }
-    crate::console::say(&format!("workbook → {}\n", args.out.display()));
+    s.say(&format!("workbook → {}\n", args.out.display()));
     Ok(0)
 }
 
@@ -59,7 +59,7 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
     crate::outdir::refuse_file_over_inputs(out, dir)?;
     // a workbook is replaced only when it is an export of dianzhi: its first sheet is `about`
     crate::outdir::refuse_foreign_file(out, "workbook", |p| {
-        dianzhi_columnar::xlsx::read_sheet(p)
+        dianzhi_columnar::read::workbook::read_sheet(p)
             .is_ok_and(|s| s.header.first().is_some_and(|h| h == "table") && s.header.iter().any(|h| h == "sheet"))
     })?;
     if out.exists() && !force {
@@ -176,7 +176,11 @@ fn by_value(dir: &Path, out: &Path, column: &str, force: bool) -> Result<(usize,
                     .filter(|&i| t.column(column).is_some_and(|c| c[i].as_deref() == Some(value.as_str())))
                     .collect();
                 let columns = t.columns.iter().map(|c| keep.iter().map(|&i| c[i].clone()).collect()).collect();
-                let rows = dianzhi_columnar::any::TextTable { path: t.path.clone(), names: t.names.clone(), columns };
+                let rows = dianzhi_columnar::read::text_table::TextTable {
+                    path: t.path.clone(),
+                    names: t.names.clone(),
+                    columns,
+                };
                 (name.clone(), Listed::Table(rows))
             })
             .collect();

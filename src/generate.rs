@@ -45,9 +45,9 @@ pub struct GenArgs {
 }
 
 /// Runs `dianzhi generate` and prints what it wrote.
-pub fn command(args: GenArgs) -> Result<u8> {
+pub fn command(args: GenArgs, s: &crate::cli::Settings) -> Result<u8> {
     let out = run(&args)?;
-    crate::console::say(&format!(
+    s.say(&format!(
         "wrote {} claim rows in {} file(s), budgets and interim payments → {}\n",
         args.rows,
         args.files,

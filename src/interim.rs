@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use dianzhi_columnar::digest::Hashing;
-use dianzhi_columnar::source::resolve;
-use dianzhi_columnar::{claims, outputs, tables, write};
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::read::source::resolve;
+use dianzhi_columnar::taiwan::{claims, outputs, tables};
+use dianzhi_columnar::write;
 use dianzhi_core::period::Month;
 use dianzhi_core::taiwan::interim::pay_month;
 
@@ -34,14 +35,14 @@ pub struct InterimArgs {
 }
 
 /// Runs `dianzhi interim` and prints its summary.
-pub fn command(args: InterimArgs) -> Result<u8> {
-    let (out, n) = run(&args)?;
-    crate::console::say(&format!("{n} interim payments for {} → {}\n", args.month, out.display()));
+pub fn command(args: InterimArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let (out, n) = run(&args, s)?;
+    s.say(&format!("{n} interim payments for {} → {}\n", args.month, out.display()));
     Ok(0)
 }
 
 /// Returns the output directory and the number of payments.
-pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
+pub fn run(args: &InterimArgs, s: &crate::cli::Settings) -> Result<(PathBuf, usize)> {
     let config = crate::load_config(args.config.as_deref())?;
     let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
     inputs.push(&args.estimates);
@@ -58,9 +59,9 @@ pub fn run(args: &InterimArgs) -> Result<(PathBuf, usize)> {
         )));
     }
     progress.phase("read estimates and claims");
-    let estimates_src = crate::single_file(&args.estimates, "estimates")?;
+    let estimates_src = crate::single_file(&args.estimates, "estimates", s.encoding)?;
     let (estimates, estimate_rows) = tables::read_estimates(&estimates_src)?;
-    let sources = resolve(&args.claims, crate::cli::encoding())?;
+    let sources = resolve(&args.claims, s.encoding)?;
     let (months, files) = claims::scan_months(&sources, unit, Hashing::Sha256)?;
 
     if !months.iter().any(|m| m.month == args.month) {

@@ -86,8 +86,8 @@ enum Command {
 }
 
 /// An input that is one table: a file, or a directory or glob with exactly one file.
-pub fn single_file(path: &Path, what: &str) -> Result<dianzhi_columnar::Source> {
-    let mut s = dianzhi_columnar::resolve(&[path.to_path_buf()], crate::cli::encoding())?;
+pub fn single_file(path: &Path, what: &str, encoding: dianzhi_columnar::Encoding) -> Result<dianzhi_columnar::Source> {
+    let mut s = dianzhi_columnar::resolve(&[path.to_path_buf()], encoding)?;
     if s.len() != 1 {
         return Err(Failure::input(format!(
             "{}: expected one {what} file, found {}; name the file",
@@ -106,15 +106,17 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The run's settings, before any thread starts: output, the CSV encoding, the threads of rayon
-/// and of polars (which reads its own from the environment, so it is set while one thread runs).
-fn settings(cli: &Cli) -> Result<()> {
-    console::set_quiet(cli.quiet);
-    console::set_progress(!cli.quiet);
-    cli::set_encoding(match cli.encoding {
-        TextEncoding::Utf8 => dianzhi_columnar::text::Encoding::Utf8,
-        TextEncoding::Gb18030 => dianzhi_columnar::text::Encoding::Gb18030,
-    });
+/// The run's settings, made before any thread starts: how it prints, the CSV encoding (both
+/// handed to the command), the threads of rayon and of polars (which reads its own from the
+/// environment, so it is set while one thread runs).
+fn settings(cli: &Cli) -> Result<cli::Settings> {
+    let settings = cli::Settings {
+        printer: console::Printer::new(cli.quiet),
+        encoding: match cli.encoding {
+            TextEncoding::Utf8 => dianzhi_columnar::Encoding::Utf8,
+            TextEncoding::Gb18030 => dianzhi_columnar::Encoding::Gb18030,
+        },
+    };
     if let Some(n) = cli.threads.filter(|n| *n > 0) {
         if n > MAX_THREADS {
             return Err(Failure::input(format!(
@@ -123,7 +125,7 @@ fn settings(cli: &Cli) -> Result<()> {
             )));
         }
         if n > cores() {
-            console::note(&format!(
+            settings.note(&format!(
                 "warning: --threads {n} on {} cores: more threads than cores is slower, not faster\n",
                 cores()
             ));
@@ -131,33 +133,36 @@ fn settings(cli: &Cli) -> Result<()> {
         dianzhi_analysis::limit_threads(n);
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(Failure::other)?;
     }
-    Ok(())
+    Ok(settings)
 }
 
 /// Runs a command; its exit status (0, or 1 when `compare` finds differences).
-fn run(cli: Cli) -> Result<u8> {
+fn run(cli: Cli, s: &cli::Settings) -> Result<u8> {
     match cli.command {
-        Command::Settle(a) => settle::command(a),
-        Command::Aggregate(a) => aggregate::command(a),
-        Command::Scenario(a) => scenario::command(a),
-        Command::Compare(a) => compare::command(a),
-        Command::Report(a) => report::command(a),
-        Command::Export(a) => export::command(a),
-        Command::Budget(a) => budget::command(a),
-        Command::Interim(a) => interim::command(a),
-        Command::Demo(a) => demo::command(a),
-        Command::Dip(c) => dip::command(c),
-        Command::Config(a) => config::command(a),
-        Command::Generate(a) => generate::command(a),
+        Command::Settle(a) => settle::command(a, s),
+        Command::Aggregate(a) => aggregate::command(a, s),
+        Command::Scenario(a) => scenario::command(a, s),
+        Command::Compare(a) => compare::command(a, s),
+        Command::Report(a) => report::command(a, s),
+        Command::Export(a) => export::command(a, s),
+        Command::Budget(a) => budget::command(a, s),
+        Command::Interim(a) => interim::command(a, s),
+        Command::Demo(a) => demo::command(a, s),
+        Command::Dip(c) => dip::command(c, s),
+        Command::Config(a) => config::command(a, s),
+        Command::Generate(a) => generate::command(a, s),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(f) = settings(&cli) {
-        eprintln!("error: {}", console::visible(&f.message));
-        return ExitCode::from(f.code);
-    }
+    let settings = match settings(&cli) {
+        Ok(s) => s,
+        Err(f) => {
+            eprintln!("error: {}", console::visible(&f.message));
+            return ExitCode::from(f.code);
+        }
+    };
     signals::install();
     // a bug must not reach a user as Rust's exit 101 and backtrace: the panic unwinds (removing
     // any output in progress), and is reported as a failure of dianzhi itself, exit 1
@@ -175,7 +180,7 @@ fn main() -> ExitCode {
         let at = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
         eprintln!("error: internal error: {what}{at}; nothing was written. This is a bug in dianzhi: please report it with the command and, if you can, the inputs");
     }));
-    match std::panic::catch_unwind(|| run(cli)) {
+    match std::panic::catch_unwind(|| run(cli, &settings)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(f)) => {
             eprintln!("error: {}", console::visible(&f.message));

@@ -66,5 +66,5 @@ pub fn fixed_text(v: Option<i128>, scale: u32) -> String {
 
 /// The SHA-256 of an input file (of the workbook, for a sheet `file.xlsx#Sheet`).
 pub fn sha256_file(path: &Path) -> Result<String> {
-    Ok(dianzhi_columnar::digest::sha256_file(path)?)
+    Ok(dianzhi_columnar::read::digest::sha256_file(path)?)
 }

@@ -201,8 +201,8 @@ pub fn refuse_file_over_inputs(out: &Path, dir: &Path) -> Result<()> {
         for entry in fs::read_dir(dir).map_err(|e| other("list", dir, e))?.flatten() {
             let path = entry.path();
             let table = matches!(
-                dianzhi_columnar::source::Format::of(&path),
-                Some(dianzhi_columnar::source::Format::Parquet | dianzhi_columnar::source::Format::Csv)
+                dianzhi_columnar::read::source::Format::of(&path),
+                Some(dianzhi_columnar::read::source::Format::Parquet | dianzhi_columnar::read::source::Format::Csv)
             );
             if path.is_file() && (table || path == manifest) {
                 inputs.push(path);
@@ -253,7 +253,7 @@ pub fn refuse_inputs(target: &Path, inputs: &[&Path]) -> Result<()> {
         )));
     }
     for input in inputs {
-        for path in dianzhi_columnar::source::named_paths(input) {
+        for path in dianzhi_columnar::read::source::named_paths(input) {
             let p = absolute(&path)?;
             let relation = if p == out {
                 "is"

@@ -25,10 +25,10 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Progress shown on a terminal unless [`crate::console::progress`] says not to.
-    pub fn new() -> Self {
+    /// Progress shown on a terminal unless the printer says not to.
+    pub fn new(printer: crate::console::Printer) -> Self {
         Progress {
-            show: crate::console::progress() && std::io::stderr().is_terminal(),
+            show: printer.progress() && std::io::stderr().is_terminal(),
             phases: Vec::new(),
             current: None,
             rows: Arc::default(),
@@ -38,9 +38,7 @@ impl Progress {
 
     /// Phases timed for the manifest, never shown (runs too short to watch).
     pub fn hidden() -> Self {
-        let mut p = Progress::new();
-        p.show = false;
-        p
+        Progress { show: false, phases: Vec::new(), current: None, rows: Arc::default(), ticker: None }
     }
 
     /// Ends the current phase and starts `name`.

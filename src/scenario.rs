@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::scenario::{comparison, stack, BASELINE};
-use dianzhi_columnar::outputs;
+use dianzhi_columnar::taiwan::outputs;
 use dianzhi_columnar::write::{self, Table};
 use dianzhi_core::engine::attribution::{comparable, Change};
 use dianzhi_core::engine::point_value::EXACT_SCALE;
@@ -41,15 +41,10 @@ pub struct ScenarioArgs {
 }
 
 /// Runs `dianzhi scenario` and prints the comparison.
-pub fn command(args: ScenarioArgs) -> Result<u8> {
-    let done = run(&args)?;
-    console::say(&console::comparison_table(&done.comparison, &console::COMPARISON_SHOWN, "fpv_exact_delta"));
-    console::say(&format!(
-        "solved {} scenario(s) over {} pools → {}\n",
-        done.scenarios,
-        done.pools,
-        done.out.display()
-    ));
+pub fn command(args: ScenarioArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let done = run(&args, s)?;
+    s.say(&console::comparison_table(&done.comparison, &console::COMPARISON_SHOWN, "fpv_exact_delta"));
+    s.say(&format!("solved {} scenario(s) over {} pools → {}\n", done.scenarios, done.pools, done.out.display()));
     Ok(0)
 }
 
@@ -60,17 +55,17 @@ pub struct Done {
     pub out: PathBuf,
 }
 
-pub fn run(args: &ScenarioArgs) -> Result<Done> {
+pub fn run(args: &ScenarioArgs, s: &crate::cli::Settings) -> Result<Done> {
     // the scenarios are checked before the scan: a typo should not cost a 100M-row read
     let config = &load_config(args.quarter.config.as_deref())?;
     let mut inputs = args.quarter.paths();
     inputs.push(&args.scenarios);
     let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
     let scenarios = read_scenarios(&args.scenarios, args.quarter.config.as_deref(), config)?;
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(s.printer);
     let mut manifest = Manifest::new("scenario", config);
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
-    let pools = read_pools(&args.quarter, config, &mut progress, &mut manifest)?.pools;
+    let pools = read_pools(&args.quarter, config, &mut progress, &mut manifest, s)?.pools;
     let baseline = clear(&pools, config)?;
     progress.phase("solve scenarios");
     let solved = solve(&pools, &baseline, config, &scenarios, args.settlements)?;

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use dianzhi_columnar::claims;
-use dianzhi_columnar::digest::Hashing;
-use dianzhi_columnar::source::{resolve, Source};
-use dianzhi_columnar::{outputs, tables, write};
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::read::source::{resolve, Source};
+use dianzhi_columnar::taiwan::claims;
+use dianzhi_columnar::taiwan::{outputs, tables};
+use dianzhi_columnar::write;
 use dianzhi_core::number::SCALE;
 use dianzhi_core::period::Quarter;
 use dianzhi_core::taiwan::clearing::{assemble, clear, InterimRow};
@@ -70,11 +71,11 @@ pub struct SettleArgs {
 }
 
 /// Runs `dianzhi settle` and prints its summary.
-pub fn command(args: SettleArgs) -> Result<u8> {
-    let done = run(&args, |_| false)?;
+pub fn command(args: SettleArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let done = run(&args, |_| false, s)?;
     let rows: usize = done.settled.iter().map(|s| s.settlements.len()).sum();
     let outside = done.claim_rows - done.selected_rows;
-    console::say(&format!(
+    s.say(&format!(
         "settled {} pools, {} settlement rows from {} claim rows{} → {}\n",
         done.pools.len(),
         rows,
@@ -82,7 +83,7 @@ pub fn command(args: SettleArgs) -> Result<u8> {
         if outside > 0 { format!(" ({outside} outside --quarter left out)") } else { String::new() },
         done.out.display()
     ));
-    console::say(&console::not_ok(
+    s.say(&console::not_ok(
         done.pools.iter().zip(&done.settled).map(|(p, s)| (p.key.to_string(), s.point_value.status.as_str())),
     ));
     Ok(0)
@@ -105,15 +106,15 @@ pub fn read_pools(
     config: &Config,
     progress: &mut Progress,
     manifest: &mut Manifest,
+    s: &crate::cli::Settings,
 ) -> Result<Pools> {
     let unit = config.money.unit;
     progress.phase("read budgets");
-    let budgets_src = crate::single_file(&inputs.budgets, "budgets")?;
+    let budgets_src = crate::single_file(&inputs.budgets, "budgets", s.encoding)?;
     let (budgets, budget_rows) = tables::read_budgets(&budgets_src, unit)?;
     manifest.input("budgets", &budgets_src.path, sha256_file(&budgets_src.path)?, budget_rows);
     // interim payments may come as several files, e.g. one per month
-    let interim_src =
-        if inputs.interim.is_empty() { Vec::new() } else { resolve(&inputs.interim, crate::cli::encoding())? };
+    let interim_src = if inputs.interim.is_empty() { Vec::new() } else { resolve(&inputs.interim, s.encoding)? };
     let read_interim = || -> Result<Vec<InterimFile>> {
         let read = |s: &Source| -> Result<InterimFile> {
             let (rows, count) = tables::read_interim(s, unit)?;
@@ -134,14 +135,14 @@ pub fn read_pools(
         // a rerun: the sums the scan wrote before
         Some(path) => {
             record_interim(manifest, read_interim()?);
-            let source = crate::single_file(path, "aggregates")?;
+            let source = crate::single_file(path, "aggregates", s.encoding)?;
             let (claims, _) = tables::read_aggregates(&source, unit)?;
             let rows: u64 = claims.iter().map(|c| c.rows).sum();
             manifest.input("aggregates", &source.path, sha256_file(&source.path)?, claims.len() as u64);
             (claims, rows)
         }
         None => {
-            let sources = resolve(&inputs.claims, crate::cli::encoding())?;
+            let sources = resolve(&inputs.claims, s.encoding)?;
             let counter = progress.rows();
             // beside the scan, which keeps every core busy and hashes the claims files as it
             // reads them: the interim payments. A fault in them stops the scan and is reported
@@ -219,12 +220,13 @@ pub struct Pools {
     pub selected_rows: u64,
 }
 
-pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<Settled> {
+pub fn run(args: &SettleArgs, replaceable: impl Fn(&Path) -> bool, s: &crate::cli::Settings) -> Result<Settled> {
     let config = &load_config(args.quarter.config.as_deref())?;
     let out = OutDir::prepare(&args.output.out, args.output.force, replaceable, &args.quarter.paths())?;
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(s.printer);
     let mut manifest = Manifest::new("settle", config);
-    let Pools { pools, claim_rows, selected_rows } = read_pools(&args.quarter, config, &mut progress, &mut manifest)?;
+    let Pools { pools, claim_rows, selected_rows } =
+        read_pools(&args.quarter, config, &mut progress, &mut manifest, s)?;
     let settled = clear(&pools, config)?;
 
     progress.phase("write outputs");

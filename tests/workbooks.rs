@@ -76,7 +76,8 @@ fn an_exported_output_reads_back_equal() {
         let o = dianzhi(&["compare", s(&out.join(format!("{t}.csv"))), &format!("{}#{t}", book.display()), "--quiet"]);
         assert_eq!(o.status.code(), Some(0), "{t}: {}", String::from_utf8_lossy(&o.stdout));
         // compare reads the columns both sides share: every column must be on the sheet, in order
-        let sheet = dianzhi_columnar::xlsx::read_sheet(&PathBuf::from(format!("{}#{t}", book.display()))).unwrap();
+        let sheet =
+            dianzhi_columnar::read::workbook::read_sheet(&PathBuf::from(format!("{}#{t}", book.display()))).unwrap();
         let text = std::fs::read_to_string(out.join(format!("{t}.csv"))).unwrap();
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
         assert_eq!(sheet.header, header, "{t}: the sheet's columns");
@@ -205,7 +206,8 @@ fn export_by_institution_writes_one_workbook_each() {
     names.sort();
     assert_eq!(names, ["H1.xlsx", "_2E._2FH2_3Cx_3E.xlsx"]);
     let sheet = |book: &str, t: &str| {
-        dianzhi_columnar::xlsx::read_sheet(&PathBuf::from(format!("{}#{t}", books.join(book).display()))).unwrap()
+        dianzhi_columnar::read::workbook::read_sheet(&PathBuf::from(format!("{}#{t}", books.join(book).display())))
+            .unwrap()
     };
     let cases = sheet("H1.xlsx", "cases");
     let id = cases.header.iter().position(|h| h == "case_id").unwrap();

@@ -33,10 +33,10 @@ pub struct DipBudgetArgs {
 }
 
 /// Runs `dianzhi dip budget` and prints the budget table.
-pub fn command(args: DipBudgetArgs) -> Result<u8> {
-    let done = run(&args)?;
-    console::say(&console::dip_budget_table(&done.pools, &done.config));
-    console::say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
+pub fn command(args: DipBudgetArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let done = run(&args, s)?;
+    s.say(&console::dip_budget_table(&done.pools, &done.config));
+    s.say(&format!("budgeted {} DIP pools → {}\n", done.pools.len(), done.out.display()));
     Ok(0)
 }
 
@@ -59,13 +59,13 @@ pub fn read_spec(path: &Path) -> Result<BudgetSpec> {
     Ok(spec)
 }
 
-pub fn run(args: &DipBudgetArgs) -> Result<Budgeted> {
+pub fn run(args: &DipBudgetArgs, s: &crate::cli::Settings) -> Result<Budgeted> {
     let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &[&args.spec, &args.history])?;
     let mut progress = Progress::hidden();
     progress.phase("read spec and history");
     let spec = read_spec(&args.spec)?;
     let config = Config { money: spec.money, ..Config::default() };
-    let history_src = single(&args.history, "history")?;
+    let history_src = single(&args.history, "history", s.encoding)?;
     let (history, rows) = tables::read_history(&history_src, spec.money.unit)?;
 
     progress.phase("budget pools");

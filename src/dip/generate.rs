@@ -55,9 +55,9 @@ pub struct DipGenArgs {
 }
 
 /// Runs `dianzhi dip generate` and prints what it wrote.
-pub fn command(args: DipGenArgs) -> Result<u8> {
+pub fn command(args: DipGenArgs, s: &crate::cli::Settings) -> Result<u8> {
     let out = run(&args)?;
-    crate::console::say(&format!(
+    s.say(&format!(
         "wrote {} cases in {} file(s), groups, averages, institutions and funds → {}\n",
         args.cases,
         args.files,

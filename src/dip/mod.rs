@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use dianzhi_columnar::dip::cases::CaseScan;
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::tables;
-use dianzhi_columnar::source::Source;
+use dianzhi_columnar::read::source::Source;
+use dianzhi_columnar::Encoding;
 use dianzhi_core::number::MoneyUnit;
 use dianzhi_core::Config;
 
@@ -30,13 +31,13 @@ pub enum DipCommand {
 }
 
 /// Runs a DIP command.
-pub fn command(cmd: DipCommand) -> Result<u8> {
+pub fn command(cmd: DipCommand, s: &crate::cli::Settings) -> Result<u8> {
     match cmd {
-        DipCommand::Budget(a) => budget::command(a),
-        DipCommand::Settle(a) => settle::command(a),
-        DipCommand::Presettle(a) => presettle::command(a),
-        DipCommand::Scenario(a) => scenario::command(a),
-        DipCommand::Generate(a) => generate::command(a),
+        DipCommand::Budget(a) => budget::command(a, s),
+        DipCommand::Settle(a) => settle::command(a, s),
+        DipCommand::Presettle(a) => presettle::command(a, s),
+        DipCommand::Scenario(a) => scenario::command(a, s),
+        DipCommand::Generate(a) => generate::command(a, s),
     }
 }
 
@@ -107,9 +108,9 @@ impl YearArgs {
 
     /// The `--assessment` indicator scores, recorded in the manifest; checked against the
     /// weights of `config` (every indicator weighted).
-    pub fn assessment(&self, config: &Config, manifest: &mut Manifest) -> Result<Option<Assessed>> {
+    pub fn assessment(&self, config: &Config, manifest: &mut Manifest, encoding: Encoding) -> Result<Option<Assessed>> {
         let Some(path) = &self.assessment else { return Ok(None) };
-        let source = single(path, "assessment")?;
+        let source = single(path, "assessment", encoding)?;
         let (scores, rows) = tables::read_assessment(&source)?;
         manifest.input("assessment", &source.path, sha256_file(&source.path)?, rows);
         let weights = &config.dip.assessment.weights;
@@ -132,9 +133,9 @@ impl YearArgs {
     }
 
     /// The `--special` decisions, recorded in the manifest (empty without the flag).
-    pub fn special(&self, manifest: &mut Manifest) -> Result<Option<tables::SpecialDecisions>> {
+    pub fn special(&self, manifest: &mut Manifest, encoding: Encoding) -> Result<Option<tables::SpecialDecisions>> {
         let Some(path) = &self.special else { return Ok(None) };
-        let source = single(path, "special decisions")?;
+        let source = single(path, "special decisions", encoding)?;
         let (decisions, rows) = tables::read_special(&source)?;
         manifest.input("special", &source.path, sha256_file(&source.path)?, rows);
         Ok(Some(decisions))
@@ -166,10 +167,10 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
 }
 
 /// Reads the three lookup tables into the scan's catalogue; records them in the manifest.
-pub fn catalog(l: &Lookups, manifest: &mut Manifest) -> Result<Catalog> {
-    let groups_src = single(&l.groups, "groups")?;
-    let averages_src = single(&l.averages, "averages")?;
-    let institutions_src = single(&l.institutions, "institutions")?;
+pub fn catalog(l: &Lookups, manifest: &mut Manifest, encoding: Encoding) -> Result<Catalog> {
+    let groups_src = single(&l.groups, "groups", encoding)?;
+    let averages_src = single(&l.averages, "averages", encoding)?;
+    let institutions_src = single(&l.institutions, "institutions", encoding)?;
     let (groups, n) = tables::read_groups(&groups_src)?;
     manifest.input("groups", &groups_src.path, sha256_file(&groups_src.path)?, n);
     let (averages, n) = tables::read_averages(&averages_src)?;
@@ -291,18 +292,19 @@ pub fn year_tables(
     payments: &[PathBuf],
     unit: MoneyUnit,
     manifest: &mut Manifest,
+    encoding: Encoding,
 ) -> Result<(Catalog, Vec<dianzhi_core::dip::clearing::FundRow>, Vec<dianzhi_core::dip::clearing::PaymentRow>)> {
-    let catalog = catalog(lookups, manifest)?;
+    let catalog = catalog(lookups, manifest, encoding)?;
     let funds = match funds {
         Some(path) => {
-            let funds_src = single(path, "funds")?;
+            let funds_src = single(path, "funds", encoding)?;
             let (funds, n) = tables::read_funds(&funds_src, unit)?;
             manifest.input("funds", &funds_src.path, sha256_file(&funds_src.path)?, n);
             funds
         }
         None => Vec::new(),
     };
-    let payment_src = payment_sources(payments)?;
+    let payment_src = payment_sources(payments, encoding)?;
     let (payments, rows) = tables::read_payments(&payment_src, unit, None)?;
     for (s, n) in payment_src.iter().zip(rows) {
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
@@ -313,7 +315,7 @@ pub fn year_tables(
 /// The payments tables `paths` name: a presettle output directory (it has a manifest.json)
 /// gives its `payments` table, not its execution tables beside it; files, other directories and
 /// globs as everywhere.
-pub fn payment_sources(paths: &[PathBuf]) -> Result<Vec<Source>> {
+pub fn payment_sources(paths: &[PathBuf], encoding: Encoding) -> Result<Vec<Source>> {
     let mut named = Vec::with_capacity(paths.len());
     for p in paths {
         if p.is_dir() && p.join("manifest.json").is_file() {
@@ -331,10 +333,10 @@ pub fn payment_sources(paths: &[PathBuf]) -> Result<Vec<Source>> {
     if named.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(dianzhi_columnar::resolve(&named, crate::cli::encoding())?)
+    Ok(dianzhi_columnar::resolve(&named, encoding)?)
 }
 
 /// A lookup table is one file.
-pub fn single(path: &Path, what: &str) -> Result<Source> {
-    crate::single_file(path, what)
+pub fn single(path: &Path, what: &str, encoding: Encoding) -> Result<Source> {
+    crate::single_file(path, what, encoding)
 }

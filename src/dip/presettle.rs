@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::{outputs, tables};
-use dianzhi_columnar::source::resolve;
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::read::source::resolve;
 use dianzhi_columnar::write;
 use dianzhi_core::dip::presettle::{execution, presettle, HospitalExecution, PoolExecution};
 use dianzhi_core::dip::score::Scorer;
@@ -16,7 +16,6 @@ use dianzhi_core::Config;
 
 use super::{catalog, single, Lookups};
 use crate::cli::{parse_month, OutArgs};
-use crate::console;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
@@ -57,10 +56,10 @@ pub struct PresettleArgs {
 }
 
 /// Runs `dianzhi dip presettle`: the watch's warnings on stderr, the summary on stdout.
-pub fn command(args: PresettleArgs) -> Result<u8> {
-    let done = run(&args)?;
-    console::note(&warnings(&done, &done.config));
-    console::say(&format!("{} payments for {} → {}\n", done.payments, args.month, done.out.display()));
+pub fn command(args: PresettleArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let done = run(&args, s)?;
+    s.note(&warnings(&done, &done.config));
+    s.say(&format!("{} payments for {} → {}\n", done.payments, args.month, done.out.display()));
     Ok(0)
 }
 
@@ -81,7 +80,7 @@ pub struct Presettled {
     pub config: Config,
 }
 
-pub fn run(args: &PresettleArgs) -> Result<Presettled> {
+pub fn run(args: &PresettleArgs, s: &crate::cli::Settings) -> Result<Presettled> {
     let config = &super::load_config(args.config.as_deref())?;
     let mut inputs: Vec<&Path> = args.cases.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.lookups.paths());
@@ -91,39 +90,39 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
     inputs.extend(args.last_year.as_deref());
     inputs.extend(args.config.as_deref());
     let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(s.printer);
     let unit = config.money.unit;
     let mut manifest = Manifest::new("dip presettle", config);
 
     progress.phase("read tables");
-    let catalog = catalog(&args.lookups, &mut manifest)?;
+    let catalog = catalog(&args.lookups, &mut manifest, s.encoding)?;
     let values = match &args.point_values {
         Some(p) => {
-            let s = single(p, "point values")?;
-            let (v, n) = tables::read_point_values(&s)?;
-            manifest.input("point_values", &s.path, sha256_file(&s.path)?, n);
+            let source = single(p, "point values", s.encoding)?;
+            let (v, n) = tables::read_point_values(&source)?;
+            manifest.input("point_values", &source.path, sha256_file(&source.path)?, n);
             Some(v)
         }
         None => None,
     };
     let funds = match &args.funds {
         Some(p) => {
-            let s = single(p, "funds")?;
-            let (f, n) = tables::read_funds(&s, unit)?;
-            manifest.input("funds", &s.path, sha256_file(&s.path)?, n);
+            let source = single(p, "funds", s.encoding)?;
+            let (f, n) = tables::read_funds(&source, unit)?;
+            manifest.input("funds", &source.path, sha256_file(&source.path)?, n);
             f
         }
         None => Vec::new(),
     };
     let last_year = match &args.last_year {
         Some(dir) => {
-            let s = last_year_table(dir)?;
-            let (l, n) = tables::read_last_year(&s, unit, args.month.year - 1)?;
-            manifest.input("last_year", &s.path, sha256_file(&s.path)?, n);
+            let source = last_year_table(dir, s)?;
+            let (l, n) = tables::read_last_year(&source, unit, args.month.year - 1)?;
+            manifest.input("last_year", &source.path, sha256_file(&source.path)?, n);
             if l.is_empty() {
                 return Err(Failure::input(format!(
                     "--last-year {}: holds no hospital of {}; give the {} year's dip settle output",
-                    s.path.display(),
+                    source.path.display(),
                     args.month.year - 1,
                     args.month.year - 1
                 )));
@@ -132,14 +131,14 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
         }
         None => None,
     };
-    let payment_src = super::payment_sources(&args.payments)?;
+    let payment_src = super::payment_sources(&args.payments, s.encoding)?;
     let (earlier, counts) = tables::read_payments(&payment_src, unit, Some(args.month))?;
     for (s, n) in payment_src.iter().zip(counts) {
         manifest.input("payments", &s.path, sha256_file(&s.path)?, n);
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.cases, crate::cli::encoding())?;
+    let sources = resolve(&args.cases, s.encoding)?;
     let scorer = Scorer::new(config);
     let options = ScanOptions { year: Some(args.month.year), spill: None, hashing: Hashing::Sha256, special: None };
     let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|_| {})?;
@@ -214,14 +213,14 @@ pub fn run(args: &PresettleArgs) -> Result<Presettled> {
 }
 
 /// Last year's `hospitals` table: `DIR/hospitals.parquet` or `.csv`, or the table itself.
-fn last_year_table(path: &Path) -> Result<dianzhi_columnar::Source> {
+fn last_year_table(path: &Path, s: &crate::cli::Settings) -> Result<dianzhi_columnar::Source> {
     if !path.is_dir() {
-        return single(path, "last year's hospitals");
+        return single(path, "last year's hospitals", s.encoding);
     }
     let found: Vec<PathBuf> =
         ["parquet", "csv"].iter().map(|e| path.join(format!("hospitals.{e}"))).filter(|p| p.is_file()).collect();
     match found.as_slice() {
-        [one] => single(one, "last year's hospitals"),
+        [one] => single(one, "last year's hospitals", s.encoding),
         _ => Err(Failure::input(format!(
             "--last-year {}: expected one hospitals table (hospitals.parquet or hospitals.csv) of last year's dip settle, found {}",
             path.display(),

@@ -10,13 +10,13 @@
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::scenario::{dip_comparison, stack, BASELINE};
-use dianzhi_columnar::claims::FileRows;
-use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::dip::tables::SpecialDecisions;
-use dianzhi_columnar::source::{resolve, Source};
+use dianzhi_columnar::read::digest::FileRows;
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::read::source::{resolve, Source};
 use dianzhi_columnar::write::{self, Table};
 use dianzhi_core::dip::clearing::{assemble, clear, DipPool, FundRow, PaymentRow};
 use dianzhi_core::dip::scenario::{rescores, solve, DipEntry, DipScenario};
@@ -51,10 +51,10 @@ pub struct DipScenarioArgs {
 }
 
 /// Runs `dianzhi dip scenario` and prints the comparison.
-pub fn command(args: DipScenarioArgs) -> Result<u8> {
-    let done = run(&args)?;
-    console::say(&console::comparison_table(&done.comparison, &console::DIP_COMPARISON_SHOWN, "pv_exact_delta"));
-    console::say(&format!(
+pub fn command(args: DipScenarioArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let done = run(&args, s)?;
+    s.say(&console::comparison_table(&done.comparison, &console::DIP_COMPARISON_SHOWN, "pv_exact_delta"));
+    s.say(&format!(
         "solved {} scenario(s) over {} DIP pools ({} rescored from the cases) → {}\n",
         done.scenarios,
         done.pools,
@@ -151,14 +151,14 @@ fn score_year(
     Ok((assemble(funds.to_vec(), hospitals, payments.to_vec(), year)?, scan.files))
 }
 
-pub fn run(args: &DipScenarioArgs) -> Result<Done> {
+pub fn run(args: &DipScenarioArgs, s: &crate::cli::Settings) -> Result<Done> {
     let config = &super::load_config(args.inputs.config.as_deref())?;
     let mut inputs = args.inputs.paths();
     inputs.push(&args.scenarios);
     let out = OutDir::prepare(&args.output.out, args.output.force, |_| false, &inputs)?;
     // the scenarios are checked before the scan: a typo should not cost a year's read
     let scenarios = read_scenarios(&args.scenarios, args.inputs.config.as_deref(), config)?;
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(s.printer);
     let unit = config.money.unit;
     let mut manifest = Manifest::new("dip scenario", config);
     manifest.input("scenarios", &args.scenarios, sha256_file(&args.scenarios)?, scenarios.len() as u64);
@@ -170,15 +170,16 @@ pub fn run(args: &DipScenarioArgs) -> Result<Done> {
         &args.inputs.payments,
         unit,
         &mut manifest,
+        s.encoding,
     )?;
     if let Some(p) = &args.inputs.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.inputs.cases, crate::cli::encoding())?;
-    let special = args.inputs.special(&mut manifest)?;
-    let assessed = args.inputs.assessment(config, &mut manifest)?;
+    let sources = resolve(&args.inputs.cases, s.encoding)?;
+    let special = args.inputs.special(&mut manifest, s.encoding)?;
+    let assessed = args.inputs.assessment(config, &mut manifest, s.encoding)?;
     let year_inputs = (funds.as_slice(), payments.as_slice(), args.inputs.year, special.as_ref(), assessed.as_ref());
     let (pools, files) = score_year(&sources, &catalog, &Scorer::new(config), config, year_inputs, Hashing::Sha256)?;
     for f in files {

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::outputs;
 use dianzhi_columnar::dip::spill::CaseSpill;
-use dianzhi_columnar::source::resolve;
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::read::source::resolve;
 use dianzhi_columnar::write::{self, TableWriter};
 use dianzhi_core::dip::clearing::{assemble, clear, CaseSums, ClearedPool, DipPool, ReserveCap};
 use dianzhi_core::dip::score::Scorer;
@@ -42,10 +42,10 @@ pub struct DipSettleArgs {
 }
 
 /// Runs `dianzhi dip settle` and prints its summary.
-pub fn command(args: DipSettleArgs) -> Result<u8> {
-    let done = settle(&args, |_| false)?;
+pub fn command(args: DipSettleArgs, s: &crate::cli::Settings) -> Result<u8> {
+    let done = settle(&args, |_| false, s)?;
     let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
-    console::say(&format!(
+    s.say(&format!(
         "settled {} DIP pools, {} hospital rows from {} cases{} → {}\n",
         done.pools.len(),
         rows,
@@ -57,10 +57,10 @@ pub fn command(args: DipSettleArgs) -> Result<u8> {
         },
         done.out.display()
     ));
-    console::say(&console::not_ok(
+    s.say(&console::not_ok(
         done.pools.iter().zip(&done.cleared).map(|(p, c)| (p.fund.key.to_string(), c.dip_status())),
     ));
-    console::say(&reserve_cap_summary(&done.cleared, &done.config));
+    s.say(&reserve_cap_summary(&done.cleared, &done.config));
     Ok(0)
 }
 
@@ -159,10 +159,14 @@ pub struct DipSettled {
     pub config: dianzhi_core::Config,
 }
 
-pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Result<DipSettled> {
+pub fn settle(
+    args: &DipSettleArgs,
+    replaceable: impl Fn(&Path) -> bool,
+    s: &crate::cli::Settings,
+) -> Result<DipSettled> {
     let config = &super::load_config(args.inputs.config.as_deref())?;
     let out = OutDir::prepare(&args.output.out, args.output.force, replaceable, &args.inputs.paths())?;
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(s.printer);
     let unit = config.money.unit;
     let mut manifest = Manifest::new("dip settle", config);
 
@@ -173,12 +177,13 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
         &args.inputs.payments,
         unit,
         &mut manifest,
+        s.encoding,
     )?;
     let given = match &args.point_values {
         Some(p) => {
-            let s = super::single(p, "point values")?;
-            let (v, n) = dianzhi_columnar::dip::tables::read_point_values(&s)?;
-            manifest.input("point_values", &s.path, sha256_file(&s.path)?, n);
+            let source = super::single(p, "point values", s.encoding)?;
+            let (v, n) = dianzhi_columnar::dip::tables::read_point_values(&source)?;
+            manifest.input("point_values", &source.path, sha256_file(&source.path)?, n);
             Some(v)
         }
         None => None,
@@ -191,7 +196,7 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.inputs.cases, crate::cli::encoding())?;
+    let sources = resolve(&args.inputs.cases, s.encoding)?;
     let counter = progress.rows();
     let scorer = Scorer::new(config);
     // the cases are spilled to disk in buckets of the output order, sorted after the scan
@@ -214,8 +219,8 @@ pub fn settle(args: &DipSettleArgs, replaceable: impl Fn(&Path) -> bool) -> Resu
         keep.push(name.to_string());
     }
     let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16, keep)?;
-    let special = args.inputs.special(&mut manifest)?;
-    let assessed = args.inputs.assessment(config, &mut manifest)?;
+    let special = args.inputs.special(&mut manifest, s.encoding)?;
+    let assessed = args.inputs.assessment(config, &mut manifest, s.encoding)?;
     let options = ScanOptions {
         year: args.inputs.year,
         spill: Some(&spill),

@@ -53,7 +53,7 @@ const MARGIN_CASES: usize = 2_000_000;
 /// by each kept column (department, doctor), from the cases table.
 fn margins(dir: &Path) -> Result<String> {
     let Some(source) = super::find_table(dir, "cases") else { return Ok(String::new()) };
-    if dianzhi_columnar::any::parquet_rows(&source.path).is_some_and(|n| n > MARGIN_CASES) {
+    if dianzhi_columnar::read::text_table::parquet_rows(&source.path).is_some_and(|n| n > MARGIN_CASES) {
         return Ok(format!(
             "<h2>Margins</h2>\n<p class=\"note\">More than {MARGIN_CASES} cases: the margin view is left to the cases table itself (e.g. <code>dianzhi export --by institution_id</code>, or a group-by on its margin column).</p>\n"
         ));

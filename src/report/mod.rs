@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::summary::{frame, numbers, texts, DataFrame};
-use dianzhi_columnar::any::{read_text_table, TextTable};
-use dianzhi_columnar::source::Source;
+use dianzhi_columnar::read::source::Source;
+use dianzhi_columnar::read::text_table::{read_text_table, TextTable};
 
 use self::charts::{Heatmap, Palette};
 use crate::failure::{Failure, Result};
@@ -44,15 +44,15 @@ pub struct ReportArgs {
 }
 
 /// Runs `dianzhi report` and prints where the page went.
-pub fn command(args: ReportArgs) -> Result<u8> {
+pub fn command(args: ReportArgs, s: &crate::cli::Settings) -> Result<u8> {
     let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
-    let kind = write_report(&args.dir, &out)?;
-    crate::console::say(&format!("{kind} report → {}\n", out.display()));
+    let kind = write_report(&args.dir, &out, s.printer)?;
+    s.say(&format!("{kind} report → {}\n", out.display()));
     Ok(0)
 }
 
 /// Writes the report of `dir` to `out`; returns the kind of output it reported on.
-pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
+pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) -> Result<&'static str> {
     if !dir.is_dir() {
         return Err(Failure::input(format!(
             "{}: not a directory; report reads a settle, dip settle or scenario output",
@@ -86,7 +86,7 @@ pub fn write_report(dir: &Path, out: &Path) -> Result<&'static str> {
         }
     }
     if !dir.join("manifest.json").is_file() {
-        crate::console::note(&format!(
+        printer.note(&format!(
             "warning: {} has no manifest.json, so it is not a dianzhi output; the page shows what its tables hold, read as a {kind} output\n",
             dir.display()
         ));

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use dianzhi_analysis::summary::{numbers, DataFrame, DataType};
-use dianzhi_columnar::any::TextTable;
+use dianzhi_columnar::read::text_table::TextTable;
 use dianzhi_core::number::format_fixed;
 
 use crate::failure::{Failure, Result};

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use dianzhi_analysis::summary::{numbers, texts, DataFrame};
-use dianzhi_columnar::any::{read_text_table, TextTable};
+use dianzhi_columnar::read::text_table::{read_text_table, TextTable};
 use dianzhi_core::number::format_fixed;
 
 use super::charts::{AttributionLine, Palette};

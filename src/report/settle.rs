@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use dianzhi_analysis::summary::{distinct, frame, left_join, numbers, smallest, sums_by};
-use dianzhi_columnar::any::read_text_table;
+use dianzhi_columnar::read::text_table::read_text_table;
 
 use super::charts::{histogram, Palette};
 use super::page::{frame_table, rows_table};

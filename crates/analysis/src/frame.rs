@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use dianzhi_columnar::any::TextTable;
+use dianzhi_columnar::read::text_table::TextTable;
 use dianzhi_columnar::write::{Table, TextColumn, Values};
 use dianzhi_core::number::{parse_decimal, Dec};
 use polars::prelude::*;

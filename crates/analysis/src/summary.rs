@@ -1,7 +1,7 @@
 //! Summaries of output tables for `report`: a table read as text becomes a typed frame
 //! (numbers as exact Decimals), then is filtered, sorted and grouped by polars.
 
-use dianzhi_columnar::any::TextTable;
+use dianzhi_columnar::read::text_table::TextTable;
 use polars::prelude::*;
 pub use polars::prelude::{DataFrame, DataType};
 

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use arrow_array::{Decimal128Array, Int64Array, RecordBatch, StringArray};
 use dianzhi_analysis::compare::{compare, Difference, Kind};
-use dianzhi_columnar::cells::ColumnTable;
-use dianzhi_columnar::source::Source;
+use dianzhi_columnar::read::cells::ColumnTable;
+use dianzhi_columnar::read::source::Source;
 use dianzhi_core::number::{format_fixed, parse_decimal, Dec};
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;

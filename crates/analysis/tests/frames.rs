@@ -8,8 +8,8 @@ use dianzhi_analysis::frame::{from_table, to_table};
 use dianzhi_analysis::scenario::stack;
 use dianzhi_analysis::summary::{frame, sums_by};
 use dianzhi_analysis::Error;
-use dianzhi_columnar::any::TextTable;
-use dianzhi_columnar::cells::ColumnTable;
+use dianzhi_columnar::read::cells::ColumnTable;
+use dianzhi_columnar::read::text_table::TextTable;
 use dianzhi_columnar::write::{Table, Values};
 use dianzhi_core::number::Dec;
 

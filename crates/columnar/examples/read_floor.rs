@@ -7,8 +7,8 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use dianzhi_columnar::claims::CLAIMS;
-use dianzhi_columnar::column::{open, read_unit};
+use dianzhi_columnar::read::{open, read_unit};
+use dianzhi_columnar::taiwan::claims::CLAIMS;
 use dianzhi_columnar::{resolve, InputError};
 use rayon::prelude::*;
 

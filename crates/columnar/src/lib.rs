@@ -1,21 +1,18 @@
-//! dianzhi-columnar: the IO of dianzhi. Reads and validates input tables (Parquet, CSV),
-//! aggregates claims into per-(institution, pool) sums, and writes output tables. The only
-//! crate that touches a file format; it decides no policy.
+//! dianzhi-columnar: the IO of dianzhi. Reads and validates input tables (Parquet, CSV, Excel),
+//! scans claims and cases into sums, and writes output tables. The only crate that touches a
+//! file format; it decides no policy.
+//!
+//! Read bottom-up: [`read`] (files to exact values), [`write`] (tables to files), then the two
+//! systems' tables on top of both: [`taiwan`] and [`dip`].
 
-pub mod any;
-pub mod cells;
-mod chunk;
-pub mod claims;
-pub mod column;
-pub mod digest;
-pub mod dip;
-pub mod error;
-pub mod outputs;
-pub mod source;
-pub mod tables;
-pub mod text;
+mod error;
+pub mod read;
 pub mod write;
-pub mod xlsx;
 
-pub use error::{Error, InputError};
-pub use source::{resolve, Format, Source};
+pub mod dip;
+pub mod taiwan;
+
+pub use error::{Error, InputError, Place, Result};
+pub use read::digest::Hashing;
+pub use read::source::{resolve, Format, Source};
+pub use read::Encoding;

@@ -8,12 +8,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dianzhi_columnar::digest::Hashing;
 use dianzhi_columnar::dip::cases::{scan_cases, ScanOptions};
 use dianzhi_columnar::dip::catalog::Catalog;
 use dianzhi_columnar::dip::tables::HospitalTerms;
+use dianzhi_columnar::read::digest::Hashing;
+use dianzhi_columnar::taiwan::{claims, tables};
 use dianzhi_columnar::write::{Table, TableWriter};
-use dianzhi_columnar::{claims, tables, Error, Format, Source};
+use dianzhi_columnar::{Error, Format, Source};
 use dianzhi_core::dip::score::{Group, Scorer};
 use dianzhi_core::number::{Decimal, MoneyUnit, ONE};
 use dianzhi_core::Config;

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use dianzhi_columnar::cells::{Cells, ColumnTable, Texts};
+use dianzhi_columnar::read::cells::{Cells, ColumnTable, Texts};
 use rayon::prelude::*;
 
 use crate::Error;
@@ -223,7 +223,7 @@ fn row_hashes(columns: &[Cells], rows: usize) -> Vec<u64> {
             for (c, dict) in columns.iter().zip(&coded) {
                 let x = match (c, dict) {
                     (Cells::Coded { codes, .. }, Some(d)) => {
-                        if codes[i] == dianzhi_columnar::cells::EMPTY {
+                        if codes[i] == dianzhi_columnar::read::cells::EMPTY {
                             0
                         } else {
                             d[codes[i] as usize]
@@ -437,7 +437,7 @@ impl<'a> Side<'a> {
             Cells::Coded { texts, codes } => {
                 // a text may be in several row groups' dictionaries: rank the distinct ones
                 let (sorted, rank_of) = distinct(texts);
-                let empty = dianzhi_columnar::cells::EMPTY;
+                let empty = dianzhi_columnar::read::cells::EMPTY;
                 let rows = codes.par_iter().map(|c| if *c == empty { EMPTY } else { rank_of[*c as usize] }).collect();
                 Side { strings: Strings::Borrowed(texts), sorted, keys: None, rows }
             }
@@ -576,7 +576,7 @@ fn distinct(texts: &[String]) -> (Vec<u32>, Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dianzhi_columnar::any::TextTable;
+    use dianzhi_columnar::read::text_table::TextTable;
 
     fn table(columns: &[(&str, &[&str])]) -> ColumnTable {
         ColumnTable::from(TextTable {
@@ -663,7 +663,7 @@ mod tests {
 
     #[test]
     fn a_dictionary_may_hold_an_empty_text_no_row_has() {
-        use dianzhi_columnar::cells::EMPTY as E;
+        use dianzhi_columnar::read::cells::EMPTY as E;
         let a = Cells::Coded { texts: vec!["x".into(), "y".into()], codes: vec![0, E, 1] };
         let b = Cells::Coded { texts: vec!["".into(), "w".into()], codes: vec![1, E] };
         let (dictionary, ra, rb) = rank(a, b);

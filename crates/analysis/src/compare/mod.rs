@@ -6,7 +6,7 @@ mod keys;
 
 use std::collections::{HashMap, HashSet};
 
-use dianzhi_columnar::cells::{Cells, ColumnTable, EMPTY};
+use dianzhi_columnar::read::cells::{Cells, ColumnTable, EMPTY};
 use dianzhi_columnar::write::{Table, Values};
 use dianzhi_core::number::{format_fixed, parse_decimal, pow10, Dec};
 use rayon::prelude::*;
@@ -469,7 +469,7 @@ fn numbers(c: Cells) -> Result<Numbers, Cells> {
                 .collect();
             let Some(parsed) = parsed else { return Err(c) };
             let scale = parsed.iter().map(|d| d.scale).max().unwrap_or(0);
-            let empty = dianzhi_columnar::cells::EMPTY;
+            let empty = dianzhi_columnar::read::cells::EMPTY;
             let values =
                 codes.iter().map(|x| if *x == empty { 0 } else { at_scale(parsed[*x as usize], scale) }).collect();
             let nulls = codes.iter().map(|x| *x == empty).collect();

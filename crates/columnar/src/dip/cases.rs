@@ -18,11 +18,11 @@ use rayon::prelude::*;
 use super::catalog::Catalog;
 use super::spill::{CaseSpill, SpillCase, SpillWriter};
 use super::tables::{Decision, SpecialDecisions};
-use crate::claims::FileRows;
-use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
-use crate::digest::{Digests, FileDigest, Hashing};
 use crate::error::{InputError, Place, Result};
-use crate::source::Source;
+use crate::read::digest::FileRows;
+use crate::read::digest::{Digests, FileDigest, Hashing};
+use crate::read::source::Source;
+use crate::read::{self, at, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
 
 pub const CASES: [Spec; 13] = [
     required("case_id", Kind::Text),
@@ -39,19 +39,19 @@ pub const CASES: [Spec; 13] = [
     optional("excluded_cost", Kind::Money),
     optional("excluded_fund_paid", Kind::Money),
 ];
-const CASE_ID: usize = 0;
-const INSTITUTION: usize = 1;
-const REGION: usize = 2;
-const FUND: usize = 3;
-const MONTH: usize = 4;
-const GROUP: usize = 5;
-const COST: usize = 6;
-const PAID: usize = 7;
-const AUX: usize = 8;
-const SPECIAL: usize = 9;
-const EXAM: usize = 10;
-const EXCLUDED_COST: usize = 11;
-const EXCLUDED_PAID: usize = 12;
+const CASE_ID: usize = at(&CASES, "case_id");
+const INSTITUTION: usize = at(&CASES, "institution_id");
+const REGION: usize = at(&CASES, "region");
+const FUND: usize = at(&CASES, "fund");
+const MONTH: usize = at(&CASES, "discharge_month");
+const GROUP: usize = at(&CASES, "dip_group");
+const COST: usize = at(&CASES, "total_cost");
+const PAID: usize = at(&CASES, "fund_paid");
+const AUX: usize = at(&CASES, "aux_factor");
+const SPECIAL: usize = at(&CASES, "special_score");
+const EXAM: usize = at(&CASES, "exam_cost");
+const EXCLUDED_COST: usize = at(&CASES, "excluded_cost");
+const EXCLUDED_PAID: usize = at(&CASES, "excluded_fund_paid");
 
 /// What a scan is for.
 #[derive(Clone, Copy)]
@@ -207,7 +207,7 @@ pub fn scan_cases(
         specs.push(required(Box::leak(name.clone().into_boxed_str()), Kind::Text));
     }
     for (f, source) in sources.iter().enumerate() {
-        let (layout, file_units) = column::open(source, &specs)?;
+        let (layout, file_units) = read::open(source, &specs)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
         layouts.push(layout);
     }
@@ -225,7 +225,7 @@ pub fn scan_cases(
             )));
         }
     }
-    let digests = Digests::new(options.hashing, sources, units.iter().map(|(f, _, u)| (*f, u)));
+    let digests = Digests::new(options.hashing, sources, units.iter().map(|(f, _, u)| (*f, u.span(true))));
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().min(units.len()).max(1);
     let scan = || {
@@ -331,37 +331,37 @@ fn scan_unit(
     // which number buffers hold only zeros (an absent column's): refilled only when they grow
     let mut zeroed = [false; 7];
     let mut scratch = Vec::new();
-    column::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
+    read::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
         let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
         let at = |i: usize| (file, batch.row(i), batch.is_csv());
 
-        let ids = column::texts(col(CASE_ID).expect("required"));
+        let ids = read::texts(col(CASE_ID).expect("required"));
         let kept_columns: Vec<Vec<Option<&str>>> =
-            (CASES.len()..layout.specs.len()).map(|k| column::texts(col(k).expect("required"))).collect();
+            (CASES.len()..layout.specs.len()).map(|k| read::texts(col(k).expect("required"))).collect();
         let mut kept: Vec<Option<&str>> = Vec::with_capacity(kept_columns.len());
         for (k, out) in [(INSTITUTION, &mut inst), (REGION, &mut region), (FUND, &mut fund)] {
-            if let Some(i) = column::text_ids(col(k).expect("required"), &mut w.texts, k, out) {
+            if let Some(i) = read::text_ids(col(k).expect("required"), &mut w.texts, k, out) {
                 let name = layout.specs[k].name;
                 return Err(err(k, i, format!("empty {name}; every case needs a non-empty {name}")).into());
             }
         }
         // an empty group is an ungrouped case, not an error
-        column::text_ids(col(GROUP).expect("required"), &mut w.texts, GROUP, &mut group);
-        column::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut parsed, &mut months)
+        read::text_ids(col(GROUP).expect("required"), &mut w.texts, GROUP, &mut group);
+        read::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut parsed, &mut months)
             .map_err(|(i, m)| err(MONTH, i, m))?;
         for (n, k) in [COST, PAID, AUX, SPECIAL, EXAM, EXCLUDED_COST, EXCLUDED_PAID].into_iter().enumerate() {
             match col(k) {
                 Some(a) => {
                     if layout.specs[k].required {
-                        if let Some(i) = column::first_null(a) {
+                        if let Some(i) = read::first_null(a) {
                             let name = layout.specs[k].name;
                             return Err(err(k, i, format!("empty {name}; give an amount (0 if none)")).into());
                         }
                     }
                     // the column's own values (DECIMAL(_, 4) without nulls) or converted ones
-                    let values = column::fixed_values(a, &mut scratch).map_err(|(i, m)| err(k, i, m))?;
+                    let values = read::fixed_values(a, &mut scratch).map_err(|(i, m)| err(k, i, m))?;
                     numbers[n].clear();
                     numbers[n].extend_from_slice(values);
                     zeroed[n] = false;
@@ -394,7 +394,7 @@ fn scan_unit(
             };
             let (cost, paid) = (numbers[0][i], numbers[1][i]);
             for (k, v) in [(COST, cost), (PAID, paid)] {
-                column::check_money(v, money).map_err(|m| err(k, i, m))?;
+                read::check_money(v, money).map_err(|m| err(k, i, m))?;
                 if v < 0 {
                     let name = layout.specs[k].name;
                     return Err(err(k, i, format!("{} is negative; a case's {name} is ≥ 0", show(v))).into());
@@ -417,7 +417,7 @@ fn scan_unit(
                 Some(Decision::AtCost) | None => special,
             };
             let exam = numbers[4][i];
-            column::check_money(exam, money).map_err(|m| err(EXAM, i, m))?;
+            read::check_money(exam, money).map_err(|m| err(EXAM, i, m))?;
             if exam < 0 || exam > cost {
                 return Err(err(
                     EXAM,
@@ -446,7 +446,7 @@ fn scan_unit(
             // excluded_fund_paid ≤ excluded_cost ≤ total_cost
             let (excluded_cost, excluded_paid) = (numbers[5][i], numbers[6][i]);
             for (k, v) in [(EXCLUDED_COST, excluded_cost), (EXCLUDED_PAID, excluded_paid)] {
-                column::check_money(v, money).map_err(|m| err(k, i, m))?;
+                read::check_money(v, money).map_err(|m| err(k, i, m))?;
             }
             if excluded_cost < 0 || excluded_cost > cost {
                 return Err(err(
@@ -678,10 +678,10 @@ fn check_unique_ids(sources: &[Source], mut hashes: Vec<u64>) -> Result<()> {
     let mut seen: HashMap<String, At> = HashMap::new();
     let mut first_duplicate: Option<(String, At, At)> = None;
     for (f, source) in sources.iter().enumerate() {
-        let (layout, units) = column::open(source, &CASES[..1])?;
+        let (layout, units) = read::open(source, &CASES[..1])?;
         for u in &units {
-            column::read_unit(u, |batch: &Batch| -> Result<()> {
-                let ids = column::texts(batch.data.column(layout.columns[0].expect("required")).as_ref());
+            read::read_unit(u, |batch: &Batch| -> Result<()> {
+                let ids = read::texts(batch.data.column(layout.columns[0].expect("required")).as_ref());
                 for (i, id) in ids.iter().enumerate() {
                     let Some(id) = id else { continue };
                     if !repeated.contains(&case_hash(id)) {

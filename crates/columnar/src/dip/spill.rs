@@ -550,7 +550,7 @@ mod tests {
 
     use super::*;
     use crate::dip::tables::HospitalTerms;
-    use crate::source::Format;
+    use crate::read::source::Format;
 
     #[test]
     fn many_buckets_and_writers_come_out_in_output_order() {

@@ -10,10 +10,10 @@ use dianzhi_core::dip::score::Group;
 use dianzhi_core::number::{show, Decimal, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Month;
 
-use crate::column::{optional, required, Kind, Spec};
 use crate::error::{InputError, Result};
-use crate::source::Source;
-use crate::tables::{read_rows, Row, RowAt};
+use crate::read::rows::{read_rows, Row, RowAt};
+use crate::read::source::Source;
+use crate::read::{optional, required, Kind, Spec};
 
 pub const SPECIAL: [Spec; 3] =
     [required("case_id", Kind::Text), required("decision", Kind::Text), optional("score", Kind::Points)];

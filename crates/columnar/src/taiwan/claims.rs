@@ -9,7 +9,6 @@ mod accumulator;
 mod dictionary;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use arrow_schema::DataType;
@@ -23,10 +22,10 @@ use rayon::prelude::*;
 use accumulator::{Accumulator, KeyIds};
 use dictionary::DictionaryKeys;
 
-use crate::column::{self, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
-use crate::digest::{Digests, FileDigest, Hashing};
 use crate::error::{InputError, Result};
-use crate::source::Source;
+use crate::read::digest::{Digests, FileDigest, FileRows, Hashing};
+use crate::read::source::Source;
+use crate::read::{self, at, cell_error, optional, required, Batch, Interner, Kind, Layout, Spec, Unit};
 
 pub const CLAIMS: [Spec; 10] = [
     required("institution_id", Kind::Text),
@@ -40,21 +39,14 @@ pub const CLAIMS: [Spec; 10] = [
     optional("deducted_points", Kind::Points),
     optional("copayment", Kind::Money),
 ];
-const INSTITUTION: usize = 0;
-const SECTOR: usize = 1;
-const REGION: usize = 2;
-const MONTH: usize = 3;
-const SETTLE: usize = 4;
-const CLAIMED: usize = 5;
-const COPAYMENT: usize = 9;
-
-/// Rows read from one input file, and its SHA-256 when the scan was asked for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileRows {
-    pub path: PathBuf,
-    pub rows: u64,
-    pub sha256: Option<String>,
-}
+const INSTITUTION: usize = at(&CLAIMS, "institution_id");
+const SECTOR: usize = at(&CLAIMS, "sector");
+const REGION: usize = at(&CLAIMS, "region");
+const MONTH: usize = at(&CLAIMS, "service_month");
+const SETTLE: usize = at(&CLAIMS, "settle_quarter");
+/// The first of the point columns; the money column comes last.
+const CLAIMED: usize = at(&CLAIMS, "claimed_points");
+const COPAYMENT: usize = at(&CLAIMS, "copayment");
 
 /// The aggregated claims of a run.
 #[derive(Debug)]
@@ -183,10 +175,10 @@ fn scan_by(
 ) -> Result<(Vec<Group>, Vec<FileRows>)> {
     let mut units: Vec<(usize, Layout, Unit)> = Vec::new();
     for (f, source) in sources.iter().enumerate() {
-        let (layout, file_units) = column::open(source, &CLAIMS)?;
+        let (layout, file_units) = read::open(source, &CLAIMS)?;
         units.extend(file_units.into_iter().map(|u| (f, layout.clone(), u)));
     }
-    let digests = Digests::new(hashing, sources, units.iter().map(|(f, _, u)| (*f, u)));
+    let digests = Digests::new(hashing, sources, units.iter().map(|(f, _, u)| (*f, u.span(true))));
     // one accumulator per worker, each pulling the next unit: interned texts and sums are
     // reused across units, and two workers keep two cores busy whatever the unit sizes
     let next = AtomicUsize::new(0);
@@ -296,13 +288,13 @@ fn scan_unit(
     // taken out while the batches are read, so that `p` can be borrowed beside them
     let mut buffers = std::mem::take(&mut p.buffers);
     let b = &mut buffers;
-    let read = column::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
+    let read = read::read_unit_hashed(unit, digest, |batch: &Batch| -> Result<()> {
         let path = &unit.source.path;
         let col = |k: usize| layout.columns[k].map(|c| batch.data.column(c).as_ref());
         let err = |k: usize, i: usize, m: String| cell_error(path, batch, &layout.specs[k], i, m);
 
         for k in CLAIMED..=COPAYMENT {
-            if let (true, Some(i)) = (layout.specs[k].required, col(k).and_then(column::first_null)) {
+            if let (true, Some(i)) = (layout.specs[k].required, col(k).and_then(read::first_null)) {
                 let name = layout.specs[k].name;
                 return Err(err(k, i, format!("empty {name}; give a number (0 if none)")).into());
             }
@@ -312,7 +304,7 @@ fn scan_unit(
         let mut wide: [&[i128]; 5] = Default::default();
         let all_narrow = (CLAIMED..=COPAYMENT).zip(&mut b.narrow).enumerate().all(|(n, (k, buffer))| {
             let values = match col(k) {
-                Some(a) => column::narrow_values(a, buffer),
+                Some(a) => read::narrow_values(a, buffer),
                 None => {
                     buffer.clear();
                     buffer.resize(batch.len(), 0);
@@ -324,7 +316,7 @@ fn scan_unit(
         if !all_narrow {
             for ((n, k), buffer) in (CLAIMED..=COPAYMENT).enumerate().zip(&mut b.numbers) {
                 wide[n] = match col(k) {
-                    Some(a) => column::fixed_values(a, buffer).map_err(|(i, m)| err(k, i, m))?,
+                    Some(a) => read::fixed_values(a, buffer).map_err(|(i, m)| err(k, i, m))?,
                     None => {
                         buffer.clear();
                         buffer.resize(batch.len(), 0);
@@ -345,7 +337,7 @@ fn scan_unit(
         };
         if let Some(i) = not_whole {
             let copayment = if all_narrow { i128::from(narrow[4][i]) } else { wide[4][i] };
-            return Err(err(COPAYMENT, i, column::check_money(copayment, money).unwrap_err()).into());
+            return Err(err(COPAYMENT, i, read::check_money(copayment, money).unwrap_err()).into());
         }
 
         // each row's institution and (sector, region, period): from the dictionaries when the
@@ -353,15 +345,15 @@ fn scan_unit(
         let key_columns = [INSTITUTION, SECTOR, REGION, MONTH, SETTLE].map(col);
         if !p.dictionary.keys(&mut p.texts, &mut p.key_ids, key_columns, by, &mut b.row_inst, &mut b.row_key) {
             for (k, ids) in [(INSTITUTION, &mut b.inst), (SECTOR, &mut b.sector), (REGION, &mut b.region)] {
-                if let Some(i) = column::text_ids(col(k).expect("required"), &mut p.texts, k, ids) {
+                if let Some(i) = read::text_ids(col(k).expect("required"), &mut p.texts, k, ids) {
                     let name = layout.specs[k].name;
                     return Err(err(k, i, format!("empty {name}; every claim row needs a non-empty {name}")).into());
                 }
             }
-            column::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut months, &mut b.month)
+            read::month_values(col(MONTH).expect("required"), MONTH, &mut periods, &mut months, &mut b.month)
                 .map_err(|(i, m)| err(MONTH, i, m))?;
             match col(SETTLE) {
-                Some(a) => column::quarter_values(a, SETTLE, &mut periods, &mut quarters, &mut b.settle)
+                Some(a) => read::quarter_values(a, SETTLE, &mut periods, &mut quarters, &mut b.settle)
                     .map_err(|(i, m)| err(SETTLE, i, m))?,
                 None => {
                     b.settle.clear();

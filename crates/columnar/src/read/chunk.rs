@@ -9,6 +9,10 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 
 /// The bytes of `span` of a file: a reader of the row group within it.
+/// A range of bytes at most this long is read in one read (and handed to the digest); a longer
+/// row group is read page by page and the digest reads it itself.
+pub(crate) const MAX_READ: u64 = 64 << 20;
+
 pub(crate) struct RowGroupBytes {
     start: u64,
     bytes: Bytes,

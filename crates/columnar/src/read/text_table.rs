@@ -13,9 +13,9 @@ use arrow_schema::DataType;
 use dianzhi_core::number::format_fixed;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::column::{guarded, labels, BATCH_ROWS};
 use crate::error::InputError;
-use crate::source::{Format, Source};
+use crate::read::source::{Format, Source};
+use crate::read::{guarded, labels, BATCH_ROWS};
 
 /// A table as text: column names and, per column, one cell per row (`None`: null or empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
         Format::Csv => read_csv(source)?,
         Format::Parquet => read_parquet(path)?,
         Format::Xlsx => {
-            let sheet = crate::xlsx::read_sheet(path)?;
+            let sheet = crate::read::workbook::read_sheet(path)?;
             let mut columns = vec![Vec::with_capacity(sheet.rows.len()); sheet.header.len()];
             for (_, row) in &sheet.rows {
                 for (c, column) in columns.iter_mut().enumerate() {
@@ -67,8 +67,8 @@ pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
 
 fn read_csv(source: &Source) -> Result<TextTable, InputError> {
     let path = &source.path;
-    let mut reader = crate::text::csv_reader(path, source.encoding)?;
-    let bad = |e: csv::Error| crate::text::csv_error(path, "not a readable CSV file", &e);
+    let mut reader = crate::read::text::csv_reader(path, source.encoding)?;
+    let bad = |e: csv::Error| crate::read::text::csv_error(path, "not a readable CSV file", &e);
     let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
     let mut columns = vec![Vec::new(); names.len()];
     for record in reader.records() {

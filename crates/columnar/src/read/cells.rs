@@ -15,10 +15,10 @@ use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 
-use crate::any::TextTable;
-use crate::column::guarded;
 use crate::error::InputError;
-use crate::source::{Format, Source};
+use crate::read::guarded;
+use crate::read::source::{Format, Source};
+use crate::read::text_table::TextTable;
 
 /// Rows per decoded batch.
 const BATCH: usize = 64 * 1024;
@@ -144,8 +144,8 @@ impl ColumnTable {
             }
             Format::Csv => {
                 // straight into compact columns: a cell is never a String of its own
-                let mut reader = crate::text::csv_reader(path, source.encoding)?;
-                let bad = |e: csv::Error| crate::text::csv_error(path, "not a readable CSV file", &e);
+                let mut reader = crate::read::text::csv_reader(path, source.encoding)?;
+                let bad = |e: csv::Error| crate::read::text::csv_error(path, "not a readable CSV file", &e);
                 let names: Vec<String> = reader.headers().map_err(bad)?.iter().map(|h| h.trim().to_string()).collect();
                 let mut columns = vec![Texts::default(); names.len()];
                 let mut record = csv::StringRecord::new();
@@ -159,7 +159,7 @@ impl ColumnTable {
                 ColumnTable { path: path.clone(), names, rows, content: Content::Text(columns) }
             }
             Format::Xlsx => {
-                let t = crate::any::read_text_table(source)?;
+                let t = crate::read::text_table::read_text_table(source)?;
                 return Ok(ColumnTable::from(t));
             }
         };
@@ -315,7 +315,7 @@ impl Builder {
             Builder::Numbers { values, nulls, any_null, .. } => {
                 let start = values.len();
                 // every integer and decimal type widens to i128 exactly
-                if !crate::column::mantissas(a, values) {
+                if !crate::read::mantissas(a, values) {
                     return Err(a.data_type().clone());
                 }
                 match a.logical_nulls() {
@@ -334,7 +334,7 @@ impl Builder {
                     Some((v, base)) if v.to_data().ptr_eq(&values.to_data()) => *base,
                     _ => {
                         let base = u32::try_from(texts.len()).expect("fewer than 4 billion dictionary texts");
-                        let cells = crate::column::texts(values.as_ref());
+                        let cells = crate::read::texts(values.as_ref());
                         texts.extend(cells.into_iter().map(|t| t.unwrap_or("").to_string()));
                         *seen = Some((values.clone(), base));
                         base
@@ -388,10 +388,11 @@ pub fn column_names(source: &Source) -> Result<Vec<String>, InputError> {
     match source.format() {
         Format::Parquet => Ok(ColumnTable::open(source)?.names),
         Format::Csv => {
-            let mut reader = crate::text::csv_reader(path, source.encoding)?;
-            let h = reader.headers().map_err(|e| crate::text::csv_error(path, "cannot read the CSV header", &e))?;
+            let mut reader = crate::read::text::csv_reader(path, source.encoding)?;
+            let h =
+                reader.headers().map_err(|e| crate::read::text::csv_error(path, "cannot read the CSV header", &e))?;
             Ok(h.iter().map(|h| h.trim().to_string()).collect())
         }
-        Format::Xlsx => Ok(crate::xlsx::read_sheet(path)?.header),
+        Format::Xlsx => Ok(crate::read::workbook::read_sheet(path)?.header),
     }
 }

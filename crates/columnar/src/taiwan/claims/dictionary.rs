@@ -8,7 +8,7 @@ use dianzhi_core::period::{Month, Quarter};
 
 use super::accumulator::KeyIds;
 use super::{period_code, settle_quarter, By};
-use crate::column::{self, Interner};
+use crate::read::{self, Interner};
 
 /// What the dictionary key pass knows about the dictionaries it last saw.
 #[derive(Default)]
@@ -80,12 +80,12 @@ impl DictionaryKeys {
         if d.seen.len() != values.len() || !d.seen.iter().zip(&values).all(|(a, b)| same(a, b)) {
             d.seen.clear();
             let mut ids = Vec::new();
-            column::text_ids(inst.values().as_ref(), texts, usize::MAX, &mut ids);
+            read::text_ids(inst.values().as_ref(), texts, usize::MAX, &mut ids);
             d.institutions = ids.iter().map(|id| id.filter(|id| !texts.blank[*id as usize]).unwrap_or(BLANK)).collect();
             for (n, v) in [Some(sector), Some(region), Some(month), settle].iter().enumerate() {
                 d.ids[n].clear();
                 if let Some(v) = v {
-                    column::text_ids(v.values().as_ref(), texts, usize::MAX, &mut d.ids[n]);
+                    read::text_ids(v.values().as_ref(), texts, usize::MAX, &mut d.ids[n]);
                 }
             }
             d.shape = [d.ids[0].len(), d.ids[1].len(), d.ids[2].len(), d.ids[3].len() + 1];
@@ -102,7 +102,7 @@ impl DictionaryKeys {
         let [sectors, regions, months, settles] = d.shape;
         // a key outside its dictionary would alias another combination: read such a batch row
         // by row (negative keys become huge as u32). Each pass below is one branch-free loop.
-        let outside = |keys: &[i32], size: usize| column::largest_key(keys) >= size;
+        let outside = |keys: &[i32], size: usize| read::largest_key(keys) >= size;
         let inst = inst.keys().values();
         if outside(inst, d.institutions.len()) || outside(s, sectors) || outside(r, regions) || outside(m, months) {
             return false;

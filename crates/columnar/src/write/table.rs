@@ -17,7 +17,7 @@ use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::source::Format;
+use crate::read::source::Format;
 
 /// A text column built without an allocation per value: the texts end to end, where each ends,
 /// and which are null.

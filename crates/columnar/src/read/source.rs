@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
-use crate::text::Encoding;
+use crate::read::text::Encoding;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -16,7 +16,7 @@ pub enum Format {
 impl Format {
     /// The format named by the file extension, if it is one we read.
     pub fn of(path: &Path) -> Option<Format> {
-        let (file, _) = crate::xlsx::split_sheet(path);
+        let (file, _) = crate::read::source::split_sheet(path);
         match file.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
             "csv" => Some(Format::Csv),
@@ -68,7 +68,9 @@ pub fn resolve(args: &[PathBuf], encoding: Encoding) -> Result<Vec<Source>, Inpu
                 return Err(InputError::file(arg, "the directory holds no *.parquet or *.csv file"));
             }
         } else if arg.exists()
-            || crate::xlsx::split_sheet(arg).1.is_some_and(|_| crate::xlsx::split_sheet(arg).0.is_file())
+            || crate::read::source::split_sheet(arg)
+                .1
+                .is_some_and(|_| crate::read::source::split_sheet(arg).0.is_file())
         {
             if Format::of(arg).is_none() {
                 return Err(InputError::file(
@@ -104,7 +106,7 @@ pub fn resolve(args: &[PathBuf], encoding: Encoding) -> Result<Vec<Source>, Inpu
 /// is no glob), else the glob's matches; a workbook's sheet names the workbook. Used to keep
 /// outputs away from inputs.
 pub fn named_paths(arg: &Path) -> Vec<PathBuf> {
-    let (file, sheet) = crate::xlsx::split_sheet(arg);
+    let (file, sheet) = crate::read::source::split_sheet(arg);
     if sheet.is_some() {
         return vec![file];
     }
@@ -116,4 +118,14 @@ pub fn named_paths(arg: &Path) -> Vec<PathBuf> {
         Ok(paths) => paths.flatten().collect(),
         Err(_) => vec![arg.to_path_buf()],
     }
+}
+
+/// `file.xlsx#Sheet` split into the file and the sheet named, if any.
+pub fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
+    let text = path.to_string_lossy();
+    if let Some(at) = text.to_ascii_lowercase().rfind(".xlsx#") {
+        let (file, sheet) = text.split_at(at + 5);
+        return (PathBuf::from(file), Some(sheet[1..].to_string()));
+    }
+    (path.to_path_buf(), None)
 }

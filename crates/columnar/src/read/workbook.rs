@@ -1,4 +1,4 @@
-//! Excel workbooks in (`.xlsx`, first sheet or `file.xlsx#Sheet`) and out (`dianzhi export`).
+//! Excel workbooks in: the first sheet of a `.xlsx` file, or the one `file.xlsx#Sheet` names.
 //!
 //! A sheet is read as text, the way a CSV file is, and then held to the same column rules: a
 //! text cell as its text; a number cell — Excel stores binary doubles — as the shortest decimal
@@ -7,26 +7,17 @@
 //! cell as its date; a formula cell by its cached value; an error cell (#DIV/0!) is refused.
 //! Rows are numbered as Excel numbers them (the header is row 1).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use calamine::{open_workbook_auto, Data, Reader};
 
+use super::source::split_sheet;
 use crate::error::InputError;
 
 /// A sheet read as text: its header and its data rows with their Excel row numbers.
 pub struct Sheet {
     pub header: Vec<String>,
     pub rows: Vec<(u64, Vec<Option<String>>)>,
-}
-
-/// `file.xlsx#Sheet` split into the file and the sheet named, if any.
-pub fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
-    let text = path.to_string_lossy();
-    if let Some(at) = text.to_ascii_lowercase().rfind(".xlsx#") {
-        let (file, sheet) = text.split_at(at + 5);
-        return (PathBuf::from(file), Some(sheet[1..].to_string()));
-    }
-    (path.to_path_buf(), None)
 }
 
 /// Reads the sheet `path` names (the first one without `#Sheet`).
@@ -163,155 +154,10 @@ pub fn letters(mut column: usize) -> String {
     String::from_utf8(out).expect("ASCII")
 }
 
-/// Characters an Excel cell holds.
-const CELL_CHARS: usize = 32_767;
-
-/// Rows a sheet holds below its header.
-pub const SHEET_ROWS: usize = 1_048_575;
-
-/// Columns that name things: written as text even when they look like numbers (a provider code
-/// 0310000001 keeps its zero, a year stays a label).
-const NAMES: [&str; 16] = [
-    "scenario",
-    "institution_id",
-    "case_id",
-    "sector",
-    "region",
-    "fund",
-    "year",
-    "quarter",
-    "month",
-    "service_month",
-    "dip_group",
-    "level",
-    "kind",
-    "type",
-    "status",
-    "flag",
-];
-
-/// A table to export: read whole, or known only by its row count (too long for a sheet).
-pub enum Listed {
-    Table(crate::any::TextTable),
-    TooLong { rows: usize, path: PathBuf },
-}
-
-/// What `export` wrote of one table.
-pub struct Exported {
-    pub table: String,
-    pub rows: usize,
-    /// Whether it has a sheet (a table longer than a sheet is only listed).
-    pub sheet: bool,
-}
-
-/// The decimals of a plain decimal text (`-12.340` → 3), or `None` when it is no number.
-fn decimals(text: &str) -> Option<usize> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let ok = !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
-    ok.then_some(frac.len())
-}
-
-/// The double a decimal text is, when the double holds it exactly enough to print back as the
-/// same text at its decimals (at most 15 significant digits: every such decimal round-trips).
-fn exact_double(text: &str) -> Option<f64> {
-    let scale = decimals(text)?;
-    let significant = text.bytes().filter(u8::is_ascii_digit).skip_while(|b| *b == b'0').count();
-    if significant > 15 {
-        return None;
-    }
-    let v: f64 = text.parse().ok()?;
-    (format!("{v:.scale$}") == text
-        || (v == 0.0 && text.trim_start_matches('-').bytes().all(|b| b == b'0' || b == b'.')))
-    .then_some(v)
-}
-
-/// Writes `tables` as one workbook at `path`: a first sheet `about` listing every table (its
-/// rows, and whether it has a sheet), then a sheet per table that fits, its header frozen. A
-/// column whose every value a double holds exactly is written as numbers, formatted at the
-/// column's decimals; any other column (pv_exact's 18 decimals, codes, labels) as text.
-pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>, crate::error::Error> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let fail = |e: rust_xlsxwriter::XlsxError| crate::error::Error::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut book = Workbook::new();
-    // the same tables make the same bytes: no clock in the document's properties
-    let epoch = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(fail)?;
-    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&epoch));
-    let bold = Format::new().set_bold();
-    let mut listed = Vec::new();
-    let about = book.add_worksheet();
-    about.set_name("about").map_err(fail)?;
-    for (c, h) in ["table", "rows", "sheet", "file"].iter().enumerate() {
-        about.write_string_with_format(0, c as u16, *h, &bold).map_err(fail)?;
-    }
-    for (i, (name, t)) in tables.iter().enumerate() {
-        let (rows, file, fits) = match t {
-            Listed::Table(t) => (t.rows(), &t.path, t.rows() <= SHEET_ROWS),
-            Listed::TooLong { rows, path } => (*rows, path, false),
-        };
-        let r = i as u32 + 1;
-        about.write_string(r, 0, name).map_err(fail)?;
-        about.write_number(r, 1, rows as f64).map_err(fail)?;
-        about
-            .write_string(r, 2, if fits { name.as_str() } else { "too many rows for a sheet: read the file" })
-            .map_err(fail)?;
-        about.write_string(r, 3, file.display().to_string()).map_err(fail)?;
-        listed.push(Exported { table: name.clone(), rows, sheet: fits });
-    }
-    about.set_freeze_panes(1, 0).map_err(fail)?;
-    let sheets = tables.iter().filter_map(|(name, t)| match t {
-        Listed::Table(t) if t.rows() <= SHEET_ROWS => Some((name, t)),
-        _ => None,
-    });
-    for (name, t) in sheets {
-        let sheet = book.add_worksheet();
-        sheet.set_name(name.chars().take(31).collect::<String>()).map_err(fail)?;
-        for (c, h) in t.names.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
-        }
-        sheet.set_freeze_panes(1, 0).map_err(fail)?;
-        for (c, (h, values)) in t.names.iter().zip(&t.columns).enumerate() {
-            let numeric = !NAMES.contains(&h.as_str())
-                && values.iter().flatten().next().is_some()
-                && values.iter().flatten().all(|v| exact_double(v).is_some());
-            let scale = values.iter().flatten().filter_map(|v| decimals(v)).max().unwrap_or(0);
-            let format = Format::new().set_num_format(if scale == 0 {
-                "0".to_string()
-            } else {
-                format!("0.{}", "0".repeat(scale))
-            });
-            for (r, v) in values.iter().enumerate() {
-                let Some(v) = v else { continue };
-                let row = r as u32 + 1;
-                if numeric {
-                    sheet
-                        .write_number_with_format(row, c as u16, exact_double(v).expect("checked"), &format)
-                        .map_err(fail)?;
-                } else {
-                    if v.chars().count() > CELL_CHARS {
-                        return Err(crate::error::Error::Input(InputError::file(
-                            &t.path,
-                            format!(
-                                "table {name}, row {}, column {h}: a text of {} characters is more than an Excel cell holds ({CELL_CHARS}); read that table from its file",
-                                r + 1,
-                                v.chars().count()
-                            ),
-                        )));
-                    }
-                    sheet.write_string(row, c as u16, v).map_err(fail)?;
-                }
-            }
-        }
-    }
-    book.save(path).map_err(fail)?;
-    Ok(listed)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]
@@ -325,17 +171,6 @@ mod tests {
             [letters(0), letters(3), letters(25), letters(26), letters(51), letters(52)],
             ["A", "D", "Z", "AA", "AZ", "BA"]
         );
-    }
-
-    #[test]
-    fn a_decimal_is_a_number_only_when_a_double_holds_it() {
-        assert_eq!(exact_double("1206553215.00"), Some(1206553215.0));
-        assert_eq!(exact_double("0.1"), Some(0.1));
-        assert_eq!(exact_double("-0.0500"), Some(-0.05));
-        assert_eq!(exact_double("9.821428571428571429"), None, "18 decimals are text");
-        assert_eq!(exact_double("123456789012345.67"), None, "17 significant digits are text");
-        assert_eq!(exact_double("H0100023"), None);
-        assert_eq!(exact_double("1e5"), None);
     }
 
     /// Rewrites a workbook's sheets without the formulas' cached values, as openpyxl and most

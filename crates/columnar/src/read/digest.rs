@@ -1,6 +1,6 @@
 //! SHA-256 digests of input files for the manifest, computed from the bytes a scan reads.
 //!
-//! A Parquet scan reads each row group's bytes in one read ([`crate::chunk`]); the digest of
+//! A Parquet scan reads each row group's bytes in one read (`chunk`); the digest of
 //! the file is fed those same bytes, in file order, as the workers hand them over, and reads
 //! itself only what no row group covers (the header, the footer). Each byte of the claims is
 //! then read from disk once, and the digest is of exactly the bytes that were settled. Files
@@ -18,9 +18,8 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::column::Unit;
 use crate::error::InputError;
-use crate::source::Source;
+use crate::read::source::Source;
 
 /// Whether a scan computes the SHA-256 of the files it reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +30,7 @@ pub enum Hashing {
 
 /// The SHA-256 of a file (of the workbook, for a sheet `file.xlsx#Sheet`), in lowercase hex.
 pub fn sha256_file(path: &Path) -> Result<String, InputError> {
-    let (file, _) = crate::xlsx::split_sheet(path);
+    let (file, _) = crate::read::source::split_sheet(path);
     let mut reader = File::open(&file).map_err(|e| InputError::file(&file, format!("cannot open: {e}")))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -47,6 +46,14 @@ pub fn sha256_file(path: &Path) -> Result<String, InputError> {
 
 fn hex(hasher: Sha256) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Rows read from one input file, and its SHA-256 when the scan was asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRows {
+    pub path: PathBuf,
+    pub rows: u64,
+    pub sha256: Option<String>,
 }
 
 /// The digest of one file, fed by the scan's reads.
@@ -71,10 +78,6 @@ struct State {
     whole: Option<Result<String, InputError>>,
 }
 
-/// A range of bytes at most this long is read in one read (and handed to the digest); a longer
-/// row group is read page by page and the digest reads it itself.
-pub(crate) const MAX_READ: u64 = 64 << 20;
-
 impl FileDigest {
     /// `spans`: what each unit of the file reads in one read, in unit order (None: a unit read
     /// otherwise). Spans that do not follow one another are ignored: the file is hashed whole.
@@ -84,7 +87,7 @@ impl FileDigest {
             expected.clear();
         }
         let state = State { hasher: Some(Sha256::new()), at: 0, pending: BTreeMap::new(), next: 0, whole: None };
-        FileDigest { path: crate::xlsx::split_sheet(path).0, expected, state: Mutex::new(state) }
+        FileDigest { path: crate::read::source::split_sheet(path).0, expected, state: Mutex::new(state) }
     }
 
     /// Whether the scan hands over the bytes at `span`.
@@ -198,18 +201,19 @@ pub(crate) struct Digests {
 }
 
 impl Digests {
-    /// The digests of `sources`, fed by the reads of `units` (each with its source's index);
-    /// None when `hashing` skips them.
-    pub(crate) fn new<'a>(
+    /// The digests of `sources`, fed by the reads of their units: each unit's source index
+    /// and the bytes it reads in one read (`Unit::span`), in unit order; None when `hashing`
+    /// skips them.
+    pub(crate) fn new(
         hashing: Hashing,
         sources: &[Source],
-        units: impl Iterator<Item = (usize, &'a Unit)>,
+        units: impl Iterator<Item = (usize, Option<Range<u64>>)>,
     ) -> Option<Digests> {
         if hashing == Hashing::Skip {
             return None;
         }
         let mut spans: Vec<Vec<Option<Range<u64>>>> = vec![Vec::new(); sources.len()];
-        units.for_each(|(f, u)| spans[f].push(u.span(true)));
+        units.for_each(|(f, span)| spans[f].push(span));
         Some(Digests { files: sources.iter().zip(&spans).map(|(s, spans)| FileDigest::new(&s.path, spans)).collect() })
     }
 
@@ -241,7 +245,7 @@ mod tests {
     use parquet::file::properties::WriterProperties;
 
     use super::*;
-    use crate::column::{self, required, Kind};
+    use crate::read::{self, required, Kind, Unit};
 
     /// A Parquet file of 1,000 rows in row groups of 128 rows, and its units.
     fn file(dir: &Path) -> (Source, Vec<Unit>) {
@@ -257,14 +261,14 @@ mod tests {
         w.write(&batch).unwrap();
         w.close().unwrap();
         let source = Source::new(path);
-        let (_, units) = column::open(&source, &[required("id", Kind::Text)]).unwrap();
+        let (_, units) = read::open(&source, &[required("id", Kind::Text)]).unwrap();
         assert_eq!(units.len(), 8);
         (source, units)
     }
 
     /// The digest of the file, fed by the reads of all its units.
     fn of_units(source: &Source, units: &[Unit]) -> Digests {
-        Digests::new(Hashing::Sha256, std::slice::from_ref(source), units.iter().map(|u| (0, u))).unwrap()
+        Digests::new(Hashing::Sha256, std::slice::from_ref(source), units.iter().map(|u| (0, u.span(true)))).unwrap()
     }
 
     fn whole(path: &Path) -> String {
@@ -329,7 +333,7 @@ mod tests {
                     let (units, rows) = (&units, &rows);
                     s.spawn(move |_| {
                         for u in units.iter().skip(parity).step_by(2) {
-                            column::read_unit_hashed(u, Some(digest), |b| -> Result<(), InputError> {
+                            read::read_unit_hashed(u, Some(digest), |b| -> Result<(), InputError> {
                                 rows.fetch_add(b.data.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
                                 Ok(())
                             })
