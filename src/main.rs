@@ -3,24 +3,13 @@
 //! Each command's arguments and run live in its own module; this file parses the command line,
 //! applies the run's settings (threads, quiet, encoding) before any thread starts, and dispatches.
 
-mod aggregate;
-mod budget;
 mod cli;
-mod compare;
-mod config;
+mod commands;
 mod console;
-mod demo;
-mod dip;
-mod export;
 mod failure;
-mod generate;
-mod interim;
 mod manifest;
 mod outdir;
 mod progress;
-mod report;
-mod scenario;
-mod settle;
 mod signals;
 
 use std::path::Path;
@@ -28,7 +17,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::load_config;
+use crate::commands::config::load_config;
+use crate::commands::{
+    aggregate, budget, compare, config, demo, dip, export, generate, interim, report, scenario, settle,
+};
 use crate::failure::{Failure, Result};
 
 #[global_allocator]

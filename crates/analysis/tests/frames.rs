@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use dianzhi_analysis::compare::{compare, Kind};
 use dianzhi_analysis::frame::{from_table, to_table};
 use dianzhi_analysis::scenario::stack;
-use dianzhi_analysis::summary::{frame, sums_by};
+use dianzhi_analysis::summary::{frame, sums_by, Summary};
 use dianzhi_analysis::Error;
 use dianzhi_columnar::read::cells::ColumnTable;
 use dianzhi_columnar::read::text_table::TextTable;
@@ -100,7 +100,7 @@ fn sums_that_could_wrap_are_refused() {
     let mut t = Table::default();
     t.text("sector", vec!["h".into(); 20]);
     t.decimal("adjustment", 2, vec![9 * 10i128.pow(36); 20]);
-    let err = sums_by(&from_table(&t).unwrap(), &["sector"], &["adjustment"]).unwrap_err();
+    let err = sums_by(&Summary::of_table(&t).unwrap(), &["sector"], &["adjustment"]).unwrap_err();
     assert!(matches!(err, Error::TooLarge(_)), "{err}");
     // small sums pass and are exact
     let t = text_table(&["sector", "adjustment"], &[&["h", "0.10"], &["h", "0.20"], &["d", "-1"]]);

@@ -16,13 +16,13 @@ use dianzhi_core::Config;
 use serde_json::json;
 
 use crate::cli::OutArgs;
+use crate::commands::settle::{read_pools, QuarterArgs};
 use crate::console;
 use crate::failure::{Failure, Result};
 use crate::load_config;
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
-use crate::settle::{read_pools, QuarterArgs};
 
 /// What-if runs: every scenario's overlays (budget, volume, config) solved after one scan,
 /// stacked with the baseline, and each pool's change attributed to its causes.

@@ -29,8 +29,11 @@ pub fn command(args: ConfigArgs, _: &crate::cli::Settings) -> Result<u8> {
             "nothing to do: `dianzhi config --show [--config FILE] [--dip]` prints the effective config",
         ));
     }
-    let effective =
-        if args.dip { crate::dip::load_config(args.config.as_deref())? } else { load_config(args.config.as_deref())? };
+    let effective = if args.dip {
+        crate::commands::dip::load_config(args.config.as_deref())?
+    } else {
+        load_config(args.config.as_deref())?
+    };
     let text = toml::to_string(&effective).map_err(Failure::other)?;
     crate::console::print(&format!(
         "# dianzhi {}: the effective {}config{}; every key shown, defaults included\n{text}",

@@ -3,9 +3,8 @@
 
 use std::fmt::Write as _;
 
-use dianzhi_analysis::summary::{numbers, DataFrame, DataType};
+use dianzhi_analysis::summary::Summary;
 use dianzhi_columnar::read::text_table::TextTable;
-use dianzhi_core::number::format_fixed;
 
 use crate::failure::{Failure, Result};
 
@@ -100,22 +99,8 @@ fn cell(column: &str, v: &str) -> String {
 }
 
 /// Some columns of a frame as an HTML table.
-pub fn frame_table(f: &DataFrame, columns: &[&str]) -> Result<String> {
-    let mut cols: Vec<Vec<String>> = Vec::new();
-    for c in columns {
-        let col = f.column(c).map_err(Failure::other)?;
-        cols.push(match numbers(f, c) {
-            Ok((v, s)) => v.into_iter().map(|x| x.map(|x| format_fixed(x, s)).unwrap_or_default()).collect(),
-            Err(_) => col
-                .cast(&DataType::String)
-                .map_err(Failure::other)?
-                .str()
-                .map_err(Failure::other)?
-                .iter()
-                .map(|v| v.unwrap_or_default().to_string())
-                .collect(),
-        });
-    }
+pub fn frame_table(f: &Summary, columns: &[&str]) -> Result<String> {
+    let cols = columns.iter().map(|c| f.cells(c).map_err(Failure::other)).collect::<Result<Vec<_>>>()?;
     let mut html = String::from("<table><tr>");
     for c in columns {
         let _ = write!(html, "<th>{}</th>", esc(c));

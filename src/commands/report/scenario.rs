@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use dianzhi_analysis::summary::{numbers, texts, DataFrame};
+use dianzhi_analysis::summary::{numbers, texts, Summary};
 use dianzhi_columnar::read::text_table::{read_text_table, TextTable};
 use dianzhi_core::number::format_fixed;
 
@@ -133,7 +133,7 @@ fn ordered(v: &[String]) -> Vec<String> {
 
 /// Each pool's change of point value, split into its three effects: one heading per scenario,
 /// one line per pool that moved; the scale's reach is the largest of any pool.
-fn attribution(cmp: &DataFrame, view: &ScenarioView) -> Result<String> {
+fn attribution(cmp: &Summary, view: &ScenarioView) -> Result<String> {
     let scenario = texts(cmp, "scenario")?;
     let pool: Vec<String> = {
         let [a, b, c] = view.keys;

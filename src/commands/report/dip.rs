@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use dianzhi_analysis::summary::{distinct, ints, left_join, numbers, signs_by, sums_by, texts, DataFrame};
+use dianzhi_analysis::summary::{distinct, ints, left_join, numbers, signs_by, sums_by, texts, Summary};
 use dianzhi_core::number::format_fixed;
 
 use super::charts::{scatter, Palette};
@@ -91,7 +91,7 @@ fn margins(dir: &Path) -> Result<String> {
     Ok(html)
 }
 
-fn quadrants(h: &DataFrame) -> Result<String> {
+fn quadrants(h: &Summary) -> Result<String> {
     let (cmi, cmi_scale) = numbers(h, "cmi")?;
     let (balance, b_scale) = numbers(h, "balance")?;
     let (cases, _) = numbers(h, "cases")?;
@@ -122,7 +122,7 @@ fn quadrants(h: &DataFrame) -> Result<String> {
     Ok(scatter(&points, 1.0, 0.0, "CMI", "balance per case"))
 }
 
-fn corridor(h: &DataFrame) -> Result<String> {
+fn corridor(h: &Summary) -> Result<String> {
     let keys = ["region", "fund", "year"];
     let sums = sums_by(h, &keys, &["balance", "kept", "shared"])?;
     let pools = left_join(&sums, &signs_by(h, &keys, "balance")?, &keys)?;

@@ -24,7 +24,7 @@ mod watch;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dianzhi_analysis::summary::{frame, numbers, texts, DataFrame};
+use dianzhi_analysis::summary::{frame, numbers, texts, Summary};
 use dianzhi_columnar::read::source::Source;
 use dianzhi_columnar::read::text_table::{read_text_table, TextTable};
 
@@ -160,7 +160,7 @@ fn find_table(dir: &Path, name: &str) -> Option<Source> {
     ["parquet", "csv"].iter().map(|e| dir.join(format!("{name}.{e}"))).find(|p| p.is_file()).map(Source::new)
 }
 
-fn read(dir: &Path, name: &str) -> Result<(TextTable, DataFrame)> {
+fn read(dir: &Path, name: &str) -> Result<(TextTable, Summary)> {
     let source = find_table(dir, name)
         .ok_or_else(|| Failure::input(format!("{}: has no {name} table (.parquet or .csv)", dir.display())))?;
     let t = read_text_table(&source)?;
@@ -173,7 +173,7 @@ fn read(dir: &Path, name: &str) -> Result<(TextTable, DataFrame)> {
 /// colour is the same value in every map of the page (all quarters, all scenarios).
 fn heatmap_of(
     t: &TextTable,
-    f: &DataFrame,
+    f: &Summary,
     (filter, at): (&str, &str),
     (rows, cols): (&str, &str),
     value: &str,

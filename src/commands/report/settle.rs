@@ -55,7 +55,7 @@ pub fn body(dir: &Path) -> Result<String> {
         body.push_str("<p class=\"note\">No institution has money to pay back.</p>\n");
     } else {
         body.push_str(&frame_table(
-            &low.head(Some(keep)),
+            &low.head(keep),
             &["institution_id", "sector", "region", "quarter", "payable", "interim_paid", "adjustment"],
         )?);
     }

@@ -27,12 +27,12 @@ use serde_json::json;
 
 use super::YearArgs;
 use crate::cli::OutArgs;
+use crate::commands::scenario::{read_written, Shape};
 use crate::console;
 use crate::failure::{Failure, Result};
 use crate::manifest::{sha256_file, Manifest};
 use crate::outdir::OutDir;
 use crate::progress::Progress;
-use crate::scenario::{read_written, Shape};
 
 /// What-if runs on the year: budget, volume and policy overlays (scoring included) cleared
 /// after one scan, stacked with the baseline, each pool's change of point value attributed.
@@ -85,7 +85,7 @@ pub fn read_scenarios(path: &Path, config_path: Option<&Path>, base: &Config) ->
     let mut out = Vec::new();
     for w in read_written(path, config_path, base, &shape)? {
         let name = w.name.clone();
-        let entries = |list: Vec<crate::scenario::Written>| -> Result<Vec<DipEntry>> {
+        let entries = |list: Vec<crate::commands::scenario::Written>| -> Result<Vec<DipEntry>> {
             list.into_iter()
                 .map(|e| {
                     let year = e

@@ -21,8 +21,8 @@ use dianzhi_core::Config;
 use rayon::prelude::*;
 
 use crate::cli::OutArgs;
+use crate::commands::generate::Rng;
 use crate::failure::{Failure, Result};
-use crate::generate::Rng;
 use crate::outdir::OutDir;
 
 /// Writes a synthetic province-year (cases, groups, averages, institutions, funds),
@@ -128,8 +128,11 @@ fn hospitals(n: usize, regions: usize, seed: u64) -> (Vec<Hospital>, Vec<u64>) {
     let mut cumulative = 0u64;
     let region_ids: Vec<usize> = (0..regions).collect();
     for h in 0..n {
-        let region =
-            if h < regions { h } else { crate::generate::pick(&mut rng, &REGION_WEIGHT[..regions], &region_ids) };
+        let region = if h < regions {
+            h
+        } else {
+            crate::commands::generate::pick(&mut rng, &REGION_WEIGHT[..regions], &region_ids)
+        };
         let level = match rng.range(0, 99) {
             0..=49 => 0,
             50..=84 => 1,

@@ -9,33 +9,33 @@ use dianzhi_columnar::Format;
 use dianzhi_core::Config;
 
 use crate::cli::{OutArgs, OutFormat};
+use crate::commands::dip::presettle::PresettleArgs;
+use crate::commands::dip::settle::DipSettleArgs;
+use crate::commands::dip::{Lookups, YearArgs};
+use crate::commands::settle::{self, QuarterArgs, SettleArgs};
 use crate::console::{clearing_table, dip_point_value_table, point_value_table};
-use crate::dip::presettle::PresettleArgs;
-use crate::dip::settle::DipSettleArgs;
-use crate::dip::{Lookups, YearArgs};
 use crate::failure::{Failure, Result};
 use crate::outdir::OutDir;
-use crate::settle::{self, QuarterArgs, SettleArgs};
 
-const CLAIMS: &str = include_str!("../data/demo/claims/part-00000.csv");
-const BUDGETS: &str = include_str!("../data/demo/budgets.csv");
-const INTERIM: &str = include_str!("../data/demo/interim.csv");
+const CLAIMS: &str = include_str!("../../data/demo/claims/part-00000.csv");
+const BUDGETS: &str = include_str!("../../data/demo/budgets.csv");
+const INTERIM: &str = include_str!("../../data/demo/interim.csv");
 /// The quarter's policy: dialysis capped at 1 a point (專款專用).
-const TAIWAN_CONFIG: &str = include_str!("../data/demo/taiwan.toml");
+const TAIWAN_CONFIG: &str = include_str!("../../data/demo/taiwan.toml");
 
 /// The DIP lookups as a bureau keeps them: one workbook with a sheet per table (the same rows as
 /// groups.csv, averages.csv and institutions.csv, written by `dianzhi export`).
-const CATALOGUE: &[u8] = include_bytes!("../data/demo/dip/catalogue.xlsx");
+const CATALOGUE: &[u8] = include_bytes!("../../data/demo/dip/catalogue.xlsx");
 
 const DIP: [(&str, &str); 8] = [
-    ("cases.csv", include_str!("../data/demo/dip/cases.csv")),
-    ("groups.csv", include_str!("../data/demo/dip/groups.csv")),
-    ("averages.csv", include_str!("../data/demo/dip/averages.csv")),
-    ("institutions.csv", include_str!("../data/demo/dip/institutions.csv")),
-    ("dip.toml", include_str!("../data/demo/dip/dip.toml")),
-    ("budget.toml", include_str!("../data/demo/dip/budget.toml")),
-    ("history.csv", include_str!("../data/demo/dip/history.csv")),
-    ("scenarios.toml", include_str!("../data/demo/dip/scenarios.toml")),
+    ("cases.csv", include_str!("../../data/demo/dip/cases.csv")),
+    ("groups.csv", include_str!("../../data/demo/dip/groups.csv")),
+    ("averages.csv", include_str!("../../data/demo/dip/averages.csv")),
+    ("institutions.csv", include_str!("../../data/demo/dip/institutions.csv")),
+    ("dip.toml", include_str!("../../data/demo/dip/dip.toml")),
+    ("budget.toml", include_str!("../../data/demo/dip/budget.toml")),
+    ("history.csv", include_str!("../../data/demo/dip/history.csv")),
+    ("scenarios.toml", include_str!("../../data/demo/dip/scenarios.toml")),
 ];
 
 /// Whether `dir` was written by a demo: its manifest is a settle's whose inputs all came from a
@@ -132,10 +132,10 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
         dip_files.push(put(&format!("dip-{name}"), text)?);
     }
     let config_path = dip_files[4].clone();
-    let config = crate::dip::load_config(Some(&config_path))?;
+    let config = crate::commands::dip::load_config(Some(&config_path))?;
     // the year's first step: each pool's budget from its history (以收定支)
-    let budget = crate::dip::budget::run(
-        &crate::dip::budget::DipBudgetArgs {
+    let budget = crate::commands::dip::budget::run(
+        &crate::commands::dip::budget::DipBudgetArgs {
             spec: dip_files[5].clone(),
             history: dip_files[6].clone(),
             output: OutArgs::new(done.out.join("dip-budget"), format, true),
@@ -168,9 +168,9 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
             config: Some(config_path.clone()),
             output: OutArgs::new(done.out.join("dip-payments").join(month.to_string()), format, true),
         };
-        let paid = crate::dip::presettle::run(&args, s)?;
+        let paid = crate::commands::dip::presettle::run(&args, s)?;
         // each month's watch as a page (a pool ahead of its year is marked)
-        crate::report::write_report(&paid.out, &paid.out.join("report.html"), s.printer)?;
+        crate::commands::report::write_report(&paid.out, &paid.out.join("report.html"), s.printer)?;
         payments.push(paid.out.join(format!("payments.{ext}")));
         watch = Some(paid);
     }
@@ -179,7 +179,7 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
             "\nThe execution watch after December's payments (blue at 60% of a budget, yellow 80%, red 100%;\n\
              exam and lab cost above 20% of a hospital's cost):\n\n",
         );
-        s.say(&crate::dip::presettle::warnings(&december, &config));
+        s.say(&crate::commands::dip::presettle::warnings(&december, &config));
     }
     let year = YearArgs {
         cases: vec![dip_files[0].clone()],
@@ -197,13 +197,13 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
         keep: Vec::new(),
         output: OutArgs::new(done.out.join("dip"), format, true),
     };
-    let dip = crate::dip::settle::settle(&args, |_| true, s)?;
+    let dip = crate::commands::dip::settle::settle(&args, |_| true, s)?;
     s.say("\nDIP: a year of inpatient cases, point value per region × fund (yuan per point)\n\n");
     s.say(&dip_point_value_table(&dip.pools, &dip.cleared, &config));
     s.say("\nYear-end clearing against twelve monthly payments (the corridor of data/policies/corridor-70-70-50.toml: 70% of a surplus kept,\n\
          70%/50% of an overspend up to 10%/20% borne by the fund; withholding released by the assessment)\n\n");
     s.say(&clearing_table(&dip.pools, &dip.cleared, &config));
-    s.say(&crate::dip::settle::reserve_cap_summary(&dip.cleared, &config));
+    s.say(&crate::commands::dip::settle::reserve_cap_summary(&dip.cleared, &config));
     let hospitals: usize = dip.pools.iter().map(|p| p.hospitals.len()).sum();
     s.say(&format!(
         "\nscored {} bundled cases, pre-settled 12 months, cleared {} pools and {} hospital rows → {}\n",
@@ -213,8 +213,8 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
         shown(&dip.out)
     ));
     // the analyst's what-if on the same year: budget, volume and policy overlays
-    let what_if = crate::dip::scenario::run(
-        &crate::dip::scenario::DipScenarioArgs {
+    let what_if = crate::commands::dip::scenario::run(
+        &crate::commands::dip::scenario::DipScenarioArgs {
             inputs: YearArgs { payments: Vec::new(), ..year },
             scenarios: dip_files[7].clone(),
             hospitals: true,
@@ -231,13 +231,13 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
     // what an analyst opens next: each output drawn as one offline page
     for dir in [&done.out, &budget.out, &dip.out, &what_if.out] {
         let page = dir.join("report.html");
-        crate::report::write_report(dir, &page, s.printer)?;
+        crate::commands::report::write_report(dir, &page, s.printer)?;
         s.say(&format!("report → {}\n", shown(&page)));
     }
     s.say(&format!("the watch of each month → {}\n", shown(&done.out.join("dip-payments/2026-MM/report.html"))));
     // and the results go back to the hospitals as a workbook
     let book = dip.out.join("results.xlsx");
-    crate::export::run(&dip.out, &book, true)?;
+    crate::commands::export::run(&dip.out, &book, true)?;
     s.say(&format!("workbook → {}\n", shown(&book)));
     // the steps' outputs up into the staging directory, which then replaces --out whole
     for entry in std::fs::read_dir(&work).map_err(Failure::other)?.flatten() {

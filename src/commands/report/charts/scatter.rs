@@ -1,0 +1,154 @@
+//! A scatter of points in four named quadrants.
+
+use crate::commands::report::svg::Svg;
+
+/// One point of a scatter: x, y and its tooltip.
+pub type Point = (f64, f64, String);
+
+/// Points in four quadrants around (`x_mid`, `y_mid`), each quadrant named and counted.
+pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &str) -> String {
+    let (w, h, left, bottom) = (720.0, 420.0, 70.0, 40.0);
+    let mut svg = Svg::new(w, h);
+    if points.is_empty() {
+        svg.el("text").n("x", 10.0).n("y", 20.0).n("font-size", 12.0).text("no hospitals with cases");
+        return svg.finish();
+    }
+    let span = |f: &dyn Fn(&Point) -> f64, mid: f64| {
+        let lo = points.iter().map(f).fold(mid, f64::min);
+        let hi = points.iter().map(f).fold(mid, f64::max);
+        let pad = ((hi - lo) * 0.06).max(1e-9);
+        // a measure that cannot be negative (CMI) gets no negative axis
+        (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad)
+    };
+    let (x0, x1) = span(&|p| p.0, x_mid);
+    let (y0, y1) = span(&|p| p.1, y_mid);
+    let (pw, ph) = (w - left - 20.0, h - bottom - 20.0);
+    let px = |x: f64| left + (x - x0) / (x1 - x0) * pw;
+    let py = |y: f64| 20.0 + (y1 - y) / (y1 - y0) * ph;
+    let quadrant_fill = [
+        ("#eaf4ec", x_mid, y1, x1, y_mid),
+        ("#fbeeea", x_mid, y_mid, x1, y0),
+        ("#eef3fa", x0, y1, x_mid, y_mid),
+        ("#fdf6e7", x0, y_mid, x_mid, y0),
+    ];
+    for (fill, a, b, c, d) in quadrant_fill {
+        svg.el("rect")
+            .f("x", px(a), 1)
+            .f("y", py(b), 1)
+            .f("width", px(c) - px(a), 1)
+            .f("height", py(d) - py(b), 1)
+            .a("fill", fill)
+            .end();
+        svg.nl();
+    }
+    let mut counts = [0usize; 4];
+    for (x, y, label) in points {
+        let q = match (*x >= x_mid, *y >= y_mid) {
+            (true, true) => 0,
+            (true, false) => 1,
+            (false, true) => 2,
+            (false, false) => 3,
+        };
+        counts[q] += 1;
+        let color = ["#1f7a4d", "#c2410c", "#2563a8", "#a16207"][q];
+        svg.el("circle")
+            .f("cx", px(*x), 1)
+            .f("cy", py(*y), 1)
+            .n("r", 3.2)
+            .a("fill", color)
+            .n("fill-opacity", 0.75)
+            .title(label);
+        svg.nl();
+    }
+    svg.el("line")
+        .f("x1", px(x_mid), 1)
+        .n("y1", 20.0)
+        .f("x2", px(x_mid), 1)
+        .f("y2", 20.0 + ph, 1)
+        .a("stroke", "#52606d")
+        .end();
+    svg.nl();
+    svg.el("line")
+        .n("x1", left)
+        .f("y1", py(y_mid), 1)
+        .f("x2", left + pw, 1)
+        .f("y2", py(y_mid), 1)
+        .a("stroke", "#52606d")
+        .end();
+    svg.nl();
+    let corner = [
+        (left + pw - 6.0, 34.0, "end", "complex, in surplus"),
+        (left + pw - 6.0, 14.0 + ph, "end", "complex, over"),
+        (left + 6.0, 34.0, "start", "simple, in surplus"),
+        (left + 6.0, 14.0 + ph, "start", "simple, over"),
+    ];
+    for (k, (x, y, anchor, name)) in corner.iter().enumerate() {
+        svg.el("text")
+            .f("x", *x, 1)
+            .f("y", *y, 1)
+            .n("font-size", 12.0)
+            .a("text-anchor", anchor)
+            .a("fill", "#323f4b")
+            .text(&format!("{name}: {}", counts[k]));
+        svg.nl();
+    }
+    for x in [x0, x_mid, x1] {
+        svg.el("text")
+            .f("x", px(x), 1)
+            .f("y", 34.0 + ph, 1)
+            .n("font-size", 11.0)
+            .a("text-anchor", "middle")
+            .text(&format!("{x:.2}"));
+        svg.nl();
+    }
+    for y in [y0, y_mid, y1] {
+        svg.el("text")
+            .f("x", left - 4.0, 1)
+            .f("y", py(y) + 4.0, 1)
+            .n("font-size", 11.0)
+            .a("text-anchor", "end")
+            .text(&format!("{y:.0}"));
+        svg.nl();
+    }
+    svg.el("text")
+        .f("x", left + pw / 2.0, 1)
+        .n("y", h - 6.0)
+        .n("font-size", 11.5)
+        .a("text-anchor", "middle")
+        .text(x_name);
+    svg.nl();
+    let mid = 20.0 + ph / 2.0;
+    svg.el("text")
+        .n("x", 12.0)
+        .f("y", mid, 1)
+        .n("font-size", 11.5)
+        .a("text-anchor", "middle")
+        .a("transform", &format!("rotate(-90 12 {mid:.1})"))
+        .text(y_name);
+    svg.nl();
+    svg.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::report::charts::testing::{marks, num};
+
+    #[test]
+    fn a_scatter_places_points_by_their_values_and_counts_the_quadrants() {
+        let points = vec![
+            (1.5, 200.0, "complex surplus".to_string()),
+            (1.2, -50.0, "complex over".to_string()),
+            (0.7, 10.0, "simple <surplus>".to_string()),
+        ];
+        let svg = scatter(&points, 1.0, 0.0, "CMI", "balance per case");
+        let dots = marks(&svg, "circle");
+        assert_eq!(dots.len(), 3);
+        let (a, b, c) = (&dots[0].0, &dots[1].0, &dots[2].0);
+        assert!(num(a, "cx") > num(b, "cx") && num(b, "cx") > num(c, "cx"), "x grows with CMI");
+        assert!(num(a, "cy") < num(c, "cy") && num(c, "cy") < num(b, "cy"), "y grows upward with the balance");
+        assert_eq!(dots[2].1, "simple &lt;surplus&gt;");
+        assert!(svg.contains("complex, in surplus: 1") && svg.contains("complex, over: 1"));
+        assert!(svg.contains("simple, in surplus: 1") && svg.contains("simple, over: 0"));
+    }
+}
