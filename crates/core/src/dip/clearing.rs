@@ -20,6 +20,7 @@ use crate::config::{Config, OnInfeasible};
 use crate::dip::config::{AssessmentMode, Basis, OverReserve};
 use crate::engine::point_value::{PoolTotals, Status};
 use crate::engine::solve::{largest_remainder, solve_pool, Share, Solved};
+use crate::engine::PoolOverflow;
 use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow};
 use crate::offenders::{list, Offenders};
 
@@ -177,8 +178,8 @@ pub enum DipError {
     Infeasible { pools: Vec<String>, count: usize },
     #[error(transparent)]
     Overflow(#[from] Overflow),
-    #[error("{pool}: {overflow}; the pool's amounts are beyond what 128-bit integers hold: check its budget and sums for a misplaced decimal point")]
-    PoolOverflow { pool: String, overflow: Overflow },
+    #[error(transparent)]
+    PoolOverflow(#[from] PoolOverflow),
 }
 
 /// Joins funds rows, hospitals' case sums and payments into pools (those of `year` if given),
@@ -323,9 +324,7 @@ pub fn clear(pools: &[DipPool], config: &Config) -> Result<Vec<ClearedPool>, Dip
     }
     let cleared: Vec<ClearedPool> = pools
         .par_iter()
-        .map(|p| {
-            clear_pool(p, config).map_err(|overflow| DipError::PoolOverflow { pool: p.fund.key.to_string(), overflow })
-        })
+        .map(|p| clear_pool(p, config).map_err(PoolOverflow::of(&p.fund.key)).map_err(DipError::from))
         .collect::<Result<_, _>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
         let unit = config.money.unit;

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::dip::clearing::{clear, pool_totals, ClearedPool, DipError, DipPool, DipPoolKey};
-use crate::engine::attribution::{changed_budget, effects_of, Change, Scenario, ScenarioError};
-use crate::number::{div_round, mul, pow10, show, Overflow, SCALE};
+use crate::engine::attribution::{effects_of, overlaid_budgets, Change, Scenario, ScenarioError};
+use crate::number::{div_round, mul, pow10, Overflow, SCALE};
 
 /// One overlay entry of a DIP scenario: the pools (and, for volume, hospitals) it matches
 /// (`None` matches any) and its change.
@@ -64,34 +64,14 @@ pub struct DipSolved {
 
 /// The funds rows' budgets with the scenario's budget entries applied in file order.
 fn budgets(pools: &[DipPool], s: &DipScenario) -> Result<Vec<i128>, ScenarioError> {
-    let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
-    let (unit, rounding) = (s.config.money.unit, s.config.money.rounding);
-    let mut out: Vec<i128> = pools.iter().map(|p| p.fund.budget).collect();
-    for (n, e) in s.budget.iter().enumerate() {
-        let mut matched = false;
-        for (p, budget) in pools.iter().zip(&mut out).filter(|(p, _)| e.matches_pool(&p.fund.key)) {
-            matched = true;
-            *budget = changed_budget(*budget, e.change, unit, rounding).map_err(overflow)?;
-            if *budget < 0 {
-                return Err(ScenarioError::NegativeBudget {
-                    scenario: s.name.clone(),
-                    entry: n + 1,
-                    pool: p.fund.key.to_string(),
-                    value: show(*budget),
-                });
-            }
-        }
-        if !matched {
-            return Err(ScenarioError::NoMatch {
-                scenario: s.name.clone(),
-                kind: "budget",
-                entry: n + 1,
-                what: "funds row",
-                keys: "region/fund/year",
-            });
-        }
-    }
-    Ok(out)
+    let keys: Vec<&DipPoolKey> = pools.iter().map(|p| &p.fund.key).collect();
+    overlaid_budgets(
+        pools.iter().map(|p| p.fund.budget).collect(),
+        &keys,
+        s,
+        |e: &DipEntry, k| e.matches_pool(k).then_some(e.change),
+        ("funds row", "region/fund/year"),
+    )
 }
 
 /// `pools` with the scenario's volume entries applied in file order: each multiplies a matched

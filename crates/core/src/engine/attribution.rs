@@ -13,7 +13,7 @@ use num_integer::Integer;
 
 use crate::config::Config;
 use crate::engine::point_value::{point_value, FloatingValue, PointValue, PoolTotals, Status, EXACT_SCALE};
-use crate::number::{add, mul, pow10, Dec, Overflow, Rounding};
+use crate::number::{add, mul, pow10, show, Dec, Overflow, Rounding};
 use crate::offenders::list;
 
 /// A named scenario: budget and volume overlay entries (each system's own kind of entry, `E`)
@@ -60,6 +60,48 @@ pub enum ScenarioError {
     /// A DIP scenario's year that cannot be cleared (a special quota broken, an infeasible pool).
     #[error("scenario {scenario:?}: {message}")]
     Dip { scenario: String, message: String },
+}
+
+/// Each pool's budget with the scenario's budget entries applied in file order (`keys[i]` is
+/// pool i's key; `change_of(entry, key)` is the entry's change where it matches): an entry that matches no pool, or
+/// a budget made negative, is refused naming the entry; `what` and `keys_named` name the rows
+/// and the keys in that message ("budget row", "sector/region/quarter").
+pub fn overlaid_budgets<E, K: std::fmt::Display>(
+    budgets: Vec<i128>,
+    keys: &[K],
+    s: &Scenario<E>,
+    change_of: impl Fn(&E, &K) -> Option<Change>,
+    (what, keys_named): (&'static str, &'static str),
+) -> Result<Vec<i128>, ScenarioError> {
+    let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
+    let (unit, rounding) = (s.config.money.unit, s.config.money.rounding);
+    let mut out = budgets;
+    for (n, e) in s.budget.iter().enumerate() {
+        let mut matched = false;
+        for (key, budget) in keys.iter().zip(&mut out) {
+            let Some(change) = change_of(e, key) else { continue };
+            matched = true;
+            *budget = changed_budget(*budget, change, unit, rounding).map_err(overflow)?;
+            if *budget < 0 {
+                return Err(ScenarioError::NegativeBudget {
+                    scenario: s.name.clone(),
+                    entry: n + 1,
+                    pool: key.to_string(),
+                    value: show(*budget),
+                });
+            }
+        }
+        if !matched {
+            return Err(ScenarioError::NoMatch {
+                scenario: s.name.clone(),
+                kind: "budget",
+                entry: n + 1,
+                what,
+                keys: keys_named,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A budget under one entry: scaled and rounded once to the unit, or with money added.

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, OnInfeasible};
 use crate::engine::point_value::Status;
+use crate::engine::PoolOverflow;
 use crate::number::{add, show, Overflow};
 use crate::offenders::{list, Offenders};
 use crate::period::Quarter;
@@ -60,8 +61,8 @@ pub enum ClearingError {
     Infeasible { pools: Vec<String>, count: usize },
     #[error(transparent)]
     Overflow(#[from] Overflow),
-    #[error("{pool}: {overflow}; the pool's amounts are beyond what 128-bit integers hold: check its budget and sums for a misplaced decimal point")]
-    PoolOverflow { pool: String, overflow: Overflow },
+    #[error(transparent)]
+    PoolOverflow(#[from] PoolOverflow),
 }
 
 /// Builds one [`PoolInput`] per budget row (in `quarters`, if given), summing partial claim
@@ -166,9 +167,7 @@ fn member<'a>(
 pub fn clear(pools: &[PoolInput], config: &Config) -> Result<Vec<SettledPool>, ClearingError> {
     let settled: Vec<SettledPool> = pools
         .par_iter()
-        .map(|p| {
-            settle_pool(p, config).map_err(|overflow| ClearingError::PoolOverflow { pool: p.key.to_string(), overflow })
-        })
+        .map(|p| settle_pool(p, config).map_err(PoolOverflow::of(&p.key)).map_err(ClearingError::from))
         .collect::<Result<_, _>>()?;
     if config.pool.on_infeasible == OnInfeasible::Error {
         let unit = config.money.unit;

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::config::{Config, OnInfeasible};
-use crate::engine::attribution::{changed_budget, effects_of, Change, ScenarioError};
+use crate::engine::attribution::{effects_of, overlaid_budgets, Change, ScenarioError};
 use crate::engine::point_value::Status;
 use crate::number::{add, div_round, mul, pow10, show, Overflow, Rounding, SCALE};
 use crate::offenders::Offenders;
@@ -47,38 +47,17 @@ struct Overlaid {
 }
 
 fn overlay(pools: &[PoolInput], s: &Scenario) -> Result<Overlaid, ScenarioError> {
-    let unit = s.config.money.unit;
     let rounding = s.config.money.rounding;
     let overflow = |source| ScenarioError::Overflow { scenario: s.name.clone(), source };
 
-    let mut budgets: Vec<i128> = pools.iter().map(|p| p.budget).collect();
-    for (n, e) in s.budget.iter().enumerate() {
-        let mut matched = false;
-        for (p, budget) in pools.iter().zip(&mut budgets) {
-            if !e.matches_pool(&p.key) {
-                continue;
-            }
-            matched = true;
-            *budget = changed_budget(*budget, e.change, unit, rounding).map_err(overflow)?;
-            if *budget < 0 {
-                return Err(ScenarioError::NegativeBudget {
-                    scenario: s.name.clone(),
-                    entry: n + 1,
-                    pool: p.key.to_string(),
-                    value: show(*budget),
-                });
-            }
-        }
-        if !matched {
-            return Err(ScenarioError::NoMatch {
-                scenario: s.name.clone(),
-                kind: "budget",
-                entry: n + 1,
-                what: "budget row",
-                keys: "sector/region/quarter",
-            });
-        }
-    }
+    let keys: Vec<&PoolKey> = pools.iter().map(|p| &p.key).collect();
+    let budgets = overlaid_budgets(
+        pools.iter().map(|p| p.budget).collect(),
+        &keys,
+        s,
+        |e: &Entry, k| e.matches_pool(k).then_some(e.change),
+        ("budget row", "sector/region/quarter"),
+    )?;
 
     // the members' sums only, not the members: a hundred scenarios of a province would
     // otherwise copy every institution's id a hundred times
