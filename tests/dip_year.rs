@@ -295,3 +295,66 @@ fn presettle_reads_earlier_runs_by_directory_and_says_what_it_lacks() {
     assert!(stderr(&o).contains("--funds has no row for 1 pool(s)"), "{}", stderr(&o));
     assert!(stderr(&o).contains(&format!("region={} fund={}", cells[0], cells[1])), "{}", stderr(&o));
 }
+
+/// The worked year of docs/dip-year.md ("A year cleared, worked"): two hospitals, one in surplus
+/// and one overspent, an assessment below 1, twelve months of payments — every figure exact.
+#[test]
+fn a_worked_year_cleared_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = worked_dip_year(dir.path());
+    let pool = &table(&out.join("point_values.csv"))[0];
+    let got: Vec<&str> = ["pv", "dip_amount", "item_amount", "entitlement", "reserve_draw", "residual", "status"]
+        .iter()
+        .map(|c| pool[*c].as_str())
+        .collect();
+    assert_eq!(got, ["10.0000", "900000.00", "700000.00", "846000.00", "-54000.00", "0.00", "ok"]);
+    let columns = [
+        "institution_id",
+        "dip_amount",
+        "item_amount",
+        "balance",
+        "kept",
+        "shared",
+        "entitlement",
+        "paid",
+        "withheld",
+        "assessment",
+        "due",
+        "adjustment",
+    ];
+    let rows: Vec<Vec<String>> =
+        table(&out.join("hospitals.csv")).iter().map(|h| columns.iter().map(|c| h[*c].clone()).collect()).collect();
+    assert_eq!(
+        rows,
+        [
+            [
+                "H1",
+                "600000.00",
+                "300000.00",
+                "300000.00",
+                "210000.00",
+                "0.00",
+                "510000.00",
+                "480000.00",
+                "24000.00",
+                "1.0000",
+                "510000.00",
+                "30000.00"
+            ],
+            [
+                "H2",
+                "300000.00",
+                "400000.00",
+                "-100000.00",
+                "0.00",
+                "36000.00",
+                "336000.00",
+                "360000.00",
+                "18000.00",
+                "0.9000",
+                "334200.00",
+                "-25800.00"
+            ]
+        ]
+    );
+}

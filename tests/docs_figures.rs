@@ -142,3 +142,155 @@ fn the_readme_describes_the_demo_it_runs() {
     assert!(readme.contains("(two pools capped by their income and topped up by the province)"));
     assert_eq!(capped, 2, "two pools capped: {:?}", growth.iter().map(|g| g["flag"].clone()).collect::<Vec<_>>());
 }
+
+/// The rows of the first Markdown table after `heading` in `text`, cells trimmed (the header
+/// and its rule left out).
+fn table_after(text: &str, heading: &str) -> Vec<Vec<String>> {
+    let at = text.find(heading).unwrap_or_else(|| panic!("the page no longer has {heading:?}"));
+    text[at..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// The bold figure of a cell (`… = **996,325 payable**` → `996325`), commas and signs kept
+/// apart: the digits, the point and a leading minus.
+fn bold(cell: &str) -> String {
+    let at = cell.find("**").unwrap_or_else(|| panic!("no bold figure in {cell:?}")) + 2;
+    let inner = &cell[at..at + cell[at..].find("**").unwrap()];
+    inner
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '−')
+        .collect::<String>()
+        .replace('−', "-")
+}
+
+/// A money or points figure as the page writes it (`−25,800.00`, `1,848`) in the form the CSV
+/// outputs write it at `scale` decimals.
+fn at_scale(figure: &str, scale: usize) -> String {
+    let plain: String = figure.replace(',', "").replace('−', "-").chars().filter(|c| !c.is_whitespace()).collect();
+    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+    if scale == 0 {
+        return int.to_string();
+    }
+    format!("{int}.{frac:0<scale$}")
+}
+
+/// docs/settle.md's golden pool: fpv, apv, P001's payable and adjustment as the table gives them.
+#[test]
+fn the_settle_page_worked_pool_is_the_program() {
+    let rows = table_after(&page("docs/settle.md"), "The golden pool, settled by hand");
+    let figure = |label: &str| bold(&rows.iter().find(|r| r[0].contains(label)).unwrap()[1]);
+    let dir = tempfile::tempdir().unwrap();
+    let interim = write(
+        dir.path(),
+        "interim.csv",
+        "institution_id,sector,region,quarter,interim_paid\nP001,hospital,taipei,2026Q1,900000\n",
+    );
+    assert_ok(&settle(dir.path(), &format!("{HEADER}\n{GOLDEN_CLAIMS}"), GOLDEN_BUDGET, &["--interim", s(&interim)]));
+    let pv = &table(&dir.path().join("out/point_values.csv"))[0];
+    assert_eq!(pv["fpv"], figure("**fpv**"));
+    assert_eq!(pv["apv"], figure("**apv**"));
+    let p001 = &table(&dir.path().join("out/settlements.csv"))[0];
+    assert_eq!(p001["payable"], figure("provider P001"));
+    assert_eq!(p001["adjustment"], figure("interim payments"));
+}
+
+/// docs/dip.md's case scoring table: each total cost scored as the page says (group score 800,
+/// coefficient 1.05, aux factor 1.10, average 9,000).
+#[test]
+fn the_dip_page_scoring_table_is_the_program() {
+    let rows = table_after(&page("docs/dip.md"), "### How a case is scored, worked");
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut cases =
+        String::from("case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid,aux_factor\n");
+    for (i, r) in rows.iter().enumerate() {
+        cases.push_str(&format!("c{i},H1,r1,employee,2026-01,G800,{},1000.00,1.10\n", r[0].replace(',', "")));
+    }
+    let c = write(d, "cases.csv", &cases);
+    let g = write(d, "groups.csv", "dip_group,score,kind\nG800,800,core\n");
+    let a = write(d, "averages.csv", "dip_group,level,avg_cost\nG800,3,9000\n");
+    let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1.05\n");
+    let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000000,1\n");
+    let out = d.join("out");
+    assert_ok(&dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&c),
+        "--groups",
+        s(&g),
+        "--averages",
+        s(&a),
+        "--institutions",
+        s(&i),
+        "--funds",
+        s(&f),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--quiet",
+    ]));
+    let scored = table(&out.join("cases.csv"));
+    for (n, r) in rows.iter().enumerate() {
+        let case = scored.iter().find(|c| c["case_id"] == format!("c{n}")).unwrap();
+        assert_eq!(case["score"], at_scale(&bold(&r[3]), 4), "the page's row {n}: {r:?}");
+        assert!(
+            r[2].starts_with(case["type"].as_str()),
+            "row {n}: the page says {}, the program {}",
+            r[2],
+            case["type"]
+        );
+    }
+}
+
+/// docs/dip-year.md's worked year: every step of both hospitals as the page's table gives it.
+#[test]
+fn the_dip_year_page_worked_year_is_the_program() {
+    let rows = table_after(&page("docs/dip-year.md"), "## A year cleared, worked");
+    let dir = tempfile::tempdir().unwrap();
+    let out = worked_dip_year(dir.path());
+    let hospitals = table(&out.join("hospitals.csv"));
+    // the first figure of each cell (a cell may add a share or the withheld in brackets)
+    let first = |cell: &str| -> String {
+        let cell = cell.trim_start_matches("pv ").replace("**", "");
+        cell.split_whitespace().next().unwrap().to_string()
+    };
+    let steps = [
+        ("DIP payment P", "dip_amount"),
+        ("item cost A", "item_amount"),
+        ("balance P − A", "balance"),
+        ("kept:", "kept"),
+        ("shared:", "shared"),
+        ("entitlement E", "entitlement"),
+        ("paid in the year", "paid"),
+        ("due =", "due"),
+        ("adjustment = due − paid", "adjustment"),
+    ];
+    for (label, column) in steps {
+        let row = rows.iter().find(|r| r[0].contains(label)).unwrap_or_else(|| panic!("no step {label:?}"));
+        for (h, cell) in hospitals.iter().zip(&row[1..]) {
+            assert_eq!(h[column], at_scale(&first(cell), 2), "{label} of {}", h["institution_id"]);
+        }
+    }
+    let withheld: Vec<String> = rows.iter().find(|r| r[0].contains("paid in the year")).unwrap()[1..]
+        .iter()
+        .map(|c| at_scale(c.split('(').nth(1).unwrap().trim_end_matches(')'), 2))
+        .collect();
+    assert_eq!(hospitals.iter().map(|h| h["withheld"].clone()).collect::<Vec<_>>(), withheld);
+    let pv_row = rows.iter().find(|r| r[0].starts_with("money = budget")).unwrap();
+    let pool = &table(&out.join("point_values.csv"))[0];
+    assert_eq!(pool["pv"], at_scale(&first(&pv_row[1]), 4));
+    let text = page("docs/dip-year.md");
+    let after = &text[text.find("## A year cleared, worked").unwrap()..];
+    assert_eq!(
+        pool["reserve_draw"],
+        at_scale(&after[after.find("reserve draw is ").unwrap() + 16..].split_whitespace().next().unwrap(), 2)
+    );
+}

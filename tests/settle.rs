@@ -4,15 +4,6 @@
 mod common;
 use common::*;
 
-/// The golden pool of docs/settle.md: budget 10,000,000,000, charges 20,000,000, 3,000,000,000 fixed
-/// points, 8,000,000,000 floating points. P001 has 1,000,000 floating and 150,000 drug points.
-const GOLDEN_CLAIMS: &str = "\
-P001,hospital,taipei,2026-01,,1150000,150000,0,0,26175
-P999,hospital,taipei,2026-02,,10000000000,2999850000,0,1000000000,0
-P999,hospital,taipei,2026-03,,1998850000,0,0,0,0
-";
-const GOLDEN_BUDGET: &str = "sector,region,quarter,budget,charges\nhospital,taipei,2026Q1,10000000000,20000000\n";
-
 #[test]
 fn golden_pool_fpv_apv_and_provider_payable() {
     let dir = tempfile::tempdir().unwrap();

@@ -150,3 +150,73 @@ pub fn assert_input_digests(out: &Path, role: &str) -> usize {
     }
     of_role.len()
 }
+
+/// The worked year of docs/dip-year.md ("A year cleared, worked") cleared into `d/cleared`:
+/// pool r1/employee/2026, budget 1,000,000.00, reserve 100,000.00; H1 two cases of 30,000
+/// scores costing 150,000.00 each, H2 one of 30,000 costing 400,000.00, assessment 0.9; twelve
+/// monthly payments; the corridor of data/policies/corridor-70-70-50.toml.
+#[allow(dead_code)]
+pub fn worked_dip_year(d: &Path) -> PathBuf {
+    let cases = write(
+        d,
+        "cases.csv",
+        "case_id,institution_id,region,fund,discharge_month,dip_group,total_cost,fund_paid\n\
+         c1,H1,r1,employee,2026-02,G1,150000.00,150000.00\nc2,H1,r1,employee,2026-07,G1,150000.00,150000.00\n\
+         c3,H2,r1,employee,2026-05,G2,400000.00,400000.00\n",
+    );
+    let groups = write(d, "groups.csv", "dip_group,score,kind\nG1,30000,core\nG2,30000,core\n");
+    let averages = write(d, "averages.csv", "dip_group,level,avg_cost\nG1,3,150000\nG2,3,400000\n");
+    let institutions =
+        write(d, "institutions.csv", "institution_id,level,coefficient,assessment\nH1,3,1,1\nH2,3,1,0.9\n");
+    let funds = write(
+        d,
+        "funds.csv",
+        "region,fund,year,budget,payment_ratio,reserve\nr1,employee,2026,1000000.00,1,100000.00\n",
+    );
+    let mut payments = String::from("institution_id,region,fund,year,month,paid,withheld\n");
+    for m in 1..=12 {
+        payments.push_str(&format!("H1,r1,employee,2026,2026-{m:02},40000.00,2000.00\n"));
+        payments.push_str(&format!("H2,r1,employee,2026,2026-{m:02},30000.00,1500.00\n"));
+    }
+    let payments = write(d, "payments.csv", &payments);
+    // the corridor policy as the bureau keeps it; its assessment mode is the default, `withheld`
+    let config =
+        std::path::PathBuf::from(format!("{}/data/policies/corridor-70-70-50.toml", env!("CARGO_MANIFEST_DIR")));
+    let out = d.join("cleared");
+    let o = dianzhi(&[
+        "dip",
+        "settle",
+        "--cases",
+        s(&cases),
+        "--groups",
+        s(&groups),
+        "--averages",
+        s(&averages),
+        "--institutions",
+        s(&institutions),
+        "--funds",
+        s(&funds),
+        "--payments",
+        s(&payments),
+        "--config",
+        s(&config),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    assert_ok(&o);
+    out
+}
+
+/// The golden pool of docs/settle.md: budget 10,000,000,000, charges 20,000,000, 3,000,000,000 fixed
+/// points, 8,000,000,000 floating points. P001 has 1,000,000 floating and 150,000 drug points.
+#[allow(dead_code)]
+pub const GOLDEN_CLAIMS: &str = "\
+P001,hospital,taipei,2026-01,,1150000,150000,0,0,26175
+P999,hospital,taipei,2026-02,,10000000000,2999850000,0,1000000000,0
+P999,hospital,taipei,2026-03,,1998850000,0,0,0,0
+";
+#[allow(dead_code)]
+pub const GOLDEN_BUDGET: &str = "sector,region,quarter,budget,charges\nhospital,taipei,2026Q1,10000000000,20000000\n";
