@@ -291,6 +291,6 @@ fn the_dip_year_page_worked_year_is_the_program() {
     let after = &text[text.find("## A year cleared, worked").unwrap()..];
     assert_eq!(
         pool["reserve_draw"],
-        at_scale(&after[after.find("reserve draw is ").unwrap() + 16..].split_whitespace().next().unwrap(), 2)
+        at_scale(after[after.find("reserve draw is ").unwrap() + 16..].split_whitespace().next().unwrap(), 2)
     );
 }
