@@ -8,7 +8,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT; echo "work: $WORK" >&2
 
 run() {
   local B=$1 D=$2
@@ -39,8 +39,9 @@ run() {
   $B -q config --show --dip | tail -n +2 > config.txt
 }
 
-(run "$1" "$WORK/old")
-(run "$2" "$WORK/new")
+# both builds run in the same directory (manifests and reports name the paths they read)
+(run "$1" "$WORK/run") && mv "$WORK/run" "$WORK/old"
+(run "$2" "$WORK/run") && mv "$WORK/run" "$WORK/new"
 python3 - "$WORK/old" "$WORK/new" <<'PY'
 import filecmp, json, os, re, sys
 old, new = sys.argv[1], sys.argv[2]
@@ -50,7 +51,8 @@ def strip(d):
     if isinstance(d, list):
         return [strip(x) for x in d]
     if isinstance(d, str):
-        return re.sub(r"dianzhi-demo-inputs-[A-Za-z0-9]+", "TMP", d)
+        d = re.sub(r"dianzhi-demo-inputs-[A-Za-z0-9]+", "TMP", d)
+        return re.sub(r"\.dianzhi-tmp-[A-Za-z0-9]+", ".dianzhi-tmp-TMP", d)
     return d
 files = sorted(os.path.relpath(os.path.join(r, f), old) for r, _, fs in os.walk(old) for f in fs)
 bad = same = 0
@@ -62,6 +64,8 @@ for f in files:
         continue
     if f.endswith("manifest.json"):
         ok = strip(json.load(open(a))) == strip(json.load(open(b)))
+    elif f.endswith(".html"):
+        ok = strip(open(a, encoding="utf-8").read()) == strip(open(b, encoding="utf-8").read())
     else:
         ok = filecmp.cmp(a, b, shallow=False)
     if ok:
