@@ -218,25 +218,7 @@ fn the_dip_page_scoring_table_is_the_program() {
     let i = write(d, "institutions.csv", "institution_id,level,coefficient\nH1,3,1.05\n");
     let f = write(d, "funds.csv", "region,fund,year,budget,payment_ratio\nr1,employee,2026,100000000,1\n");
     let out = d.join("out");
-    assert_ok(&dianzhi(&[
-        "dip",
-        "settle",
-        "--cases",
-        s(&c),
-        "--groups",
-        s(&g),
-        "--averages",
-        s(&a),
-        "--institutions",
-        s(&i),
-        "--funds",
-        s(&f),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ]));
+    assert_ok(&dip_settle_csv(&c, [&g, &a, &i, &f], &[], &out));
     let scored = table(&out.join("cases.csv"));
     for (n, r) in rows.iter().enumerate() {
         let case = scored.iter().find(|c| c["case_id"] == format!("c{n}")).unwrap();

@@ -180,25 +180,7 @@ fn export_by_institution_writes_one_workbook_each() {
          c3,H1,r1,employee,2026-04,G1,1000.00,900.00\n",
     );
     let out = d.join("settled");
-    assert_ok(&dianzhi(&[
-        "dip",
-        "settle",
-        "--cases",
-        s(&c),
-        "--groups",
-        s(&g),
-        "--averages",
-        s(&a),
-        "--institutions",
-        s(&i),
-        "--funds",
-        s(&f),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ]));
+    assert_ok(&dip_settle_csv(&c, [&g, &a, &i, &f], &[], &out));
     let books = d.join("books");
     assert_ok(&dianzhi(&["export", s(&out), "--by", "institution_id", "--out", s(&books), "--quiet"]));
     let mut names: Vec<String> =

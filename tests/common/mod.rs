@@ -183,29 +183,12 @@ pub fn worked_dip_year(d: &Path) -> PathBuf {
     let config =
         std::path::PathBuf::from(format!("{}/data/policies/corridor-70-70-50.toml", env!("CARGO_MANIFEST_DIR")));
     let out = d.join("cleared");
-    let o = dianzhi(&[
-        "dip",
-        "settle",
-        "--cases",
-        s(&cases),
-        "--groups",
-        s(&groups),
-        "--averages",
-        s(&averages),
-        "--institutions",
-        s(&institutions),
-        "--funds",
-        s(&funds),
-        "--payments",
-        s(&payments),
-        "--config",
-        s(&config),
-        "--out",
-        s(&out),
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
+    let o = dip_settle_csv(
+        &cases,
+        [&groups, &averages, &institutions, &funds],
+        &["--payments", s(&payments), "--config", s(&config)],
+        &out,
+    );
     assert_ok(&o);
     out
 }
@@ -220,3 +203,19 @@ P999,hospital,taipei,2026-03,,1998850000,0,0,0,0
 ";
 #[allow(dead_code)]
 pub const GOLDEN_BUDGET: &str = "sector,region,quarter,budget,charges\nhospital,taipei,2026Q1,10000000000,20000000\n";
+
+/// `dianzhi dip settle --cases CASES --groups … --averages … --institutions … --funds …
+/// <extra> --out OUT --format csv --quiet`.
+#[allow(dead_code)]
+pub fn dip_settle_csv(
+    cases: &Path,
+    [groups, averages, institutions, funds]: [&Path; 4],
+    extra: &[&str],
+    out: &Path,
+) -> Output {
+    let mut args = vec!["dip", "settle", "--cases", s(cases), "--groups", s(groups), "--averages", s(averages)];
+    args.extend(["--institutions", s(institutions), "--funds", s(funds)]);
+    args.extend_from_slice(extra);
+    args.extend(["--out", s(out), "--format", "csv", "--quiet"]);
+    dianzhi(&args)
+}
