@@ -17,19 +17,7 @@ use keys::Keys;
 
 /// Columns that identify a row, in the order the `differences` table lists them. The keys of
 /// a comparison are those of these both tables have.
-pub const KEY_COLUMNS: [&str; 11] = [
-    "scenario",
-    "institution_id",
-    "case_id",
-    "sector",
-    "region",
-    "fund",
-    "year",
-    "quarter",
-    "month",
-    "dip_group",
-    "level",
-];
+pub use dianzhi_columnar::write::KEY_COLUMNS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

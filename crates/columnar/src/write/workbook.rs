@@ -11,26 +11,9 @@ const CELL_CHARS: usize = 32_767;
 /// Rows a sheet holds below its header.
 pub const SHEET_ROWS: usize = 1_048_575;
 
-/// Columns that name things: written as text even when they look like numbers (a provider code
-/// 0310000001 keeps its zero, a year stays a label).
-const NAMES: [&str; 16] = [
-    "scenario",
-    "institution_id",
-    "case_id",
-    "sector",
-    "region",
-    "fund",
-    "year",
-    "quarter",
-    "month",
-    "service_month",
-    "dip_group",
-    "level",
-    "kind",
-    "type",
-    "status",
-    "flag",
-];
+/// Columns that name things besides the keys: written as text, as the keys are, even when they
+/// look like numbers (a provider code 0310000001 keeps its zero, a year stays a label).
+const LABELS: [&str; 5] = ["service_month", "kind", "type", "status", "flag"];
 
 /// A table to export: read whole, or known only by its row count (too long for a sheet).
 pub enum Listed {
@@ -116,7 +99,7 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
         }
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
         for (c, (h, values)) in t.names.iter().zip(&t.columns).enumerate() {
-            let numeric = !NAMES.contains(&h.as_str())
+            let numeric = !(super::KEY_COLUMNS.contains(&h.as_str()) || LABELS.contains(&h.as_str()))
                 && values.iter().flatten().next().is_some()
                 && values.iter().flatten().all(|v| exact_double(v).is_some());
             let scale = values.iter().flatten().filter_map(|v| decimals(v)).max().unwrap_or(0);
