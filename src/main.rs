@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::commands::config::load_config;
 use crate::commands::{
-    aggregate, budget, compare, config, demo, dip, export, generate, interim, report, scenario, settle,
+    aggregate, budget, compare, config, demo, dip, export, generate, interim, report, scenario, settle, statement,
 };
 use crate::failure::{Failure, Result};
 
@@ -66,6 +66,7 @@ enum Command {
     Compare(compare::CompareArgs),
     Report(report::ReportArgs),
     Export(export::ExportArgs),
+    Statement(statement::StatementArgs),
     Budget(budget::BudgetArgs),
     Interim(interim::InterimArgs),
     Demo(demo::DemoArgs),
@@ -137,6 +138,7 @@ fn run(cli: Cli, s: &cli::Settings) -> Result<u8> {
         Command::Compare(a) => compare::command(a, s),
         Command::Report(a) => report::command(a, s),
         Command::Export(a) => export::command(a, s),
+        Command::Statement(a) => statement::command(a, s),
         Command::Budget(a) => budget::command(a, s),
         Command::Interim(a) => interim::command(a, s),
         Command::Demo(a) => demo::command(a, s),

@@ -239,6 +239,17 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
     let book = dip.out.join("results.xlsx");
     crate::commands::export::run(&dip.out, &book, true)?;
     s.say(&format!("workbook → {}\n", shown(&book)));
+    // and each institution's statement of how its figures arose, for the quarter and the year
+    for (dir, what) in [(&done.out, "quarter"), (&dip.out, "year")] {
+        let (n, written) = crate::commands::statement::run(&crate::commands::statement::StatementArgs {
+            dir: dir.clone(),
+            out: dir.join("statements"),
+            institutions: Vec::new(),
+            lang: crate::commands::statement::Lang::En,
+            force: true,
+        })?;
+        s.say(&format!("{n} statements of the {what} → {}\n", shown(&written.join("index.html"))));
+    }
     // the steps' outputs up into the staging directory, which then replaces --out whole
     for entry in std::fs::read_dir(&work).map_err(Failure::other)?.flatten() {
         std::fs::rename(entry.path(), staged.file(&entry.file_name().to_string_lossy())).map_err(Failure::other)?;

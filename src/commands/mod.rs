@@ -15,3 +15,4 @@ pub mod interim;
 pub mod report;
 pub mod scenario;
 pub mod settle;
+pub mod statement;

@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: run the binary, write fixtures, read outputs.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

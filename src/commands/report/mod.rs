@@ -15,7 +15,7 @@
 mod budget;
 mod charts;
 mod dip;
-mod page;
+pub(crate) mod page;
 mod scenario;
 mod settle;
 mod svg;

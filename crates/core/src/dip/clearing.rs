@@ -21,7 +21,7 @@ use crate::dip::config::{AssessmentMode, Basis, OverReserve};
 use crate::engine::point_value::{PoolTotals, Status};
 use crate::engine::solve::{largest_remainder, solve_pool, Share, Solved};
 use crate::engine::PoolOverflow;
-use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow};
+use crate::number::{add, div_to_scale, mul, pow10, sub, Dec, Decimal, Overflow, SCALE};
 use crate::offenders::{list, Offenders};
 
 /// A DIP pool: one fund of one pooling region (统筹区) for one year. Ordered by region, fund, year.
@@ -542,24 +542,69 @@ fn clear_hospital(
     })
 }
 
+/// One band of a hospital's corridor: the part of its surplus or overspend between the band's
+/// bounds (`from` and `to`, in money: the previous band's and its own `up_to` × P), that slice,
+/// the band's share and the slice × share — all exact (not rounded to the unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BandSlice {
+    /// Where the band starts, in money (the previous band's bound × P).
+    pub from: Dec,
+    /// Where it ends (its own `up_to` × P).
+    pub to: Dec,
+    /// The part of the difference in the band.
+    pub slice: Dec,
+    /// The band's share (`keep` of a surplus, `fund_share` of an overspend).
+    pub share: Dec,
+    /// slice × share.
+    pub amount: Dec,
+}
+
+/// The bands of step 7's corridor for a hospital paid `p` (internal fixed point) with a
+/// difference `diff` ≥ 0 (surplus or overspend) — what [`corridor`] sums; a statement lists them.
+pub fn band_slices(p: i128, diff: i128, bands: &[(Dec, Dec)]) -> Result<Vec<BandSlice>, Overflow> {
+    let (raw, bound_scale, share_scale) = raw_bands(p, diff, bands)?;
+    let money = |v: i128| Dec::new(v, SCALE + bound_scale).normalized();
+    Ok(raw
+        .into_iter()
+        .zip(bands)
+        .map(|((lower, upper, slice, amount), (_, share))| BandSlice {
+            from: money(lower),
+            to: money(upper),
+            slice: money(slice),
+            share: *share,
+            amount: Dec::new(amount, SCALE + bound_scale + share_scale).normalized(),
+        })
+        .collect())
+}
+
 /// Σ over bands of the slice of `diff` that falls in the band, times the band's share, as an
-/// exact fraction `(num, den)`. Band i covers the ratio diff / p between the previous `up_to`
-/// and its own; beyond the last band the share is 0; with p = 0 every band is empty.
+/// exact fraction `(num, den)` of internal fixed point. Band i covers the ratio diff / p between
+/// the previous `up_to` and its own; beyond the last band the share is 0; with p = 0 every band
+/// is empty.
 fn corridor(p: i128, diff: i128, bands: &[(Dec, Dec)]) -> Result<(i128, i128), Overflow> {
+    let (raw, bound_scale, share_scale) = raw_bands(p, diff, bands)?;
+    let num = raw.iter().try_fold(0i128, |n, (_, _, _, amount)| add(n, *amount, "a corridor"))?;
+    Ok((num, pow10(bound_scale + share_scale)?))
+}
+
+/// Each band's (from, to, slice) at `bound_scale` decimals beyond the internal scale and its
+/// amount at `bound_scale + share_scale`; with those two scales.
+#[allow(clippy::type_complexity)]
+fn raw_bands(p: i128, diff: i128, bands: &[(Dec, Dec)]) -> Result<(Vec<(i128, i128, i128, i128)>, u32, u32), Overflow> {
     let bound_scale = bands.iter().map(|(u, _)| u.scale).max().unwrap_or(0);
     let share_scale = bands.iter().map(|(_, s)| s.scale).max().unwrap_or(0);
     let diff = mul(diff, pow10(bound_scale)?, "a corridor")?;
     let mut lower = 0i128;
-    let mut num = 0i128;
+    let mut out = Vec::with_capacity(bands.len());
     for (up_to, share) in bands {
         // p × up_to at bound_scale decimals
         let upper = mul(p, mul(up_to.mantissa, pow10(bound_scale - up_to.scale)?, "a corridor")?, "a corridor")?;
         let slice = (diff.min(upper) - lower).max(0);
         let share = mul(share.mantissa, pow10(share_scale - share.scale)?, "a corridor")?;
-        num = add(num, mul(slice, share, "a corridor")?, "a corridor")?;
+        out.push((lower, upper, slice, mul(slice, share, "a corridor")?));
         lower = upper;
     }
-    Ok((num, pow10(bound_scale + share_scale)?))
+    Ok((out, bound_scale, share_scale))
 }
 
 #[cfg(test)]
@@ -570,6 +615,20 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         crate::number::parse_decimal(s).unwrap()
+    }
+
+    /// The worked corridor of docs/dip.md: P = 10,000,000 against items of 11,500,000.
+    #[test]
+    fn band_slices_list_what_the_corridor_sums() {
+        let bands = [(Dec::from(d("0.1")), Dec::from(d("0.7"))), (Dec::from(d("0.2")), Dec::from(d("0.5")))];
+        let slices = band_slices(10_000_000 * ONE, 1_500_000 * ONE, &bands).unwrap();
+        let shown: Vec<[String; 4]> = slices
+            .iter()
+            .map(|b| [b.from.to_string(), b.to.to_string(), b.slice.to_string(), b.amount.to_string()])
+            .collect();
+        assert_eq!(shown, [["0", "1000000", "1000000", "700000"], ["1000000", "2000000", "500000", "250000"]]);
+        let (num, den) = corridor(10_000_000 * ONE, 1_500_000 * ONE, &bands).unwrap();
+        assert_eq!(num / den, 950_000 * ONE);
     }
 
     /// One hospital cleared on its own corridor (no reserve cap: that is a pool's matter).
