@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
+use crate::read::text_table::TextTable;
 
 /// Characters an Excel cell holds.
 const CELL_CHARS: usize = 32_767;
@@ -17,7 +18,7 @@ const LABELS: [&str; 5] = ["service_month", "kind", "type", "status", "flag"];
 
 /// A table to export: read whole, or known only by its row count (too long for a sheet).
 pub enum Listed {
-    Table(crate::read::text_table::TextTable),
+    Table(TextTable),
     TooLong { rows: usize, path: PathBuf },
 }
 
@@ -98,16 +99,22 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
             sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
         }
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
+        // a filter on every header, over the rows
+        if !t.names.is_empty() {
+            sheet.autofilter(0, 0, t.rows() as u32, t.names.len() as u16 - 1).map_err(fail)?;
+        }
         for (c, (h, values)) in t.names.iter().zip(&t.columns).enumerate() {
             let numeric = !(super::KEY_COLUMNS.contains(&h.as_str()) || LABELS.contains(&h.as_str()))
                 && values.iter().flatten().next().is_some()
                 && values.iter().flatten().all(|v| exact_double(v).is_some());
             let scale = values.iter().flatten().filter_map(|v| decimals(v)).max().unwrap_or(0);
+            // thousands separated, at the column's decimals (a year or a code is no number here)
             let format = Format::new().set_num_format(if scale == 0 {
-                "0".to_string()
+                "#,##0".to_string()
             } else {
-                format!("0.{}", "0".repeat(scale))
+                format!("#,##0.{}", "0".repeat(scale))
             });
+            sheet.set_column_width(c as u16, width(h, values, numeric)).map_err(fail)?;
             for (r, v) in values.iter().enumerate() {
                 let Some(v) = v else { continue };
                 let row = r as u32 + 1;
@@ -135,6 +142,24 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
     Ok(listed)
 }
 
+/// A column's width in Excel's units (characters of the default font) from its header and
+/// its longest value (a number as shown, with its thousands separators; a Chinese character
+/// counts two), between 6 and 60, plus room for the filter button.
+fn width(header: &str, values: &[Option<String>], numeric: bool) -> f64 {
+    let shown = |v: &str| -> usize {
+        let chars: usize = v.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum();
+        if numeric {
+            // a separator every three digits before the point
+            let int = v.trim_start_matches('-').split('.').next().unwrap_or("").len();
+            chars + int.saturating_sub(1) / 3
+        } else {
+            chars
+        }
+    };
+    let longest = values.iter().flatten().map(|v| shown(v)).max().unwrap_or(0).max(shown(header) + 3);
+    (longest as f64 + 1.0).clamp(6.0, 60.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +173,50 @@ mod tests {
         assert_eq!(exact_double("123456789012345.67"), None, "17 significant digits are text");
         assert_eq!(exact_double("H0100023"), None);
         assert_eq!(exact_double("1e5"), None);
+    }
+
+    /// The XML of a part of a workbook.
+    fn part(path: &Path, name: &str) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        text
+    }
+
+    #[test]
+    fn sheets_have_filters_widths_and_thousands_separators() {
+        let dir = tempfile::tempdir().unwrap();
+        let cell = |s: &str| Some(s.to_string());
+        let table = TextTable {
+            path: dir.path().join("point_values.csv"),
+            names: vec!["region".into(), "year".into(), "budget".into(), "rows".into()],
+            columns: vec![
+                vec![cell("济南"), cell("青岛")],
+                vec![cell("2026"), cell("2026")],
+                vec![cell("1206553215.10"), cell("5.00")],
+                vec![cell("12000"), cell("7")],
+            ],
+        };
+        let book = dir.path().join("out.xlsx");
+        export(&[("point_values".into(), Listed::Table(table))], &book).unwrap();
+        let sheet = part(&book, "xl/worksheets/sheet2.xml");
+        assert!(sheet.contains("<autoFilter ref=\"A1:D3\"/>"), "{sheet}");
+        assert!(sheet.contains("<cols>"), "widths set: {sheet}");
+        let styles = part(&book, "xl/styles.xml");
+        assert!(styles.contains("formatCode=\"#,##0.00\"") && styles.contains("formatCode=\"#,##0\""), "{styles}");
+        // a year stays text: no number format for it
+        assert!(sheet.contains("t=\"s\""), "{sheet}");
+    }
+
+    #[test]
+    fn widths_fit_the_longest_shown_value() {
+        let v = |s: &[&str]| s.iter().map(|x| Some(x.to_string())).collect::<Vec<_>>();
+        // 1,206,553,215.10: 13 digits and point plus 3 separators
+        assert_eq!(width("budget", &v(&["1206553215.10", "5.00"]), true), 17.0);
+        // a Chinese label counts two per character; the header's filter button adds room
+        assert_eq!(width("region", &v(&["济南市"]), false), 10.0);
+        assert_eq!(width("x", &v(&[]), false), 6.0);
+        assert_eq!(width("note", &v(&[&"a".repeat(200)]), false), 60.0);
     }
 }
