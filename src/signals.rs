@@ -24,12 +24,15 @@ pub fn install() {
 }
 
 /// Removes `dir` while the run's other threads may still be writing into it (a removal that
-/// meets a file created meanwhile fails with "not empty"): tried again until it is gone.
+/// meets a file created meanwhile fails with "not empty"): tried again until it is gone. A
+/// loaded machine can keep the writers ahead for a while, so the tries are bounded by time (10
+/// s), not by count.
 fn remove_while_written(dir: &Path) {
-    for _ in 0..100 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
         match std::fs::remove_dir_all(dir) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound && dir.exists() => {
-                std::thread::sleep(std::time::Duration::from_millis(5));
+                std::thread::sleep(std::time::Duration::from_millis(2));
             }
             _ => return,
         }

@@ -92,7 +92,12 @@ fn cell(column: &str, v: &str) -> String {
     }
     let numeric = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
     if numeric && !["quarter", "year", "institution_id"].contains(&column) {
-        format!("<td class=\"n\">{}</td>", esc(v))
+        // an effect reads at 4 decimals; its exact value (18 decimals) is the cell's hover title
+        let (frac, exact) = (v.split_once('.').map_or(0, |(_, f)| f.len()), column.ends_with("_effect"));
+        if exact && frac > 4 {
+            return format!("<td class=\"n\" title=\"{}\">{}</td>", esc(v), esc(&grouped(&rounded4(v))));
+        }
+        format!("<td class=\"n\">{}</td>", esc(&grouped(v)))
     } else {
         format!("<td>{}</td>", esc(v))
     }
@@ -140,4 +145,49 @@ pub fn table(header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
     }
     html.push_str("</table>\n");
     html
+}
+
+/// A plain decimal text with its integer digits in groups of three (`1515868092.50` →
+/// `1,515,868,092.50`); the digits themselves unchanged.
+pub fn grouped(v: &str) -> String {
+    let (sign, digits) = v.strip_prefix('-').map_or(("", v), |d| ("-", d));
+    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(v.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A decimal text shown at 4 decimals (for reading only: the exact text is the cell's title).
+fn rounded4(v: &str) -> String {
+    dianzhi_core::number::parse_decimal(v).map_or_else(|_| v.to_string(), |d| format!("{d:.4}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_in_groups_of_three_and_effects_at_four_decimals() {
+        assert_eq!(grouped("1515868092"), "1,515,868,092");
+        assert_eq!(grouped("-1206553215.10"), "-1,206,553,215.10");
+        assert_eq!(grouped("999.5"), "999.5");
+        assert_eq!(grouped("0.872500000000000000"), "0.872500000000000000");
+        assert_eq!(
+            cell("budget_effect", "-0.137845678901234567"),
+            "<td class=\"n\" title=\"-0.137845678901234567\">-0.1378</td>"
+        );
+        assert_eq!(cell("budget_effect", "0.5"), "<td class=\"n\">0.5</td>");
+        assert_eq!(cell("budget", "1765546.52"), "<td class=\"n\">1,765,546.52</td>");
+        assert_eq!(cell("year", "2026"), "<td>2026</td>");
+    }
 }
