@@ -236,7 +236,7 @@ fn corridor(h: &Row, lang: Lang, surplus: &[(Dec, Dec)], overspend: &[(Dec, Dec)
         lang.say("slice × share (exact)", "分段金额 × 比例（精确）"),
     ];
     Ok(format!(
-        "<h3>{}</h3>\n{}<p class=\"note\">{}</p>\n",
+        "<div class=\"block\"><h3>{}</h3>\n{}<p class=\"note\">{}</p></div>\n",
         super::page::esc_text(title),
         html_table(&header, &rows, &[false, true, true, true]),
         super::page::esc_text(lang.say(
@@ -281,7 +281,7 @@ fn loss_table(losses: Option<&Vec<[String; 7]>>, lang: Lang) -> String {
     );
     let Some(losses) = losses.filter(|l| !l.is_empty()) else {
         return format!(
-            "<h3>{}</h3>\n<p class=\"note\">{}</p>\n",
+            "<div class=\"block\"><h3>{}</h3>\n<p class=\"note\">{}</p></div>\n",
             super::page::esc_text(title),
             super::page::esc_text(lang.say("No case with a loss.", "无亏损病例。"))
         );
@@ -297,7 +297,7 @@ fn loss_table(losses: Option<&Vec<[String; 7]>>, lang: Lang) -> String {
     ];
     let rows: Vec<Vec<String>> = losses.iter().map(|r| r.to_vec()).collect();
     format!(
-        "<h3>{}</h3>\n{}",
+        "<div class=\"block\"><h3>{}</h3>\n{}</div>",
         super::page::esc_text(title),
         html_table(&header, &rows, &[false, false, false, true, true, true, true])
     )

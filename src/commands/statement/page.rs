@@ -83,7 +83,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 @media print {
   body { margin: 0; max-width: none; }
   section.pool + section.pool { break-before: page; }
-  tr, h2, h3 { break-inside: avoid; break-after: avoid-page; }
+  tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid-page; }
+  div.block { break-inside: avoid; }
 }
 "#;
 
