@@ -101,12 +101,27 @@ pub fn budget_bars(bars: &[BudgetBar]) -> String {
             .text(&format!("{pct:.0}%"));
         svg.nl();
     }
+    // the bars start where the axis does: a zoomed axis says so, with a break mark at its start,
+    // so that a budget 2% under its forecast is not read as a third cut
+    let caption = if lo > 0.0 {
+        svg.el("text")
+            .f("x", left - 4.0, 1)
+            .f("y", axis + 4.0, 1)
+            .n("font-size", 13.0)
+            .a("class", "axis-break")
+            .a("text-anchor", "middle")
+            .text("≈");
+        svg.nl();
+        format!("share of the spending forecast — the axis starts at {lo:.0}%, not at 0")
+    } else {
+        "share of the spending forecast".to_string()
+    };
     svg.el("text")
         .f("x", left + plot / 2.0, 1)
         .f("y", axis + 28.0, 1)
         .n("font-size", 11.0)
         .a("text-anchor", "middle")
-        .text("share of the spending forecast");
+        .text(&caption);
     svg.nl();
     svg.finish()
 }
@@ -209,6 +224,11 @@ mod tests {
         // a transfer is drawn from the cap to the cap plus the transfer
         let svg = budget_bars(&[bar("a", 100.0, 95.0, 3.0, 98.0)]);
         assert!(svg.contains("class=\"transfer\""));
+        // the axis is zoomed to 94%–101%: it says where it starts and marks the break
+        assert!(svg.contains("the axis starts at 94%, not at 0") && svg.contains("class=\"axis-break\""), "{svg}");
+        // an axis from 0 has no break to mark
+        let svg = budget_bars(&[bar("z", 100.0, 0.5, 0.0, 0.5)]);
+        assert!(!svg.contains("axis-break") && svg.contains(">share of the spending forecast<"), "{svg}");
     }
 
     #[test]
