@@ -92,6 +92,16 @@ fn every_figure_of_a_dip_statement_is_the_table_s_text() {
     for word in ["DIP 年度清算通知", "点值", "结余留用", "超支分担", "清算补差"] {
         assert!(page.contains(word), "{word} missing");
     }
+    // a damaged manifest (a band that is no decimal) is refused naming the file and the key
+    let damaged = dir.path().join("damaged");
+    std::fs::create_dir(&damaged).unwrap();
+    for f in ["point_values.csv", "hospitals.csv", "cases.csv"] {
+        std::fs::copy(year.join(f), damaged.join(f)).unwrap();
+    }
+    let manifest = std::fs::read_to_string(year.join("manifest.json")).unwrap();
+    std::fs::write(damaged.join("manifest.json"), manifest.replacen("\"keep\": \"0.7\"", "\"keep\": \"x\"", 1)).unwrap();
+    let o = statement(&damaged, &dir.path().join("d-out"), &[]);
+    assert_rejected(&o, &dir.path().join("d-out"), &["manifest.json", "dip.clearing.surplus keep", "\"x\""]);
     // an institution the output does not have is refused, naming it
     let o = statement(&year, &dir.path().join("none"), &["--institution", "H9"]);
     assert_rejected(&o, &dir.path().join("none"), &["--institution H9", "not an institution"]);

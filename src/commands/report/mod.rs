@@ -156,7 +156,7 @@ fn kind(dir: &Path) -> Result<&'static str> {
     }
 }
 
-fn find_table(dir: &Path, name: &str) -> Option<Source> {
+pub(crate) fn find_table(dir: &Path, name: &str) -> Option<Source> {
     ["parquet", "csv"].iter().map(|e| dir.join(format!("{name}.{e}"))).find(|p| p.is_file()).map(Source::new)
 }
 

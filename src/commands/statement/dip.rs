@@ -24,7 +24,18 @@ pub fn pages(dir: &Path, manifest: &serde_json::Value, lang: Lang) -> Result<Vec
     let bands = |side: &str, share: &str| -> Result<Vec<(Dec, Dec)>> {
         let list = clearing[side].as_array().cloned().unwrap_or_default();
         list.iter()
-            .map(|b| Ok((decimal(b["up_to"].as_str().unwrap_or(""))?, decimal(b[share].as_str().unwrap_or(""))?)))
+            .map(|b| {
+                let band = |k: &str| {
+                    decimal(b[k].as_str().unwrap_or("")).map_err(|e| {
+                        Failure::input(format!(
+                            "{}: config dip.clearing.{side} {k}: {}; the manifest is damaged: settle the year again",
+                            dir.join("manifest.json").display(),
+                            e.message
+                        ))
+                    })
+                };
+                Ok((band("up_to")?, band(share)?))
+            })
             .collect()
     };
     let (surplus, overspend) = (bands("surplus", "keep")?, bands("overspend", "fund_share")?);
@@ -67,7 +78,7 @@ pub fn pages(dir: &Path, manifest: &serde_json::Value, lang: Lang) -> Result<Vec
 }
 
 fn decimal(text: &str) -> Result<Dec> {
-    parse_decimal(text).map(Dec::from).map_err(|e| Failure::input(format!("a corridor band of the manifest: {e}")))
+    parse_decimal(text).map(Dec::from).map_err(|e| Failure::input(format!("{text:?} is no decimal ({e})")))
 }
 
 fn step(label: &str, figures: Vec<(&str, super::page::Figure)>, rule: &str) -> Step {

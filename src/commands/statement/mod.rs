@@ -11,7 +11,6 @@ mod taiwan;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dianzhi_columnar::read::source::Source;
 use dianzhi_columnar::read::text_table::{read_text_table, TextTable};
 
 use crate::commands::export::safe_name;
@@ -47,14 +46,11 @@ pub fn command(args: StatementArgs, s: &crate::cli::Settings) -> Result<u8> {
     Ok(0)
 }
 
-/// An output table read whole, by name.
+/// An output table read whole, by name (`.parquet` or `.csv`, as the report finds them).
 pub(crate) fn table(dir: &Path, name: &str) -> Result<TextTable> {
-    let path = ["parquet", "csv"]
-        .iter()
-        .map(|e| dir.join(format!("{name}.{e}")))
-        .find(|p| p.is_file())
+    let source = crate::commands::report::find_table(dir, name)
         .ok_or_else(|| Failure::input(format!("{}: has no {name} table (.parquet or .csv)", dir.display())))?;
-    Ok(read_text_table(&Source::new(path))?)
+    Ok(read_text_table(&source)?)
 }
 
 /// A row of a table by column name, as the table's own text ("" for an empty cell).

@@ -78,7 +78,7 @@ span.v { font-weight: 600; }
 span.k { color: #52606d; font-size: 11px; }
 td.rule { color: #52606d; font-size: 11px; }
 tr.result td { background: #f7fafc; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 @page { size: A4; margin: 14mm; }
 @media print {
   body { margin: 0; max-width: none; }
@@ -167,23 +167,16 @@ fn steps_table(steps: &[Step], lang: Lang) -> String {
     html
 }
 
-/// A small table of texts (header, rows; numbers right-aligned where `numeric`).
+/// A small table of texts (header, rows; numbers right-aligned where `numeric`), written by the
+/// report's table writer.
 pub fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
-    let mut html = String::from("<table><tr>");
-    for h in header {
-        let _ = write!(html, "<th>{}</th>", esc(h));
-    }
-    html.push_str("</tr>\n");
-    for r in rows {
-        html.push_str("<tr>");
-        for (i, c) in r.iter().enumerate() {
-            let class = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
-            let _ = write!(html, "<td{class}>{}</td>", esc(c));
-        }
-        html.push_str("</tr>\n");
-    }
-    html.push_str("</table>\n");
-    html
+    let cells = rows.iter().map(|r| {
+        r.iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), if numeric.get(i).copied().unwrap_or(false) { "n" } else { "" }))
+            .collect()
+    });
+    crate::commands::report::page::table(header, cells)
 }
 
 /// The index: each institution, its pools and its adjustment in each, linked to its page.
