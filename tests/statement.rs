@@ -99,7 +99,8 @@ fn every_figure_of_a_dip_statement_is_the_table_s_text() {
         std::fs::copy(year.join(f), damaged.join(f)).unwrap();
     }
     let manifest = std::fs::read_to_string(year.join("manifest.json")).unwrap();
-    std::fs::write(damaged.join("manifest.json"), manifest.replacen("\"keep\": \"0.7\"", "\"keep\": \"x\"", 1)).unwrap();
+    std::fs::write(damaged.join("manifest.json"), manifest.replacen("\"keep\": \"0.7\"", "\"keep\": \"x\"", 1))
+        .unwrap();
     let o = statement(&damaged, &dir.path().join("d-out"), &[]);
     assert_rejected(&o, &dir.path().join("d-out"), &["manifest.json", "dip.clearing.surplus keep", "\"x\""]);
     // an institution the output does not have is refused, naming it
