@@ -28,8 +28,13 @@ pub enum Hashing {
     Skip,
 }
 
-/// The SHA-256 of a file (of the workbook, for a sheet `file.xlsx#Sheet`), in lowercase hex.
+/// The SHA-256 of a file (of the workbook, for a sheet `file.xlsx#Sheet`), in lowercase hex;
+/// empty for a table in memory.
 pub fn sha256_file(path: &Path) -> Result<String, InputError> {
+    // a table handed over in memory has no bytes of its own to hash: its digest is left empty
+    if crate::read::memory::lookup(path).is_some() {
+        return Ok(String::new());
+    }
     let (file, _) = crate::read::source::split_sheet(path);
     let mut reader = File::open(&file).map_err(|e| InputError::file(&file, format!("cannot open: {e}")))?;
     let mut hasher = Sha256::new();

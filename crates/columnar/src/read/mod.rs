@@ -9,6 +9,7 @@ pub mod cells;
 mod chunk;
 pub mod digest;
 pub(crate) mod intern;
+pub mod memory;
 pub(crate) mod rows;
 pub(crate) mod scan;
 pub(crate) mod schema;
@@ -18,7 +19,7 @@ pub mod text_table;
 pub(crate) mod values;
 pub mod workbook;
 
-// the public face: what a table is (specs), and reading one batch by batch
+// the public face: tables in memory stand where a path would ([`memory`]);: what a table is (specs), and reading one batch by batch
 pub use rows::RowAt;
 pub use scan::{open, read_unit, Batch, Layout, Unit};
 pub use schema::{at, optional, required, Kind, Spec};

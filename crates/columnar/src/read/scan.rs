@@ -16,6 +16,7 @@ use parquet::file::reader::ChunkReader;
 
 use super::chunk::{RowGroupBytes, MAX_READ};
 use super::digest::FileDigest;
+use super::memory::{self, MemoryTable};
 use super::schema::{bind, Kind, Spec};
 use super::source::{Format, Source};
 use super::text::{csv_error, csv_reader};
@@ -77,6 +78,15 @@ pub struct Unit {
     types: Vec<DataType>,
     /// The length of the file when it was opened.
     file_len: u64,
+    /// A table in memory: its slices (batch, offset, rows) that make this unit.
+    memory: Option<MemoryPart>,
+}
+
+/// The part of a table in memory that one unit reads.
+#[derive(Debug, Clone)]
+struct MemoryPart {
+    table: Arc<MemoryTable>,
+    slices: Vec<(usize, usize, usize)>,
 }
 
 impl Unit {
@@ -140,6 +150,9 @@ pub fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, InputError> {
 /// Opens a file, checks its schema against `specs`, and splits it into units.
 pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), InputError> {
     let path = &source.path;
+    if let Some(table) = memory::lookup(path) {
+        return open_memory(source, table, specs);
+    }
     match source.format() {
         Format::Parquet => {
             let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
@@ -197,6 +210,7 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                     projection: projection.clone(),
                     types: types.clone(),
                     file_len,
+                    memory: None,
                 });
                 first_row += rows;
             }
@@ -221,10 +235,42 @@ pub fn open(source: &Source, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), Inpu
                 projection: Vec::new(),
                 types: Vec::new(),
                 file_len: 0,
+                memory: None,
             };
             Ok((Layout { columns, specs: specs.to_vec() }, vec![unit]))
         }
     }
+}
+
+/// A table in memory bound to its specs as a Parquet file's schema is (the same types
+/// accepted), and cut into units of about a million rows.
+fn open_memory(source: &Source, table: Arc<MemoryTable>, specs: &[Spec]) -> Result<(Layout, Vec<Unit>), InputError> {
+    let found = bind(&source.path, &table.schema, specs, false)?;
+    let mut projection: Vec<usize> = found.iter().flatten().copied().collect();
+    projection.sort_unstable();
+    let columns = found.iter().map(|c| c.map(|i| projection.binary_search(&i).expect("projected"))).collect();
+    let mut first_row = 1u64;
+    let units = table
+        .parts()
+        .into_iter()
+        .map(|slices| {
+            let rows = slices.iter().map(|s| s.2 as u64).sum::<u64>();
+            let unit = Unit {
+                source: source.clone(),
+                row_group: None,
+                first_row,
+                rows,
+                meta: None,
+                projection: projection.clone(),
+                types: Vec::new(),
+                file_len: 0,
+                memory: Some(MemoryPart { table: table.clone(), slices }),
+            };
+            first_row += rows;
+            unit
+        })
+        .collect();
+    Ok((Layout { columns, specs: specs.to_vec() }, units))
 }
 
 /// Reads a unit batch by batch. The callback may stop the read by returning an error.
@@ -239,6 +285,21 @@ pub(crate) fn read_unit_hashed<E: From<InputError>>(
     mut each: impl FnMut(&Batch) -> Result<(), E>,
 ) -> Result<(), E> {
     let path = &unit.source.path;
+    if let Some(part) = &unit.memory {
+        let mut next = unit.first_row;
+        for &(b, offset, len) in &part.slices {
+            let batch =
+                part.table.batches[b].project(&unit.projection).map_err(|e| InputError::file(path, e.to_string()))?;
+            for at in (offset..offset + len).step_by(BATCH_ROWS) {
+                stop_if_asked(path)?;
+                let data = batch.slice(at, BATCH_ROWS.min(offset + len - at));
+                let n = data.num_rows() as u64;
+                each(&Batch { data, rows: RowNumbers::From(next) })?;
+                next += n;
+            }
+        }
+        return Ok(());
+    }
     if unit.meta.is_some() {
         let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
         // the row group in one read: every column's bytes when the digest takes them, else
@@ -299,6 +360,7 @@ pub(crate) fn read_unit_hashed<E: From<InputError>>(
         if lines.is_empty() {
             return Ok(());
         }
+        stop_if_asked(path)?;
         let arrays: Vec<ArrayRef> = cells.into_iter().map(|c| Arc::new(StringArray::from(c)) as ArrayRef).collect();
         let data = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| decode(&e))?;
         let full = lines.len() == BATCH_ROWS;
@@ -329,12 +391,21 @@ fn decode_row_group<E: From<InputError>, R: ChunkReader + 'static>(
     let mut batches = guarded(path, build)?.map_err(|e| decode(&e))?;
     let mut next = unit.first_row;
     while let Some(batch) = guarded(path, || batches.next())? {
+        stop_if_asked(path)?;
         let data = batch.map_err(|e| decode(&e))?;
         check_decoded(&data, &unit.types)
             .map_err(|m| InputError::file(path, format!("not a readable Parquet file: {m}; export it again")))?;
         let n = data.num_rows() as u64;
         each(&Batch { data, rows: RowNumbers::From(next) })?;
         next += n;
+    }
+    Ok(())
+}
+
+/// Refuses to go on when the caller asked every scan to stop (Ctrl-C in a notebook).
+fn stop_if_asked(path: &Path) -> Result<(), InputError> {
+    if memory::stop_requested() {
+        return Err(InputError::file(path, "interrupted: the run was stopped before this table was read"));
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ impl Source {
     }
 }
 
-/// Expands each argument: a path that exists is taken literally (a file must be .parquet or
+/// Expands each argument: a table registered in memory stands for itself; a path that exists is taken literally (a file must be .parquet or
 /// .csv; a directory gives every `*.parquet` / `*.csv` directly inside it); otherwise an argument
 /// with `*?[` is a glob. The result is sorted and de-duplicated, so file order never depends on
 /// the file system.
@@ -53,7 +53,9 @@ pub fn resolve(args: &[PathBuf], encoding: Encoding) -> Result<Vec<Source>, Inpu
     let mut out = Vec::new();
     for arg in args {
         let text = arg.to_string_lossy();
-        if arg.is_dir() {
+        if crate::read::memory::lookup(arg).is_some() {
+            out.push(Source { path: arg.clone(), encoding });
+        } else if arg.is_dir() {
             let entries =
                 std::fs::read_dir(arg).map_err(|e| InputError::file(arg, format!("cannot list the directory: {e}")))?;
             let before = out.len();

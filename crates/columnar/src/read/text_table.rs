@@ -39,7 +39,13 @@ impl TextTable {
 /// Parquet column of a type that has no exact text (lists, structs, binary).
 pub fn read_text_table(source: &Source) -> Result<TextTable, InputError> {
     let path = &source.path;
-    let table = match source.format() {
+    let memory = crate::read::memory::lookup(path);
+    let table = match memory.as_ref().map(|_| Format::Parquet).unwrap_or_else(|| source.format()) {
+        Format::Parquet if memory.is_some() => {
+            let table = memory.expect("looked up");
+            let names = table.schema.fields().iter().map(|f| f.name().clone()).collect();
+            text_columns(path, names, table.batches.iter().cloned().map(Ok))?
+        }
         Format::Csv => read_csv(source)?,
         Format::Parquet => read_parquet(path)?,
         Format::Xlsx => {
@@ -87,8 +93,17 @@ fn read_parquet(path: &Path) -> Result<TextTable, InputError> {
     let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?.map_err(unreadable)?;
     let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
     let reader = guarded(path, || builder.with_batch_size(BATCH_ROWS).build())?.map_err(unreadable)?;
+    text_columns(path, names, reader)
+}
+
+/// The cells of every batch as text, column by column.
+fn text_columns(
+    path: &Path,
+    names: Vec<String>,
+    batches: impl IntoIterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>,
+) -> Result<TextTable, InputError> {
     let mut columns = vec![Vec::new(); names.len()];
-    for batch in reader {
+    for batch in batches {
         let batch = batch.map_err(|e| InputError::file(path, format!("not a readable Parquet file: {e}")))?;
         for ((c, name), array) in columns.iter_mut().zip(&names).zip(batch.columns()) {
             let texts = cells(array.as_ref()).map_err(|t| {
