@@ -1,0 +1,98 @@
+"""dianzhi on Spark: the engine's own scan on every partition, exact sums in Spark, the pools
+solved on the driver by the engine.
+
+- :func:`aggregate` — each partition's claims go through the engine's scan (``mapInArrow``
+  calling :func:`dianzhi.aggregate`, the same column rules and checks as the command line); Spark
+  sums the partial aggregates exactly (DECIMAL(38, 4) points, DECIMAL(38, 0) money, BIGINT
+  rows). A (institution, pool) that spans partitions is summed; the sum of sums is the sum.
+- :func:`settle` — the aggregates, collected to the driver (one row per institution and pool:
+  small), settled by :func:`dianzhi.settle` (``--aggregates``): the command line's tables.
+
+See docs/python.md: when one machine suffices and when to use this.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Dict, Iterator
+
+import pyarrow as pa
+
+import dianzhi
+
+# the aggregates' keys, in the command line's order of rows
+AGGREGATE_KEYS = ["sector", "region", "quarter", "institution_id"]
+
+
+def _portable(value: Any) -> Any:
+    """A config the executors can read: a path's text goes with the task (a path on the driver
+    need not exist on an executor); a dict goes as it is."""
+    if value is None or isinstance(value, dict):
+        return value
+    with open(os.fspath(value), encoding="utf-8") as f:
+        return ("toml", f.read())
+
+
+def _local(value: Any, tmp: str) -> Any:
+    """The executor's side of :func:`_portable`: TOML text written to a file of its own."""
+    if isinstance(value, tuple) and value and value[0] == "toml":
+        path = os.path.join(tmp, "config.toml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(value[1])
+        return path
+    return value
+
+
+def _aggregates_schema(claims_schema: pa.Schema, config: Any) -> pa.Schema:
+    """The engine's aggregates schema, from the engine itself (an empty scan)."""
+    with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+        empty = claims_schema.empty_table()
+        return dianzhi.aggregate(claims=empty, config=_local(config, tmp))["aggregates"].schema
+
+
+def aggregate(claims_df: Any, config: Any = None) -> Any:
+    """The aggregates table of ``claims_df`` as a Spark DataFrame, in the command line's row
+    order: per partition the engine's scan, summed exactly by Spark."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    config = _portable(config)
+    arrow_schema = _aggregates_schema(to_arrow_schema(claims_df.schema), config)
+    spark_schema = from_arrow_schema(arrow_schema)
+
+    def scan(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = list(batches)
+        if not batches or sum(b.num_rows for b in batches) == 0:
+            return
+        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+            part = dianzhi.aggregate(claims=pa.Table.from_batches(batches), config=_local(config, tmp))
+        yield from part["aggregates"].to_batches()
+
+    partial = claims_df.mapInArrow(scan, spark_schema)
+    sums = []
+    for field in arrow_schema:
+        if field.name in AGGREGATE_KEYS:
+            continue
+        total = F.sum(field.name)
+        if pa.types.is_decimal(field.type):
+            # Spark widens a decimal sum by 10 digits, up to 38: DECIMAL(38, scale) exactly
+            total = total.cast(f"decimal(38,{field.type.scale})")
+        sums.append(total.alias(field.name))
+    columns = [f.name for f in arrow_schema]
+    return partial.groupBy(*AGGREGATE_KEYS).agg(*sums).select(*columns).orderBy(*AGGREGATE_KEYS)
+
+
+def _to_arrow(df: Any) -> pa.Table:
+    """A (small) Spark DataFrame on the driver as a pyarrow Table."""
+    if hasattr(df, "toArrow"):  # Spark >= 4
+        return df.toArrow()
+    return pa.Table.from_pandas(df.toPandas(), preserve_index=False)
+
+
+def settle(claims_df: Any, budgets: Any, interim: Any = None, config: Any = None, **kwargs: Any) -> Dict[str, pa.Table]:
+    """The quarter settled: the claims aggregated in Spark (:func:`aggregate`), the pools solved
+    on the driver by :func:`dianzhi.settle` — ``point_values`` and ``settlements`` as the
+    command line writes them. ``budgets`` and ``interim`` are paths or tables (they are small)."""
+    aggregates = _to_arrow(aggregate(claims_df, config=config))
+    return dianzhi.settle(aggregates=aggregates, budgets=budgets, interim=interim, config=config, **kwargs)
