@@ -42,26 +42,44 @@ pub fn command(args: AggregateArgs, s: &crate::cli::Settings) -> Result<u8> {
 pub fn run(args: &AggregateArgs, s: &crate::cli::Settings) -> Result<(u64, usize)> {
     let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.config.as_deref());
-    crate::outdir::refuse_inputs(&args.out, &inputs)?;
-    let format = out_format(&args.out, args.format.map(Into::into))?;
-    // an aggregates file is replaced, nothing else: it has the columns an aggregate writes
-    crate::outdir::refuse_foreign_file(&args.out, "aggregates table", |p| {
-        dianzhi_columnar::read::cells::column_names(&dianzhi_columnar::Source::new(p.to_path_buf())).is_ok_and(
-            |names| ["institution_id", "claim_rows", "claimed_points"].iter().all(|c| names.iter().any(|n| n == c)),
-        )
-    })?;
-    if args.out.exists() && !args.force {
-        return Err(Failure::input(format!(
-            "--out {}: the file exists; choose a new path or pass --force to replace it",
-            args.out.display()
-        )));
-    }
+    let format =
+        check_out(&args.out, args.format, args.force, &inputs, &["institution_id", "claim_rows", "claimed_points"])?;
     let config = crate::load_config(args.config.as_deref())?;
     let sources = resolve(&args.claims, s.encoding)?;
     let scan = claims::scan(&sources, config.money.unit, Hashing::Skip, &|_| {}, &Default::default())?;
     let table = outputs::aggregates(&scan.claims, config.money.unit);
-    // all or nothing: written beside the target, synced, then renamed over it
-    let parent = match args.out.parent() {
+    write_file(&args.out, format, args.force, &table)?;
+    Ok((scan.rows, table.rows()))
+}
+
+/// The checks of an aggregates file's `--out` before anything is read: away from the inputs,
+/// named *.parquet or *.csv (agreeing with `--format`), and replacing (with `--force`) only an
+/// earlier aggregates table — a file with the `columns` one has. Returns the format.
+pub fn check_out(
+    out: &Path,
+    format: Option<OutFormat>,
+    force: bool,
+    inputs: &[&Path],
+    columns: &[&str],
+) -> Result<Format> {
+    crate::outdir::refuse_inputs(out, inputs)?;
+    let format = out_format(out, format.map(Into::into))?;
+    crate::outdir::refuse_foreign_file(out, "aggregates table", |p| {
+        dianzhi_columnar::read::cells::column_names(&dianzhi_columnar::Source::new(p.to_path_buf()))
+            .is_ok_and(|names| columns.iter().all(|c| names.iter().any(|n| n == c)))
+    })?;
+    if out.exists() && !force {
+        return Err(Failure::input(format!(
+            "--out {}: the file exists; choose a new path or pass --force to replace it",
+            out.display()
+        )));
+    }
+    Ok(format)
+}
+
+/// Writes one table to `out`, all or nothing: beside the target, synced, then renamed over it.
+pub fn write_file(out: &Path, format: Format, force: bool, table: &write::Table) -> Result<()> {
+    let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -71,22 +89,22 @@ pub fn run(args: &AggregateArgs, s: &crate::cli::Settings) -> Result<(u64, usize
         .suffix(&format!(".{}", if format == Format::Csv { "csv" } else { "parquet" }))
         .tempfile_in(&parent)
         .map_err(|e| Failure::other(format!("cannot create a file in {}: {e}", parent.display())))?;
-    write::write_table(&table, staging.path(), format)?;
+    write::write_table(table, staging.path(), format)?;
     std::fs::File::open(staging.path()).and_then(|f| f.sync_all()).map_err(Failure::other)?;
     // without --force, a file another run wrote meanwhile is not replaced
-    let moved = if args.force { staging.persist(&args.out) } else { staging.persist_noclobber(&args.out) };
+    let moved = if force { staging.persist(out) } else { staging.persist_noclobber(out) };
     moved.map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
             Failure::input(format!(
                 "--out {}: another run wrote the file while this one ran; nothing was replaced: choose a new path or pass --force",
-                args.out.display()
+                out.display()
             ))
         } else {
-            Failure::other(format!("cannot move the output into {}: {}", args.out.display(), e.error))
+            Failure::other(format!("cannot move the output into {}: {}", out.display(), e.error))
         }
     })?;
-    crate::outdir::readable(&args.out);
-    Ok((scan.rows, table.rows()))
+    crate::outdir::readable(out);
+    Ok(())
 }
 
 /// The format named by the file's extension; `--format`, if given, must agree with it, so that

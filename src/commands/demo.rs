@@ -183,6 +183,7 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
     }
     let year = YearArgs {
         cases: vec![dip_files[0].clone()],
+        aggregates: None,
         lookups: lookups(),
         funds: Some(funds_path.clone()),
         payments,
@@ -193,6 +194,7 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
     };
     let args = DipSettleArgs {
         point_values: None,
+        cases_only: false,
         inputs: year.clone(),
         keep: Vec::new(),
         output: OutArgs::new(done.out.join("dip"), format, true),

@@ -1,6 +1,7 @@
 //! The DIP commands (docs/dip.md): `dip settle`, `dip presettle`, `dip generate`, and what
 //! they share.
 
+pub mod aggregate;
 pub mod budget;
 pub mod generate;
 pub mod presettle;
@@ -23,6 +24,7 @@ use crate::manifest::{sha256_file, Manifest};
 /// The DIP commands.
 #[derive(clap::Subcommand)]
 pub enum DipCommand {
+    Aggregate(aggregate::DipAggregateArgs),
     Budget(budget::DipBudgetArgs),
     Settle(settle::DipSettleArgs),
     Presettle(presettle::PresettleArgs),
@@ -33,6 +35,7 @@ pub enum DipCommand {
 /// Runs a DIP command.
 pub fn command(cmd: DipCommand, s: &crate::cli::Settings) -> Result<u8> {
     match cmd {
+        DipCommand::Aggregate(a) => aggregate::command(a, s),
         DipCommand::Budget(a) => budget::command(a, s),
         DipCommand::Settle(a) => settle::command(a, s),
         DipCommand::Presettle(a) => presettle::command(a, s),
@@ -66,8 +69,12 @@ impl Lookups {
 #[derive(clap::Args, Clone)]
 pub struct YearArgs {
     /// Discharged cases: files, directories (every *.parquet / *.csv inside) or globs.
-    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    #[arg(long, required_unless_present = "aggregates", num_args = 1.., value_name = "PATH")]
     pub cases: Vec<PathBuf>,
+    /// The cases' sums per hospital, pool and month (`dip aggregate`), instead of --cases:
+    /// the same point_values and hospitals, without scoring the cases again (no cases table).
+    #[arg(long, conflicts_with_all = ["cases", "special"], value_name = "FILE")]
+    pub aggregates: Option<PathBuf>,
     #[command(flatten)]
     pub lookups: Lookups,
     /// Funds per pool: region, fund, year, budget, payment_ratio[, reserve] (dip settle may do
@@ -97,6 +104,7 @@ impl YearArgs {
     /// Every path these inputs name (an output must stay apart from them).
     pub fn paths(&self) -> Vec<&Path> {
         let mut p: Vec<&Path> = self.cases.iter().map(PathBuf::as_path).collect();
+        p.extend(self.aggregates.as_deref());
         p.extend(self.lookups.paths());
         p.extend(self.funds.as_deref());
         p.extend(self.payments.iter().map(PathBuf::as_path));
@@ -198,6 +206,34 @@ pub fn cases_of_year(scan: &CaseScan, year: Option<i32>) -> Result<u64> {
         )));
     }
     Ok(other_years)
+}
+
+/// The sums of `--aggregates` of `year` (every year without it): the rows kept, their cases,
+/// and the cases of other years left out. Refuses sums with no case, or none in `year`, as
+/// [`cases_of_year`] refuses such cases.
+pub fn sums_of_year(
+    sums: Vec<dianzhi_core::dip::presettle::MonthCases>,
+    year: Option<i32>,
+    path: &Path,
+) -> Result<(Vec<dianzhi_core::dip::presettle::MonthCases>, u64, u64)> {
+    let all: u64 = sums.iter().map(|m| m.sums.cases).sum();
+    if all == 0 {
+        return Err(Failure::input(format!(
+            "--aggregates {}: the sums hold no case; give the sums of the year's discharged cases",
+            path.display()
+        )));
+    }
+    let years: std::collections::BTreeSet<i32> = sums.iter().map(|m| m.pool.year).collect();
+    let kept: Vec<_> = sums.into_iter().filter(|m| year.is_none_or(|y| m.pool.year == y)).collect();
+    let cases: u64 = kept.iter().map(|m| m.sums.cases).sum();
+    if let (Some(year), 0) = (year, cases) {
+        let years: Vec<String> = years.iter().map(ToString::to_string).collect();
+        return Err(Failure::input(format!(
+            "--year {year}: no case was discharged in it (the sums are of {}); name one of those years",
+            years.join(", ")
+        )));
+    }
+    Ok((kept, all, all - cases))
 }
 
 /// The indicator scores of an `--assessment` file.

@@ -152,6 +152,12 @@ fn score_year(
 }
 
 pub fn run(args: &DipScenarioArgs, s: &crate::cli::Settings) -> Result<Done> {
+    if let Some(path) = &args.inputs.aggregates {
+        return Err(Failure::input(format!(
+            "--aggregates {}: dip scenario scores the cases again under each scenario; give --cases",
+            path.display()
+        )));
+    }
     let config = &super::load_config(args.inputs.config.as_deref())?;
     let mut inputs = args.inputs.paths();
     inputs.push(&args.scenarios);

@@ -35,8 +35,13 @@ pub struct DipSettleArgs {
     #[arg(long, value_name = "FILE")]
     pub point_values: Option<PathBuf>,
     /// Case columns to carry through to the cases table as text, e.g. --keep department,doctor.
-    #[arg(long, value_delimiter = ',', value_name = "COL,…")]
+    #[arg(long, value_delimiter = ',', conflicts_with = "aggregates", value_name = "COL,…")]
     pub keep: Vec<String>,
+    /// With --point-values: write only the cases table, each case valued at the given values;
+    /// no pool is cleared or checked (a part of the year's cases — a Spark partition — is no
+    /// pool: dianzhi.spark values each partition so).
+    #[arg(long, requires = "point_values", conflicts_with = "aggregates")]
+    pub cases_only: bool,
     #[command(flatten)]
     pub output: OutArgs,
 }
@@ -44,6 +49,10 @@ pub struct DipSettleArgs {
 /// Runs `dianzhi dip settle` and prints its summary.
 pub fn command(args: DipSettleArgs, s: &crate::cli::Settings) -> Result<u8> {
     let done = settle(&args, |_| false, s)?;
+    if args.cases_only {
+        s.say(&format!("valued {} cases at the given point values → {}\n", done.cases, done.out.display()));
+        return Ok(0);
+    }
     let rows: usize = done.pools.iter().map(|p| p.hospitals.len()).sum();
     s.say(&format!(
         "settled {} DIP pools, {} hospital rows from {} cases{} → {}\n",
@@ -196,101 +205,139 @@ pub fn settle(
     }
 
     progress.phase("score cases");
-    let sources = resolve(&args.inputs.cases, s.encoding)?;
-    let counter = progress.rows();
-    let scorer = Scorer::new(config);
-    // the cases are spilled to disk in buckets of the output order, sorted after the scan
-    let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
-    let pools_known = match (&given, funded) {
-        (Some(values), false) => values.keys().cloned().collect(),
-        _ => funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect(),
-    };
-    let mut keep: Vec<String> = Vec::new();
-    for name in args.keep.iter().map(|k| k.trim()) {
-        if name.is_empty()
-            || dianzhi_columnar::dip::outputs::CASES_COLUMNS.contains(&name)
-            || keep.iter().any(|k| k == name)
-        {
-            return Err(Failure::input(format!(
-                "--keep {name:?}: {}; name case columns to carry through, e.g. --keep department,doctor",
-                if name.is_empty() { "an empty name" } else { "already a column of the cases table (or kept twice)" }
-            )));
+    let (sums, case_rows, other_years, spill, assessed) = match &args.inputs.aggregates {
+        // the sums of a scan made before (dip aggregate, or Spark's sum of partial scans)
+        Some(path) => {
+            let source = super::single(path, "aggregates", s.encoding)?;
+            let (sums, rows) = dianzhi_columnar::dip::tables::read_case_sums(&source, unit)?;
+            manifest.input("aggregates", &source.path, sha256_file(&source.path)?, rows);
+            let (sums, cases, other_years) = super::sums_of_year(sums, args.inputs.year, &source.path)?;
+            let assessed = args.inputs.assessment(config, &mut manifest, s.encoding)?;
+            (sums, cases, other_years, None, assessed)
         }
-        keep.push(name.to_string());
-    }
-    let spill = CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16, keep)?;
-    let special = args.inputs.special(&mut manifest, s.encoding)?;
-    let assessed = args.inputs.assessment(config, &mut manifest, s.encoding)?;
-    let options = ScanOptions {
-        year: args.inputs.year,
-        spill: Some(&spill),
-        hashing: Hashing::Sha256,
-        special: special.as_ref(),
+        None => {
+            let sources = resolve(&args.inputs.cases, s.encoding)?;
+            let counter = progress.rows();
+            let scorer = Scorer::new(config);
+            // the cases are spilled to disk in buckets of the output order, sorted after the scan
+            let bytes: u64 = sources.iter().map(|s| std::fs::metadata(&s.path).map_or(0, |m| m.len())).sum();
+            let pools_known = match (&given, funded) {
+                (Some(values), false) => values.keys().cloned().collect(),
+                _ => funds.iter().map(|f| (f.key.region.clone(), f.key.fund.clone())).collect(),
+            };
+            let mut keep: Vec<String> = Vec::new();
+            for name in args.keep.iter().map(|k| k.trim()) {
+                if name.is_empty()
+                    || dianzhi_columnar::dip::outputs::CASES_COLUMNS.contains(&name)
+                    || keep.iter().any(|k| k == name)
+                {
+                    return Err(Failure::input(format!(
+                        "--keep {name:?}: {}; name case columns to carry through, e.g. --keep department,doctor",
+                        if name.is_empty() {
+                            "an empty name"
+                        } else {
+                            "already a column of the cases table (or kept twice)"
+                        }
+                    )));
+                }
+                keep.push(name.to_string());
+            }
+            let spill =
+                CaseSpill::create(&out.file(".cases-spill"), pools_known, catalog.institution_ids(), bytes / 16, keep)?;
+            let special = args.inputs.special(&mut manifest, s.encoding)?;
+            let assessed = args.inputs.assessment(config, &mut manifest, s.encoding)?;
+            let options = ScanOptions {
+                year: args.inputs.year,
+                spill: Some(&spill),
+                hashing: Hashing::Sha256,
+                special: special.as_ref(),
+            };
+            let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
+                counter.fetch_add(n, Ordering::Relaxed);
+            })?;
+            for f in &scan.files {
+                manifest.input("cases", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);
+            }
+            let other_years = super::cases_of_year(&scan, args.inputs.year)?;
+            (scan.sums, scan.rows, other_years, Some(spill), assessed)
+        }
     };
-    let scan = scan_cases(&sources, &catalog, &scorer, unit, options, &|n| {
-        counter.fetch_add(n, Ordering::Relaxed);
-    })?;
-    for f in &scan.files {
-        manifest.input("cases", &f.path, f.sha256.clone().expect("hashed by the scan"), f.rows);
-    }
-    let other_years = super::cases_of_year(&scan, args.inputs.year)?;
 
     progress.phase("clear pools");
-    let hospitals = super::hospitals(&scan.sums, &catalog, assessed.as_ref(), config)?;
+    let hospitals = super::hospitals(&sums, &catalog, assessed.as_ref(), config)?;
     let funds = if funded { funds } else { unfunded(&hospitals, given.as_ref().expect("checked"), config)? };
     let mut pools = assemble(funds, hospitals, payments, args.inputs.year)?;
     if let Some(values) = &given {
         at_given_values(&mut pools, values, funded)?;
     }
-    let cleared = clear(&pools, config)?;
+    let cleared = if args.cases_only {
+        // each pool at its given value, without the year's checks of a whole pool (the quota)
+        pools
+            .iter()
+            .map(|p| {
+                dianzhi_core::dip::clearing::clear_pool(p, config)
+                    .map_err(dianzhi_core::engine::PoolOverflow::of(&p.fund.key))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Failure::input(e.to_string()))?
+    } else {
+        clear(&pools, config)?
+    };
 
     progress.phase("write outputs");
     let ext = args.output.ext();
-    for (name, table) in [
+    let tables = [
         ("point_values", outputs::point_values(&pools, &cleared, config)),
         ("hospitals", outputs::hospitals(&pools, &cleared, config)),
-    ] {
+    ];
+    for (name, table) in tables.into_iter().filter(|_| !args.cases_only) {
         let file = format!("{name}.{ext}");
         write::write_table(&table, &out.file(&file), args.output.format())?;
         manifest.output(&file, table.rows(), sha256_file(&out.file(&file))?);
     }
-    let file = format!("cases.{ext}");
-    // case ids and a case's own amounts rarely repeat: a dictionary of them would only cost time
-    let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&[
-        "case_id",
-        "total_cost",
-        "fund_paid",
-        "payment",
-        "standard",
-        "margin",
-    ]);
-    // each case valued at its pool's published point value
-    let values = dianzhi_columnar::dip::spill::CaseValues {
-        pools: pools
-            .iter()
-            .zip(&cleared)
-            .map(|(p, c)| {
-                let k = &p.fund.key;
-                ((k.region.clone(), k.fund.clone(), k.year), (c.solved.point_value.fpv, p.fund.payment_ratio.into()))
-            })
-            .collect(),
-        scale: config.point_value.scale,
-        total_cost_basis: config.dip.point_value.basis == dianzhi_core::dip::config::Basis::TotalCost,
-        unit: config.money.unit,
-        rounding: config.money.rounding,
-    };
-    let written = spill.write_sorted(&catalog, &values, &mut writer)?;
-    writer.close()?;
-    manifest.output(&file, written as usize, sha256_file(&out.file(&file))?);
+    // the scored cases, when they were read (not with --aggregates)
+    if let Some(spill) = spill {
+        let file = format!("cases.{ext}");
+        // case ids and a case's own amounts rarely repeat: a dictionary of them would only cost time
+        let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&[
+            "case_id",
+            "total_cost",
+            "fund_paid",
+            "payment",
+            "standard",
+            "margin",
+        ]);
+        // each case valued at its pool's published point value
+        let values = dianzhi_columnar::dip::spill::CaseValues {
+            pools: pools
+                .iter()
+                .zip(&cleared)
+                .map(|(p, c)| {
+                    let k = &p.fund.key;
+                    (
+                        (k.region.clone(), k.fund.clone(), k.year),
+                        (c.solved.point_value.fpv, p.fund.payment_ratio.into()),
+                    )
+                })
+                .collect(),
+            scale: config.point_value.scale,
+            total_cost_basis: config.dip.point_value.basis == dianzhi_core::dip::config::Basis::TotalCost,
+            unit: config.money.unit,
+            rounding: config.money.rounding,
+        };
+        let written = spill.write_sorted(&catalog, &values, &mut writer)?;
+        writer.close()?;
+        manifest.output(&file, written as usize, sha256_file(&out.file(&file))?);
+    }
     if let Some(p) = &args.inputs.config {
         manifest.input("config", p, sha256_file(p)?, 0);
     }
     manifest.set("year", json!(args.inputs.year));
-    manifest.set("counts", counts(scan.rows, &pools, &cleared));
+    manifest.set("counts", counts(case_rows, &pools, &cleared));
     manifest.set("totals", totals(&pools, &cleared, config));
     manifest.finish(&out.file("manifest.json"), progress.phases())?;
     let out = out.commit()?;
-    Ok(DipSettled { pools, cleared, cases: scan.rows, other_years, out, config: config.clone() })
+    Ok(DipSettled { pools, cleared, cases: case_rows, other_years, out, config: config.clone() })
 }
 
 fn counts(case_rows: u64, pools: &[DipPool], cleared: &[ClearedPool]) -> serde_json::Value {

@@ -2,7 +2,7 @@
 
 use dianzhi_core::dip::budget::{PoolBudget, RATE_SCALE};
 use dianzhi_core::dip::clearing::{ClearedHospital, ClearedPool, DipPool, Hospital};
-use dianzhi_core::dip::presettle::{HospitalExecution, Payment, PoolExecution, SHARE_SCALE};
+use dianzhi_core::dip::presettle::{HospitalExecution, MonthCases, Payment, PoolExecution, SHARE_SCALE};
 use dianzhi_core::engine::point_value::EXACT_SCALE;
 use dianzhi_core::number::{Dec, Decimal, SCALE};
 use dianzhi_core::Config;
@@ -132,6 +132,35 @@ pub fn hospitals(pools: &[DipPool], cleared: &[ClearedPool], config: &Config) ->
     t.decimal("excluded_amount", unit.decimals, money(&|h, _| h.cases.sums.excluded));
     // the indicators' weighted total behind the assessment, when graded from --assessment
     t.nullable_decimal("assessment_score", 2, rows.iter().map(|(_, h, _)| h.cases.assessment_score).collect());
+    t
+}
+
+/// `aggregates` (`dip aggregate`): the case scan's sums per hospital, pool and month of
+/// discharge, in the scan's order (region, fund, year, institution, month) — what `dip settle
+/// --aggregates` clears without scoring the cases again, and what partial scans (one per Spark
+/// partition) add up to: every column but the keys is a sum.
+pub fn case_sums(rows: &[MonthCases], config: &Config) -> Table {
+    let unit = config.money.unit;
+    let money = |f: &dyn Fn(&MonthCases) -> i128| rows.iter().map(|m| unit.to_output(f(m))).collect();
+    let count = |f: &dyn Fn(&MonthCases) -> u64| rows.iter().map(|m| f(m) as i64).collect();
+    let mut t = Table::default();
+    t.text("institution_id", rows.iter().map(|m| m.institution_id.clone()).collect());
+    t.text("region", rows.iter().map(|m| m.pool.region.clone()).collect());
+    t.text("fund", rows.iter().map(|m| m.pool.fund.clone()).collect());
+    t.int("year", rows.iter().map(|m| i64::from(m.pool.year)).collect());
+    t.text("month", rows.iter().map(|m| m.month.to_string()).collect());
+    t.int("cases", count(&|m| m.sums.cases));
+    t.int("low_cases", count(&|m| m.sums.low));
+    t.int("high_cases", count(&|m| m.sums.high));
+    t.int("extreme_cases", count(&|m| m.sums.extreme));
+    t.int("special_cases", count(&|m| m.sums.special));
+    t.int("at_cost_cases", count(&|m| m.sums.at_cost));
+    t.decimal("total_score", SCALE, rows.iter().map(|m| m.sums.score).collect());
+    t.decimal("item_amount", unit.decimals, money(&|m| m.sums.items));
+    t.decimal("at_cost_amount", unit.decimals, money(&|m| m.sums.at_cost_amount));
+    t.decimal("total_cost", unit.decimals, money(&|m| m.sums.total_cost));
+    t.decimal("exam_cost", unit.decimals, money(&|m| m.sums.exam_cost));
+    t.decimal("excluded_amount", unit.decimals, money(&|m| m.sums.excluded));
     t
 }
 

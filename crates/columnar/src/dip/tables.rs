@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use dianzhi_core::dip::budget::HistoryRow;
-use dianzhi_core::dip::clearing::{DipPoolKey, FundRow, PaymentRow};
-use dianzhi_core::dip::presettle::{LastYear, PublishedValue, PublishedValues};
+use dianzhi_core::dip::clearing::{CaseSums, DipPoolKey, FundRow, PaymentRow};
+use dianzhi_core::dip::presettle::{LastYear, MonthCases, PublishedValue, PublishedValues};
 use dianzhi_core::dip::score::Group;
 use dianzhi_core::number::{show, Decimal, MoneyUnit, ONE, SCALE};
 use dianzhi_core::period::Month;
@@ -66,6 +66,27 @@ pub const LAST_YEAR: [Spec; 6] = [
     required("year", Kind::Label),
     required("cases", Kind::Label),
     required("total_cost", Kind::Money),
+];
+/// The `aggregates` table of `dip aggregate` (outputs::case_sums), read back by `dip settle
+/// --aggregates`.
+pub const CASE_SUMS: [Spec; 17] = [
+    required("institution_id", Kind::Text),
+    required("region", Kind::Text),
+    required("fund", Kind::Text),
+    required("year", Kind::Label),
+    required("month", Kind::Label),
+    required("cases", Kind::Label),
+    required("low_cases", Kind::Label),
+    required("high_cases", Kind::Label),
+    required("extreme_cases", Kind::Label),
+    required("special_cases", Kind::Label),
+    required("at_cost_cases", Kind::Label),
+    required("total_score", Kind::Points),
+    required("item_amount", Kind::Money),
+    required("at_cost_amount", Kind::Money),
+    required("total_cost", Kind::Money),
+    required("exam_cost", Kind::Money),
+    required("excluded_amount", Kind::Money),
 ];
 pub const POINT_VALUES: [Spec; 4] = [
     required("region", Kind::Text),
@@ -468,6 +489,56 @@ pub fn read_assessment(source: &Source) -> Result<(IndicatorScores, u64)> {
                 r.at,
             ));
         }
+    }
+    Ok((out, count))
+}
+
+/// The case sums of a `dip aggregate` output (or of Spark's sum of partial ones): one row per
+/// hospital, pool and month, counts whole and amounts not negative; a row repeated is refused
+/// naming both rows (summed twice, the cases would count twice).
+pub fn read_case_sums(source: &Source, unit: MoneyUnit) -> Result<(Vec<MonthCases>, u64)> {
+    let (rows, count) = read_rows(source, &CASE_SUMS, unit, true)?;
+    let mut seen: HashMap<(String, DipPoolKey, Month), RowAt> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let year = year(source, &r, 3, "year")?;
+        let month: Month = r.texts[4]
+            .parse()
+            .map_err(|e: dianzhi_core::period::PeriodError| r.at.error(source, "month", e.to_string()))?;
+        if month.year != year {
+            return Err(r.at.error(source, "month", format!("{month} is outside the row's year {year}")).into());
+        }
+        let whole = |i: usize| -> Result<u64> {
+            let name = CASE_SUMS[i].name;
+            r.texts[i].parse::<u64>().map_err(|_| {
+                r.at.error(source, name, format!("'{}' is not a count of cases (a whole number ≥ 0)", r.texts[i]))
+                    .into()
+            })
+        };
+        let pool = DipPoolKey { region: r.texts[1].clone(), fund: r.texts[2].clone(), year };
+        let sums = CaseSums {
+            cases: whole(5)?,
+            low: whole(6)?,
+            high: whole(7)?,
+            extreme: whole(8)?,
+            special: whole(9)?,
+            at_cost: whole(10)?,
+            score: r.numbers[0],
+            items: r.numbers[1],
+            at_cost_amount: r.numbers[2],
+            total_cost: r.numbers[3],
+            exam_cost: r.numbers[4],
+            excluded: r.numbers[5],
+        };
+        if let Some(first) = seen.insert((r.texts[0].clone(), pool.clone(), month), r.at) {
+            return Err(duplicate(
+                source,
+                &format!("the sums of institution {} in {pool} for {month}", r.texts[0]),
+                first,
+                r.at,
+            ));
+        }
+        out.push(MonthCases { institution_id: r.texts[0].clone(), pool, month, sums });
     }
     Ok((out, count))
 }

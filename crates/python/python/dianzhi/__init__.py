@@ -41,6 +41,7 @@ __all__ = [
     "report",
     "export",
     "statement",
+    "dip_aggregate",
     "dip_settle",
     "dip_presettle",
     "dip_budget",
@@ -182,9 +183,20 @@ def dip_scenario(**kwargs: Any) -> Tables:
 def aggregate(**kwargs: Any) -> Tables:
     """``dianzhi aggregate``: per-(institution, pool) sums of the claims, the scan's result.
     Returns ``{"aggregates": table}``; ``out`` is a file here, as on the command line."""
+    return _to_file_table(["aggregate"], kwargs)
+
+
+def dip_aggregate(**kwargs: Any) -> Tables:
+    """``dianzhi dip aggregate``: the cases scored and summed per hospital, pool and month, for
+    ``dip_settle(aggregates=...)``. Returns ``{"aggregates": table}``; ``out`` is a file."""
+    return _to_file_table(["dip", "aggregate"], kwargs)
+
+
+def _to_file_table(words: List[str], kwargs: Dict[str, Any]) -> Tables:
+    """Runs a command that writes one table to the file ``out`` and returns it."""
     quiet = kwargs.pop("quiet", True)
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-        line = _CommandLine(["aggregate"], tmp, quiet)
+        line = _CommandLine(words, tmp, quiet)
         out = kwargs.pop("out", None)
         out = pathlib.Path(out) if out is not None else pathlib.Path(tmp) / "aggregates.parquet"
         for name, value in kwargs.items():

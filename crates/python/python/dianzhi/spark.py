@@ -7,6 +7,14 @@ solved on the driver by the engine.
   rows). A (institution, pool) that spans partitions is summed; the sum of sums is the sum.
 - :func:`settle` — the aggregates, collected to the driver (one row per institution and pool:
   small), settled by :func:`dianzhi.settle` (``--aggregates``): the command line's tables.
+- :func:`dip_settle` — each partition's cases scored by the engine (:func:`dianzhi.dip_aggregate`),
+  the hospitals' sums added up by Spark, the year cleared on the driver (``dip settle
+  --aggregates``); then each partition's cases valued at the year's point values (``dip settle
+  --point-values --cases-only``): the command line's point_values and hospitals, and its cases as a Spark
+  DataFrame.
+
+The lookup tables (groups, averages, institutions) are read by every partition: give paths that
+the executors can read (a shared file system), or tables in memory (they travel with the task).
 
 See docs/python.md: when one machine suffices and when to use this.
 """
@@ -96,3 +104,130 @@ def settle(claims_df: Any, budgets: Any, interim: Any = None, config: Any = None
     command line writes them. ``budgets`` and ``interim`` are paths or tables (they are small)."""
     aggregates = _to_arrow(aggregate(claims_df, config=config))
     return dianzhi.settle(aggregates=aggregates, budgets=budgets, interim=interim, config=config, **kwargs)
+
+
+DIP_SUM_KEYS = ["institution_id", "region", "fund", "year", "month"]
+
+
+def _shippable(value: Any) -> Any:
+    """A path as text (pathlib paths pickle, but text is what every executor reads), a table
+    as it is (pyarrow tables pickle)."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        return [_shippable(v) for v in value]
+    return value
+
+
+def _repeated_case_ids(cases_df: Any) -> None:
+    """Refuses a case_id given twice anywhere in the cases (no partition sees every case)."""
+    from pyspark.sql import functions as F
+
+    repeated = cases_df.groupBy("case_id").count().where(F.col("count") > 1).orderBy("case_id").limit(5).collect()
+    if repeated:
+        ids = ", ".join(f"{r['case_id']} ({r['count']} times)" for r in repeated)
+        raise dianzhi.InputError(
+            f"cases: case_id repeated: {ids}; each discharged case is given once: remove the repeated rows"
+        )
+
+
+def dip_settle(
+    cases_df: Any,
+    groups: Any,
+    averages: Any,
+    institutions: Any,
+    funds: Any = None,
+    payments: Any = None,
+    config: Any = None,
+    year: Any = None,
+    assessment: Any = None,
+    keep: Any = None,
+    **kwargs: Any,
+) -> Dict[str, Any]:
+    """The DIP year cleared on Spark: ``point_values`` and ``hospitals`` as ``pyarrow.Table``s
+    (the command line's), and ``cases`` as a Spark DataFrame of the scored cases valued at the
+    year's point values (the command line's rows; sort them as you need)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    if kwargs.get("special") is not None:
+        raise dianzhi.InputError(
+            "special: decisions on single cases are checked against every case (a decision for a "
+            "case not given is refused), which no partition sees; clear such a year with "
+            "dianzhi.dip_settle on one machine"
+        )
+    config = _portable(config)
+    lookups = {n: _shippable(v) for n, v in (("groups", groups), ("averages", averages), ("institutions", institutions))}
+    _repeated_case_ids(cases_df)
+
+    def scored(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = list(batches)
+        if sum(b.num_rows for b in batches) == 0:
+            return
+        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+            part = dianzhi.dip_aggregate(
+                cases=pa.Table.from_batches(batches), config=_local(config, tmp), year=year, **lookups
+            )
+        yield from part["aggregates"].to_batches()
+
+    # the sums' schema, from the engine: the aggregates of a few cases on the driver
+    with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+        sample = _to_arrow(cases_df.limit(100))
+        sums_schema = dianzhi.dip_aggregate(cases=sample, config=_local(config, tmp), **lookups)["aggregates"].schema
+    partial = cases_df.mapInArrow(scored, from_arrow_schema(sums_schema))
+    totals = []
+    for field in sums_schema:
+        if field.name in DIP_SUM_KEYS:
+            continue
+        total = F.sum(field.name)
+        if pa.types.is_decimal(field.type):
+            total = total.cast(f"decimal(38,{field.type.scale})")
+        totals.append(total.alias(field.name))
+    sums = partial.groupBy(*DIP_SUM_KEYS).agg(*totals).select(*[f.name for f in sums_schema])
+    sums = _to_arrow(sums.orderBy("region", "fund", "year", "institution_id", "month")).cast(sums_schema)
+
+    with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+        year_tables = dianzhi.dip_settle(
+            aggregates=sums,
+            funds=funds,
+            payments=payments,
+            config=_local(config, tmp),
+            year=year,
+            assessment=assessment,
+            **lookups,
+            **kwargs,
+        )
+    point_values = year_tables["point_values"]
+    # the year's published values (and payment ratios), as `dip settle --point-values` reads them
+    published = point_values.select(["region", "fund", "pv", "payment_ratio"]).rename_columns(
+        ["region", "fund", "point_value", "payment_ratio"]
+    )
+
+    def valued(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = list(batches)
+        if sum(b.num_rows for b in batches) == 0:
+            return
+        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+            part = dianzhi.dip_settle(
+                cases=pa.Table.from_batches(batches),
+                point_values=published,
+                cases_only=True,
+                config=_local(config, tmp),
+                year=year,
+                keep=keep,
+                **lookups,
+            )
+        yield from part["cases"].to_batches()
+
+    with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+        cases_schema = dianzhi.dip_settle(
+            cases=sample,
+            point_values=published,
+            cases_only=True,
+            config=_local(config, tmp),
+            year=year,
+            keep=keep,
+            **lookups,
+        )["cases"].schema
+    cases = cases_df.mapInArrow(valued, from_arrow_schema(cases_schema))
+    return {"point_values": point_values, "hospitals": year_tables["hospitals"], "cases": cases}
