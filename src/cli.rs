@@ -54,6 +54,20 @@ impl OutArgs {
     }
 }
 
+/// Where a command that writes one table file writes it (`aggregate`, `dip aggregate`).
+#[derive(clap::Args, Clone)]
+pub struct FileOutArgs {
+    /// Output file, *.parquet or *.csv.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Format of the output (must agree with the --out extension).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutFormat>,
+    /// Replace an earlier file of the same table.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// The file extension of a table format.
 pub fn extension(format: Format) -> &'static str {
     match format {

@@ -8,7 +8,7 @@ use dianzhi_columnar::read::source::resolve;
 use dianzhi_columnar::taiwan::{claims, outputs};
 use dianzhi_columnar::{write, Format};
 
-use crate::cli::OutFormat;
+use crate::cli::FileOutArgs;
 use crate::failure::{Failure, Result};
 
 /// The claims scan's per-(institution, pool) sums as one table, for reruns without a rescan.
@@ -20,21 +20,17 @@ pub struct AggregateArgs {
     /// Policy config (TOML): its money.unit checks the copayments.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output file, *.parquet or *.csv.
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-    /// Format of the output (must agree with the --out extension).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<OutFormat>,
-    /// Replace an existing file.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: FileOutArgs,
 }
 
 /// Runs `dianzhi aggregate` and prints its summary.
 pub fn command(args: AggregateArgs, s: &crate::cli::Settings) -> Result<u8> {
     let (rows, written) = run(&args, s)?;
-    s.say(&format!("aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n", args.out.display()));
+    s.say(&format!(
+        "aggregated {rows} claim rows into {written} (institution, pool) rows → {}\n",
+        args.output.out.display()
+    ));
     Ok(0)
 }
 
@@ -42,28 +38,22 @@ pub fn command(args: AggregateArgs, s: &crate::cli::Settings) -> Result<u8> {
 pub fn run(args: &AggregateArgs, s: &crate::cli::Settings) -> Result<(u64, usize)> {
     let mut inputs: Vec<&Path> = args.claims.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.config.as_deref());
-    let format =
-        check_out(&args.out, args.format, args.force, &inputs, &["institution_id", "claim_rows", "claimed_points"])?;
+    let format = check_out(&args.output, &inputs, &["institution_id", "claim_rows", "claimed_points"])?;
     let config = crate::load_config(args.config.as_deref())?;
     let sources = resolve(&args.claims, s.encoding)?;
     let scan = claims::scan(&sources, config.money.unit, Hashing::Skip, &|_| {}, &Default::default())?;
     let table = outputs::aggregates(&scan.claims, config.money.unit);
-    write_file(&args.out, format, args.force, &table)?;
+    write_file(&args.output, format, &table)?;
     Ok((scan.rows, table.rows()))
 }
 
 /// The checks of an aggregates file's `--out` before anything is read: away from the inputs,
 /// named *.parquet or *.csv (agreeing with `--format`), and replacing (with `--force`) only an
 /// earlier aggregates table — a file with the `columns` one has. Returns the format.
-pub fn check_out(
-    out: &Path,
-    format: Option<OutFormat>,
-    force: bool,
-    inputs: &[&Path],
-    columns: &[&str],
-) -> Result<Format> {
+pub fn check_out(output: &FileOutArgs, inputs: &[&Path], columns: &[&str]) -> Result<Format> {
+    let (out, force) = (&output.out, output.force);
     crate::outdir::refuse_inputs(out, inputs)?;
-    let format = out_format(out, format.map(Into::into))?;
+    let format = out_format(out, output.format.map(Into::into))?;
     crate::outdir::refuse_foreign_file(out, "aggregates table", |p| {
         dianzhi_columnar::read::cells::column_names(&dianzhi_columnar::Source::new(p.to_path_buf()))
             .is_ok_and(|names| columns.iter().all(|c| names.iter().any(|n| n == c)))
@@ -78,7 +68,8 @@ pub fn check_out(
 }
 
 /// Writes one table to `out`, all or nothing: beside the target, synced, then renamed over it.
-pub fn write_file(out: &Path, format: Format, force: bool, table: &write::Table) -> Result<()> {
+pub fn write_file(output: &FileOutArgs, format: Format, table: &write::Table) -> Result<()> {
+    let (out, force) = (output.out.as_path(), output.force);
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

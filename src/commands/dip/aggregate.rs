@@ -11,7 +11,7 @@ use dianzhi_columnar::read::source::resolve;
 use dianzhi_core::dip::score::Scorer;
 
 use super::Lookups;
-use crate::cli::OutFormat;
+use crate::cli::FileOutArgs;
 use crate::commands::aggregate::{check_out, write_file};
 use crate::failure::Result;
 use crate::manifest::Manifest;
@@ -34,21 +34,14 @@ pub struct DipAggregateArgs {
     /// Special-case decisions (特病单议): case_id, decision (score | at_cost | reject), score.
     #[arg(long, value_name = "FILE")]
     pub special: Option<PathBuf>,
-    /// Output file, *.parquet or *.csv.
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-    /// Format of the output (must agree with the --out extension).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<OutFormat>,
-    /// Replace an earlier aggregates file.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: FileOutArgs,
 }
 
 /// Runs `dianzhi dip aggregate` and prints its summary.
 pub fn command(args: DipAggregateArgs, s: &crate::cli::Settings) -> Result<u8> {
     let (cases, rows) = run(&args, s)?;
-    s.say(&format!("scored {cases} cases into {rows} (hospital, pool, month) rows → {}\n", args.out.display()));
+    s.say(&format!("scored {cases} cases into {rows} (hospital, pool, month) rows → {}\n", args.output.out.display()));
     Ok(0)
 }
 
@@ -58,7 +51,7 @@ pub fn run(args: &DipAggregateArgs, s: &crate::cli::Settings) -> Result<(u64, us
     inputs.extend(args.lookups.paths());
     inputs.extend(args.config.as_deref());
     inputs.extend(args.special.as_deref());
-    let format = check_out(&args.out, args.format, args.force, &inputs, &["institution_id", "month", "total_score"])?;
+    let format = check_out(&args.output, &inputs, &["institution_id", "month", "total_score"])?;
     let config = &super::load_config(args.config.as_deref())?;
     // the lookups are checked as dip settle checks them; no manifest is written beside one file
     let mut manifest = Manifest::new("dip aggregate", config);
@@ -72,6 +65,6 @@ pub fn run(args: &DipAggregateArgs, s: &crate::cli::Settings) -> Result<(u64, us
     let scan = scan_cases(&sources, &catalog, &Scorer::new(config), config.money.unit, options, &|_| {})?;
     super::cases_of_year(&scan, args.year)?;
     let table = outputs::case_sums(&scan.sums, config);
-    write_file(&args.out, format, args.force, &table)?;
+    write_file(&args.output, format, &table)?;
     Ok((scan.rows, table.rows()))
 }

@@ -318,20 +318,7 @@ fn read_payment_file(
     let (rows, count) = read_rows(source, &PAYMENTS, unit, true)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let year = year(source, &r, 3, "year")?;
-        let month: Month = r.texts[4]
-            .parse()
-            .map_err(|e: dianzhi_core::period::PeriodError| r.at.error(source, "month", e.to_string()))?;
-        if month.year != year {
-            return Err(r
-                .at
-                .error(
-                    source,
-                    "month",
-                    format!("{month} is outside the payment's year {year}; a year's payments are its own months"),
-                )
-                .into());
-        }
+        let (year, month) = month_of_year(source, &r, "payment")?;
         if let Some(m) = before.filter(|m| month >= *m) {
             return Err(r
                 .at
@@ -382,6 +369,23 @@ fn year(source: &Source, r: &Row, text: usize, column: &str) -> Result<i32, Inpu
         .ok()
         .filter(|y| (1000..=9999).contains(y) && t.len() == 4)
         .ok_or_else(|| r.at.error(source, column, format!("'{t}' is not a year; write YYYY, e.g. 2026")))
+}
+
+/// The year (text column 3) and month (text column 4) of a row of a year's months (payments,
+/// case sums): the month must lie in the year.
+fn month_of_year(source: &Source, r: &Row, what: &str) -> Result<(i32, Month), InputError> {
+    let year = year(source, r, 3, "year")?;
+    let month: Month = r.texts[4]
+        .parse()
+        .map_err(|e: dianzhi_core::period::PeriodError| r.at.error(source, "month", e.to_string()))?;
+    if month.year != year {
+        return Err(r.at.error(
+            source,
+            "month",
+            format!("{month} is outside the {what}'s year {year}; a year's {what}s are its own months"),
+        ));
+    }
+    Ok((year, month))
 }
 
 fn duplicate(source: &Source, what: &str, first: RowAt, again: RowAt) -> crate::error::Error {
@@ -501,13 +505,7 @@ pub fn read_case_sums(source: &Source, unit: MoneyUnit) -> Result<(Vec<MonthCase
     let mut seen: HashMap<(String, DipPoolKey, Month), RowAt> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let year = year(source, &r, 3, "year")?;
-        let month: Month = r.texts[4]
-            .parse()
-            .map_err(|e: dianzhi_core::period::PeriodError| r.at.error(source, "month", e.to_string()))?;
-        if month.year != year {
-            return Err(r.at.error(source, "month", format!("{month} is outside the row's year {year}")).into());
-        }
+        let (year, month) = month_of_year(source, &r, "row")?;
         let whole = |i: usize| -> Result<u64> {
             let name = CASE_SUMS[i].name;
             r.texts[i].parse::<u64>().map_err(|_| {

@@ -121,18 +121,23 @@ def _read_outputs(out: pathlib.Path) -> Dict[str, Any]:
     return tables
 
 
+def _run_into(words: List[str], kwargs: Dict[str, Any], tmp: str, default_out: pathlib.Path) -> pathlib.Path:
+    """Runs a command with ``kwargs`` as its flags and ``--out`` (``default_out`` unless given);
+    returns where it wrote."""
+    line = _CommandLine(words, tmp, kwargs.pop("quiet", True))
+    out = kwargs.pop("out", None)
+    out = pathlib.Path(out) if out is not None else default_out
+    for name, value in kwargs.items():
+        line.flag(name, value)
+    line.flag("out", out)
+    line.run()
+    return out
+
+
 def _to_dir(words: List[str], kwargs: Dict[str, Any]) -> Tables:
     """Runs a command that writes a directory of tables, and returns them."""
-    quiet = kwargs.pop("quiet", True)
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-        line = _CommandLine(words, tmp, quiet)
-        out = kwargs.pop("out", None)
-        out = pathlib.Path(out) if out is not None else pathlib.Path(tmp) / "out"
-        for name, value in kwargs.items():
-            line.flag(name, value)
-        line.flag("out", out)
-        line.run()
-        return _read_outputs(out)
+        return _read_outputs(_run_into(words, kwargs, tmp, pathlib.Path(tmp) / "out"))
 
 
 def settle(**kwargs: Any) -> Tables:
@@ -194,18 +199,9 @@ def dip_aggregate(**kwargs: Any) -> Tables:
 
 def _to_file_table(words: List[str], kwargs: Dict[str, Any]) -> Tables:
     """Runs a command that writes one table to the file ``out`` and returns it."""
-    quiet = kwargs.pop("quiet", True)
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-        line = _CommandLine(words, tmp, quiet)
-        out = kwargs.pop("out", None)
-        out = pathlib.Path(out) if out is not None else pathlib.Path(tmp) / "aggregates.parquet"
-        for name, value in kwargs.items():
-            line.flag(name, value)
-        line.flag("out", out)
-        line.run()
-        if out.suffix == ".csv":
-            return {"aggregates": out}
-        return {"aggregates": pq.read_table(out)}
+        out = _run_into(words, kwargs, tmp, pathlib.Path(tmp) / "aggregates.parquet")
+        return {"aggregates": out if out.suffix == ".csv" else pq.read_table(out)}
 
 
 def compare(a: Any, b: Any, **kwargs: Any) -> Tuple[bool, pa.Table]:

@@ -52,6 +52,38 @@ def _local(value: Any, tmp: str) -> Any:
     return value
 
 
+def _each_partition(run: Any) -> Any:
+    """A ``mapInArrow`` function: ``run(table, tmp)`` on each non-empty partition's rows (``tmp``
+    a directory of the task's own), its table's batches out."""
+
+    def each(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = list(batches)
+        if sum(b.num_rows for b in batches) == 0:
+            return
+        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+            table = run(pa.Table.from_batches(batches), tmp)
+        yield from table.to_batches()
+
+    return each
+
+
+def _summed(partial: Any, keys: Any, schema: pa.Schema) -> Any:
+    """The partial tables' rows added up by ``keys``: every other column summed exactly (a
+    decimal at its own scale in DECIMAL(38, s): Spark widens a decimal sum by 10 digits, up to
+    38), in the columns' order."""
+    from pyspark.sql import functions as F
+
+    totals = []
+    for field in schema:
+        if field.name in keys:
+            continue
+        total = F.sum(field.name)
+        if pa.types.is_decimal(field.type):
+            total = total.cast(f"decimal(38,{field.type.scale})")
+        totals.append(total.alias(field.name))
+    return partial.groupBy(*keys).agg(*totals).select(*[f.name for f in schema])
+
+
 def _aggregates_schema(claims_schema: pa.Schema, config: Any) -> pa.Schema:
     """The engine's aggregates schema, from the engine itself (an empty scan)."""
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
@@ -62,33 +94,16 @@ def _aggregates_schema(claims_schema: pa.Schema, config: Any) -> pa.Schema:
 def aggregate(claims_df: Any, config: Any = None) -> Any:
     """The aggregates table of ``claims_df`` as a Spark DataFrame, in the command line's row
     order: per partition the engine's scan, summed exactly by Spark."""
-    from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
     config = _portable(config)
     arrow_schema = _aggregates_schema(to_arrow_schema(claims_df.schema), config)
-    spark_schema = from_arrow_schema(arrow_schema)
 
-    def scan(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        batches = list(batches)
-        if not batches or sum(b.num_rows for b in batches) == 0:
-            return
-        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-            part = dianzhi.aggregate(claims=pa.Table.from_batches(batches), config=_local(config, tmp))
-        yield from part["aggregates"].to_batches()
+    def scan(claims: pa.Table, tmp: str) -> pa.Table:
+        return dianzhi.aggregate(claims=claims, config=_local(config, tmp))["aggregates"]
 
-    partial = claims_df.mapInArrow(scan, spark_schema)
-    sums = []
-    for field in arrow_schema:
-        if field.name in AGGREGATE_KEYS:
-            continue
-        total = F.sum(field.name)
-        if pa.types.is_decimal(field.type):
-            # Spark widens a decimal sum by 10 digits, up to 38: DECIMAL(38, scale) exactly
-            total = total.cast(f"decimal(38,{field.type.scale})")
-        sums.append(total.alias(field.name))
-    columns = [f.name for f in arrow_schema]
-    return partial.groupBy(*AGGREGATE_KEYS).agg(*sums).select(*columns).orderBy(*AGGREGATE_KEYS)
+    partial = claims_df.mapInArrow(_each_partition(scan), from_arrow_schema(arrow_schema))
+    return _summed(partial, AGGREGATE_KEYS, arrow_schema).orderBy(*AGGREGATE_KEYS)
 
 
 def _to_arrow(df: Any) -> pa.Table:
@@ -147,7 +162,6 @@ def dip_settle(
     """The DIP year cleared on Spark: ``point_values`` and ``hospitals`` as ``pyarrow.Table``s
     (the command line's), and ``cases`` as a Spark DataFrame of the scored cases valued at the
     year's point values (the command line's rows; sort them as you need)."""
-    from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
     if kwargs.get("special") is not None:
@@ -160,30 +174,15 @@ def dip_settle(
     lookups = {n: _shippable(v) for n, v in (("groups", groups), ("averages", averages), ("institutions", institutions))}
     _repeated_case_ids(cases_df)
 
-    def scored(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        batches = list(batches)
-        if sum(b.num_rows for b in batches) == 0:
-            return
-        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-            part = dianzhi.dip_aggregate(
-                cases=pa.Table.from_batches(batches), config=_local(config, tmp), year=year, **lookups
-            )
-        yield from part["aggregates"].to_batches()
+    def scored(cases: pa.Table, tmp: str) -> pa.Table:
+        return dianzhi.dip_aggregate(cases=cases, config=_local(config, tmp), year=year, **lookups)["aggregates"]
 
     # the sums' schema, from the engine: the aggregates of a few cases on the driver
+    sample = _to_arrow(cases_df.limit(100))
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-        sample = _to_arrow(cases_df.limit(100))
-        sums_schema = dianzhi.dip_aggregate(cases=sample, config=_local(config, tmp), **lookups)["aggregates"].schema
-    partial = cases_df.mapInArrow(scored, from_arrow_schema(sums_schema))
-    totals = []
-    for field in sums_schema:
-        if field.name in DIP_SUM_KEYS:
-            continue
-        total = F.sum(field.name)
-        if pa.types.is_decimal(field.type):
-            total = total.cast(f"decimal(38,{field.type.scale})")
-        totals.append(total.alias(field.name))
-    sums = partial.groupBy(*DIP_SUM_KEYS).agg(*totals).select(*[f.name for f in sums_schema])
+        sums_schema = scored(sample, tmp).schema
+    partial = cases_df.mapInArrow(_each_partition(scored), from_arrow_schema(sums_schema))
+    sums = _summed(partial, DIP_SUM_KEYS, sums_schema)
     sums = _to_arrow(sums.orderBy("region", "fund", "year", "institution_id", "month")).cast(sums_schema)
 
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
@@ -203,31 +202,18 @@ def dip_settle(
         ["region", "fund", "point_value", "payment_ratio"]
     )
 
-    def valued(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        batches = list(batches)
-        if sum(b.num_rows for b in batches) == 0:
-            return
-        with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-            part = dianzhi.dip_settle(
-                cases=pa.Table.from_batches(batches),
-                point_values=published,
-                cases_only=True,
-                config=_local(config, tmp),
-                year=year,
-                keep=keep,
-                **lookups,
-            )
-        yield from part["cases"].to_batches()
-
-    with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
-        cases_schema = dianzhi.dip_settle(
-            cases=sample,
+    def valued(cases: pa.Table, tmp: str) -> pa.Table:
+        return dianzhi.dip_settle(
+            cases=cases,
             point_values=published,
             cases_only=True,
             config=_local(config, tmp),
             year=year,
             keep=keep,
             **lookups,
-        )["cases"].schema
-    cases = cases_df.mapInArrow(valued, from_arrow_schema(cases_schema))
+        )["cases"]
+
+    with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
+        cases_schema = valued(sample, tmp).schema
+    cases = cases_df.mapInArrow(_each_partition(valued), from_arrow_schema(cases_schema))
     return {"point_values": point_values, "hospitals": year_tables["hospitals"], "cases": cases}
