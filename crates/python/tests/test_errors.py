@@ -31,7 +31,8 @@ def memory_and_file(tmp_path, table, name, cli_args, call, **kwargs):
     """The message for `table` given in memory as `name`, and the CLI's for it as a file."""
     path = tmp_path / f"{name}.parquet"
     pq.write_table(table, path)
-    want = cli_message(*cli_args(path)).replace(str(path), f"{name} (in memory)")
+    # the same message, naming the table where the command line names the file
+    want = cli_message(*cli_args(path)).replace(str(path), f"{name} (in memory)").replace("the file has", "the table has")
     got = refused(call, **{name: table}, **kwargs)
     return got, want
 
@@ -42,7 +43,7 @@ def settle_args(path):
 
 def test_a_missing_column(claims, tmp_path):
     got, want = memory_and_file(tmp_path, claims.drop_columns(["region"]), "claims", settle_args, dianzhi.settle, **SETTLE)
-    assert got == want and "required column is missing" in got and "'region'" in got
+    assert got == want and "required column is missing" in got and "'region'" in got and "the table has" in got
 
 
 def test_points_as_floats(claims, tmp_path):

@@ -6,17 +6,18 @@ use std::path::Path;
 use dianzhi_analysis::summary::{distinct, ints, left_join, numbers, signs_by, sums_by, texts, Summary};
 use dianzhi_core::number::format_fixed;
 
-use super::charts::{scatter, Palette};
+use super::charts::{scatter, Palette, Point};
 use super::page::{rows_table, table};
-use super::{heatmap_of, read};
+use super::{heatmap_scaled, read};
 use crate::failure::Result;
 
 pub fn body(dir: &Path) -> Result<String> {
     let (pv_t, pv) = read(dir, "point_values")?;
     let mut body = String::new();
-    body.push_str("<h2>Point value, region × fund</h2>\n<p class=\"note\">Yuan per point of each pool (region × fund × year); darker is higher.</p>\n<div class=\"charts\">");
+    body.push_str("<h2>Point value, region × fund</h2>\n<p class=\"note\">Yuan per point of each pool (region × fund × year); darker is higher within a fund — each fund has its own colour scale (its ends under its column), since the funds' point values differ in level.</p>\n<div class=\"charts\">");
     for y in distinct(&pv, "year")? {
-        body.push_str(&heatmap_of(&pv_t, &pv, ("year", &y), ("region", "fund"), "pv", Palette::Sequential)?);
+        let at = ("year", y.as_str());
+        body.push_str(&heatmap_scaled(&pv_t, &pv, at, ("region", "fund"), "pv", Palette::Sequential, true)?);
     }
     body.push_str("</div>\n<h2>Pools</h2>\n");
     body.push_str(&rows_table(
@@ -91,6 +92,12 @@ fn margins(dir: &Path) -> Result<String> {
     Ok(html)
 }
 
+/// Hospitals the quadrant chart of a fund names: the most extreme ones.
+const NAMED: usize = 10;
+
+/// The CMI × balance chart of each fund (a fund's pools are paid at their own level): every
+/// hospital a dot with its id, pool and figures as its tooltip, the 10 farthest from the centre
+/// named.
 fn quadrants(h: &Summary) -> Result<String> {
     let (cmi, cmi_scale) = numbers(h, "cmi")?;
     let (balance, b_scale) = numbers(h, "balance")?;
@@ -98,7 +105,7 @@ fn quadrants(h: &Summary) -> Result<String> {
     let ids = texts(h, "institution_id")?;
     let regions = texts(h, "region")?;
     let funds = texts(h, "fund")?;
-    let mut points = Vec::new();
+    let mut by_fund: std::collections::BTreeMap<&str, Vec<Point>> = Default::default();
     for i in 0..h.height() {
         let (Some(c), Some(b), Some(n)) = (cmi[i], balance[i], cases[i]) else { continue };
         if n == 0 {
@@ -106,20 +113,27 @@ fn quadrants(h: &Summary) -> Result<String> {
         }
         let x = c as f64 / 10f64.powi(cmi_scale as i32);
         let y = b as f64 / 10f64.powi(b_scale as i32) / n as f64;
-        points.push((
-            x,
-            y,
-            format!(
-                "{} · {} · {}: CMI {}, balance per case {:.2}",
-                ids[i],
-                regions[i],
-                funds[i],
-                format_fixed(c, cmi_scale),
-                y
-            ),
-        ));
+        let tip = format!(
+            "{} · {} · {}: CMI {}, balance per case {:.2}",
+            ids[i],
+            regions[i],
+            funds[i],
+            format_fixed(c, cmi_scale),
+            y
+        );
+        by_fund.entry(funds[i].as_str()).or_default().push(Point { x, y, tip, name: ids[i].clone() });
     }
-    Ok(scatter(&points, 1.0, 0.0, "CMI", "balance per case"))
+    if by_fund.is_empty() {
+        return Ok(scatter(&[], 1.0, 0.0, "CMI", "balance per case", 0));
+    }
+    let mut html = String::from("<div class=\"charts\">");
+    for (fund, points) in &by_fund {
+        html.push_str(&format!("<figure><figcaption>fund: {}</figcaption>", super::page::esc(fund)));
+        html.push_str(&scatter(points, 1.0, 0.0, "CMI", "balance per case", NAMED));
+        html.push_str("</figure>");
+    }
+    html.push_str("</div>\n");
+    Ok(html)
 }
 
 fn corridor(h: &Summary) -> Result<String> {

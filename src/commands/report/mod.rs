@@ -179,6 +179,20 @@ fn heatmap_of(
     value: &str,
     palette: Palette,
 ) -> Result<String> {
+    heatmap_scaled(t, f, (filter, at), (rows, cols), value, palette, false)
+}
+
+/// [`heatmap_of`], with a colour scale per column when `per_column` (from the column's values in
+/// every map of the page, so that the maps of several years compare).
+fn heatmap_scaled(
+    t: &TextTable,
+    f: &Summary,
+    (filter, at): (&str, &str),
+    (rows, cols): (&str, &str),
+    value: &str,
+    palette: Palette,
+    per_column: bool,
+) -> Result<String> {
     let (vals, scale) = numbers(f, value).unwrap_or((vec![None; f.height()], 0));
     let (keys, r, c) = (texts(f, filter)?, texts(f, rows)?, texts(f, cols)?);
     let shown = t.column(value).unwrap_or(&[]);
@@ -196,7 +210,15 @@ fn heatmap_of(
         let m = lo.abs().max(hi.abs()).max(1e-12);
         (lo, hi) = (-m, m);
     }
-    let map =
-        Heatmap { heading: (filter.into(), at.into()), cells, range: lo.is_finite().then_some((lo, hi)), palette };
+    let mut column_ranges: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    if per_column {
+        for (i, v) in vals.iter().enumerate() {
+            let Some(v) = v.map(|v| v as f64 / 10f64.powi(scale as i32)) else { continue };
+            let e = column_ranges.entry(c[i].clone()).or_insert((v, v));
+            *e = (e.0.min(v), e.1.max(v));
+        }
+    }
+    let range = lo.is_finite().then_some((lo, hi));
+    let map = Heatmap { heading: (filter.into(), at.into()), cells, range, column_ranges, palette };
     Ok(charts::heatmap(&map))
 }

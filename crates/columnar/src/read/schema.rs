@@ -82,10 +82,12 @@ pub(crate) fn bind(path: &Path, schema: &Schema, specs: &[Spec], csv: bool) -> R
             let Some((i, field)) = schema.column_with_name(spec.name) else {
                 if spec.required {
                     let present: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    // a table handed over in memory is a table, not a file
+                    let whole = if crate::read::memory::lookup(path).is_some() { "table" } else { "file" };
                     let has = if present.is_empty() {
-                        "the file has no header row: it is empty".to_string()
+                        format!("the {whole} has no header row: it is empty")
                     } else {
-                        format!("the file has: {}", present.join(", "))
+                        format!("the {whole} has: {}", present.join(", "))
                     };
                     return Err(InputError::column(
                         path,

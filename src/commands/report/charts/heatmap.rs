@@ -17,6 +17,9 @@ pub struct Heatmap {
     /// The ends of the colour scale, shared by every map of a page; `None` when nothing has a
     /// value.
     pub range: Option<(f64, f64)>,
+    /// A scale per column instead (each fund its own: employee pools run at 12–13 yuan a
+    /// point, resident ones at 9–10, and one scale would leave a whole fund pale).
+    pub column_ranges: BTreeMap<String, (f64, f64)>,
     pub palette: Palette,
 }
 
@@ -37,7 +40,8 @@ pub fn heatmap(m: &Heatmap) -> String {
     };
     let (label_w, cell_w, cell_h) = (MAP_LABEL_W, CELL_W, CELL_H);
     let width = label_w + cell_w * col_names.len() as f64 + 10.0;
-    let height = 50.0 + cell_h * row_names.len() as f64 + 34.0;
+    let legend_h = if m.column_ranges.is_empty() { 34.0 } else { 44.0 };
+    let height = 50.0 + cell_h * row_names.len() as f64 + legend_h;
     let mut svg = Svg::new(width, height);
     svg.el("text")
         .n("x", 0.0)
@@ -68,7 +72,7 @@ pub fn heatmap(m: &Heatmap) -> String {
             let x = label_w + cell_w * j as f64;
             let (fill, text, ink) = match m.cells.get(&((*r).clone(), (*c).clone())) {
                 Some((Some(v), shown)) => {
-                    let (lo, hi) = m.range.unwrap_or((*v, *v));
+                    let (lo, hi) = m.column_ranges.get(*c).copied().or(m.range).unwrap_or((*v, *v));
                     let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
                     let (fill, ink) = color(t);
                     (fill, shown.clone().unwrap_or_default(), ink)
@@ -94,7 +98,40 @@ pub fn heatmap(m: &Heatmap) -> String {
             svg.nl();
         }
     }
-    if let Some((lo, hi)) = m.range {
+    if !m.column_ranges.is_empty() {
+        // each column's own scale under it: the gradient, then its ends
+        let y = height - 30.0;
+        for (j, c) in col_names.iter().enumerate() {
+            let Some((lo, hi)) = m.column_ranges.get(*c) else { continue };
+            let x = label_w + cell_w * j as f64 + (cell_w - 2.0 - 21.0 * 5.0) / 2.0;
+            for k in 0..=20 {
+                let (fill, _) = color(k as f64 / 20.0);
+                svg.el("rect")
+                    .n("x", x + k as f64 * 5.0)
+                    .n("y", y)
+                    .n("width", 5.0)
+                    .n("height", 8.0)
+                    .a("fill", &fill)
+                    .end();
+            }
+            svg.el("text")
+                .n("x", label_w + cell_w * (j as f64 + 0.5))
+                .n("y", y + 20.0)
+                .n("font-size", 10.5)
+                .a("text-anchor", "middle")
+                .a("fill", "#52606d")
+                .text(&format!("{lo:.4}–{hi:.4}"));
+            svg.nl();
+        }
+        svg.el("text")
+            .n("x", label_w - 8.0)
+            .n("y", y + 8.0)
+            .n("font-size", 10.5)
+            .a("text-anchor", "end")
+            .a("fill", "#52606d")
+            .text("scale per column");
+        svg.nl();
+    } else if let Some((lo, hi)) = m.range {
         let y = height - 22.0;
         for k in 0..=20 {
             let (fill, _) = color(k as f64 / 20.0);
@@ -134,6 +171,7 @@ mod tests {
             heading: ("quarter".into(), "2026Q1".into()),
             cells,
             range: Some((0.8, 1.0)),
+            column_ranges: BTreeMap::new(),
             palette: Palette::Sequential,
         };
         let svg = heatmap(&map);
@@ -152,5 +190,31 @@ mod tests {
         };
         assert!(shade(&high) < shade(&low));
         assert!(svg.contains(">1.0000</text>") && svg.contains("&lt;south&gt;") && !svg.contains("<south>"));
+    }
+
+    #[test]
+    fn a_scale_per_column_colours_each_column_from_its_own_ends() {
+        // employee pools at 12–13, resident at 9–10: the lowest of each column is equally pale
+        let mut cells = BTreeMap::new();
+        for (r, e, res) in [("a", 12.0, 9.0), ("b", 13.0, 10.0)] {
+            cells.insert((r.to_string(), "employee".to_string()), (Some(e), Some(format!("{e}"))));
+            cells.insert((r.to_string(), "resident".to_string()), (Some(res), Some(format!("{res}"))));
+        }
+        let column_ranges = [("employee".to_string(), (12.0, 13.0)), ("resident".to_string(), (9.0, 10.0))].into();
+        let map = Heatmap {
+            heading: ("year".into(), "2026".into()),
+            cells,
+            range: Some((9.0, 13.0)),
+            column_ranges,
+            palette: Palette::Sequential,
+        };
+        let svg = heatmap(&map);
+        let fill = |label: &str| {
+            marks(&svg, "rect").into_iter().find(|(_, t)| t.starts_with(label)).unwrap().0["fill"].clone()
+        };
+        assert_eq!(fill("a · employee"), fill("a · resident"), "each column's lowest, equally pale");
+        assert_eq!(fill("b · employee"), fill("b · resident"), "each column's highest, equally dark");
+        assert_ne!(fill("a · resident"), fill("b · resident"));
+        assert!(svg.contains("12.0000–13.0000") && svg.contains("scale per column"));
     }
 }

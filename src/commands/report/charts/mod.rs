@@ -13,7 +13,7 @@ pub use attribution::{attribution, AttributionLine};
 pub use budget::{budget_bars, growth_bars, BudgetBar};
 pub use heatmap::{heatmap, Heatmap};
 pub use histogram::histogram;
-pub use scatter::scatter;
+pub use scatter::{scatter, Point};
 
 /// How a heatmap colours its values.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]

@@ -1,12 +1,19 @@
-//! A scatter of points in four named quadrants.
+//! A scatter of points in four named quadrants, the most extreme named.
 
 use crate::commands::report::svg::Svg;
 
-/// One point of a scatter: x, y and its tooltip.
-pub type Point = (f64, f64, String);
+/// One point of a scatter: where it lies, its tooltip, and its name when it is named.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub tip: String,
+    pub name: String,
+}
 
-/// Points in four quadrants around (`x_mid`, `y_mid`), each quadrant named and counted.
-pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &str) -> String {
+/// Points in four quadrants around (`x_mid`, `y_mid`), each quadrant named and counted; the
+/// `named` points farthest from the centre (in units of each axis's span) carry their name.
+pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &str, named: usize) -> String {
     let (w, h, left, bottom) = (720.0, 420.0, 70.0, 40.0);
     let mut svg = Svg::new(w, h);
     if points.is_empty() {
@@ -20,8 +27,8 @@ pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &
         // a measure that cannot be negative (CMI) gets no negative axis
         (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad)
     };
-    let (x0, x1) = span(&|p| p.0, x_mid);
-    let (y0, y1) = span(&|p| p.1, y_mid);
+    let (x0, x1) = span(&|p| p.x, x_mid);
+    let (y0, y1) = span(&|p| p.y, y_mid);
     let (pw, ph) = (w - left - 20.0, h - bottom - 20.0);
     let px = |x: f64| left + (x - x0) / (x1 - x0) * pw;
     let py = |y: f64| 20.0 + (y1 - y) / (y1 - y0) * ph;
@@ -42,7 +49,7 @@ pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &
         svg.nl();
     }
     let mut counts = [0usize; 4];
-    for (x, y, label) in points {
+    for Point { x, y, tip, .. } in points {
         let q = match (*x >= x_mid, *y >= y_mid) {
             (true, true) => 0,
             (true, false) => 1,
@@ -57,7 +64,23 @@ pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &
             .n("r", 3.2)
             .a("fill", color)
             .n("fill-opacity", 0.75)
-            .title(label);
+            .title(tip);
+        svg.nl();
+    }
+    // the farthest from the centre, named beside their dots
+    let far = |p: &Point| ((p.x - x_mid) / (x1 - x0)).hypot((p.y - y_mid) / (y1 - y0));
+    let mut order: Vec<&Point> = points.iter().collect();
+    order.sort_by(|a, b| far(b).total_cmp(&far(a)).then_with(|| a.name.cmp(&b.name)));
+    for p in order.into_iter().take(named) {
+        let right = px(p.x) < left + pw * 0.8;
+        svg.el("text")
+            .f("x", px(p.x) + if right { 5.0 } else { -5.0 }, 1)
+            .f("y", py(p.y) - 4.0, 1)
+            .n("font-size", 10.0)
+            .a("text-anchor", if right { "start" } else { "end" })
+            .a("fill", "#1f2933")
+            .a("class", "named")
+            .text(&p.name);
         svg.nl();
     }
     svg.el("line")
@@ -136,19 +159,28 @@ mod tests {
 
     #[test]
     fn a_scatter_places_points_by_their_values_and_counts_the_quadrants() {
+        let p = |x: f64, y: f64, tip: &str, name: &str| Point { x, y, tip: tip.into(), name: name.into() };
         let points = vec![
-            (1.5, 200.0, "complex surplus".to_string()),
-            (1.2, -50.0, "complex over".to_string()),
-            (0.7, 10.0, "simple <surplus>".to_string()),
+            p(1.5, 200.0, "complex surplus", "H1"),
+            p(1.2, -50.0, "complex over", "H2"),
+            p(0.7, 10.0, "simple <surplus>", "H<3>"),
+            p(1.01, 1.0, "near the centre", "H4"),
         ];
-        let svg = scatter(&points, 1.0, 0.0, "CMI", "balance per case");
+        let svg = scatter(&points, 1.0, 0.0, "CMI", "balance per case", 2);
         let dots = marks(&svg, "circle");
-        assert_eq!(dots.len(), 3);
+        assert_eq!(dots.len(), 4);
         let (a, b, c) = (&dots[0].0, &dots[1].0, &dots[2].0);
         assert!(num(a, "cx") > num(b, "cx") && num(b, "cx") > num(c, "cx"), "x grows with CMI");
         assert!(num(a, "cy") < num(c, "cy") && num(c, "cy") < num(b, "cy"), "y grows upward with the balance");
         assert_eq!(dots[2].1, "simple &lt;surplus&gt;");
-        assert!(svg.contains("complex, in surplus: 1") && svg.contains("complex, over: 1"));
+        assert!(svg.contains("complex, in surplus: 2") && svg.contains("complex, over: 1"));
+        // the two farthest from the centre are named, the one near it is not; names escaped
+        let named: Vec<String> = svg
+            .lines()
+            .filter(|l| l.contains("class=\"named\""))
+            .map(|l| l.rsplit_once("\">").unwrap().1.trim_end_matches("</text>").to_string())
+            .collect();
+        assert_eq!(named, vec!["H1".to_string(), "H&lt;3&gt;".to_string()], "{svg}");
         assert!(svg.contains("simple, in surplus: 1") && svg.contains("simple, over: 0"));
     }
 }
