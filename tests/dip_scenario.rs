@@ -237,3 +237,30 @@ fn bad_scenarios_are_refused_naming_scenario_and_entry() {
         &["scenario \"strict\"", "region=r1 fund=employee year=2026: 1 special cases of 2"],
     );
 }
+
+/// A scenario that changes only the corridor leaves every pv as it is but moves the reserve
+/// draw; the report shows that draw per pool and lists those pools in its comparison.
+#[test]
+fn a_corridor_scenario_moves_the_reserve_draw_and_the_report_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = PathBuf::from(format!("{}/data/demo/dip/cases.csv", env!("CARGO_MANIFEST_DIR")));
+    let scenarios = write(
+        dir.path(),
+        "corridor.toml",
+        "[[scenario]]\nname = \"fund bears half\"\nconfig = { dip = { clearing = { overspend = [{ up_to = \"1\", fund_share = \"0.5\" }] } } }\n",
+    );
+    let out = dir.path().join("out");
+    assert_ok(&run(&demo_inputs(&[cases]), &scenarios, &out, &["--hospitals"]));
+    let rows = table(&out.join("comparison.csv"));
+    let corridor: Vec<_> = rows.iter().filter(|r| r["scenario"] == "fund bears half").collect();
+    assert!(!corridor.is_empty() && corridor.iter().all(|r| r["pv_delta"] == "0.0000"), "pv stays");
+    let moved = corridor.iter().filter(|r| r["reserve_draw"] != r["reserve_draw_base"]).count();
+    assert!(moved > 0, "the reserve draw moves");
+    assert_ok(&dianzhi(&["report", s(&out), "--quiet"]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Change of the reserve draw per scenario"), "no reserve draw maps");
+    // the comparison lists the pools whose draw moved, with the draw
+    let comparison = &html[html.rfind("<h2>Comparison</h2>").unwrap()..];
+    assert_eq!(comparison.matches("<td>fund bears half</td>").count(), moved, "{comparison}");
+    assert!(comparison.contains("<th>reserve_draw</th>"));
+}

@@ -41,7 +41,14 @@ pub const DIP_VIEW: ScenarioView = ScenarioView {
     value: "pv",
     delta: "pv_delta",
     exact_delta: "pv_exact_delta",
-    shown: &crate::console::DIP_COMPARISON_SHOWN,
+    shown: &DIP_SHOWN,
+};
+
+/// The DIP comparison's columns on the page: the terminal's, and the reserve draw that a
+/// corridor's change moves while pv stays.
+const DIP_SHOWN: [&str; 12] = {
+    let c = crate::console::DIP_COMPARISON_SHOWN;
+    [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], "reserve_draw_base", "reserve_draw"]
 };
 
 pub fn body(dir: &Path, view: &ScenarioView) -> Result<String> {
@@ -49,9 +56,12 @@ pub fn body(dir: &Path, view: &ScenarioView) -> Result<String> {
     let names = ordered(&texts(&cmp, "scenario")?);
     let mut body = String::new();
     let v = view.value;
-    body.push_str(&format!("<h2>Change of the point value per scenario</h2>\n<p class=\"note\">{v} − baseline {v} per pool; blue where it rises, orange where it falls, white where it stays; one colour scale for all scenarios.</p>\n<div class=\"charts\">"));
+    body.push_str(&format!("<h2>Change of the point value per scenario</h2>\n<p class=\"note\">The published change, <code>{d}</code>: {v} − baseline {v} per pool, each rounded to its published decimals (the exact change, which the bars below split, can differ from it in the last decimal); blue where it rises, orange where it falls, white where it stays; one colour scale for all scenarios.</p>\n<div class=\"charts\">", d = view.delta));
     for s in &names {
         body.push_str(&heatmap_of(&cmp_t, &cmp, ("scenario", s), view.map, view.delta, Palette::Diverging)?);
+    }
+    if view.value == "pv" {
+        body.push_str(&reserve_draw_moves(&cmp, &names, view)?);
     }
     body.push_str(&format!("</div>\n<h2>Why it changed</h2>\n<p class=\"note\">The exact change of each pool's {v} (black tick) split into what the budget overlays, the volume overlays and the config change contribute (Shapley attribution; the three add up to the change exactly). Pools whose {v} did not move are left out.</p>\n"));
     body.push_str(&attribution(&cmp, view)?);
@@ -62,12 +72,59 @@ pub fn body(dir: &Path, view: &ScenarioView) -> Result<String> {
         }
     }
     body.push_str(&format!(
-        "<h2>Comparison</h2>\n<p class=\"note\">Pools whose {v} moved; the comparison table holds every pool.</p>\n"
+        "<h2>Comparison</h2>\n<p class=\"note\">Pools whose {v} (or, for a DIP year, reserve draw) moved; the comparison table holds every pool.</p>\n"
     ));
     let (delta, _) = numbers(&cmp, view.exact_delta)?;
-    let moved: Vec<usize> = (0..cmp.height()).filter(|i| delta[*i] != Some(0)).collect();
+    // a DIP pool whose pv stays may still draw on its reserve differently (a corridor's change)
+    let draw_moved = |i: usize| view.value == "pv" && reserve_draw_delta(&cmp, i).is_some_and(|d| d != 0);
+    let moved: Vec<usize> = (0..cmp.height()).filter(|i| delta[*i] != Some(0) || draw_moved(*i)).collect();
     body.push_str(&rows_table(&cmp_t, view.shown, Some(&moved)));
     Ok(body)
+}
+
+/// Row `i`'s reserve draw less the baseline's (fixed point at the column's scale).
+fn reserve_draw_delta(cmp: &Summary, i: usize) -> Option<i128> {
+    let (draw, _) = numbers(cmp, "reserve_draw").ok()?;
+    let (base, _) = numbers(cmp, "reserve_draw_base").ok()?;
+    Some(draw[i]? - base[i]?)
+}
+
+/// The change of each DIP pool's reserve draw per scenario, as maps, when any scenario moves
+/// it: a corridor's or a reserve's change moves the draw and the hospitals' entitlements while
+/// the point value stays.
+fn reserve_draw_moves(cmp: &Summary, names: &[String], view: &ScenarioView) -> Result<String> {
+    let (Ok((draw, scale)), Ok((base, _))) = (numbers(cmp, "reserve_draw"), numbers(cmp, "reserve_draw_base")) else {
+        return Ok(String::new());
+    };
+    let delta: Vec<Option<i128>> = draw.iter().zip(&base).map(|(d, b)| Some((*d)? - (*b)?)).collect();
+    if delta.iter().all(|d| d.is_none_or(|d| d == 0)) {
+        return Ok(String::new());
+    }
+    let scenario = texts(cmp, "scenario")?;
+    let (rows, cols) = (texts(cmp, view.map.0)?, texts(cmp, view.map.1)?);
+    let reach =
+        delta.iter().flatten().map(|d| d.unsigned_abs()).max().unwrap_or(1).max(1) as f64 / 10f64.powi(scale as i32);
+    let mut html = String::from("<h2>Change of the reserve draw per scenario</h2>\n<p class=\"note\">reserve_draw − baseline reserve_draw per pool: what the corridor's overspend shares take from the reserve. A scenario that changes the corridor or the reserve moves it — and the hospitals' entitlements (below) — though the point value stays. Blue where the draw rises, orange where it falls.</p>\n<div class=\"charts\">");
+    for name in names {
+        let mut cells = std::collections::BTreeMap::new();
+        for i in (0..cmp.height()).filter(|i| &scenario[*i] == name) {
+            let shown = delta[i].map(|d| format_fixed(d, scale));
+            cells.insert(
+                (rows[i].clone(), cols[i].clone()),
+                (delta[i].map(|d| d as f64 / 10f64.powi(scale as i32)), shown),
+            );
+        }
+        let map = super::charts::Heatmap {
+            heading: ("scenario".into(), name.clone()),
+            cells,
+            range: Some((-reach, reach)),
+            column_ranges: Default::default(),
+            palette: Palette::Diverging,
+        };
+        html.push_str(&super::charts::heatmap(&map));
+    }
+    html.push_str("</div>\n");
+    Ok(html)
 }
 
 /// The fifteen largest changes of a hospital's entitlement against the baseline's, from the
