@@ -271,3 +271,38 @@ fn differences_come_in_key_order_whatever_the_tables_order() {
          cases,10,r2,2026,note,q,x,,differs\n"
     );
 }
+
+/// `--on sector,region` sets one quarter against another: rows meet on the chosen keys, the
+/// quarter is neither a key nor compared, and only the value changed is a difference.
+#[test]
+fn on_chosen_keys_one_quarter_meets_another() {
+    let d = tempfile::tempdir().unwrap();
+    on_demo_quarter("settle", &d.path().join("q"), &["--format", "csv"]);
+    let a = d.path().join("q/point_values.csv");
+    let text = std::fs::read_to_string(&a).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let fpv = header.iter().position(|h| *h == "fpv").unwrap();
+    // last year's quarter: the same pools, one point value other
+    let mut lines: Vec<String> = text.lines().map(|l| l.replace("2026Q1", "2025Q1")).collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    cells[fpv] = "0.5000".into();
+    lines[1] = cells.join(",");
+    let b = write(d.path(), "last-year.csv", &(lines.join("\n") + "\n"));
+    // on every key the quarters never meet
+    let all = dianzhi(&["compare", s(&a), s(&b), "--out", s(&d.path().join("all")), "--format", "csv", "--quiet"]);
+    assert_eq!(all.status.code(), Some(1));
+    let rows = table(&d.path().join("all/differences.csv"));
+    assert!(rows.iter().all(|r| r["kind"] == "only_in_a" || r["kind"] == "only_in_b"), "{rows:?}");
+    // on sector and region they do: one difference, the value changed
+    let on = d.path().join("on");
+    let o = dianzhi(&["compare", s(&a), s(&b), "--on", "sector,region", "--out", s(&on), "--format", "csv", "--quiet"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rows = table(&on.join("differences.csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["column"], "fpv");
+    assert!(!rows[0].contains_key("quarter"), "the quarter is not a key: {rows:?}");
+    // a key that is none is refused, naming the keys there are
+    let o = dianzhi(&["compare", s(&a), s(&b), "--on", "sector,moon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--on moon: not a key column"), "{}", stderr(&o));
+}

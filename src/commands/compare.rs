@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dianzhi_analysis::compare::{compare, differences_table, keys_of, Difference, Kind, TableSummary, KEY_COLUMNS};
+use dianzhi_analysis::compare::{
+    compare_on, differences_table, key_column, keys_on, Difference, Kind, TableSummary, KEY_COLUMNS,
+};
 use dianzhi_columnar::read::cells::{column_names, ColumnTable};
 use dianzhi_columnar::read::source::{Format, Source};
 use dianzhi_columnar::write::TableWriter;
@@ -26,6 +28,10 @@ pub struct CompareArgs {
     /// The second output (or published figures: the key columns and a value column).
     #[arg(value_name = "B")]
     pub b: PathBuf,
+    /// Join on these key columns only, e.g. --on sector,region to set one quarter against another
+    /// (the other key columns, the quarter, are then not compared). Default: every key column.
+    #[arg(long, value_delimiter = ',', value_name = "KEY,…")]
+    pub on: Vec<String>,
     /// Numbers within this absolute difference are equal (inclusive), e.g. 0.0001.
     #[arg(long, value_parser = parse_tolerance, value_name = "X")]
     pub tolerance: Option<Dec>,
@@ -52,13 +58,16 @@ pub fn run(args: &CompareArgs, settings: &crate::cli::Settings) -> Result<bool> 
         Some(out) => Some(OutDir::prepare(out, args.force, |_| false, &[&args.a, &args.b])?),
         None => None,
     };
+    let on: Vec<&'static str> =
+        args.on.iter().map(|k| key_column(k.trim())).collect::<std::result::Result<_, _>>().map_err(Failure::from)?;
+    let on = (!on.is_empty()).then_some(on.as_slice());
     let pairs = pairs(&args.a, &args.b, settings)?;
     // the differences table has the key columns of every table compared, known before the
     // first difference is written
     let mut keys: Vec<&'static str> = Vec::new();
     for (_, a, b) in &pairs {
         if let (Some(a), Some(b)) = (a, b) {
-            keys.extend(keys_of(&column_names(a)?, &column_names(b)?));
+            keys.extend(keys_on(&column_names(a)?, &column_names(b)?, on));
         }
     }
     let keys: Vec<&'static str> = KEY_COLUMNS.iter().copied().filter(|k| keys.contains(k)).collect();
@@ -78,7 +87,7 @@ pub fn run(args: &CompareArgs, settings: &crate::cli::Settings) -> Result<bool> 
         match (a, b) {
             (Some(a), Some(b)) => {
                 let (ta, tb) = (ColumnTable::open(a)?, ColumnTable::open(b)?);
-                summaries.push(compare(table, &ta, &tb, args.tolerance, &mut |d| found.push(d))?);
+                summaries.push(compare_on(table, &ta, &tb, on, args.tolerance, &mut |d| found.push(d))?);
             }
             (a, _) => {
                 let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };

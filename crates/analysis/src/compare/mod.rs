@@ -79,7 +79,25 @@ pub struct TableSummary {
 
 /// The key columns `a` and `b` are joined on: those of [`KEY_COLUMNS`] both have.
 pub fn keys_of(a: &[String], b: &[String]) -> Vec<&'static str> {
-    KEY_COLUMNS.iter().copied().filter(|k| a.iter().any(|n| n == k) && b.iter().any(|n| n == k)).collect()
+    keys_on(a, b, None)
+}
+
+/// The key columns of a join on `on` (`compare --on`): those of `on` both tables have, in the
+/// order of [`KEY_COLUMNS`]; every key column when `on` is None.
+pub fn keys_on(a: &[String], b: &[String], on: Option<&[&'static str]>) -> Vec<&'static str> {
+    KEY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|k| on.is_none_or(|on| on.contains(k)))
+        .filter(|k| a.iter().any(|n| n == k) && b.iter().any(|n| n == k))
+        .collect()
+}
+
+/// The key column named `name`, for `compare --on`: one of [`KEY_COLUMNS`].
+pub fn key_column(name: &str) -> Result<&'static str, Error> {
+    KEY_COLUMNS.iter().copied().find(|k| *k == name).ok_or_else(|| {
+        Error::Input(format!("--on {name}: not a key column; join on some of {}", KEY_COLUMNS.join(", ")))
+    })
 }
 
 /// No row of the other table.
@@ -97,7 +115,32 @@ pub fn compare(
     tolerance: Option<Dec>,
     out: &mut dyn FnMut(Difference) -> Result<(), Error>,
 ) -> Result<TableSummary, Error> {
-    let keys = keys_of(&a.names, &b.names);
+    compare_on(table, a, b, None, tolerance, out)
+}
+
+/// [`compare`] joined on the key columns `on` only (`compare --on sector,region`: one quarter
+/// set against another): the other key columns (the quarter) are neither keys nor values.
+pub fn compare_on(
+    table: &str,
+    a: &ColumnTable,
+    b: &ColumnTable,
+    on: Option<&[&'static str]>,
+    tolerance: Option<Dec>,
+    out: &mut dyn FnMut(Difference) -> Result<(), Error>,
+) -> Result<TableSummary, Error> {
+    let keys = keys_on(&a.names, &b.names, on);
+    if let Some(on) = on {
+        for k in on {
+            for t in [a, b] {
+                if !t.has(k) {
+                    return Err(Error::Input(format!(
+                        "{table}: --on {k}: {} has no column {k}; join on columns both tables have",
+                        t.path.display()
+                    )));
+                }
+            }
+        }
+    }
     if keys.is_empty() {
         return Err(Error::Input(format!(
             "{table}: {} and {} have no key column in common (one of {}); compare joins rows on them",
@@ -106,7 +149,10 @@ pub fn compare(
             KEY_COLUMNS.join(", ")
         )));
     }
-    let values: Vec<&str> = a.names.iter().map(String::as_str).filter(|n| !keys.contains(n) && b.has(n)).collect();
+    // joined on chosen keys, the other key columns are left out (they differ by design)
+    let left_out = |n: &str| on.is_some() && KEY_COLUMNS.contains(&n);
+    let values: Vec<&str> =
+        a.names.iter().map(String::as_str).filter(|n| !keys.contains(n) && !left_out(n) && b.has(n)).collect();
     if values.is_empty() {
         return Err(Error::Input(format!(
             "{table}: {} and {} have no value column in common beside the keys ({}); nothing to compare",
