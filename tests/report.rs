@@ -249,3 +249,106 @@ fn chinese_labels_render_as_glyphs() {
     assert!(ink(&a) > 200 && ink(&b) > 200, "the labels left no ink");
     assert_ne!(a.data, b.data, "济南 and 青岛 render alike: boxes, not glyphs (install fonts-wqy-zenhei)");
 }
+
+/// `report A B C --out FILE.html`: settle outputs of several quarters make one trend page — a
+/// chart per region, and each pool's change from the quarter before and from a year before,
+/// exact; outputs of two kinds, a quarter given twice, or no --out are refused.
+#[test]
+fn several_quarters_make_a_trend_page() {
+    let d = tempfile::tempdir().unwrap();
+    let mut outs = Vec::new();
+    for (q, seed) in [("2025Q1", "1"), ("2025Q2", "2"), ("2026Q1", "3")] {
+        let g = d.path().join(format!("g{q}"));
+        assert_ok(&dianzhi(&[
+            "generate",
+            "--rows",
+            "3000",
+            "--institutions",
+            "200",
+            "--quarter",
+            q,
+            "--seed",
+            seed,
+            "--out",
+            s(&g),
+            "--format",
+            "csv",
+            "--quiet",
+        ]));
+        let out = d.path().join(format!("s{q}"));
+        let (claims, budgets, interim) = (g.join("claims"), g.join("budgets.csv"), g.join("interim.csv"));
+        assert_ok(&dianzhi(&[
+            "settle",
+            "--claims",
+            s(&claims),
+            "--budgets",
+            s(&budgets),
+            "--interim",
+            s(&interim),
+            "--out",
+            s(&out),
+            "--format",
+            "csv",
+            "--quiet",
+        ]));
+        outs.push(out);
+    }
+    let page = d.path().join("trend.html");
+    let mut args = vec!["report"];
+    args.extend(outs.iter().map(|o| s(o)));
+    args.extend(["--out", s(&page), "--quiet"]);
+    assert_ok(&dianzhi(&args));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Point values over the quarters"));
+    let regions: std::collections::BTreeSet<String> =
+        table(&outs[0].join("point_values.csv")).into_iter().map(|r| r["region"].clone()).collect();
+    assert_eq!(html.matches("<svg ").count(), regions.len(), "a chart per region");
+    // one pool's row of 2026Q1: its change from 2025Q2 and from 2025Q1, exact
+    let fpv = |o: &std::path::PathBuf| -> i128 {
+        let rows = table(&o.join("point_values.csv"));
+        let r = rows.iter().find(|r| r["sector"] == "hospital" && r["region"] == "north").unwrap();
+        r["fpv"].replace('.', "").parse().unwrap()
+    };
+    let (q1, q2, now) = (fpv(&outs[0]), fpv(&outs[1]), fpv(&outs[2]));
+    let shown = |d: i128| format!("{}{}", if d > 0 { "+" } else { "" }, format_4(d));
+    let row =
+        format!("<td>north</td><td>hospital</td><td>2026Q1</td><td class=\"n\">{}</td><td>2025Q2</td>", format_4(now));
+    let at = html.find(&row).unwrap_or_else(|| panic!("no row {row}"));
+    let rest = &html[at..at + html[at..].find("</tr>").unwrap()];
+    assert!(rest.contains(&format!(">{}</td><td>2025Q1</td>", shown(now - q2))), "{rest}");
+    assert!(rest.contains(&format!(">{}</td>", shown(now - q1))), "{rest}");
+    // refused: no --out; a quarter twice; outputs of two kinds
+    let o = dianzhi(&["report", s(&outs[0]), s(&outs[1])]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--out FILE.html"), "{}", stderr(&o));
+    let copy = d.path().join("again");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in ["point_values.csv", "manifest.json"] {
+        std::fs::copy(outs[0].join(f), copy.join(f)).unwrap();
+    }
+    let o = dianzhi(&["report", s(&outs[0]), s(&copy), "--out", s(&d.path().join("x.html"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("quarter 2025Q1 is in"), "{}", stderr(&o));
+    let dip = d.path().join("dip");
+    let lookups: Vec<String> = ["groups", "averages", "institutions", "funds"]
+        .iter()
+        .flat_map(|t| [format!("--{t}"), demo(&format!("dip/{t}.csv"))])
+        .collect();
+    let mut dip_args = vec!["dip", "settle", "--cases"];
+    let cases = demo("dip/cases.csv");
+    dip_args.push(&cases);
+    dip_args.extend(lookups.iter().map(String::as_str));
+    let config = demo("dip/dip.toml");
+    dip_args.extend(["--config", &config, "--out", s(&dip), "--quiet"]);
+    assert_ok(&dianzhi(&dip_args));
+    let o = dianzhi(&["report", s(&outs[0]), s(&dip), "--out", s(&d.path().join("y.html"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("of one kind"), "{}", stderr(&o));
+}
+
+/// A fixed-point value at 4 decimals as the tables write it.
+fn format_4(v: i128) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let v = v.abs();
+    format!("{sign}{}.{:04}", v / 10_000, v % 10_000)
+}

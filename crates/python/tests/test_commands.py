@@ -163,3 +163,17 @@ def test_csv_outputs_are_returned_as_paths(tmp_path):
     got = dianzhi.settle(claims=DEMO / "claims", **SETTLE, out=tmp_path / "c", format="csv")
     assert got["point_values"] == tmp_path / "c" / "point_values.csv"
     assert isinstance(got["point_values"], pathlib.Path)
+
+
+def test_report_of_several_outputs_is_their_trend(tmp_path):
+    outs = []
+    for quarter, seed in (("2025Q4", "1"), ("2026Q1", "2")):
+        gen = tmp_path / f"g{quarter}"
+        cli("generate", "--rows", "2000", "--institutions", "100", "--quarter", quarter, "--seed", seed, "--out", gen)
+        outs.append(tmp_path / f"s{quarter}")
+        dianzhi.settle(claims=gen / "claims", budgets=gen / "budgets.parquet", interim=gen / "interim.parquet",
+                       out=outs[-1])
+    page = dianzhi.report(outs, out=tmp_path / "trend.html")
+    assert "Point values over the quarters" in page.read_text()
+    with pytest.raises(dianzhi.InputError, match="--out FILE.html"):
+        dianzhi.report(outs)

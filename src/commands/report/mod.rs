@@ -19,6 +19,7 @@ pub(crate) mod page;
 mod scenario;
 mod settle;
 mod svg;
+mod trends;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -32,23 +33,72 @@ use self::charts::{Heatmap, Palette};
 use crate::failure::{Failure, Result};
 
 /// One self-contained HTML page of charts and tables of a settle, dip settle, dip budget or
-/// scenario output.
+/// scenario output; of several settle (or dip settle) outputs, their point values over the
+/// periods.
 #[derive(clap::Args)]
 pub struct ReportArgs {
-    /// The output directory to report on.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-    /// The HTML file to write (default DIR/report.html).
+    /// The output directory to report on; several settle (or dip settle) outputs for the trend
+    /// of their point values over the quarters (or years).
+    #[arg(value_name = "DIR", required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+    /// The HTML file to write (default DIR/report.html; required for several outputs).
     #[arg(long, value_name = "FILE.html")]
     pub out: Option<PathBuf>,
 }
 
 /// Runs `dianzhi report` and prints where the page went.
 pub fn command(args: ReportArgs, s: &crate::cli::Settings) -> Result<u8> {
-    let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
-    let kind = write_report(&args.dir, &out, s.printer)?;
-    s.say(&format!("{kind} report → {}\n", out.display()));
+    if let [dir] = args.dirs.as_slice() {
+        let out = args.out.unwrap_or_else(|| dir.join("report.html"));
+        let kind = write_report(dir, &out, s.printer)?;
+        s.say(&format!("{kind} report → {}\n", out.display()));
+        return Ok(0);
+    }
+    let out = args.out.ok_or_else(|| {
+        Failure::input("several outputs make one trend page: name it with --out FILE.html (it belongs to none of them)")
+    })?;
+    check_page(&out)?;
+    let (title, body) = trends::body(&args.dirs)?;
+    let sources: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
+    write_page(&out, &page::page(title, &sources.join(" · "), &body))?;
+    s.say(&format!("trend of {} outputs → {}\n", args.dirs.len(), out.display()));
     Ok(0)
+}
+
+/// A report's page may be written at `out`: a FILE.html that is no table, manifest or input,
+/// and replaced only when it is a page of dianzhi.
+fn check_page(out: &Path) -> Result<()> {
+    let is_html = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if !is_html || out.is_dir() {
+        return Err(Failure::input(format!("--out {}: name the report FILE.html", out.display())));
+    }
+    crate::outdir::refuse_foreign_file(out, "report", |p| {
+        std::fs::read_to_string(p).is_ok_and(|t| {
+            t.contains("<meta name=\"generator\" content=\"dianzhi\">") || t.contains("<title>dianzhi · ")
+        })
+    })
+}
+
+/// Writes a page beside its place and renames it: a reader never sees half a page.
+fn write_page(out: &Path, html: &str) -> Result<()> {
+    let cannot = |e: &dyn std::fmt::Display| Failure::other(format!("cannot write {}: {e}", out.display()));
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| cannot(&e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dianzhi-tmp-")
+        .suffix(".html")
+        .tempfile_in(&parent)
+        .map_err(|e| cannot(&e))?;
+    std::fs::write(tmp.path(), html).map_err(|e| cannot(&e))?;
+    tmp.persist(out).map_err(|e| cannot(&e))?;
+    crate::outdir::readable(out);
+    Ok(())
 }
 
 /// Writes the report of `dir` to `out`; returns the kind of output it reported on.
@@ -60,19 +110,7 @@ pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) ->
         )));
     }
     // a report is a page: never written over a table, a manifest or any input
-    let is_html = out
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-    if !is_html || out.is_dir() {
-        return Err(Failure::input(format!("--out {}: name the report FILE.html", out.display())));
-    }
-    // a page is replaced only when it is a report of dianzhi (the default DIR/report.html is)
-    crate::outdir::refuse_foreign_file(out, "report", |p| {
-        std::fs::read_to_string(p).is_ok_and(|t| {
-            t.contains("<meta name=\"generator\" content=\"dianzhi\">") || t.contains("<title>dianzhi · ")
-        })
-    })?;
+    check_page(out)?;
     let kind = kind(dir)?;
     // a page of nothing is no report: the table it draws must have rows
     let main = match kind {
@@ -100,21 +138,7 @@ pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) ->
         _ => ("Scenarios", scenario::body(dir, &scenario::QUARTER_VIEW)?),
     };
     let html = page::page(title, &dir.display().to_string(), &body);
-    // written beside its place and renamed: a reader never sees half a page
-    let cannot = |e: &dyn std::fmt::Display| Failure::other(format!("cannot write {}: {e}", out.display()));
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| cannot(&e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".dianzhi-tmp-")
-        .suffix(".html")
-        .tempfile_in(&parent)
-        .map_err(|e| cannot(&e))?;
-    std::fs::write(tmp.path(), html).map_err(|e| cannot(&e))?;
-    tmp.persist(out).map_err(|e| cannot(&e))?;
-    crate::outdir::readable(out);
+    write_page(out, &html)?;
     Ok(kind)
 }
 

@@ -231,7 +231,8 @@ def _to_file(words: List[str], directory: Any, kwargs: Dict[str, Any], default: 
     quiet = kwargs.pop("quiet", True)
     with tempfile.TemporaryDirectory(prefix="dianzhi-") as tmp:
         line = _CommandLine(words, tmp, quiet)
-        line.argv.append(line.value("dir", directory))
+        for one in directory if isinstance(directory, (list, tuple)) else [directory]:
+            line.argv.append(line.value("dir", one))
         for name, value in kwargs.items():
             line.flag(name, value)
         line.run()
@@ -239,8 +240,10 @@ def _to_file(words: List[str], directory: Any, kwargs: Dict[str, Any], default: 
 
 
 def report(dir: Any, **kwargs: Any) -> pathlib.Path:
-    """``dianzhi report DIR``: the HTML report of an output directory; returns its path."""
-    return _to_file(["report"], dir, kwargs, pathlib.Path(dir) / "report.html")
+    """``dianzhi report DIR``: the HTML report of an output directory; returns its path. A list
+    of settle (or dip settle) outputs makes the trend of their point values (``out=`` needed)."""
+    default = None if isinstance(dir, (list, tuple)) else pathlib.Path(dir) / "report.html"
+    return _to_file(["report"], dir, kwargs, default)
 
 
 def export(dir: Any, **kwargs: Any) -> pathlib.Path:

@@ -8,12 +8,14 @@ mod budget;
 mod heatmap;
 mod histogram;
 mod scatter;
+mod trend;
 
 pub use attribution::{attribution, AttributionLine};
 pub use budget::{budget_bars, growth_bars, BudgetBar};
 pub use heatmap::{heatmap, Heatmap};
 pub use histogram::histogram;
 pub use scatter::{scatter, Point};
+pub use trend::{trend, TrendLine};
 
 /// How a heatmap colours its values.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
