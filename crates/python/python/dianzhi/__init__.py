@@ -53,9 +53,15 @@ __version__ = _version()
 Tables = Dict[str, pa.Table]
 
 
+def _is_pandas(value: Any) -> bool:
+    return type(value).__module__.startswith("pandas") and type(value).__name__ == "DataFrame"
+
+
 def _is_table(value: Any) -> bool:
-    return isinstance(value, (pa.Table, pa.RecordBatchReader, pa.RecordBatch)) or hasattr(
-        value, "__arrow_c_stream__"
+    return (
+        isinstance(value, (pa.Table, pa.RecordBatchReader, pa.RecordBatch))
+        or hasattr(value, "__arrow_c_stream__")
+        or _is_pandas(value)
     )
 
 
@@ -63,6 +69,9 @@ def _stream(value: Any) -> Any:
     """What the engine reads through the Arrow C stream interface."""
     if isinstance(value, pa.RecordBatch):
         return pa.Table.from_batches([value])
+    if _is_pandas(value) and not hasattr(value, "__arrow_c_stream__"):
+        # pandas before 2.2 has no C stream of its own: pyarrow converts it as 2.2 would
+        return pa.Table.from_pandas(value, preserve_index=False)
     return value
 
 
