@@ -262,5 +262,5 @@ fn a_corridor_scenario_moves_the_reserve_draw_and_the_report_shows_it() {
     // the comparison lists the pools whose draw moved, with the draw
     let comparison = &html[html.rfind("<h2>Comparison</h2>").unwrap()..];
     assert_eq!(comparison.matches("<td>fund bears half</td>").count(), moved, "{comparison}");
-    assert!(comparison.contains("<th>reserve_draw</th>"));
+    assert!(comparison.contains("<th>reserve_<wbr>draw</th>"));
 }

@@ -158,7 +158,10 @@ fn the_demo_reports_render_in_chromium() {
     let february = out.join("dip-payments/2026-02/report.html");
     let html = std::fs::read_to_string(&february).unwrap();
     assert_self_contained(&html);
-    assert!(html.contains("<th>pace_flag</th>") && html.contains("<td class=\"warn\">red</td>"), "no pace flag marked");
+    assert!(
+        html.contains("<th>pace_<wbr>flag</th>") && html.contains("<td class=\"warn\">red</td>"),
+        "no pace flag marked"
+    );
     let png = shots.join("watch.png");
     let _ = std::fs::remove_file(&png);
     render(&february, &png, 1280, 1000);

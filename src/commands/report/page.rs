@@ -46,6 +46,16 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .ok {{ color: #1f7a4d; }} .warn {{ color: #b44d12; font-weight: 600; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }}
 svg text {{ font-family: inherit; }}
+/* in print a wide table wraps its headers and shrinks its type rather than lose its last columns;
+   a chart is not cut across pages */
+@media print {{
+  body {{ margin: 0; max-width: none; }}
+  table {{ font-size: 9px; width: 100%; }}
+  th {{ white-space: normal; }}
+  th, td {{ padding: 2px 4px; }}
+  svg {{ break-inside: avoid; max-width: 100%; height: auto; }}
+  h2 {{ break-after: avoid; }}
+}}
 </style>
 </head>
 <body>
@@ -66,7 +76,7 @@ pub fn rows_table(t: &TextTable, columns: &[&str], rows: Option<&[usize]>) -> St
     let present: Vec<(&str, &[Option<String>])> = columns.iter().filter_map(|c| t.column(c).map(|v| (*c, v))).collect();
     let mut html = String::from("<table><tr>");
     for (c, _) in &present {
-        let _ = write!(html, "<th>{}</th>", esc(c));
+        let _ = write!(html, "<th>{}</th>", th_text(c));
     }
     html.push_str("</tr>\n");
     let all: Vec<usize> = (0..t.rows()).collect();
@@ -108,7 +118,7 @@ pub fn frame_table(f: &Summary, columns: &[&str]) -> Result<String> {
     let cols = columns.iter().map(|c| f.cells(c).map_err(Failure::other)).collect::<Result<Vec<_>>>()?;
     let mut html = String::from("<table><tr>");
     for c in columns {
-        let _ = write!(html, "<th>{}</th>", esc(c));
+        let _ = write!(html, "<th>{}</th>", th_text(c));
     }
     html.push_str("</tr>\n");
     for i in 0..f.height() {
@@ -122,6 +132,12 @@ pub fn frame_table(f: &Summary, columns: &[&str]) -> Result<String> {
     Ok(html)
 }
 
+/// A column header, escaped, that may wrap after each `_` (in print, where a wide table wraps its
+/// headers; on screen headers stay on one line).
+fn th_text(name: &str) -> String {
+    esc(name).replace('_', "_<wbr>")
+}
+
 /// A cell of an HTML table: its text (escaped when written) and its class (`""` for none).
 pub type Td = (String, &'static str);
 
@@ -129,7 +145,7 @@ pub type Td = (String, &'static str);
 pub fn table(header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
     let mut html = String::from("<table><tr>");
     for h in header {
-        let _ = write!(html, "<th>{}</th>", esc(h));
+        let _ = write!(html, "<th>{}</th>", th_text(h));
     }
     html.push_str("</tr>\n");
     for row in rows {
