@@ -306,3 +306,42 @@ fn on_chosen_keys_one_quarter_meets_another() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--on moon: not a key column"), "{}", stderr(&o));
 }
+
+/// `report` of a compare output: what differs by table and column with its largest delta, the
+/// rows on one side only, the largest differences with their keys; an empty one says A and B agree.
+#[test]
+fn the_report_of_a_compare_output() {
+    let d = tempfile::tempdir().unwrap();
+    on_demo_quarter("settle", &d.path().join("q"), &["--format", "csv"]);
+    let a = d.path().join("q/point_values.csv");
+    let text = std::fs::read_to_string(&a).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let fpv = header.iter().position(|h| *h == "fpv").unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    let was = cells[fpv].clone();
+    cells[fpv] = "0.5000".into();
+    lines[1] = cells.join(",");
+    lines.pop(); // a pool in A only
+    let b = write(d.path(), "b.csv", &(lines.join("\n") + "\n"));
+    let out = d.path().join("diff");
+    let o = dianzhi(&["compare", s(&a), s(&b), "--out", s(&out), "--quiet"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_ok(&dianzhi(&["report", s(&out), "--quiet"]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>What differs</h2>") && html.contains("<td>fpv</td>"), "{html}");
+    assert!(html.contains("<td>only_in_a</td>"), "{html}");
+    let delta = {
+        let (w, n) = (was.replace('.', "").parse::<i128>().unwrap(), 5000i128);
+        let d = (n - w).abs();
+        format!("{}.{:04}", d / 10_000, d % 10_000)
+    };
+    assert!(
+        html.contains(&format!("<td class=\"n\">{}</td>", delta.trim_end_matches('0').trim_end_matches('.'))),
+        "{html}"
+    );
+    let same = d.path().join("same");
+    assert_ok(&dianzhi(&["compare", s(&a), s(&a), "--out", s(&same), "--quiet"]));
+    assert_ok(&dianzhi(&["report", s(&same), "--quiet"]));
+    assert!(std::fs::read_to_string(same.join("report.html")).unwrap().contains("A and B agree"));
+}

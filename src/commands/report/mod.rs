@@ -14,6 +14,7 @@
 
 mod budget;
 mod charts;
+mod differences;
 mod dip;
 pub(crate) mod page;
 mod scenario;
@@ -116,6 +117,8 @@ pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) ->
     let main = match kind {
         "dip budget" => "growth",
         "dip presettle" => "execution_pools",
+        // no differences is a finding: A and B agree
+        "compare" => "",
         _ => "point_values",
     };
     if let Some(source) = find_table(dir, main) {
@@ -134,6 +137,7 @@ pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) ->
         "dip settle" => ("DIP year-end clearing", dip::body(dir)?),
         "dip budget" => ("DIP budget year", budget::body(dir)?),
         "dip presettle" => ("DIP budget execution watch", watch::body(dir)?),
+        "compare" => ("Differences", differences::body(dir)?),
         "dip scenario" => ("DIP scenarios", scenario::body(dir, &scenario::DIP_VIEW)?),
         _ => ("Scenarios", scenario::body(dir, &scenario::QUARTER_VIEW)?),
     };
@@ -153,6 +157,7 @@ fn kind(dir: &Path) -> Result<&'static str> {
                 Some("dip budget") => return Ok("dip budget"),
                 Some("dip scenario") => return Ok("dip scenario"),
                 Some("dip presettle") => return Ok("dip presettle"),
+                Some("compare") => return Ok("compare"),
                 _ => {}
             }
         }
@@ -160,7 +165,9 @@ fn kind(dir: &Path) -> Result<&'static str> {
     let comparison_has = |c: &str| {
         find_table(dir, "comparison").and_then(|s| read_text_table(&s).ok()).is_some_and(|t| t.column(c).is_some())
     };
-    if find_table(dir, "execution_pools").is_some() {
+    if find_table(dir, "differences").is_some() {
+        Ok("compare")
+    } else if find_table(dir, "execution_pools").is_some() {
         Ok("dip presettle")
     } else if find_table(dir, "growth").is_some() && find_table(dir, "funds").is_some() {
         Ok("dip budget")
