@@ -42,12 +42,12 @@ pub fn body(dir: &Path) -> Result<String> {
     // per (table, column): how many differ and the largest |delta|; per table: rows on one side
     let mut by_column: BTreeMap<(String, String), (usize, Option<i128>)> = BTreeMap::new();
     let mut one_side: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for i in 0..t.rows() {
+    for (i, change) in delta.iter().enumerate() {
         let k = text(kind, i);
         if k == "differs" {
             let e = by_column.entry((text(tables, i), text(columns, i))).or_default();
             e.0 += 1;
-            if let Some(d) = fixed(&delta[i]).map(i128::abs) {
+            if let Some(d) = fixed(change).map(i128::abs) {
                 e.1 = Some(e.1.map_or(d, |m: i128| m.max(d)));
             }
         } else {
