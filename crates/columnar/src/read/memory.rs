@@ -4,7 +4,7 @@
 //! same messages (naming the table by that name), split into units that the workers share.
 //!
 //! The registry is the one place a table crosses from the caller into a command without a file:
-//! every command resolves its table arguments through [`crate::resolve`], which looks here
+//! every command resolves its table arguments through `resolve` (read::source), which looks here
 //! first, so no command has a second way in.
 
 use std::collections::BTreeMap;
