@@ -277,11 +277,7 @@ fn differences_come_in_key_order_whatever_the_tables_order() {
 #[test]
 fn on_chosen_keys_one_quarter_meets_another() {
     let d = tempfile::tempdir().unwrap();
-    on_demo_quarter("settle", &d.path().join("q"), &["--format", "csv"]);
-    let a = d.path().join("q/point_values.csv");
-    let text = std::fs::read_to_string(&a).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let fpv = header.iter().position(|h| *h == "fpv").unwrap();
+    let (a, text, fpv) = demo_point_values(d.path());
     // last year's quarter: the same pools, one point value other
     let mut lines: Vec<String> = text.lines().map(|l| l.replace("2026Q1", "2025Q1")).collect();
     let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
@@ -312,11 +308,7 @@ fn on_chosen_keys_one_quarter_meets_another() {
 #[test]
 fn the_report_of_a_compare_output() {
     let d = tempfile::tempdir().unwrap();
-    on_demo_quarter("settle", &d.path().join("q"), &["--format", "csv"]);
-    let a = d.path().join("q/point_values.csv");
-    let text = std::fs::read_to_string(&a).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let fpv = header.iter().position(|h| *h == "fpv").unwrap();
+    let (a, text, fpv) = demo_point_values(d.path());
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
     let was = cells[fpv].clone();
@@ -344,4 +336,14 @@ fn the_report_of_a_compare_output() {
     assert_ok(&dianzhi(&["compare", s(&a), s(&a), "--out", s(&same), "--quiet"]));
     assert_ok(&dianzhi(&["report", s(&same), "--quiet"]));
     assert!(std::fs::read_to_string(same.join("report.html")).unwrap().contains("A and B agree"));
+}
+
+/// The demo quarter's point values settled into `dir` as CSV: the file, its text and the index
+/// of its fpv column.
+fn demo_point_values(dir: &Path) -> (PathBuf, String, usize) {
+    on_demo_quarter("settle", &dir.join("q"), &["--format", "csv"]);
+    let a = dir.join("q/point_values.csv");
+    let text = std::fs::read_to_string(&a).unwrap();
+    let fpv = text.lines().next().unwrap().split(',').position(|h| h == "fpv").unwrap();
+    (a, text, fpv)
 }
