@@ -69,7 +69,7 @@ impl OutDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| other("create", &parent, e))?;
+        crate::signals::create_dir_all(&parent).map_err(|e| other("create", &parent, e))?;
         // under the parent's lock: no other run sees this staging directory before its lock is
         // taken (it would be cleaned up as a dead run's), and clean-ups take turns with commits
         let guard = lock_dir(&parent)?;

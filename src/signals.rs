@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// The directories to remove if the run is interrupted.
-static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The directories to remove if the run is interrupted; `true` once it is being stopped. The
+/// signal's thread holds this lock from its removal to the exit.
+static LIVE: Mutex<(Vec<PathBuf>, bool)> = Mutex::new((Vec::new(), false));
 
 /// Starts the thread that waits for SIGINT and SIGTERM.
 pub fn install() {
@@ -13,8 +14,9 @@ pub fn install() {
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
-            for dir in live.iter() {
+            let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+            live.1 = true;
+            for dir in live.0.iter() {
                 remove_while_written(dir);
             }
             eprintln!("\ninterrupted: nothing was written");
@@ -40,9 +42,20 @@ fn remove_while_written(dir: &Path) {
 }
 
 pub fn register(dir: &Path) {
-    LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(dir.to_path_buf());
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).0.push(dir.to_path_buf());
 }
 
 pub fn unregister(dir: &Path) {
-    LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|d| d != dir);
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).0.retain(|d| d != dir);
+}
+
+/// `fs::create_dir_all`, refused once the run is being stopped: the stop removes the staging
+/// directories, and creating a directory below one again would create it again — and leave it
+/// behind. Every directory a run creates for its outputs is created through here.
+pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+    let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    if live.1 {
+        return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "the run is being stopped"));
+    }
+    std::fs::create_dir_all(dir)
 }

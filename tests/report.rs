@@ -154,6 +154,12 @@ fn the_demo_reports_render_in_chromium() {
         }
         assert!(checked >= 20, "{name}: only {checked} marks checked");
     }
+    // the year's page in Chinese: labels render as glyphs, charts as colours
+    let png = shots.join("dip-zh.png");
+    let _ = std::fs::remove_file(&png);
+    render(&out.join("dip/report.zh.html"), &png, 1280, 1600);
+    let (_, inked, colors) = picture(&png);
+    assert!(inked > 0.03 && colors > 100, "dip-zh: {:.1}% inked, {colors} colours", inked * 100.0);
     // the watch of a month: February's pools run ahead of their year, and the page marks them
     let february = out.join("dip-payments/2026-02/report.html");
     let html = std::fs::read_to_string(&february).unwrap();
@@ -167,6 +173,54 @@ fn the_demo_reports_render_in_chromium() {
     render(&february, &png, 1280, 1000);
     let (_, inked, _) = picture(&png);
     assert!(inked > 0.02, "watch: the picture is nearly blank ({:.1}% inked)", inked * 100.0);
+}
+
+/// `report --lang zh`: every heading in Chinese, every labelled column header with its column's
+/// name under the label, the charts' own words in Chinese — for each kind of output; the demo
+/// writes the year's page in Chinese too.
+#[test]
+fn chinese_pages_say_it_in_chinese_and_keep_the_column_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    assert_ok(&dianzhi(&["demo", "--out", s(&out), "--quiet"]));
+    let scn = dir.path().join("scenario");
+    on_demo_quarter("scenario", &scn, &["--scenarios", &demo("scenarios.toml")]);
+    let same = dir.path().join("same");
+    assert_ok(&dianzhi(&["compare", s(&out.join("dip")), s(&out.join("dip")), "--out", s(&same), "--quiet"]));
+    let cjk = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for (name, d, words) in [
+        ("settle", out.clone(), &["浮动点值（分区 × 总额部门）", "清算补差分布"][..]),
+        ("dip settle", out.join("dip"), &["点值（统筹区 × 基金）", "疑难、结余", "各列分别配色", "结余留用与超支分担"]),
+        ("dip budget", out.join("dip-budget"), &["上限与省级调剂在何处起作用", "历史增长"]),
+        ("dip presettle", out.join("dip-payments/2026-02"), &["序时进度", "监测预警的医院"]),
+        ("dip scenario", out.join("dip-scenario"), &["各情景的调节金使用变化", "服务量"]),
+        ("scenario", scn, &["变化的原因", "参数"]),
+        ("compare", same, &["甲乙两方一致"]),
+    ] {
+        let page = dir.path().join(format!("{}.zh.html", name.replace(' ', "-")));
+        assert_ok(&dianzhi(&["report", s(&d), "--lang", "zh", "--out", s(&page), "--quiet"]));
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert_self_contained(&html);
+        assert!(html.contains("<html lang=\"zh\">"), "{name}");
+        for h2 in html.split("<h2>").skip(1).map(|h| &h[..h.find("</h2>").unwrap()]) {
+            assert!(cjk(h2), "{name}: the heading {h2:?} is not in Chinese");
+        }
+        for w in words {
+            assert!(html.contains(w), "{name}: {w:?} missing");
+        }
+        for english in ["<h2>Pools</h2>", "darker is higher", "no value on one side", "scale per column"] {
+            assert!(!html.contains(english), "{name}: {english:?} left in English");
+        }
+        // a labelled header keeps its column's name under the label
+        if name != "compare" {
+            assert!(html.contains("<span class=\"col\">"), "{name}: no column name under a label");
+        }
+    }
+    let year = std::fs::read_to_string(out.join("dip/report.zh.html")).unwrap();
+    assert!(
+        year.contains("统筹区<span class=\"col\">region</span>") && year.contains("点值<span class=\"col\">pv</span>")
+    );
+    assert!(year.contains("<title>dianzhi · DIP年度清算</title>"));
 }
 
 /// The `<svg>` charts of a page.

@@ -135,6 +135,41 @@ fn a_cell_with_more_decimals_than_money_has_is_refused_naming_sheet_row_and_colu
     assert_rejected(&o, &out, &["no sheet '资金'", "about, averages, funds, groups, institutions"]);
 }
 
+/// `export --lang zh`: each sheet headed by the columns' Chinese labels, their names in the row
+/// under them (what a script reads the sheet by), then the rows; the workbook is dianzhi's own, so
+/// `--force` replaces it.
+#[test]
+fn a_chinese_workbook_has_the_labels_above_the_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("settled");
+    let csv = ["groups.csv", "averages.csv", "institutions.csv", "funds.csv"].map(|f| s(&demo(f)).to_string());
+    assert_ok(&settle(csv, &out));
+    let book = dir.path().join("结算结果.xlsx");
+    assert_ok(&dianzhi(&["export", s(&out), "--out", s(&book), "--lang", "zh", "--quiet"]));
+    let text = std::fs::read_to_string(out.join("hospitals.csv")).unwrap();
+    let names: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let sheet =
+        dianzhi_columnar::read::workbook::read_sheet(&PathBuf::from(format!("{}#hospitals", book.display()))).unwrap();
+    let at = |name: &str| names.iter().position(|n| *n == name).unwrap();
+    assert_eq!(sheet.header[at("institution_id")], "医疗机构编码");
+    assert_eq!(sheet.header[at("kept")], "结余留用");
+    assert_eq!(sheet.header[at("shared")], "超支分担");
+    let (_, under) = &sheet.rows[0];
+    let under: Vec<&str> = under.iter().map(|c| c.as_deref().unwrap_or("")).collect();
+    assert_eq!(under, names, "the names under the labels");
+    assert_eq!(sheet.rows.len(), text.lines().count(), "the names' row and every row of the table");
+    let first: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    let (_, row) = &sheet.rows[1];
+    for c in ["institution_id", "region", "fund", "entitlement"] {
+        assert_eq!(row[at(c)].as_deref(), Some(first[at(c)]), "{c} of the first hospital");
+    }
+    let about = dianzhi_columnar::read::workbook::read_sheet(&book).unwrap();
+    assert_eq!(about.header[..2], ["表".to_string(), "行数".to_string()]);
+    // dianzhi's own workbook: replaced with --force, in either language
+    assert_ok(&dianzhi(&["export", s(&out), "--out", s(&book), "--lang", "zh", "--force", "--quiet"]));
+    assert_ok(&dianzhi(&["export", s(&out), "--out", s(&book), "--force", "--quiet"]));
+}
+
 /// The same output exports to the same bytes (no clock in the workbook); a text longer than a
 /// cell holds is named by table, row and column.
 #[test]

@@ -74,7 +74,7 @@ pub fn write_file(output: &FileOutArgs, format: Format, table: &write::Table) ->
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(Failure::other)?;
+    crate::signals::create_dir_all(&parent).map_err(Failure::other)?;
     let staging = tempfile::Builder::new()
         .prefix(".dianzhi-tmp-")
         .suffix(&format!(".{}", if format == Format::Csv { "csv" } else { "parquet" }))

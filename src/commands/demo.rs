@@ -170,7 +170,8 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
         };
         let paid = crate::commands::dip::presettle::run(&args, s)?;
         // each month's watch as a page (a pool ahead of its year is marked)
-        crate::commands::report::write_report(&paid.out, &paid.out.join("report.html"), s.printer)?;
+        let (page, lang) = (paid.out.join("report.html"), crate::commands::lang::Lang::En);
+        crate::commands::report::write_report(&paid.out, &page, &shown(&paid.out), lang, s.printer)?;
         payments.push(paid.out.join(format!("payments.{ext}")));
         watch = Some(paid);
     }
@@ -231,15 +232,18 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
         "pv_exact_delta",
     ));
     // what an analyst opens next: each output drawn as one offline page
-    for dir in [&done.out, &budget.out, &dip.out, &what_if.out] {
-        let page = dir.join("report.html");
-        crate::commands::report::write_report(dir, &page, s.printer)?;
+    // (the year's also in Chinese, as a bureau would hand it on)
+    use crate::commands::lang::Lang;
+    let pages = [&done.out, &budget.out, &dip.out, &what_if.out].map(|dir| (dir, "report.html", Lang::En));
+    for (dir, name, lang) in pages.into_iter().chain([(&dip.out, "report.zh.html", Lang::Zh)]) {
+        let page = dir.join(name);
+        crate::commands::report::write_report(dir, &page, &shown(dir), lang, s.printer)?;
         s.say(&format!("report → {}\n", shown(&page)));
     }
     s.say(&format!("the watch of each month → {}\n", shown(&done.out.join("dip-payments/2026-MM/report.html"))));
     // and the results go back to the hospitals as a workbook
     let book = dip.out.join("results.xlsx");
-    crate::commands::export::run(&dip.out, &book, true)?;
+    crate::commands::export::run(&dip.out, &book, true, Lang::En)?;
     s.say(&format!("workbook → {}\n", shown(&book)));
     // and each institution's statement of how its figures arose, for the quarter and the year
     for (dir, what) in [(&done.out, "quarter"), (&dip.out, "year")] {
@@ -247,7 +251,7 @@ pub fn run(out: &Path, format: Format, force: bool, settings: &crate::cli::Setti
             dir: dir.clone(),
             out: dir.join("statements"),
             institutions: Vec::new(),
-            lang: crate::commands::statement::Lang::En,
+            lang: Lang::En,
             force: true,
         })?;
         s.say(&format!("{n} statements of the {what} → {}\n", shown(&written.join("index.html"))));

@@ -7,6 +7,7 @@ use dianzhi_columnar::read::source::{Format, Source};
 use dianzhi_columnar::read::text_table::{parquet_rows, read_text_table};
 use dianzhi_columnar::write::workbook::{export, Exported, Listed, SHEET_ROWS};
 
+use crate::commands::lang::{column_label, Lang};
 use crate::failure::{Failure, Result};
 
 /// One Excel workbook of an output directory: a sheet per table (header frozen, numbers at
@@ -23,19 +24,28 @@ pub struct ExportArgs {
     /// sending out), named by the value, in the directory --out.
     #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
+    /// The headers' language: en (the column names), or zh (each column's Chinese label above
+    /// its name; the names stay, for scripts).
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: Lang,
     /// Replace an existing workbook (or, with --by, an earlier output directory).
     #[arg(long)]
     pub force: bool,
 }
 
+/// The labels a workbook's headers carry in `lang` (none in English: the names alone).
+fn labels(lang: Lang) -> Option<dianzhi_columnar::write::workbook::Labels<'static>> {
+    (lang == Lang::Zh).then_some(&column_label)
+}
+
 /// Runs `dianzhi export`: notes the tables too long for a sheet, prints where it wrote.
 pub fn command(args: ExportArgs, s: &crate::cli::Settings) -> Result<u8> {
     if let Some(column) = &args.by {
-        let (books, out) = by_value(&args.dir, &args.out, column, args.force)?;
+        let (books, out) = by_value(&args.dir, &args.out, column, args.force, args.lang)?;
         s.say(&format!("{books} workbooks, one per {column} → {}\n", out.display()));
         return Ok(0);
     }
-    for e in run(&args.dir, &args.out, args.force)? {
+    for e in run(&args.dir, &args.out, args.force, args.lang)? {
         if !e.sheet {
             s.note(&format!(
                 "{}: {} rows are more than a sheet holds; listed on the about sheet, read the file\n",
@@ -48,7 +58,7 @@ pub fn command(args: ExportArgs, s: &crate::cli::Settings) -> Result<u8> {
 }
 
 /// Writes the workbook; returns what each table became.
-pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
+pub fn run(dir: &Path, out: &Path, force: bool, lang: Lang) -> Result<Vec<Exported>> {
     let is_xlsx = out.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if !is_xlsx {
         return Err(Failure::input(format!("--out {}: name the workbook FILE.xlsx", out.display())));
@@ -57,10 +67,17 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
         return Err(Failure::input(format!("{}: not a directory; export reads an output directory", dir.display())));
     }
     crate::outdir::refuse_file_over_inputs(out, dir)?;
-    // a workbook is replaced only when it is an export of dianzhi: its first sheet is `about`
+    // a workbook is replaced only when it is an export of dianzhi: its first sheet is `about`,
+    // headed by the names table … sheet (in its first row, or under the labels' row)
     crate::outdir::refuse_foreign_file(out, "workbook", |p| {
-        dianzhi_columnar::read::workbook::read_sheet(p)
-            .is_ok_and(|s| s.header.first().is_some_and(|h| h == "table") && s.header.iter().any(|h| h == "sheet"))
+        let about = |names: &[Option<String>]| {
+            names.first().is_some_and(|h| h.as_deref() == Some("table"))
+                && names.iter().any(|h| h.as_deref() == Some("sheet"))
+        };
+        dianzhi_columnar::read::workbook::read_sheet(p).is_ok_and(|s| {
+            about(&s.header.iter().map(|h| Some(h.clone())).collect::<Vec<_>>())
+                || s.rows.first().is_some_and(|(_, row)| about(row))
+        })
     })?;
     if out.exists() && !force {
         return Err(Failure::input(format!(
@@ -94,13 +111,13 @@ pub fn run(dir: &Path, out: &Path, force: bool) -> Result<Vec<Exported>> {
         _ => PathBuf::from("."),
     };
     let cannot = |e: &dyn std::fmt::Display| Failure::other(format!("cannot write {}: {e}", out.display()));
-    std::fs::create_dir_all(&parent).map_err(|e| cannot(&e))?;
+    crate::signals::create_dir_all(&parent).map_err(|e| cannot(&e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".dianzhi-tmp-")
         .suffix(".xlsx")
         .tempfile_in(&parent)
         .map_err(|e| cannot(&e))?;
-    let done = export(&tables, tmp.path())?;
+    let done = export(&tables, tmp.path(), labels(lang))?;
     tmp.persist(out).map_err(|e| cannot(&e))?;
     crate::outdir::readable(out);
     Ok(done)
@@ -126,7 +143,7 @@ pub fn safe_name(value: &str) -> String {
 
 /// One workbook per distinct value of `column` in the directory `out` (all or nothing): each
 /// with the rows of that value of every table that has the column. Returns how many.
-fn by_value(dir: &Path, out: &Path, column: &str, force: bool) -> Result<(usize, PathBuf)> {
+fn by_value(dir: &Path, out: &Path, column: &str, force: bool, lang: Lang) -> Result<(usize, PathBuf)> {
     if !dir.is_dir() {
         return Err(Failure::input(format!("{}: not a directory; export reads an output directory", dir.display())));
     }
@@ -184,7 +201,7 @@ fn by_value(dir: &Path, out: &Path, column: &str, force: bool) -> Result<(usize,
                 (name.clone(), Listed::Table(rows))
             })
             .collect();
-        export(&listed, &staged.file(&file))?;
+        export(&listed, &staged.file(&file), labels(lang))?;
     }
     Ok((values.len(), staged.commit()?))
 }

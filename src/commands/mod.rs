@@ -12,6 +12,7 @@ pub mod dip;
 pub mod export;
 pub mod generate;
 pub mod interim;
+pub mod lang;
 pub mod report;
 pub mod scenario;
 pub mod settle;

@@ -31,6 +31,7 @@ use dianzhi_columnar::read::source::Source;
 use dianzhi_columnar::read::text_table::{read_text_table, TextTable};
 
 use self::charts::{Heatmap, Palette};
+use crate::commands::lang::Lang;
 use crate::failure::{Failure, Result};
 
 /// One self-contained HTML page of charts and tables of a settle, dip settle, dip budget or
@@ -45,13 +46,17 @@ pub struct ReportArgs {
     /// The HTML file to write (default DIR/report.html; required for several outputs).
     #[arg(long, value_name = "FILE.html")]
     pub out: Option<PathBuf>,
+    /// The page's language: en, or zh (headings, notes and column labels in Chinese; every
+    /// table keeps its column names under the labels).
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: Lang,
 }
 
 /// Runs `dianzhi report` and prints where the page went.
 pub fn command(args: ReportArgs, s: &crate::cli::Settings) -> Result<u8> {
     if let [dir] = args.dirs.as_slice() {
         let out = args.out.unwrap_or_else(|| dir.join("report.html"));
-        let kind = write_report(dir, &out, s.printer)?;
+        let kind = write_report(dir, &out, &dir.display().to_string(), args.lang, s.printer)?;
         s.say(&format!("{kind} report → {}\n", out.display()));
         return Ok(0);
     }
@@ -59,9 +64,9 @@ pub fn command(args: ReportArgs, s: &crate::cli::Settings) -> Result<u8> {
         Failure::input("several outputs make one trend page: name it with --out FILE.html (it belongs to none of them)")
     })?;
     check_page(&out)?;
-    let (title, body) = trends::body(&args.dirs)?;
+    let (title, body) = trends::body(&args.dirs, args.lang)?;
     let sources: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
-    write_page(&out, &page::page(title, &sources.join(" · "), &body))?;
+    write_page(&out, &page::page(args.lang, title, &sources.join(" · "), &body))?;
     s.say(&format!("trend of {} outputs → {}\n", args.dirs.len(), out.display()));
     Ok(0)
 }
@@ -90,7 +95,7 @@ fn write_page(out: &Path, html: &str) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(|e| cannot(&e))?;
+    crate::signals::create_dir_all(&parent).map_err(|e| cannot(&e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".dianzhi-tmp-")
         .suffix(".html")
@@ -102,8 +107,15 @@ fn write_page(out: &Path, html: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes the report of `dir` to `out`; returns the kind of output it reported on.
-pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) -> Result<&'static str> {
+/// Writes the report of `dir` to `out`, naming `source` as what it reports on; returns the kind
+/// of output it reported on.
+pub fn write_report(
+    dir: &Path,
+    out: &Path,
+    source: &str,
+    lang: Lang,
+    printer: crate::console::Printer,
+) -> Result<&'static str> {
     if !dir.is_dir() {
         return Err(Failure::input(format!(
             "{}: not a directory; report reads a settle, dip settle or scenario output",
@@ -132,16 +144,17 @@ pub fn write_report(dir: &Path, out: &Path, printer: crate::console::Printer) ->
             dir.display()
         ));
     }
+    let l = |en, zh| lang.say(en, zh);
     let (title, body) = match kind {
-        "settle" => ("Quarterly clearing", settle::body(dir)?),
-        "dip settle" => ("DIP year-end clearing", dip::body(dir)?),
-        "dip budget" => ("DIP budget year", budget::body(dir)?),
-        "dip presettle" => ("DIP budget execution watch", watch::body(dir)?),
-        "compare" => ("Differences", differences::body(dir)?),
-        "dip scenario" => ("DIP scenarios", scenario::body(dir, &scenario::DIP_VIEW)?),
-        _ => ("Scenarios", scenario::body(dir, &scenario::QUARTER_VIEW)?),
+        "settle" => (l("Quarterly clearing", "季度总额结算"), settle::body(dir, lang)?),
+        "dip settle" => (l("DIP year-end clearing", "DIP年度清算"), dip::body(dir, lang)?),
+        "dip budget" => (l("DIP budget year", "DIP年度预算"), budget::body(dir, lang)?),
+        "dip presettle" => (l("DIP budget execution watch", "DIP预算执行监测"), watch::body(dir, lang)?),
+        "compare" => (l("Differences", "比对差异"), differences::body(dir, lang)?),
+        "dip scenario" => (l("DIP scenarios", "DIP情景模拟"), scenario::body(dir, &scenario::DIP_VIEW, lang)?),
+        _ => (l("Scenarios", "情景模拟"), scenario::body(dir, &scenario::QUARTER_VIEW, lang)?),
     };
-    let html = page::page(title, &dir.display().to_string(), &body);
+    let html = page::page(lang, title, source, &body);
     write_page(out, &html)?;
     Ok(kind)
 }
@@ -203,6 +216,7 @@ fn read(dir: &Path, name: &str) -> Result<(TextTable, Summary)> {
 /// `at`, with the texts `t` holds; one colour scale over the whole column, so that the same
 /// colour is the same value in every map of the page (all quarters, all scenarios).
 fn heatmap_of(
+    lang: Lang,
     t: &TextTable,
     f: &Summary,
     (filter, at): (&str, &str),
@@ -210,12 +224,14 @@ fn heatmap_of(
     value: &str,
     palette: Palette,
 ) -> Result<String> {
-    heatmap_scaled(t, f, (filter, at), (rows, cols), value, palette, false)
+    heatmap_scaled(lang, t, f, (filter, at), (rows, cols), value, palette, false)
 }
 
 /// [`heatmap_of`], with a colour scale per column when `per_column` (from the column's values in
 /// every map of the page, so that the maps of several years compare).
+#[allow(clippy::too_many_arguments)]
 fn heatmap_scaled(
+    lang: Lang,
     t: &TextTable,
     f: &Summary,
     (filter, at): (&str, &str),
@@ -250,6 +266,6 @@ fn heatmap_scaled(
         }
     }
     let range = lo.is_finite().then_some((lo, hi));
-    let map = Heatmap { heading: (filter.into(), at.into()), cells, range, column_ranges, palette };
+    let map = Heatmap { heading: (lang.column(filter).into(), at.into()), cells, range, column_ranges, palette, lang };
     Ok(charts::heatmap(&map))
 }

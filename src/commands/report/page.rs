@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use dianzhi_analysis::summary::Summary;
 use dianzhi_columnar::read::text_table::TextTable;
 
+use crate::commands::lang::Lang;
 use crate::failure::{Failure, Result};
 
 /// Escapes a text for HTML and SVG (element content and quoted attributes).
@@ -24,10 +25,11 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-pub fn page(title: &str, source: &str, body: &str) -> String {
+/// The whole page: its title, the source it reports on, and the body (already HTML).
+pub fn page(lang: Lang, title: &str, source: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
-<html lang="zh">
+<html lang="{code}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -41,7 +43,8 @@ h2 {{ font-size: 17px; margin: 28px 0 8px 0; border-bottom: 1px solid #d9e2ec; p
 p.note {{ color: #52606d; font-size: 13px; margin: 4px 0 10px 0; }}
 table {{ border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px 0; }}
 th, td {{ padding: 3px 9px; border-bottom: 1px solid #e4e7eb; text-align: left; white-space: nowrap; }}
-th {{ background: #f0f4f8; font-weight: 600; }}
+th {{ background: #f0f4f8; font-weight: 600; vertical-align: bottom; }}
+th span.col {{ display: block; font-weight: 400; font-size: 10.5px; color: #7b8794; }}
 td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .ok {{ color: #1f7a4d; }} .warn {{ color: #b44d12; font-weight: 600; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }}
@@ -52,6 +55,7 @@ svg text {{ font-family: inherit; }}
   body {{ margin: 0; max-width: none; }}
   table {{ font-size: 9px; width: 100%; }}
   th {{ white-space: normal; }}
+  div {{ overflow: visible !important; }}
   th, td {{ padding: 2px 4px; }}
   svg {{ break-inside: avoid; max-width: 100%; height: auto; }}
   h2 {{ break-after: avoid; }}
@@ -65,6 +69,7 @@ svg text {{ font-family: inherit; }}
 </body>
 </html>
 "#,
+        code = lang.code(),
         title = esc(title),
         source = esc(source),
         body = body
@@ -72,11 +77,11 @@ svg text {{ font-family: inherit; }}
 }
 
 /// Some columns of a text table as an HTML table (numbers right-aligned, status marked).
-pub fn rows_table(t: &TextTable, columns: &[&str], rows: Option<&[usize]>) -> String {
+pub fn rows_table(lang: Lang, t: &TextTable, columns: &[&str], rows: Option<&[usize]>) -> String {
     let present: Vec<(&str, &[Option<String>])> = columns.iter().filter_map(|c| t.column(c).map(|v| (*c, v))).collect();
     let mut html = String::from("<table><tr>");
     for (c, _) in &present {
-        let _ = write!(html, "<th>{}</th>", th_text(c));
+        let _ = write!(html, "<th>{}</th>", th_text(lang, c));
     }
     html.push_str("</tr>\n");
     let all: Vec<usize> = (0..t.rows()).collect();
@@ -100,8 +105,7 @@ fn cell(column: &str, v: &str) -> String {
     if column.ends_with("flag") && !v.is_empty() {
         return format!("<td class=\"warn\">{}</td>", esc(v));
     }
-    let numeric = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    if numeric && !["quarter", "year", "institution_id"].contains(&column) {
+    if is_decimal(v) && !["quarter", "year", "month", "institution_id"].contains(&column) {
         // an effect reads at 4 decimals; its exact value (18 decimals) is the cell's hover title
         let (frac, exact) = (v.split_once('.').map_or(0, |(_, f)| f.len()), column.ends_with("_effect"));
         if exact && frac > 4 {
@@ -113,12 +117,20 @@ fn cell(column: &str, v: &str) -> String {
     }
 }
 
+/// Whether a text is a plain decimal (`-12.50`, `7`): what is shown grouped and right-aligned; a
+/// month (`2026-02`) or a code is not.
+fn is_decimal(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty() && !frac.is_empty() && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+}
+
 /// Some columns of a frame as an HTML table.
-pub fn frame_table(f: &Summary, columns: &[&str]) -> Result<String> {
+pub fn frame_table(lang: Lang, f: &Summary, columns: &[&str]) -> Result<String> {
     let cols = columns.iter().map(|c| f.cells(c).map_err(Failure::other)).collect::<Result<Vec<_>>>()?;
     let mut html = String::from("<table><tr>");
     for c in columns {
-        let _ = write!(html, "<th>{}</th>", th_text(c));
+        let _ = write!(html, "<th>{}</th>", th_text(lang, c));
     }
     html.push_str("</tr>\n");
     for i in 0..f.height() {
@@ -133,19 +145,34 @@ pub fn frame_table(f: &Summary, columns: &[&str]) -> Result<String> {
 }
 
 /// A column header, escaped, that may wrap after each `_` (in print, where a wide table wraps its
-/// headers; on screen headers stay on one line).
-fn th_text(name: &str) -> String {
-    esc(name).replace('_', "_<wbr>")
+/// headers; on screen headers stay on one line). In Chinese the column's label, with its name
+/// below it (the name scripts know the column by); a header that is no column name, as it is.
+fn th_text(lang: Lang, name: &str) -> String {
+    let wrapped = |s: &str| esc(s).replace('_', "_<wbr>");
+    match (lang, crate::commands::lang::column_label(name)) {
+        (Lang::Zh, Some(label)) => format!("{}<span class=\"col\">{}</span>", esc(label), wrapped(name)),
+        _ => wrapped(name),
+    }
 }
 
 /// A cell of an HTML table: its text (escaped when written) and its class (`""` for none).
 pub type Td = (String, &'static str);
 
-/// An HTML table of a fixed header and rows of cells, every text escaped.
-pub fn table(header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
+/// An HTML table of a fixed header and rows of cells, every text escaped; a header that is a
+/// column's name is labelled as the tables' columns are.
+pub fn table(lang: Lang, header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
+    table_of(lang, header, rows, true)
+}
+
+/// [`table`] with every text as written (a statement shows each figure as its table writes it).
+pub fn table_as_written(header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
+    table_of(Lang::En, header, rows, false)
+}
+
+fn table_of(lang: Lang, header: &[&str], rows: impl Iterator<Item = Vec<Td>>, group: bool) -> String {
     let mut html = String::from("<table><tr>");
     for h in header {
-        let _ = write!(html, "<th>{}</th>", th_text(h));
+        let _ = write!(html, "<th>{}</th>", th_text(lang, h));
     }
     html.push_str("</tr>\n");
     for row in rows {
@@ -154,6 +181,9 @@ pub fn table(header: &[&str], rows: impl Iterator<Item = Vec<Td>>) -> String {
             if class.is_empty() {
                 let _ = write!(html, "<td>{}</td>", esc(&text));
             } else {
+                // a number reads in groups of three, as in the tables' own rows
+                let number = group && class.split(' ').any(|c| c == "n") && is_decimal(&text);
+                let text = if number { grouped(&text) } else { text };
                 let _ = write!(html, "<td class=\"{class}\">{}</td>", esc(&text));
             }
         }
@@ -205,5 +235,16 @@ mod tests {
         assert_eq!(cell("budget_effect", "0.5"), "<td class=\"n\">0.5</td>");
         assert_eq!(cell("budget", "1765546.52"), "<td class=\"n\">1,765,546.52</td>");
         assert_eq!(cell("year", "2026"), "<td>2026</td>");
+        // a month is no number, wherever it stands
+        assert_eq!(cell("month", "2026-02"), "<td>2026-02</td>");
+        assert_eq!(cell("period", "2026-02"), "<td>2026-02</td>");
+        assert_eq!(cell("kept", "-38535.78"), "<td class=\"n\">-38,535.78</td>");
+    }
+
+    #[test]
+    fn chinese_headers_keep_the_column_name_below_the_label() {
+        assert_eq!(th_text(Lang::Zh, "pv_exact"), "点值（精确）<span class=\"col\">pv_<wbr>exact</span>");
+        assert_eq!(th_text(Lang::En, "pv_exact"), "pv_<wbr>exact");
+        assert_eq!(th_text(Lang::Zh, "Σ <b>"), "Σ &lt;b&gt;");
     }
 }

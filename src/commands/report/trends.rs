@@ -11,6 +11,7 @@ use dianzhi_core::number::{format_fixed, parse_decimal, Dec};
 use super::charts::{trend, TrendLine};
 use super::page::table;
 use super::{find_table, kind};
+use crate::commands::lang::Lang;
 use crate::failure::{Failure, Result};
 use dianzhi_columnar::read::text_table::read_text_table;
 
@@ -25,7 +26,7 @@ struct View {
 type Value = (Option<i128>, String);
 
 /// The trends page's title and body for `dirs` (two or more outputs of one kind).
-pub fn body(dirs: &[PathBuf]) -> Result<(&'static str, String)> {
+pub fn body(dirs: &[PathBuf], lang: Lang) -> Result<(&'static str, String)> {
     let mut kinds = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
@@ -46,9 +47,12 @@ pub fn body(dirs: &[PathBuf]) -> Result<(&'static str, String)> {
         )));
     }
     let (title, view) = if first == "settle" {
-        ("Point values over the quarters", View { line: "sector", period: "quarter", value: "fpv" })
+        (
+            lang.say("Point values over the quarters", "各季度点值走势"),
+            View { line: "sector", period: "quarter", value: "fpv" },
+        )
     } else {
-        ("Point values over the years", View { line: "fund", period: "year", value: "pv" })
+        (lang.say("Point values over the years", "各年度点值走势"), View { line: "fund", period: "year", value: "pv" })
     };
     // (region, line) → period → value, each period from one output only
     let mut pools: BTreeMap<(String, String), BTreeMap<String, Value>> = BTreeMap::new();
@@ -79,15 +83,19 @@ pub fn body(dirs: &[PathBuf]) -> Result<(&'static str, String)> {
         }
     }
     let periods: Vec<String> = from.keys().cloned().collect();
-    let mut html = format!(
-        "<h2>{title}</h2>\n<p class=\"note\">{v} of each pool per {p}, a chart per region and a line per {l}; each chart's axis spans its own values (it does not start at 0). From {n} outputs: {first_p} to {last_p}.</p>\n<div class=\"charts\">",
-        v = view.value,
-        p = view.period,
-        l = view.line,
-        n = dirs.len(),
-        first_p = periods[0],
-        last_p = periods[periods.len() - 1],
-    );
+    let (first_p, last_p, n) = (&periods[0], &periods[periods.len() - 1], dirs.len());
+    let (v, p, l) = (view.value, view.period, view.line);
+    let mut html = match lang {
+        Lang::En => format!(
+            "<h2>{title}</h2>\n<p class=\"note\">{v} of each pool per {p}, a chart per region and a line per {l}; each chart's axis spans its own values (it does not start at 0). From {n} outputs: {first_p} to {last_p}.</p>\n"
+        ),
+        Lang::Zh => format!(
+            "<h2>{title}</h2>\n<p class=\"note\">每个统筹池各{p_zh}的 {v}，每个统筹区一张图、每个{l_zh}一条线；各图坐标轴按其自身数值范围（不从 0 起）。来自 {n} 个输出：{first_p} 至 {last_p}。</p>\n",
+            p_zh = lang.column(p),
+            l_zh = lang.column(l),
+        ),
+    };
+    html.push_str("<div class=\"charts\">");
     let mut regions: BTreeMap<&str, Vec<TrendLine>> = BTreeMap::new();
     for ((region, line), values) in &pools {
         let points = periods
@@ -100,14 +108,18 @@ pub fn body(dirs: &[PathBuf]) -> Result<(&'static str, String)> {
         regions.entry(region).or_default().push(TrendLine { name: line.clone(), points });
     }
     for (region, lines) in &regions {
-        html.push_str(&trend(region, &periods, lines));
+        html.push_str(&trend(region, &periods, lines, lang));
     }
     html.push_str("</div>\n");
-    html.push_str(&format!(
-        "<h2>Changes</h2>\n<p class=\"note\">Each pool's {v} and its change from the {p} before it (of those given) and from the same {p} a year before, exact to the table's 4 decimals.</p>\n",
-        v = view.value,
-        p = view.period
-    ));
+    html.push_str(&match lang {
+        Lang::En => format!(
+            "<h2>Changes</h2>\n<p class=\"note\">Each pool's {v} and its change from the {p} before it (of those given) and from the same {p} a year before, exact to the table's 4 decimals.</p>\n"
+        ),
+        Lang::Zh => format!(
+            "<h2>变化</h2>\n<p class=\"note\">每个统筹池的 {v}，及其较上一{p_zh}（所给输出中）和较上年同期的变化，精确到表中的 4 位小数。</p>\n",
+            p_zh = lang.column(p),
+        ),
+    });
     let year_before = |p: &str| -> Option<String> {
         let (year, rest) = p.split_at(4.min(p.len()));
         let year: i32 = year.parse().ok()?;
@@ -134,10 +146,10 @@ pub fn body(dirs: &[PathBuf]) -> Result<(&'static str, String)> {
         view.line,
         view.period,
         view.value,
-        "from the period before",
-        "change",
-        "from a year before",
-        "change ",
+        lang.say("from the period before", "上一期"),
+        lang.say("change", "环比变化"),
+        lang.say("from a year before", "上年同期"),
+        lang.say("change ", "同比变化"),
     ];
     let mut rows = Vec::new();
     for ((region, line), values) in &pools {
@@ -159,6 +171,6 @@ pub fn body(dirs: &[PathBuf]) -> Result<(&'static str, String)> {
             ]);
         }
     }
-    html.push_str(&table(&header, rows.into_iter()));
+    html.push_str(&table(lang, &header, rows.into_iter()));
     Ok((title, html))
 }

@@ -6,18 +6,25 @@ use std::path::Path;
 
 use super::page::rows_table;
 use super::read;
+use crate::commands::lang::Lang;
 use crate::failure::Result;
 
-pub fn body(dir: &Path) -> Result<String> {
+pub fn body(dir: &Path, lang: Lang) -> Result<String> {
     let (pools, _) = read(dir, "execution_pools")?;
     let mut body = String::new();
-    body.push_str(
+    body.push_str(lang.say(
         "<h2>Pools: budget used against time elapsed</h2>\n<p class=\"note\">share = (paid + withheld to date) / budget; \
          elapsed = the month / 12; pace = share / elapsed. <b>flag</b> is the level reached (blue, yellow 80%, red 100% of the budget); \
          <b>pace_flag</b> marks a pool running ahead of the year (yellow at pace ≥ 1.05, red at ≥ 1.1, as configured): a pool at 26% of \
-         its budget in March is ahead of time, though far from any level.</p>\n<div style=\"overflow-x: auto\">",
-    );
+         its budget in March is ahead of time, though far from any level.</p>\n",
+        "<h2>统筹池：预算执行与序时进度</h2>\n<p class=\"note\">占比 share =（累计已拨付 + 累计预留）/ 预算；\
+         序时进度 elapsed = 月份 / 12；执行进度 pace = 占比 / 序时进度。<b>预警标记 flag</b> 为达到的预算水平（蓝、黄 80%、红 100%）；\
+         <b>进度预警 pace_flag</b> 标出快于序时进度的统筹池（按配置，pace ≥ 1.05 为黄、≥ 1.1 为红）：三月已用去 26% 预算的统筹池\
+         虽远未到任何水平线，却已超前于序时进度。</p>\n",
+    ));
+    body.push_str("<div style=\"overflow-x: auto\">");
     body.push_str(&rows_table(
+        lang,
         &pools,
         &[
             "region",
@@ -44,13 +51,23 @@ pub fn body(dir: &Path) -> Result<String> {
                     .any(|c| hospitals.column(c).and_then(|v| v[i].as_deref()).is_some_and(|v| !v.is_empty()))
             })
             .collect();
-        body.push_str(&format!(
-            "<h2>Hospitals the watch flags ({} of {})</h2>\n<p class=\"note\">over: items above the scores' value at the published point \
-             value; high cost growth against last year; high exam and lab share of the cost.</p>\n<div style=\"overflow-x: auto\">",
-            flagged.len(),
-            hospitals.rows()
-        ));
+        body.push_str(&match lang {
+            Lang::En => format!(
+                "<h2>Hospitals the watch flags ({} of {})</h2>\n<p class=\"note\">over: items above the scores' value at the published point \
+                 value; high cost growth against last year; high exam and lab share of the cost.</p>\n",
+                flagged.len(),
+                hospitals.rows()
+            ),
+            Lang::Zh => format!(
+                "<h2>监测预警的医院（{} 家，共 {} 家）</h2>\n<p class=\"note\">over：按项目结算金额高于按公布点值计算的分值金额；\
+                 费用增长率较上年偏高；检查检验费用占比偏高。</p>\n",
+                flagged.len(),
+                hospitals.rows()
+            ),
+        });
+        body.push_str("<div style=\"overflow-x: auto\">");
         body.push_str(&rows_table(
+            lang,
             &hospitals,
             &[
                 "institution_id",

@@ -9,22 +9,7 @@ use crate::commands::export::safe_name;
 pub use crate::commands::report::page::esc;
 pub use crate::commands::report::page::esc as esc_text;
 
-/// The language of the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    /// The text in this language.
-    pub fn say<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
-    }
-}
+pub use crate::commands::lang::Lang;
 
 /// A figure of a step: the text of `column` in the output table `table`.
 pub struct Figure {
@@ -168,7 +153,7 @@ fn steps_table(steps: &[Step], lang: Lang) -> String {
 }
 
 /// A small table of texts (header, rows; numbers right-aligned where `numeric`), written by the
-/// report's table writer.
+/// report's table writer; the header as given (the statement's callers say it in its language).
 pub fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
     let cells = rows.iter().map(|r| {
         r.iter()
@@ -176,7 +161,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String 
             .map(|(i, c)| (c.clone(), if numeric.get(i).copied().unwrap_or(false) { "n" } else { "" }))
             .collect()
     });
-    crate::commands::report::page::table(header, cells)
+    crate::commands::report::page::table_as_written(header, cells)
 }
 
 /// The index: each institution, its pools and its adjustment in each, linked to its page.

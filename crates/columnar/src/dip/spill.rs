@@ -128,7 +128,9 @@ impl CaseSpill {
         keep: Vec<String>,
     ) -> Result<CaseSpill> {
         let fail = |e: std::io::Error| Error::Output { path: dir.to_path_buf(), message: e.to_string() };
-        std::fs::create_dir_all(dir).map_err(fail)?;
+        // in the run's staging directory, which exists (never its ancestors: a stopped run
+        // removes the staging directory, and must not find it created again)
+        std::fs::create_dir(dir).map_err(fail)?;
         pools.sort();
         pools.dedup();
         institutions.sort();

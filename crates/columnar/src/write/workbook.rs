@@ -52,11 +52,21 @@ fn exact_double(text: &str) -> Option<f64> {
     .then_some(v)
 }
 
+/// A column's label for people, by its name (`None`: the name alone heads the column).
+pub type Labels<'a> = &'a dyn Fn(&str) -> Option<&'a str>;
+
 /// Writes `tables` as one workbook at `path`: a first sheet `about` listing every table (its
 /// rows, and whether it has a sheet), then a sheet per table that fits, its header frozen. A
 /// column whose every value a double holds exactly is written as numbers, formatted at the
 /// column's decimals; any other column (pv_exact's 18 decimals, codes, labels) as text.
-pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>, crate::error::Error> {
+///
+/// With `labels`, every sheet has two header rows: the columns' labels (Chinese, say), then
+/// their names — the names scripts read the sheet by (`header=1` in pandas) and the filter's row.
+pub fn export(
+    tables: &[(String, Listed)],
+    path: &Path,
+    labels: Option<Labels>,
+) -> Result<Vec<Exported>, crate::error::Error> {
     use rust_xlsxwriter::{Format, Workbook};
     let fail = |e: rust_xlsxwriter::XlsxError| crate::error::Error::Output {
         path: path.to_path_buf(),
@@ -67,18 +77,33 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
     let epoch = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(fail)?;
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&epoch));
     let bold = Format::new().set_bold();
+    let name_format = Format::new().set_font_color(rust_xlsxwriter::Color::RGB(0x52606d)).set_font_size(9);
+    // the header rows: the labels' (when given) and the names'; the rows below them
+    let top = u32::from(labels.is_some());
+    let first = top + 1;
+    let capacity = SHEET_ROWS - top as usize;
+    let header = |sheet: &mut rust_xlsxwriter::Worksheet, names: &[&str]| -> Result<(), rust_xlsxwriter::XlsxError> {
+        for (c, h) in names.iter().enumerate() {
+            if let Some(label) = labels {
+                sheet.write_string_with_format(0, c as u16, label(h).unwrap_or(h), &bold)?;
+                sheet.write_string_with_format(top, c as u16, *h, &name_format)?;
+            } else {
+                sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+            }
+        }
+        sheet.set_freeze_panes(first, 0)?;
+        Ok(())
+    };
     let mut listed = Vec::new();
     let about = book.add_worksheet();
     about.set_name("about").map_err(fail)?;
-    for (c, h) in ["table", "rows", "sheet", "file"].iter().enumerate() {
-        about.write_string_with_format(0, c as u16, *h, &bold).map_err(fail)?;
-    }
+    header(about, &["table", "rows", "sheet", "file"]).map_err(fail)?;
     for (i, (name, t)) in tables.iter().enumerate() {
         let (rows, file, fits) = match t {
-            Listed::Table(t) => (t.rows(), &t.path, t.rows() <= SHEET_ROWS),
+            Listed::Table(t) => (t.rows(), &t.path, t.rows() <= capacity),
             Listed::TooLong { rows, path } => (*rows, path, false),
         };
-        let r = i as u32 + 1;
+        let r = i as u32 + first;
         about.write_string(r, 0, name).map_err(fail)?;
         about.write_number(r, 1, rows as f64).map_err(fail)?;
         about
@@ -87,21 +112,18 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
         about.write_string(r, 3, file.display().to_string()).map_err(fail)?;
         listed.push(Exported { table: name.clone(), rows, sheet: fits });
     }
-    about.set_freeze_panes(1, 0).map_err(fail)?;
     let sheets = tables.iter().filter_map(|(name, t)| match t {
-        Listed::Table(t) if t.rows() <= SHEET_ROWS => Some((name, t)),
+        Listed::Table(t) if t.rows() <= capacity => Some((name, t)),
         _ => None,
     });
     for (name, t) in sheets {
         let sheet = book.add_worksheet();
         sheet.set_name(name.chars().take(31).collect::<String>()).map_err(fail)?;
-        for (c, h) in t.names.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
-        }
-        sheet.set_freeze_panes(1, 0).map_err(fail)?;
-        // a filter on every header, over the rows
+        let names: Vec<&str> = t.names.iter().map(String::as_str).collect();
+        header(sheet, &names).map_err(fail)?;
+        // a filter on every header (the names' row), over the rows
         if !t.names.is_empty() {
-            sheet.autofilter(0, 0, t.rows() as u32, t.names.len() as u16 - 1).map_err(fail)?;
+            sheet.autofilter(top, 0, t.rows() as u32 + top, t.names.len() as u16 - 1).map_err(fail)?;
         }
         for (c, (h, values)) in t.names.iter().zip(&t.columns).enumerate() {
             let numeric = !(super::KEY_COLUMNS.contains(&h.as_str()) || LABELS.contains(&h.as_str()))
@@ -114,10 +136,11 @@ pub fn export(tables: &[(String, Listed)], path: &Path) -> Result<Vec<Exported>,
             } else {
                 format!("#,##0.{}", "0".repeat(scale))
             });
-            sheet.set_column_width(c as u16, width(h, values, numeric)).map_err(fail)?;
+            let label_width = labels.and_then(|l| l(h)).map_or(0.0, |l| width(l, values, numeric));
+            sheet.set_column_width(c as u16, width(h, values, numeric).max(label_width)).map_err(fail)?;
             for (r, v) in values.iter().enumerate() {
                 let Some(v) = v else { continue };
-                let row = r as u32 + 1;
+                let row = r as u32 + first;
                 if numeric {
                     sheet
                         .write_number_with_format(row, c as u16, exact_double(v).expect("checked"), &format)
@@ -199,7 +222,7 @@ mod tests {
             ],
         };
         let book = dir.path().join("out.xlsx");
-        export(&[("point_values".into(), Listed::Table(table))], &book).unwrap();
+        export(&[("point_values".into(), Listed::Table(table))], &book, None).unwrap();
         let sheet = part(&book, "xl/worksheets/sheet2.xml");
         assert!(sheet.contains("<autoFilter ref=\"A1:D3\"/>"), "{sheet}");
         assert!(sheet.contains("<cols>"), "widths set: {sheet}");
@@ -207,6 +230,40 @@ mod tests {
         assert!(styles.contains("formatCode=\"#,##0.00\"") && styles.contains("formatCode=\"#,##0\""), "{styles}");
         // a year stays text: no number format for it
         assert!(sheet.contains("t=\"s\""), "{sheet}");
+    }
+
+    #[test]
+    fn labelled_sheets_have_the_labels_above_the_names_and_the_rows_below_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let cell = |s: &str| Some(s.to_string());
+        let table = TextTable {
+            path: dir.path().join("point_values.csv"),
+            names: vec!["region".into(), "pv".into(), "other".into()],
+            columns: vec![
+                vec![cell("济南"), cell("青岛")],
+                vec![cell("12.5"), cell("9.25")],
+                vec![cell("x"), cell("y")],
+            ],
+        };
+        let book = dir.path().join("book.xlsx");
+        let labels = |name: &str| match name {
+            "region" => Some("统筹区"),
+            "pv" => Some("点值"),
+            _ => None,
+        };
+        export(&[("point_values".into(), Listed::Table(table))], &book, Some(&labels)).unwrap();
+        let sheet = part(&book, "xl/worksheets/sheet2.xml");
+        let strings = part(&book, "xl/sharedStrings.xml");
+        for text in ["统筹区", "点值", "region", "pv", "other", "济南"] {
+            assert!(strings.contains(&format!(">{text}<")), "{text}: {strings}");
+        }
+        // the filter on the names' row (2), over the two rows below it; both header rows frozen
+        assert!(sheet.contains("<autoFilter ref=\"A2:C4\"/>"), "{sheet}");
+        assert!(sheet.contains("ySplit=\"2\""), "{sheet}");
+        // the first value in row 3
+        assert!(sheet.contains("<c r=\"B3\""), "{sheet}");
+        let about = part(&book, "xl/worksheets/sheet1.xml");
+        assert!(about.contains("<c r=\"A3\""), "the about sheet's first table in row 3: {about}");
     }
 
     #[test]

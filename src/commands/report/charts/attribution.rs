@@ -1,10 +1,14 @@
 //! The attribution chart: each pool's change of point value split into its three effects.
 
 use super::truncate;
+use crate::commands::lang::Lang;
 use crate::commands::report::svg::Svg;
 
 /// The three causes of a change of point value and their colours.
 pub const EFFECT_COLORS: [(&str, &str); 3] = [("budget", "#3b82c4"), ("volume", "#e0a030"), ("config", "#7c5cbf")];
+
+/// The causes' names in Chinese, in the order of [`EFFECT_COLORS`].
+const EFFECT_NAMES_ZH: [&str; 3] = ["预算", "服务量", "参数"];
 
 /// A line of the attribution chart: a scenario's heading, or one pool's effects (budget, volume,
 /// config; `None` where a side of the comparison has no value).
@@ -17,16 +21,17 @@ pub enum AttributionLine {
 /// Each pool's change split into its three effects, stacked from zero (positive right, negative
 /// left), with a black tick at their sum; `extent` is the largest reach either way, the same
 /// for every line.
-pub fn attribution(lines: &[AttributionLine], extent: f64) -> String {
+pub fn attribution(lines: &[AttributionLine], extent: f64, lang: Lang) -> String {
+    let effect = |k: usize| lang.say(EFFECT_COLORS[k].0, EFFECT_NAMES_ZH[k]);
     let (label_w, bar_w, row_h) = (260.0, 520.0, 22.0);
     let height = 34.0 + row_h * lines.len() as f64 + 30.0;
     let zero = label_w + bar_w / 2.0;
     let scale = bar_w / 2.0 / extent;
     let mut svg = Svg::new(label_w + bar_w + 90.0, height);
-    for (k, (name, color)) in EFFECT_COLORS.iter().enumerate() {
+    for (k, (_, color)) in EFFECT_COLORS.iter().enumerate() {
         let x = label_w + k as f64 * 110.0;
         svg.el("rect").n("x", x).n("y", 6.0).n("width", 12.0).n("height", 12.0).a("fill", color).end();
-        svg.el("text").n("x", x + 16.0).n("y", 16.0).n("font-size", 12.0).text(name);
+        svg.el("text").n("x", x + 16.0).n("y", 16.0).n("font-size", 12.0).text(effect(k));
         svg.nl();
     }
     svg.el("line").n("x1", zero).n("y1", 28.0).n("x2", zero).n("y2", height - 24.0).a("stroke", "#9aa5b1").end();
@@ -60,7 +65,7 @@ pub fn attribution(lines: &[AttributionLine], extent: f64) -> String {
                 .n("y", y + 15.0)
                 .n("font-size", 11.0)
                 .a("fill", "#7b8794")
-                .text("no value on one side");
+                .text(lang.say("no value on one side", "一方无值"));
             svg.nl();
             continue;
         };
@@ -79,7 +84,10 @@ pub fn attribution(lines: &[AttributionLine], extent: f64) -> String {
                 .f("width", p.abs() * scale, 2)
                 .n("height", row_h - 8.0)
                 .a("fill", EFFECT_COLORS[k].1)
-                .title(&format!("{scenario} — {pool}: {} effect {p:+.6}", EFFECT_COLORS[k].0));
+                .title(&match lang {
+                    Lang::En => format!("{scenario} — {pool}: {} effect {p:+.6}", effect(k)),
+                    Lang::Zh => format!("{scenario} — {pool}：{}因素影响 {p:+.6}", effect(k)),
+                });
             svg.nl();
         }
         let tx = zero + total * scale;
@@ -132,7 +140,7 @@ mod tests {
             AttributionLine::Pool { scenario: "s".into(), pool: "p".into(), effects: Some([0.02, -0.01, 0.005]) },
             AttributionLine::Pool { scenario: "s".into(), pool: "q".into(), effects: None },
         ];
-        let svg = attribution(&lines, 0.025);
+        let svg = attribution(&lines, 0.025, Lang::En);
         let bars: Vec<_> = marks(&svg, "rect").into_iter().filter(|(_, t)| t.contains("effect")).collect();
         assert_eq!(bars.len(), 3, "{svg}");
         let w = |i: usize| num(&bars[i].0, "width");

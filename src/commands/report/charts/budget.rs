@@ -1,6 +1,7 @@
 //! The budget charts: each pool's budget, cap and transfer against its forecast, and the parts of
 //! its growth.
 
+use crate::commands::lang::Lang;
 use crate::commands::report::svg::Svg;
 
 /// One pool of the budget chart (money as drawn: floats place pixels only).
@@ -16,7 +17,8 @@ pub struct BudgetBar {
 
 /// One row per pool, as shares of its spending forecast (100%): the budget (dark bar), the cap
 /// (black mark) and the transfer above it (blue), so that a cap 2% below the forecast shows.
-pub fn budget_bars(bars: &[BudgetBar]) -> String {
+pub fn budget_bars(bars: &[BudgetBar], lang: Lang) -> String {
+    let l = |en, zh| lang.say(en, zh);
     let (w, left, row) = (760.0, 170.0, 34.0);
     let h = 44.0 + row * bars.len() as f64;
     let share = |v: f64, b: &BudgetBar| if b.forecast > 0.0 { v / b.forecast * 100.0 } else { 100.0 };
@@ -43,7 +45,12 @@ pub fn budget_bars(bars: &[BudgetBar]) -> String {
             .f("width", x(share(b.budget, b)) - left, 2)
             .n("height", 12.0)
             .a("fill", "#243b53")
-            .title(&format!("budget {:.2} ({:.2}% of the forecast {:.2})", b.budget, share(b.budget, b), b.forecast));
+            .title(&match lang {
+                Lang::En => {
+                    format!("budget {:.2} ({:.2}% of the forecast {:.2})", b.budget, share(b.budget, b), b.forecast)
+                }
+                Lang::Zh => format!("预算 {:.2}（支出预测 {:.2} 的 {:.2}%）", b.budget, b.forecast, share(b.budget, b)),
+            });
         svg.nl();
         if b.transfer > 0.0 {
             svg.el("rect")
@@ -54,7 +61,7 @@ pub fn budget_bars(bars: &[BudgetBar]) -> String {
                 .n("height", 20.0)
                 .a("fill", "#3b82c4")
                 .n("fill-opacity", 0.6)
-                .title(&format!("transfer {:.2}", b.transfer));
+                .title(&format!("{} {:.2}", l("transfer", "调剂金额"), b.transfer));
             svg.nl();
         }
         let cap = x(share(b.cap, b));
@@ -66,7 +73,7 @@ pub fn budget_bars(bars: &[BudgetBar]) -> String {
             .f("y2", y + 22.0, 1)
             .a("stroke", "#111")
             .n("stroke-width", 2.0)
-            .title(&format!("cap {:.2}", b.cap));
+            .title(&format!("{} {:.2}", l("cap", "上限"), b.cap));
         svg.nl();
         if !b.flag.is_empty() {
             let end = share(b.cap + b.transfer, b).max(share(b.budget, b)).max(100.0);
@@ -112,9 +119,12 @@ pub fn budget_bars(bars: &[BudgetBar]) -> String {
             .a("text-anchor", "middle")
             .text("≈");
         svg.nl();
-        format!("share of the spending forecast — the axis starts at {lo:.0}%, not at 0")
+        match lang {
+            Lang::En => format!("share of the spending forecast — the axis starts at {lo:.0}%, not at 0"),
+            Lang::Zh => format!("占支出预测的比例——坐标轴从 {lo:.0}% 起，不从 0 起"),
+        }
     } else {
-        "share of the spending forecast".to_string()
+        l("share of the spending forecast", "占支出预测的比例").to_string()
     };
     svg.el("text")
         .f("x", left + plot / 2.0, 1)
@@ -128,9 +138,12 @@ pub fn budget_bars(bars: &[BudgetBar]) -> String {
 
 /// Stacked horizontal bars of each pool's growth parts (history, population, technology,
 /// adjustment) around a zero line; negative parts in orange left of it.
-pub fn growth_bars(parts: &[(String, [f64; 4])]) -> String {
+pub fn growth_bars(parts: &[(String, [f64; 4])], lang: Lang) -> String {
     const COLORS: [&str; 4] = ["#3b82c4", "#7cc4a4", "#9b7fd1", "#e8b04b"];
-    const NAMES: [&str; 4] = ["history", "population", "technology", "adjustment"];
+    let names = match lang {
+        Lang::En => ["history", "population", "technology", "adjustment"],
+        Lang::Zh => ["历史增长", "参保人口", "新技术", "调整"],
+    };
     let (w, left, row) = (760.0, 170.0, 30.0);
     let h = 46.0 + row * parts.len() as f64;
     // room on the right for the total's label
@@ -143,7 +156,7 @@ pub fn growth_bars(parts: &[(String, [f64; 4])]) -> String {
     let zero = left + neg / span * plot;
     let px = |v: f64| v / span * plot;
     let mut svg = Svg::new(w, h);
-    for (k, name) in NAMES.iter().enumerate() {
+    for (k, name) in names.iter().enumerate() {
         let x = left + 110.0 * k as f64;
         svg.el("rect").f("x", x, 1).n("y", 4.0).n("width", 12.0).n("height", 12.0).a("fill", COLORS[k]).end();
         svg.el("text").f("x", x + 16.0, 1).n("y", 14.0).n("font-size", 11.5).text(name);
@@ -174,7 +187,7 @@ pub fn growth_bars(parts: &[(String, [f64; 4])]) -> String {
                 .n("height", 18.0)
                 .a("fill", fill)
                 .a("stroke", "#fff")
-                .title(&format!("{}: {:.4}%", NAMES[k], v * 100.0));
+                .title(&format!("{}: {:.4}%", names[k], v * 100.0));
             svg.nl();
             if *v > 0.0 {
                 up += width;
@@ -211,7 +224,8 @@ mod tests {
     #[test]
     fn the_cap_mark_sits_at_its_share_of_the_forecast_and_labels_are_escaped() {
         // a cap at 95% of the forecast sits left of the 100% line, one at 105% right of it
-        let svg = budget_bars(&[bar("<b>济南</b>", 100.0, 95.0, 0.0, 95.0), bar("b", 100.0, 105.0, 0.0, 100.0)]);
+        let svg =
+            budget_bars(&[bar("<b>济南</b>", 100.0, 95.0, 0.0, 95.0), bar("b", 100.0, 105.0, 0.0, 100.0)], Lang::En);
         let full = {
             let at = svg.find("stroke-dasharray").unwrap();
             let line = &svg[svg[..at].rfind("<line").unwrap()..at];
@@ -222,18 +236,18 @@ mod tests {
         assert!(((full - cap_x(&svg, 0)) - (cap_x(&svg, 1) - full)).abs() < 0.01);
         assert!(svg.contains("&lt;b&gt;济南&lt;/b&gt;") && !svg.contains("<b>"));
         // a transfer is drawn from the cap to the cap plus the transfer
-        let svg = budget_bars(&[bar("a", 100.0, 95.0, 3.0, 98.0)]);
+        let svg = budget_bars(&[bar("a", 100.0, 95.0, 3.0, 98.0)], Lang::En);
         assert!(svg.contains("class=\"transfer\""));
         // the axis is zoomed to 94%–101%: it says where it starts and marks the break
         assert!(svg.contains("the axis starts at 94%, not at 0") && svg.contains("class=\"axis-break\""), "{svg}");
         // an axis from 0 has no break to mark
-        let svg = budget_bars(&[bar("z", 100.0, 0.5, 0.0, 0.5)]);
+        let svg = budget_bars(&[bar("z", 100.0, 0.5, 0.0, 0.5)], Lang::En);
         assert!(!svg.contains("axis-break") && svg.contains(">share of the spending forecast<"), "{svg}");
     }
 
     #[test]
     fn growth_parts_stack_on_their_side_of_zero() {
-        let svg = growth_bars(&[("p".into(), [0.02, 0.01, 0.0, -0.01])]);
+        let svg = growth_bars(&[("p".into(), [0.02, 0.01, 0.0, -0.01])], Lang::En);
         let rects: Vec<(f64, f64)> = svg
             .match_indices("class=\"part\" x=\"")
             .map(|(i, _)| {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{blue, diverging, truncate, Palette};
+use crate::commands::lang::Lang;
 use crate::commands::report::svg::Svg;
 
 /// A map of one value over rows × columns (regions × sectors or funds).
@@ -21,6 +22,8 @@ pub struct Heatmap {
     /// point, resident ones at 9–10, and one scale would leave a whole fund pale).
     pub column_ranges: BTreeMap<String, (f64, f64)>,
     pub palette: Palette,
+    /// The language of the chart's own words.
+    pub lang: Lang,
 }
 
 const CELL_W: f64 = 118.0;
@@ -129,7 +132,7 @@ pub fn heatmap(m: &Heatmap) -> String {
             .n("font-size", 10.5)
             .a("text-anchor", "end")
             .a("fill", "#52606d")
-            .text("scale per column");
+            .text(m.lang.say("scale per column", "各列分别配色"));
         svg.nl();
     } else if let Some((lo, hi)) = m.range {
         let y = height - 22.0;
@@ -173,6 +176,7 @@ mod tests {
             range: Some((0.8, 1.0)),
             column_ranges: BTreeMap::new(),
             palette: Palette::Sequential,
+            lang: Lang::En,
         };
         let svg = heatmap(&map);
         // cells are the rects with a tooltip; rows sorted ("<south>" before "north"), columns sorted
@@ -207,6 +211,7 @@ mod tests {
             range: Some((9.0, 13.0)),
             column_ranges,
             palette: Palette::Sequential,
+            lang: Lang::En,
         };
         let svg = heatmap(&map);
         let fill = |label: &str| {

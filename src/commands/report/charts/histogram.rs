@@ -1,14 +1,15 @@
 //! A histogram of percentages, bins coloured by their sign.
 
+use crate::commands::lang::Lang;
 use crate::commands::report::svg::Svg;
 
 /// Counts of `values` (percentages) in 30 equal bins from the lowest to the highest (zero always
 /// inside): orange bins wholly below zero, blue wholly above.
-pub fn histogram(values: &[f64], x_name: &str) -> String {
+pub fn histogram(values: &[f64], x_name: &str, lang: Lang) -> String {
     let (w, h, left, bottom) = (720.0, 260.0, 50.0, 40.0);
     let mut svg = Svg::new(w, h);
     if values.is_empty() {
-        svg.el("text").n("x", 10.0).n("y", 20.0).n("font-size", 12.0).text("no settlements");
+        svg.el("text").n("x", 10.0).n("y", 20.0).n("font-size", 12.0).text(lang.say("no settlements", "无结算记录"));
         return svg.finish();
     }
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
@@ -40,7 +41,10 @@ pub fn histogram(values: &[f64], x_name: &str) -> String {
             .f("width", bar - 2.0, 2)
             .f("height", bh, 2)
             .a("fill", color)
-            .title(&format!("{from:.1}% to {to:.1}%: {c} institution(s)"));
+            .title(&match lang {
+                Lang::En => format!("{from:.1}% to {to:.1}%: {c} institution(s)"),
+                Lang::Zh => format!("{from:.1}% 至 {to:.1}%：{c} 家机构"),
+            });
         svg.nl();
     }
     let axis = 16.0 + plot_h;
@@ -93,7 +97,7 @@ mod tests {
     #[test]
     fn a_histogram_draws_each_count_at_its_height_and_colours_the_sign() {
         // 30 bins over [-10, 20]: one value in the first bin, three in the last
-        let svg = histogram(&[-10.0, 20.0, 19.9, 19.5], "adjustment / payable");
+        let svg = histogram(&[-10.0, 20.0, 19.9, 19.5], "adjustment / payable", Lang::En);
         let bars = marks(&svg, "rect");
         assert_eq!(bars.len(), 30);
         let (first, last) = (&bars[0].0, &bars[29].0);

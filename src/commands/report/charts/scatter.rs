@@ -1,5 +1,6 @@
 //! A scatter of points in four named quadrants, the most extreme named.
 
+use crate::commands::lang::Lang;
 use crate::commands::report::svg::Svg;
 
 /// One point of a scatter: where it lies, its tooltip, and its name when it is named.
@@ -13,11 +14,23 @@ pub struct Point {
 
 /// Points in four quadrants around (`x_mid`, `y_mid`), each quadrant named and counted; the
 /// `named` points farthest from the centre (in units of each axis's span) carry their name.
-pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &str, named: usize) -> String {
+pub fn scatter(
+    points: &[Point],
+    (x_mid, y_mid): (f64, f64),
+    x_name: &str,
+    y_name: &str,
+    named: usize,
+    lang: Lang,
+) -> String {
+    let l = |en, zh| lang.say(en, zh);
     let (w, h, left, bottom) = (720.0, 420.0, 70.0, 40.0);
     let mut svg = Svg::new(w, h);
     if points.is_empty() {
-        svg.el("text").n("x", 10.0).n("y", 20.0).n("font-size", 12.0).text("no hospitals with cases");
+        svg.el("text")
+            .n("x", 10.0)
+            .n("y", 20.0)
+            .n("font-size", 12.0)
+            .text(l("no hospitals with cases", "无有病例的医院"));
         return svg.finish();
     }
     let span = |f: &dyn Fn(&Point) -> f64, mid: f64| {
@@ -100,10 +113,10 @@ pub fn scatter(points: &[Point], x_mid: f64, y_mid: f64, x_name: &str, y_name: &
         .end();
     svg.nl();
     let corner = [
-        (left + pw - 6.0, 34.0, "end", "complex, in surplus"),
-        (left + pw - 6.0, 14.0 + ph, "end", "complex, over"),
-        (left + 6.0, 34.0, "start", "simple, in surplus"),
-        (left + 6.0, 14.0 + ph, "start", "simple, over"),
+        (left + pw - 6.0, 34.0, "end", l("complex, in surplus", "疑难、结余")),
+        (left + pw - 6.0, 14.0 + ph, "end", l("complex, over", "疑难、超支")),
+        (left + 6.0, 34.0, "start", l("simple, in surplus", "简单、结余")),
+        (left + 6.0, 14.0 + ph, "start", l("simple, over", "简单、超支")),
     ];
     for (k, (x, y, anchor, name)) in corner.iter().enumerate() {
         svg.el("text")
@@ -166,7 +179,7 @@ mod tests {
             p(0.7, 10.0, "simple <surplus>", "H<3>"),
             p(1.01, 1.0, "near the centre", "H4"),
         ];
-        let svg = scatter(&points, 1.0, 0.0, "CMI", "balance per case", 2);
+        let svg = scatter(&points, (1.0, 0.0), "CMI", "balance per case", 2, Lang::En);
         let dots = marks(&svg, "circle");
         assert_eq!(dots.len(), 4);
         let (a, b, c) = (&dots[0].0, &dots[1].0, &dots[2].0);

@@ -2,6 +2,7 @@
 //! or fund.
 
 use super::truncate;
+use crate::commands::lang::Lang;
 use crate::commands::report::svg::Svg;
 
 /// One line of a trend: its name and, per period (in the chart's order), its value (as drawn)
@@ -16,14 +17,14 @@ const COLOURS: [&str; 8] = ["#2563a8", "#c2410c", "#1f7a4d", "#7c3aed", "#a16207
 
 /// The trend of `title` (a region) over `periods`: a polyline and dots per line, its name at
 /// its last value; the value axis spans the values drawn (and says where it starts).
-pub fn trend(title: &str, periods: &[String], lines: &[TrendLine]) -> String {
+pub fn trend(title: &str, periods: &[String], lines: &[TrendLine], lang: Lang) -> String {
     let (w, h, left, right, top, bottom) = (380.0, 240.0, 56.0, 110.0, 28.0, 34.0);
     let mut svg = Svg::new(w, h);
     svg.el("text").n("x", 0.0).n("y", 16.0).n("font-size", 13.0).a("font-weight", "600").text(title);
     svg.nl();
     let values: Vec<f64> = lines.iter().flat_map(|l| l.points.iter().flatten().map(|(v, _)| *v)).collect();
     if values.is_empty() || periods.is_empty() {
-        svg.el("text").n("x", 0.0).n("y", 40.0).n("font-size", 12.0).text("no values");
+        svg.el("text").n("x", 0.0).n("y", 40.0).n("font-size", 12.0).text(lang.say("no values", "无值"));
         return svg.finish();
     }
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -104,12 +105,10 @@ pub fn trend(title: &str, periods: &[String], lines: &[TrendLine]) -> String {
         svg.el("text").f("x", x, 1).f("y", y, 1).n("font-size", 11.0).a("fill", colour).text(&truncate(name, 16));
         svg.nl();
     }
-    svg.el("text")
-        .n("x", left)
-        .n("y", h - 4.0)
-        .n("font-size", 10.0)
-        .a("fill", "#7b8794")
-        .text(&format!("the axis spans {y0:.4} to {y1:.4}, not from 0"));
+    svg.el("text").n("x", left).n("y", h - 4.0).n("font-size", 10.0).a("fill", "#7b8794").text(&match lang {
+        Lang::En => format!("the axis spans {y0:.4} to {y1:.4}, not from 0"),
+        Lang::Zh => format!("坐标轴范围 {y0:.4} 至 {y1:.4}，不从 0 起"),
+    });
     svg.nl();
     svg.finish()
 }
@@ -127,7 +126,7 @@ mod tests {
             TrendLine { name: "hospital".into(), points: vec![v(0.90), v(0.95), v(1.00)] },
             TrendLine { name: "<dental>".into(), points: vec![v(1.10), None, v(1.05)] },
         ];
-        let svg = trend("north", &periods, &lines);
+        let svg = trend("north", &periods, &lines, Lang::En);
         let dots = marks(&svg, "circle");
         assert_eq!(dots.len(), 5, "a dot per value");
         let at = |t: &str| dots.iter().find(|(_, title)| title.starts_with(t)).unwrap().0.clone();
