@@ -263,7 +263,7 @@ pub fn scan_cases(
     let mut problems = Problems::default();
     let mut files: Vec<FileRows> =
         sources.iter().zip(digested).map(|(s, sha256)| FileRows { path: s.path.clone(), rows: 0, sha256 }).collect();
-    let mut hashes = Vec::new();
+    let mut hashes = Vec::with_capacity(done.len());
     let mut sums: BTreeMap<(String, DipPoolKey, Month), CaseSums> = BTreeMap::new();
     let mut other_years: BTreeMap<i32, u64> = BTreeMap::new();
     let mut decided = vec![false; options.special.map_or(0, |s| s.decisions.len())];
@@ -275,14 +275,14 @@ pub fn scan_cases(
     if let Some(special) = options.special {
         undecided(special, &decided)?;
     }
-    for w in done {
+    for mut w in done {
         for (y, n) in &w.other_years {
             *other_years.entry(*y).or_default() += n;
         }
         for (f, rows) in files.iter_mut().zip(&w.rows) {
             f.rows += rows;
         }
-        hashes.extend_from_slice(&w.hashes);
+        hashes.push(std::mem::take(&mut w.hashes));
         let name = |id: u32| w.texts.names[id as usize].to_string();
         let months = w
             .slot_of
@@ -667,11 +667,36 @@ fn report_problems(sources: &[Source], p: &Problems) -> Result<()> {
     Ok(())
 }
 
-/// Every case_id once: the 64-bit hashes are sorted and compared; a repeated hash sends the
-/// case_id columns through a second read that names both rows (or finds a mere collision).
-fn check_unique_ids(sources: &[Source], mut hashes: Vec<u64>) -> Result<()> {
-    hashes.par_sort_unstable();
-    let repeated: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+/// The hashes found more than once in the workers' lists, without joining the lists into one
+/// (at 50M cases a joined copy is another 400 MB, and more while it grows): each list is sorted
+/// in place, then each range of the hash's top byte gathers its slices of every list — a few
+/// MB — and sorts them (a stable sort merges the lists' sorted runs).
+fn repeated_hashes(mut lists: Vec<Vec<u64>>) -> HashSet<u64> {
+    for list in &mut lists {
+        list.par_sort_unstable();
+    }
+    let lists = &lists;
+    (0u64..256)
+        .into_par_iter()
+        .flat_map_iter(|top| {
+            let below = |bound: Option<u64>| move |h: &u64| bound.is_none_or(|b| *h < b);
+            let (lo, hi) = (Some(top << 56), (top < 255).then(|| (top + 1) << 56));
+            let mut range: Vec<u64> = Vec::new();
+            for list in lists {
+                let (a, b) = (list.partition_point(below(lo)), list.partition_point(below(hi)));
+                range.extend_from_slice(&list[a..b]);
+            }
+            range.sort();
+            range.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect::<Vec<u64>>()
+        })
+        .collect()
+}
+
+/// Every case_id once: the 64-bit hashes (a list per worker) are sorted and compared; a repeated
+/// hash sends the case_id columns through a second read that names both rows (or finds a mere
+/// collision).
+fn check_unique_ids(sources: &[Source], hashes: Vec<Vec<u64>>) -> Result<()> {
+    let repeated = repeated_hashes(hashes);
     if repeated.is_empty() {
         return Ok(());
     }
@@ -710,5 +735,23 @@ fn check_unique_ids(sources: &[Source], mut hashes: Vec<u64>) -> Result<()> {
             ),
         }
         .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeated_hashes_are_found_within_and_across_the_workers_lists() {
+        let top = |b: u64| b << 56;
+        let lists = vec![
+            vec![5, top(255) + 1, top(3), 7, top(255) + 1],
+            vec![top(3), 9, u64::MAX],
+            vec![],
+            vec![u64::MAX, 0, 1],
+        ];
+        let mut found: Vec<u64> = super::repeated_hashes(lists).into_iter().collect();
+        found.sort();
+        assert_eq!(found, vec![top(3), top(255) + 1, u64::MAX]);
+        assert!(super::repeated_hashes(vec![vec![1, 2, 3], vec![4]]).is_empty());
     }
 }
