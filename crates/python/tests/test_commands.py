@@ -112,6 +112,11 @@ def test_report_export_and_statement(settled, tmp_path):
     assert page == tmp_path / "r.html" and "<html" in page.read_text()
     book = dianzhi.export(settled, out=tmp_path / "r.xlsx")
     assert book.stat().st_size > 0
+    # in Chinese: the page's labels over the column names, the workbook's labels over the names
+    zh = dianzhi.report(settled, out=tmp_path / "zh.html", lang="zh").read_text()
+    assert '<html lang="zh">' in zh and '浮动点值<span class="col">fpv</span>' in zh
+    zh_book = dianzhi.export(settled, out=tmp_path / "zh.xlsx", lang="zh")
+    assert zh_book.stat().st_size > 0
     pages = dianzhi.statement(settled, out=tmp_path / "st", lang="zh")
     assert any(pages.glob("*.html"))
 
