@@ -357,6 +357,17 @@ fn several_quarters_make_a_trend_page() {
     assert_ok(&dianzhi(&args));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Point values over the quarters"));
+    // the same page in Chinese: its heading, the changes' headers, the labels over the names
+    let zh = d.path().join("trend.zh.html");
+    let mut args_zh = vec!["report"];
+    args_zh.extend(outs.iter().map(|o| s(o)));
+    args_zh.extend(["--lang", "zh", "--out", s(&zh), "--quiet"]);
+    assert_ok(&dianzhi(&args_zh));
+    let zh = std::fs::read_to_string(&zh).unwrap();
+    for w in ["<h2>各季度点值走势</h2>", "环比变化", "同比变化", "浮动点值<span class=\"col\">fpv</span>", "不从 0 起"]
+    {
+        assert!(zh.contains(w), "the Chinese trend page lacks {w:?}");
+    }
     let regions: std::collections::BTreeSet<String> =
         table(&outs[0].join("point_values.csv")).into_iter().map(|r| r["region"].clone()).collect();
     assert_eq!(html.matches("<svg ").count(), regions.len(), "a chart per region");

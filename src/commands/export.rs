@@ -70,13 +70,12 @@ pub fn run(dir: &Path, out: &Path, force: bool, lang: Lang) -> Result<Vec<Export
     // a workbook is replaced only when it is an export of dianzhi: its first sheet is `about`,
     // headed by the names table … sheet (in its first row, or under the labels' row)
     crate::outdir::refuse_foreign_file(out, "workbook", |p| {
-        let about = |names: &[Option<String>]| {
-            names.first().is_some_and(|h| h.as_deref() == Some("table"))
-                && names.iter().any(|h| h.as_deref() == Some("sheet"))
-        };
+        let about = |names: Vec<&str>| names.first() == Some(&"table") && names.contains(&"sheet");
         dianzhi_columnar::read::workbook::read_sheet(p).is_ok_and(|s| {
-            about(&s.header.iter().map(|h| Some(h.clone())).collect::<Vec<_>>())
-                || s.rows.first().is_some_and(|(_, row)| about(row))
+            about(s.header.iter().map(String::as_str).collect())
+                || s.rows
+                    .first()
+                    .is_some_and(|(_, row)| about(row.iter().map(|c| c.as_deref().unwrap_or("")).collect()))
         })
     })?;
     if out.exists() && !force {

@@ -90,7 +90,7 @@ fn document(lang: Lang, title: &str, body: &str) -> String {
 </body>
 </html>
 "#,
-        code = lang.say("en", "zh"),
+        code = lang.code(),
         title = esc(title),
     )
 }
