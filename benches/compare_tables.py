@@ -59,8 +59,9 @@ def duckdb_peak(sql, a, b, out, threads):
 
 def same_differences(a, b):
     """The same rows in both differences tables, numbers compared as numbers (dianzhi writes
-    0.5 where DuckDB writes 0.5000)."""
+    0.5 where DuckDB writes 0.5000), in the same order."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     num = lambda c: f"coalesce(CAST(TRY_CAST({c} AS DECIMAL(38, 10)) AS VARCHAR), {c})"
     cols = f"\"table\", {DIFFERENCE_KEYS}, \"column\", {num('a')}, {num('b')}, {num('delta')}, kind"
     q = (f"SELECT count(*) FROM ((SELECT {cols} FROM read_parquet('{a}') EXCEPT ALL SELECT {cols} FROM "
@@ -68,7 +69,15 @@ def same_differences(a, b):
          f"SELECT {cols} FROM read_parquet('{a}')))")
     diff = con.execute(q).fetchone()[0]
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{a}')").fetchone()[0]
-    return f"{diff} of {rows} differences not in both" if diff else None
+    if diff:
+        return f"{diff} of {rows} differences not in both"
+    # and in the same order: row by row, the same key, column and kind
+    order = ("SELECT count(*) FROM read_parquet('{a}', file_row_number = true) x JOIN "
+             "read_parquet('{b}', file_row_number = true) y USING (file_row_number) WHERE "
+             "x.case_id IS DISTINCT FROM y.case_id OR x.\"column\" IS DISTINCT FROM y.\"column\" "
+             "OR x.kind <> y.kind OR x.institution_id IS DISTINCT FROM y.institution_id").format(a=a, b=b)
+    moved = con.execute(order).fetchone()[0]
+    return f"{moved} of {rows} differences in another order" if moved else None
 
 
 def compare(exe, sql, work, cases, args):

@@ -9,7 +9,7 @@ use dianzhi_analysis::compare::{
 };
 use dianzhi_columnar::read::cells::{column_names, ColumnTable};
 use dianzhi_columnar::read::source::{Format, Source};
-use dianzhi_columnar::write::TableWriter;
+use dianzhi_columnar::write::{Table, TableWriter, TextColumn, Values};
 use dianzhi_core::number::Dec;
 
 use crate::cli::{extension, parse_tolerance, OutFormat};
@@ -87,12 +87,12 @@ pub fn run(args: &CompareArgs, settings: &crate::cli::Settings) -> Result<bool> 
         match (a, b) {
             (Some(a), Some(b)) => {
                 let (ta, tb) = (ColumnTable::open(a)?, ColumnTable::open(b)?);
-                summaries.push(compare_on(table, &ta, &tb, on, args.tolerance, &mut |d| found.push(d))?);
+                summaries.push(compare_on(table, &ta, &tb, on, args.tolerance, &mut |part| found.push(part))?);
             }
             (a, _) => {
                 let kind = if a.is_some() { Kind::OnlyInA } else { Kind::OnlyInB };
                 settings.note(&format!("{table}: {}\n", if a.is_some() { "only in A" } else { "only in B" }));
-                found.push(Difference::row(table, Vec::new(), kind))?;
+                found.push(differences_table(&[Difference::row(table, Vec::new(), kind)], &[]))?;
             }
         }
     }
@@ -121,15 +121,11 @@ pub fn run(args: &CompareArgs, settings: &crate::cli::Settings) -> Result<bool> 
     Ok(same)
 }
 
-/// Rows of `differences` per write: the table is written as it is found.
-const BATCH_ROWS: usize = 64 * 1024;
-
 /// Where differences go as they are found: the table being written (if --out), their count,
 /// and the first few of each kind for the terminal.
 struct Found {
     keys: Vec<&'static str>,
     writer: Option<TableWriter>,
-    batch: Vec<Difference>,
     total: usize,
     differs: Vec<Difference>,
     others: Vec<Difference>,
@@ -137,36 +133,44 @@ struct Found {
 
 impl Found {
     fn new(keys: Vec<&'static str>, writer: Option<TableWriter>) -> Self {
-        Found { keys, writer, batch: Vec::new(), total: 0, differs: Vec::new(), others: Vec::new() }
+        Found { keys, writer, total: 0, differs: Vec::new(), others: Vec::new() }
     }
 
-    fn push(&mut self, d: Difference) -> std::result::Result<(), dianzhi_analysis::Error> {
-        self.total += 1;
-        let head = if matches!(d.kind, Kind::Differs) { &mut self.differs } else { &mut self.others };
-        if head.len() < SHOWN {
-            head.push(d.clone());
-        }
-        if self.writer.is_some() {
-            self.batch.push(d);
-            if self.batch.len() == BATCH_ROWS {
-                self.write()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn write(&mut self) -> std::result::Result<(), dianzhi_analysis::Error> {
+    /// A part of the differences of one table: counted, its first rows kept to show, and
+    /// written with every key column of the comparison (empty where this table has none).
+    fn push(&mut self, part: Table) -> std::result::Result<(), dianzhi_analysis::Error> {
+        let rows = part.rows();
+        self.total += rows;
+        // a part holds the differing cells of one column, or rows on one side only
+        let differing = rows > 0 && Kind::at(&part, 0) == Kind::Differs;
+        let shown = if differing { &mut self.differs } else { &mut self.others };
+        let first = rows.min(SHOWN - shown.len());
+        shown.extend((0..first).map(|row| Difference::read(&part, row)));
         if let Some(w) = &mut self.writer {
-            w.write(&differences_table(&self.batch, &self.keys))?;
+            let mut columns = part.columns;
+            let mut take = |name: &str| {
+                let at = columns.iter().position(|(n, _)| n == name)?;
+                Some(columns.remove(at).1)
+            };
+            let mut t = Table::default();
+            t.push("table", take("table").expect("a table column"));
+            for k in &self.keys {
+                t.push(*k, take(k).unwrap_or(Values::Texts { column: TextColumn::nulls(rows), nullable: true }));
+            }
+            for name in ["column", "a", "b", "delta", "kind"] {
+                t.push(name, take(name).expect("the columns of differences"));
+            }
+            w.write(&t)?;
         }
-        self.batch.clear();
         Ok(())
     }
 
-    /// Writes what is left (an empty table has its columns too) and closes the file.
+    /// Writes an empty table (with its columns) if nothing differs, and closes the file.
     fn finish(mut self) -> Result<()> {
-        if !self.batch.is_empty() || self.total == 0 {
-            self.write()?;
+        if self.total == 0 {
+            if let Some(w) = &mut self.writer {
+                w.write(&differences_table(&[], &self.keys))?;
+            }
         }
         if let Some(w) = self.writer.take() {
             w.close()?;

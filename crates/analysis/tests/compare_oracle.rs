@@ -190,8 +190,8 @@ fn run(a: &Path, b: &Path) -> Vec<Expected> {
     let open = |p: &Path| ColumnTable::open(&Source::new(p.to_path_buf())).unwrap();
     let (ta, tb) = (open(a), open(b));
     let mut found: Vec<Difference> = Vec::new();
-    compare("cases", &ta, &tb, None, &mut |d| {
-        found.push(d);
+    compare("cases", &ta, &tb, None, &mut |part| {
+        found.extend((0..part.rows()).map(|row| Difference::read(&part, row)));
         Ok(())
     })
     .unwrap();

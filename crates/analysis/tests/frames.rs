@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use dianzhi_analysis::compare::{compare, Kind};
+use dianzhi_analysis::compare::{compare, Difference, Kind};
 use dianzhi_analysis::frame::{from_table, to_table};
 use dianzhi_analysis::scenario::stack;
 use dianzhi_analysis::summary::{frame, sums_by, Summary};
@@ -75,8 +75,8 @@ fn numbers_compare_as_numbers_within_an_inclusive_tolerance() {
     let run = |tolerance: Option<Dec>| {
         let mut d = Vec::new();
         let (a, b) = (ColumnTable::from(a.clone()), ColumnTable::from(b.clone()));
-        let s = compare("pv", &a, &b, tolerance, &mut |x| {
-            d.push(x);
+        let s = compare("pv", &a, &b, tolerance, &mut |part| {
+            d.extend((0..part.rows()).map(|row| Difference::read(&part, row)));
             Ok(())
         })
         .unwrap();

@@ -128,26 +128,49 @@ pub fn div_to_scale(num: i128, den: i128, scale: u32, mode: Rounding) -> Result<
 
 /// Formats a fixed-point integer with exactly `scale` decimals: `12345, 2` → `"123.45"`.
 pub fn format_fixed(value: i128, scale: u32) -> String {
-    let negative = value < 0;
-    let digits = value.unsigned_abs().to_string();
+    let mut out = String::with_capacity(24);
+    write_fixed(&mut out, value, scale);
+    out
+}
+
+/// [`format_fixed`] appended to `out`, without an allocation (tables written a row at a time).
+pub fn write_fixed(out: &mut String, value: i128, scale: u32) {
+    // the digits, last first, into a buffer on the stack (u128::MAX has 39)
+    let mut buf = [0u8; 40];
+    let mut at = buf.len();
+    let mut v = value.unsigned_abs();
+    // 128-bit division is slow: the digits above 64 bits first, the rest in 64 bits
+    while v > u128::from(u64::MAX) {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let mut v = v as u64;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&buf[at..]).expect("ASCII digits");
     let scale = scale as usize;
-    let mut out = String::with_capacity(digits.len() + 3);
-    if negative {
+    if value < 0 {
         out.push('-');
     }
     if scale == 0 {
-        out.push_str(&digits);
+        out.push_str(digits);
     } else if digits.len() <= scale {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', scale - digits.len()));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let (int, frac) = digits.split_at(digits.len() - scale);
         out.push_str(int);
         out.push('.');
         out.push_str(frac);
     }
-    out
 }
 
 /// A point or money value (internal fixed point) as a short decimal for messages: 1234.5.
@@ -524,6 +547,12 @@ mod tests {
         assert_eq!(format_fixed(5, 3), "0.005");
         assert_eq!(format_fixed(-12345, 2), "-123.45");
         assert_eq!(format_fixed(7, 0), "7");
+        assert_eq!(format_fixed(0, 2), "0.00");
+        assert_eq!(format_fixed(i128::MIN, 0), i128::MIN.to_string());
+        assert_eq!(format_fixed(i128::from(u64::MAX) + 1, 4), "1844674407370955.1616");
+        let mut s = "x=".to_string();
+        write_fixed(&mut s, -5, 3);
+        assert_eq!(s, "x=-0.005");
     }
 
     #[test]

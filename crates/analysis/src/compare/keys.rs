@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use dianzhi_columnar::read::cells::{Cells, ColumnTable, Texts};
+use dianzhi_columnar::write::{TextColumn, KEY_COLUMNS};
+use dianzhi_core::number::write_fixed;
 use rayon::prelude::*;
 
 use crate::Error;
@@ -125,24 +127,58 @@ impl Keys {
         }
     }
 
-    /// Sorts rows of A by their keys.
-    pub fn sort(&self, rows: &mut [u32]) {
-        match &self.aligned {
-            Some(columns) => rows.par_sort_unstable_by(|x, y| {
-                let (x, y) = (*x as usize, *y as usize);
-                columns
-                    .iter()
-                    .map(|c| match (c.text(x), c.text(y)) {
-                        (Some(p), Some(q)) => p.cmp(&q),
-                        // an empty key after every text
-                        (p, q) => p.is_none().cmp(&q.is_none()),
-                    })
-                    .find(|o| o.is_ne())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(x.cmp(&y))
-            }),
-            None => rows.par_sort_unstable_by_key(|i| (self.a[*i as usize], *i)),
+    /// A's rows in key order, when they are not in it already (`None`: they are). `sorted`:
+    /// A's packed keys and rows by key, when not `aligned`.
+    pub fn order(&self, sorted: Option<&[(u64, u32)]>) -> Option<Vec<u32>> {
+        match (&self.aligned, sorted) {
+            (Some(columns), _) => {
+                let cmp = |x: usize, y: usize| {
+                    columns
+                        .iter()
+                        .map(|c| match (c.text(x), c.text(y)) {
+                            (Some(p), Some(q)) => p.cmp(&q),
+                            // an empty key after every text
+                            (p, q) => p.is_none().cmp(&q.is_none()),
+                        })
+                        .find(|o| o.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                };
+                let rows = columns.first().map_or(0, Cells::len);
+                // two runs on one input are mostly written in key order: checked first
+                if (1..rows).into_par_iter().all(|i| cmp(i - 1, i).is_le()) {
+                    return None;
+                }
+                let mut order: Vec<u32> = (0..rows as u32).collect();
+                order.par_sort_unstable_by(|x, y| cmp(*x as usize, *y as usize).then(x.cmp(y)));
+                Some(order)
+            }
+            (None, Some(sorted)) => {
+                let in_order = sorted.par_iter().enumerate().all(|(p, x)| x.1 as usize == p);
+                (!in_order).then(|| sorted.par_iter().map(|x| x.1).collect())
+            }
+            (None, None) => unreachable!("packed keys come sorted"),
         }
+    }
+
+    /// Appends the texts of row `row` of A's key to `columns`, one per key column.
+    pub fn push_of_a(&self, row: usize, columns: &mut [TextColumn]) {
+        match &self.aligned {
+            Some(cells) => cells.iter().zip(columns).for_each(|(c, column)| match c {
+                Cells::Numbers { scale, values, nulls } if nulls.is_empty() || !nulls[row] => {
+                    column.push_with(|s| write_fixed(s, values[row], *scale))
+                }
+                c => column.push_option(c.text(row).as_deref()),
+            }),
+            None => self.push_texts(self.a[row], columns),
+        }
+    }
+
+    /// Appends the texts of `key` to `columns`, one per key column.
+    pub fn push_texts(&self, key: u64, columns: &mut [TextColumn]) {
+        let mut texts = [None; KEY_COLUMNS.len()];
+        let texts = &mut texts[..self.dictionaries.len()];
+        self.texts_into(key, texts);
+        columns.iter_mut().zip(texts.iter()).for_each(|(c, t)| c.push_option(*t));
     }
 
     /// When `aligned`: the first two rows of A (in A's order: the earliest second row) whose
@@ -189,6 +225,11 @@ impl Keys {
     /// A key read back: each key column's text (`None`: empty), in the order of the columns.
     pub fn texts(&self, key: u64) -> Vec<Option<&str>> {
         let mut out = vec![None; self.dictionaries.len()];
+        self.texts_into(key, &mut out);
+        out
+    }
+
+    fn texts_into<'s>(&'s self, key: u64, out: &mut [Option<&'s str>]) {
         let mut v = key;
         for layer in self.layers.iter().rev() {
             for &(k, bits) in layer.fields.iter().rev() {
@@ -200,7 +241,6 @@ impl Keys {
                 v = below[v as usize];
             }
         }
-        out
     }
 }
 
@@ -630,10 +670,16 @@ mod tests {
             ]);
             let same = Keys::build(&a, &a2, &["r", "c", "x"], width).unwrap();
             assert!(same.aligned.is_some() && same.a.is_empty());
-            for k in [&k, &same] {
-                let mut sorted: Vec<u32> = vec![4, 3, 2, 1, 0];
-                k.sort(&mut sorted);
-                let read: Vec<Vec<Option<String>>> = sorted
+            // A's rows in key order: by the packed keys and, for a table compared with a copy
+            // of itself (keys not ranked), by the texts
+            let sorted: Vec<(u64, u32)> = {
+                let mut v: Vec<(u64, u32)> = k.a.iter().enumerate().map(|(i, x)| (*x, i as u32)).collect();
+                v.sort_unstable();
+                v
+            };
+            for order in [k.order(Some(&sorted)), same.order(None)] {
+                let order = order.expect("not in key order");
+                let read: Vec<Vec<Option<String>>> = order
                     .iter()
                     .map(|i| k.of_a(*i as usize).into_iter().map(|t| t.map(|t| t.into_owned())).collect())
                     .collect();
@@ -641,7 +687,19 @@ mod tests {
                 assert_eq!(read[1], vec![s("a"), None, s("z")], "an empty key after every text");
                 assert_eq!(read[2], vec![s("b"), s("10"), s("y")]);
                 assert_eq!(read[4], vec![None, s("1"), s("z")]);
+                // the texts pushed into columns are the texts read back
+                let mut columns: Vec<TextColumn> = (0..3).map(|_| TextColumn::default()).collect();
+                order.iter().for_each(|i| same.push_of_a(*i as usize, &mut columns));
+                order.iter().for_each(|i| k.push_texts(k.a[*i as usize], &mut columns));
+                for (n, row) in read.iter().chain(&read).enumerate() {
+                    let pushed: Vec<Option<String>> = columns.iter().map(|c| c.get(n).map(str::to_string)).collect();
+                    assert_eq!(&pushed, row);
+                }
             }
+            // rows already in key order: no order to follow
+            let in_order = table(&[("r", &["a", "a", "b", ""]), ("c", &["1", "", "0", "0"])]);
+            let copy = table(&[("r", &["a", "a", "b", ""]), ("c", &["1", "", "0", "0"])]);
+            assert!(Keys::build(&in_order, &copy, &["r", "c"], width).unwrap().order(None).is_none());
             assert_eq!(texts(&k, k.b[1]), vec![s("c"), s("2"), s("z")]);
             assert!(k.a.iter().all(|x| *x != k.b[1]));
         }

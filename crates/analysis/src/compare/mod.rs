@@ -7,8 +7,8 @@ mod keys;
 use std::collections::{HashMap, HashSet};
 
 use dianzhi_columnar::read::cells::{Cells, ColumnTable, EMPTY};
-use dianzhi_columnar::write::{Table, Values};
-use dianzhi_core::number::{format_fixed, parse_decimal, pow10, Dec};
+use dianzhi_columnar::write::{Table, TextColumn, Values};
+use dianzhi_core::number::{format_fixed, parse_decimal, pow10, write_fixed, Dec};
 use rayon::prelude::*;
 
 use crate::frame::{at_scale, SAFE};
@@ -27,6 +27,22 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of row `row` of a part of the `differences` table.
+    pub fn at(part: &Table, row: usize) -> Kind {
+        let is = |text: &str| match part.column("kind") {
+            Some(Values::Texts { column, .. }) => column.get(row) == Some(text),
+            Some(v) => v.text(row).as_deref() == Some(text),
+            None => false,
+        };
+        if is("only_in_a") {
+            Kind::OnlyInA
+        } else if is("only_in_b") {
+            Kind::OnlyInB
+        } else {
+            Kind::Differs
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Differs => "differs",
@@ -52,6 +68,25 @@ impl Difference {
     /// A row (or a whole table, with no key) found on one side only.
     pub fn row(table: &str, key: Vec<(String, Option<String>)>, kind: Kind) -> Self {
         Difference { table: table.to_string(), key, column: None, a: None, b: None, delta: None, kind }
+    }
+}
+
+impl Difference {
+    /// Row `row` of a part of the `differences` table (as [`compare`] hands them on): the
+    /// columns between `table` and `column` are its keys.
+    pub fn read(part: &Table, row: usize) -> Self {
+        let text = |name: &str| part.column(name).and_then(|v| v.text(row));
+        let kind = Kind::at(part, row);
+        let named = |n: &str| ["table", "column", "a", "b", "delta", "kind"].contains(&n);
+        Difference {
+            table: text("table").unwrap_or_default(),
+            key: part.columns.iter().filter(|(n, _)| !named(n)).map(|(n, v)| (n.to_string(), v.text(row))).collect(),
+            column: text("column"),
+            a: text("a"),
+            b: text("b"),
+            delta: text("delta"),
+            kind,
+        }
     }
 }
 
@@ -104,16 +139,18 @@ pub fn key_column(name: &str) -> Result<&'static str, Error> {
 const NONE: u32 = u32::MAX;
 
 /// Compares `a` with `b` (the same table of two runs, or a run's and one from elsewhere),
-/// handing each difference to `out` as it is found, in order: rows on one side only (in key
-/// order), then column by column the rows that differ (in key order). Besides the keys (a
-/// packed key per row and each key column's distinct texts; for two runs on one input, A's key
-/// columns themselves), one column of each table is held at a time.
+/// handing the differences to `out` as they are found, a part of the `differences` table at a
+/// time (the columns `table`, the keys, `column`, `a`, `b`, `delta`, `kind`; each part holds
+/// rows on one side only or the differing cells of one column), in order: rows on one side
+/// only (in key order), then column by column the rows that differ (in key order). Besides the keys (a packed key per row and each key
+/// column's distinct texts; for two runs on one input, A's key columns themselves), one column
+/// of each table is held at a time.
 pub fn compare(
     table: &str,
     a: &ColumnTable,
     b: &ColumnTable,
     tolerance: Option<Dec>,
-    out: &mut dyn FnMut(Difference) -> Result<(), Error>,
+    out: &mut dyn FnMut(Table) -> Result<(), Error>,
 ) -> Result<TableSummary, Error> {
     compare_on(table, a, b, None, tolerance, out)
 }
@@ -126,7 +163,7 @@ pub fn compare_on(
     b: &ColumnTable,
     on: Option<&[&'static str]>,
     tolerance: Option<Dec>,
-    out: &mut dyn FnMut(Difference) -> Result<(), Error>,
+    out: &mut dyn FnMut(Table) -> Result<(), Error>,
 ) -> Result<TableSummary, Error> {
     let keys = keys_on(&a.names, &b.names, on);
     if let Some(on) = on {
@@ -171,9 +208,7 @@ pub fn compare_on(
         }
     }
     let k = Keys::build(a, b, &keys, 64)?;
-    let key_of = |key: u64| -> Vec<(String, Option<String>)> {
-        keys.iter().zip(k.texts(key)).map(|(n, t)| (n.to_string(), t.map(str::to_string))).collect()
-    };
+    let parts = Parts { table, keys: &keys, k: &k };
     let mut summary = TableSummary {
         table: table.to_string(),
         keys: keys.iter().map(|k| k.to_string()).collect(),
@@ -185,31 +220,29 @@ pub fn compare_on(
     };
 
     // the join: B's row of each row of A (the same rows when both list the same keys in the
-    // same order, as two runs on one input do)
-    let key_of_a = |row: usize| -> Vec<(String, Option<String>)> {
-        keys.iter().zip(k.of_a(row)).map(|(n, t)| (n.to_string(), t.map(|t| t.into_owned()))).collect()
-    };
+    // same order, as two runs on one input do), and A's rows in key order
     let identical = k.aligned.is_some() || k.a == k.b;
-    let b_of_a: Vec<u32> = if identical {
-        if k.aligned.is_some() {
+    let (b_of_a, order): (Vec<u32>, Option<Vec<u32>>) = if identical {
+        let order = if k.aligned.is_some() {
             if let Some((first, second)) = k.repeated_aligned() {
                 let texts = k.of_a(first);
                 let texts: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
                 return Err(repeated(a, &keys, b, first, second, &texts)?);
             }
+            k.order(None)
         } else {
-            let mut sorted = k.a.clone();
-            keys::radix_sort(&mut sorted, 8, |x, byte| (*x >> (8 * (7 - byte))) as u8);
-            if sorted.windows(2).any(|w| w[0] == w[1]) {
-                unique(a, &k.a, &keys, b, &k)?;
-            }
-        }
-        (0..a.rows() as u32).collect()
+            let sorted = by_key(&k.a);
+            unique_sorted(a, &sorted, &keys, b, &k)?;
+            k.order(Some(&sorted))
+        };
+        ((0..a.rows() as u32).collect(), order)
     } else {
         let (sa, sb) = rayon::join(|| by_key(&k.a), || by_key(&k.b));
         unique_sorted(a, &sa, &keys, b, &k)?;
         unique_sorted(b, &sb, &keys, a, &k)?;
         let mut b_of_a = vec![NONE; a.rows()];
+        // the rows on one side only, in key order, written a group of parts at a time
+        let mut alone: Vec<(u64, Kind)> = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < sa.len() || j < sb.len() {
             let order = match (sa.get(i), sb.get(j)) {
@@ -217,27 +250,32 @@ pub fn compare_on(
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };
-            let (key, kind) = match order {
+            match order {
                 std::cmp::Ordering::Equal => {
                     b_of_a[sa[i].1 as usize] = sb[j].1;
                     i += 1;
                     j += 1;
-                    continue;
                 }
                 std::cmp::Ordering::Less => {
-                    i += 1;
                     summary.only_in_a += 1;
-                    (sa[i - 1].0, Kind::OnlyInA)
+                    alone.push((sa[i].0, Kind::OnlyInA));
+                    i += 1;
                 }
                 std::cmp::Ordering::Greater => {
-                    j += 1;
                     summary.only_in_b += 1;
-                    (sb[j - 1].0, Kind::OnlyInB)
+                    alone.push((sb[j].0, Kind::OnlyInB));
+                    j += 1;
                 }
-            };
-            out(Difference::row(table, key_of(key), kind))?;
+            }
+            if alone.len() == GROUP_ROWS {
+                parts.emit(&alone, |part| parts.alone(part), out)?;
+                alone.clear();
+            }
         }
-        b_of_a
+        parts.emit(&alone, |part| parts.alone(part), out)?;
+        drop(sb);
+        let order = k.order(Some(&sa));
+        (b_of_a, order)
     };
 
     let matched = Matched::of(&b_of_a, identical, b.rows());
@@ -251,7 +289,12 @@ pub fn compare_on(
             summary.columns.push(s);
             continue;
         }
-        let found = match (numbers(ca), numbers(cb)) {
+        let mut emit = |rows: Vec<u32>, cells: &(dyn Fn(usize, usize, &mut [TextColumn; 3]) + Sync)| {
+            let rows = in_order(rows, order.as_deref(), a.rows());
+            s.differs = rows.len();
+            parts.emit(&rows, |part| parts.differing(part, v, &b_of_a, cells), out)
+        };
+        match (numbers(ca), numbers(cb)) {
             (Ok(na), Ok(nb)) => {
                 s.numeric = true;
                 let scale = na.needed.max(nb.needed);
@@ -266,19 +309,21 @@ pub fn compare_on(
                 };
                 let rows = differing(&matched, differs);
                 let max = rows
-                    .iter()
+                    .par_iter()
                     .filter_map(|i| Some(vb.get(b_of_a[*i as usize] as usize)? - va.get(*i as usize)?))
                     .map(i128::abs)
                     .max();
+                let push = |c: &mut TextColumn, x: Option<i128>| match x {
+                    Some(x) => c.push_with(|t| write_fixed(t, x, scale)),
+                    None => c.push_null(),
+                };
+                emit(rows, &|i, j, [ta, tb, delta]| {
+                    let (x, y) = (va.get(i), vb.get(j));
+                    push(ta, x);
+                    push(tb, y);
+                    push(delta, x.zip(y).map(|(x, y)| y - x));
+                })?;
                 s.max_delta = max.map(|m| format_fixed(m, scale));
-                let show = move |x: Option<i128>| x.map(|x| format_fixed(x, scale));
-                Found::Numbers(
-                    rows,
-                    Box::new(move |i: usize, j: usize| {
-                        let (x, y) = (va.get(i), vb.get(j));
-                        (show(x), show(y), x.zip(y).map(|(x, y)| format_fixed(y - x, scale)))
-                    }),
-                )
             }
             (ca, cb) => {
                 let cells = |r: Result<Numbers, Cells>| r.map_or_else(|c| c, Numbers::cells);
@@ -292,31 +337,11 @@ pub fn compare_on(
                     }
                     _ => differing(&matched, |i, j| ca.text(i) != cb.text(j)),
                 };
-                Found::Texts(rows, ca, cb)
-            }
-        };
-        let mut emit = |mut rows: Vec<u32>, cell: &dyn Fn(usize, usize) -> Cells3| -> Result<(), Error> {
-            s.differs = rows.len();
-            k.sort(&mut rows);
-            for i in rows {
-                let (i, j) = (i as usize, b_of_a[i as usize] as usize);
-                let (x, y, delta) = cell(i, j);
-                out(Difference {
-                    table: table.to_string(),
-                    key: key_of_a(i),
-                    column: Some(v.to_string()),
-                    a: x,
-                    b: y,
-                    delta,
-                    kind: Kind::Differs,
+                emit(rows, &|i, j, [ta, tb, delta]| {
+                    ta.push_option(ca.text(i).as_deref());
+                    tb.push_option(cb.text(j).as_deref());
+                    delta.push_null();
                 })?;
-            }
-            Ok(())
-        };
-        match found {
-            Found::Numbers(rows, cell) => emit(rows, &*cell)?,
-            Found::Texts(rows, ca, cb) => {
-                emit(rows, &|i, j| (ca.text(i).map(|t| t.into_owned()), cb.text(j).map(|t| t.into_owned()), None))?
             }
         }
         summary.columns.push(s);
@@ -324,13 +349,105 @@ pub fn compare_on(
     Ok(summary)
 }
 
-/// A differing cell as written: a, b and delta.
-type Cells3 = (Option<String>, Option<String>, Option<String>);
+/// Rows of a part of the `differences` table: the parts are cut at the same rows whatever the
+/// number of threads, so the file's bytes are too.
+pub const PART_ROWS: usize = 64 * 1024;
 
-/// What one column's comparison found: the rows of A that differ, and how to show them.
-enum Found {
-    Numbers(Vec<u32>, Box<dyn Fn(usize, usize) -> Cells3>),
-    Texts(Vec<u32>, Cells, Cells),
+/// Differences built at once before they are handed on (several parts, one per thread).
+const GROUP_ROWS: usize = 8 * PART_ROWS;
+
+/// Builds parts of the `differences` table of one table compared: the columns `table`, the
+/// key columns, `column`, `a`, `b`, `delta` and `kind`.
+struct Parts<'k> {
+    table: &'k str,
+    keys: &'k [&'static str],
+    k: &'k Keys,
+}
+
+impl Parts<'_> {
+    /// The parts of `items` (in order), built a group at a time on every thread and handed to
+    /// `out` in order.
+    fn emit<T: Sync>(
+        &self,
+        items: &[T],
+        build: impl Fn(&[T]) -> Table + Sync,
+        out: &mut dyn FnMut(Table) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        for group in items.chunks(GROUP_ROWS) {
+            let parts: Vec<Table> = group.par_chunks(PART_ROWS).map(&build).collect();
+            parts.into_iter().try_for_each(&mut *out)?;
+        }
+        Ok(())
+    }
+
+    fn key_columns(&self, rows: usize) -> Vec<TextColumn> {
+        self.keys.iter().map(|_| TextColumn::with_capacity(rows)).collect()
+    }
+
+    /// The table of a part: its key columns and the columns after them.
+    fn table(&self, keys: Vec<TextColumn>, column: TextColumn, cells: [TextColumn; 3], kinds: TextColumn) -> Table {
+        let mut name = TextColumn::with_capacity(kinds.len());
+        (0..kinds.len()).for_each(|_| name.push(self.table));
+        let mut t = Table::default();
+        t.texts("table", name, false);
+        for (k, c) in self.keys.iter().zip(keys) {
+            t.push(*k, Values::Texts { column: c, nullable: true });
+        }
+        t.texts("column", column, true);
+        let [x, y, delta] = cells;
+        t.texts("a", x, true);
+        t.texts("b", y, true);
+        t.texts("delta", delta, true);
+        t.texts("kind", kinds, false);
+        t
+    }
+
+    /// A part of the rows on one side only (A's first, then B's).
+    fn alone(&self, rows: &[(u64, Kind)]) -> Table {
+        let mut keys = self.key_columns(rows.len());
+        let mut kinds = TextColumn::with_capacity(rows.len());
+        for (key, kind) in rows {
+            self.k.push_texts(*key, &mut keys);
+            kinds.push(kind.as_str());
+        }
+        let none = || TextColumn::nulls(rows.len());
+        self.table(keys, none(), [none(), none(), none()], kinds)
+    }
+
+    /// A part of the rows of A (`rows`, in key order) whose cells of `column` differ from
+    /// their rows' in B; `cells` appends a row's a, b and delta.
+    fn differing(
+        &self,
+        rows: &[u32],
+        column: &str,
+        b_of_a: &[u32],
+        cells: &(dyn Fn(usize, usize, &mut [TextColumn; 3]) + Sync),
+    ) -> Table {
+        let mut keys = self.key_columns(rows.len());
+        let mut values: [TextColumn; 3] = std::array::from_fn(|_| TextColumn::with_capacity(rows.len()));
+        let (mut name, mut kinds) = (TextColumn::with_capacity(rows.len()), TextColumn::with_capacity(rows.len()));
+        for i in rows {
+            let i = *i as usize;
+            self.k.push_of_a(i, &mut keys);
+            cells(i, b_of_a[i] as usize, &mut values);
+            name.push(column);
+            kinds.push(Kind::Differs.as_str());
+        }
+        self.table(keys, name, values, kinds)
+    }
+}
+
+/// `rows` of A (in any order) in key order: `order` lists A's rows by key (`None`: A's own
+/// order is key order).
+fn in_order(rows: Vec<u32>, order: Option<&[u32]>, a_rows: usize) -> Vec<u32> {
+    let mut marked = vec![0u64; a_rows.div_ceil(64)];
+    rows.iter().for_each(|r| marked[*r as usize / 64] |= 1 << (r % 64));
+    drop(rows);
+    let is = |r: u32| marked[r as usize / 64] >> (r % 64) & 1 == 1;
+    match order {
+        None => (0..a_rows as u32).into_par_iter().with_min_len(1 << 16).filter(|r| is(*r)).collect(),
+        Some(order) => order.par_iter().with_min_len(1 << 16).copied().filter(|r| is(*r)).collect(),
+    }
 }
 
 /// The matched rows of the two tables, in the order their cells are compared.
@@ -597,11 +714,6 @@ fn unique_sorted(
     let start = sorted.partition_point(|x| x.0 < w[0].0);
     let (first, second) = (sorted[start].1 as usize, sorted[start + 1].1 as usize);
     Err(repeated(t, keys, other, first, second, &k.texts(w[0].0))?)
-}
-
-/// [`unique_sorted`] for a table whose keys are not sorted yet.
-fn unique(t: &ColumnTable, packed: &[u64], keys: &[&str], other: &ColumnTable, k: &Keys) -> Result<(), Error> {
-    unique_sorted(t, &by_key(packed), keys, other, k)
 }
 
 /// The error for rows `first` and `second` of `t` sharing one key. When the table is unique on

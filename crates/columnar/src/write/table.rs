@@ -43,6 +43,16 @@ impl TextColumn {
         self.ends.push(i32::try_from(self.data.len()).expect("a column chunk under 2 GiB of text"));
         self.nulls.push(false);
     }
+    /// A text written straight into the column (a number formatted in place, no allocation).
+    pub fn push_with(&mut self, write: impl FnOnce(&mut String)) {
+        write(&mut self.data);
+        self.ends.push(i32::try_from(self.data.len()).expect("a column chunk under 2 GiB of text"));
+        self.nulls.push(false);
+    }
+    /// `rows` nulls (a column a part of a table lacks).
+    pub fn nulls(rows: usize) -> Self {
+        TextColumn { data: String::new(), ends: vec![0; rows], nulls: vec![true; rows], any_null: rows > 0 }
+    }
     pub fn push_null(&mut self) {
         self.ends.push(i32::try_from(self.data.len()).expect("a column chunk under 2 GiB of text"));
         self.nulls.push(true);
