@@ -298,15 +298,12 @@ pub fn settle(
     // the scored cases, when they were read (not with --aggregates)
     if let Some(spill) = spill {
         let file = format!("cases.{ext}");
-        // case ids and a case's own amounts rarely repeat: a dictionary of them would only cost time
-        let mut writer = TableWriter::create(&out.file(&file), args.output.format())?.plain(&[
-            "case_id",
-            "total_cost",
-            "fund_paid",
-            "payment",
-            "standard",
-            "margin",
-        ]);
+        // case ids and a case's own amounts rarely repeat: a dictionary of them would only cost
+        // time; the tables come cut where the sort's buckets end (their number follows the
+        // input's size): aligned, the file's bytes do not
+        let mut writer = TableWriter::create(&out.file(&file), args.output.format())?
+            .plain(&["case_id", "total_cost", "fund_paid", "payment", "standard", "margin"])
+            .aligned(dianzhi_columnar::dip::spill::WRITE_ROWS);
         // each case valued at its pool's published point value
         let values = dianzhi_columnar::dip::spill::CaseValues {
             pools: pools

@@ -18,11 +18,12 @@ use crate::error::{Error, Result};
 use crate::write::{Table, TableWriter, TextColumn};
 
 /// Cases per bucket aimed at (the memory of one bucket's sort is about 100 bytes a case).
-const BUCKET_CASES: u64 = 1 << 20;
+const BUCKET_CASES: u64 = 1 << 18;
 /// Bytes a worker buffers per bucket before appending them to the bucket's file.
 const FLUSH_BYTES: usize = 64 * 1024;
-/// Rows per table handed to the writer.
-const WRITE_ROWS: usize = 256 * 1024;
+/// Rows per table handed to the writer (at most: a bucket's last table is shorter), and per
+/// run the writer hands to the Parquet encoder.
+pub const WRITE_ROWS: usize = 256 * 1024;
 
 const TYPES: [CaseType; 6] =
     [CaseType::Normal, CaseType::Low, CaseType::High, CaseType::Extreme, CaseType::Special, CaseType::AtCost];

@@ -192,6 +192,8 @@ pub struct TableWriter {
     plain: Vec<&'static str>,
     /// Every decimal column written without a dictionary.
     plain_decimals: bool,
+    /// Parquet: the rows are handed to the encoder in runs of this many (see [`Self::aligned`]).
+    aligned: Option<usize>,
 }
 
 impl TableWriter {
@@ -206,7 +208,18 @@ impl TableWriter {
             csv: None,
             plain: Vec::new(),
             plain_decimals: false,
+            aligned: None,
         })
+    }
+
+    /// Hands the rows to the Parquet encoder in runs of `rows` whatever the batches they come
+    /// in (the last run shorter): the encoder ends pages only between the runs it is handed, so
+    /// the file's bytes then depend on the rows alone, not on how the caller cut them (the DIP
+    /// `cases` file, whose batches end where its sort buckets do, and those follow the input's
+    /// size). A caller that writes batches of `rows` already writes the same bytes.
+    pub fn aligned(mut self, rows: usize) -> Self {
+        self.aligned = Some(rows.max(1));
+        self
     }
 
     /// Writes these columns without a dictionary: their values rarely repeat, so a dictionary
@@ -252,9 +265,17 @@ impl TableWriter {
                     let (file, factory) = ArrowWriter::try_new(file, batch.schema(), Some(props))
                         .and_then(ArrowWriter::into_serialized_writer)
                         .map_err(|e| self.fail(e))?;
-                    self.parquet = Some(ParquetOut { file, factory, group: None, rows: 0, groups: 0 });
+                    self.parquet = Some(ParquetOut {
+                        file,
+                        factory,
+                        group: None,
+                        rows: 0,
+                        groups: 0,
+                        aligned: self.aligned,
+                        pending: Vec::new(),
+                    });
                 }
-                let result = self.parquet.as_mut().expect("opened").write(&batch);
+                let result = self.parquet.as_mut().expect("opened").push(batch);
                 result.map_err(|e| self.fail(e))?;
             }
             Format::Xlsx => {
@@ -285,7 +306,7 @@ impl TableWriter {
 
     pub fn close(mut self) -> Result<()> {
         if let Some(mut w) = self.parquet.take() {
-            w.flush().map_err(|e| self.fail(e))?;
+            w.write_pending().and_then(|_| w.flush()).map_err(|e| self.fail(e))?;
             w.file.close().map_err(|e| self.fail(e))?;
         }
         if let Some(mut w) = self.csv.take() {
@@ -308,9 +329,43 @@ struct ParquetOut {
     group: Option<Vec<ArrowColumnWriter>>,
     rows: usize,
     groups: usize,
+    /// With runs of `aligned` rows: the rows not handed to the encoder yet (fewer than a run).
+    aligned: Option<usize>,
+    pending: Vec<RecordBatch>,
 }
 
 impl ParquetOut {
+    /// A batch, encoded at once or, with aligned runs, once a run is complete.
+    fn push(&mut self, batch: RecordBatch) -> parquet::errors::Result<()> {
+        let Some(run) = self.aligned else { return self.write(&batch) };
+        let mut batch = batch;
+        loop {
+            let held: usize = self.pending.iter().map(RecordBatch::num_rows).sum();
+            if held + batch.num_rows() < run {
+                self.pending.push(batch);
+                return Ok(());
+            }
+            let take = run - held;
+            self.pending.push(batch.slice(0, take));
+            self.write_pending()?;
+            batch = batch.slice(take, batch.num_rows() - take);
+        }
+    }
+
+    /// The rows held back, as one run.
+    fn write_pending(&mut self) -> parquet::errors::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        match pending.len() {
+            0 => Ok(()),
+            1 => self.write(&pending[0]),
+            _ => {
+                let run = arrow_select::concat::concat_batches(&pending[0].schema(), &pending)?;
+                drop(pending);
+                self.write(&run)
+            }
+        }
+    }
+
     fn write(&mut self, batch: &RecordBatch) -> parquet::errors::Result<()> {
         let mut at = 0;
         while at < batch.num_rows() {
@@ -438,6 +493,41 @@ mod tests {
         let (a, b) = (std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
         assert_eq!(a.len(), b.len());
         assert!(a == b, "the parallel writer's bytes differ from ArrowWriter's");
+    }
+
+    /// Aligned, the bytes depend on the rows alone: the same rows in batches cut anywhere (the
+    /// DIP cases come cut where sort buckets end) and in batches of the run's size.
+    #[test]
+    fn aligned_runs_make_the_bytes_independent_of_the_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = 70_000;
+        let table = |from: usize, to: usize| {
+            let mut t = Table::default();
+            let mut ids = TextColumn::with_capacity(to - from);
+            (from..to).for_each(|i| ids.push(&format!("c{:07}", i * 7919 % 100_003)));
+            t.texts("case_id", ids, false);
+            t.nullable_decimal("payment", 2, (from..to).map(|i| (i % 13 != 0).then_some(i as i128 * 31)).collect());
+            t
+        };
+        let write = |name: &str, cuts: &[usize], run: Option<usize>| -> Vec<u8> {
+            let path = dir.path().join(name);
+            let w = TableWriter::create(&path, Format::Parquet).unwrap();
+            let mut w = match run {
+                Some(run) => w.aligned(run),
+                None => w,
+            };
+            cuts.windows(2).for_each(|c| w.write(&table(c[0], c[1])).unwrap());
+            w.close().unwrap();
+            std::fs::read(path).unwrap()
+        };
+        let runs: Vec<usize> = (0..rows).step_by(16_384).chain([rows]).collect();
+        let odd = [0, 5, 1_000, 16_383, 16_385, 40_000, 40_001, 69_999, rows];
+        let reference = write("runs.parquet", &runs, None);
+        assert_eq!(write("aligned-runs.parquet", &runs, Some(16_384)), reference);
+        assert_eq!(write("aligned-odd.parquet", &odd, Some(16_384)), reference);
+        assert_eq!(write("aligned-whole.parquet", &[0, rows], Some(16_384)), reference);
+        // (without alignment the odd cuts end pages elsewhere)
+        assert_ne!(write("odd.parquet", &odd, None), reference);
     }
 
     #[test]
