@@ -351,7 +351,7 @@ pub fn compare_on(
 
 /// Rows of a part of the `differences` table: the parts are cut at the same rows whatever the
 /// number of threads, so the file's bytes are too.
-pub const PART_ROWS: usize = 64 * 1024;
+const PART_ROWS: usize = 64 * 1024;
 
 /// Differences built at once before they are handed on (several parts, one per thread).
 const GROUP_ROWS: usize = 8 * PART_ROWS;
