@@ -347,3 +347,44 @@ fn demo_point_values(dir: &Path) -> (PathBuf, String, usize) {
     let fpv = text.lines().next().unwrap().split(',').position(|h| h == "fpv").unwrap();
     (a, text, fpv)
 }
+
+/// Differences enough for several parts of the table (built on every thread): the same bytes
+/// with 1 and 2 threads, every row once, in key order — for tables in the same row order (rows
+/// matched by position, A not in key order) and in another (packed keys).
+#[test]
+fn many_differences_come_whole_in_key_order_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 150_000usize;
+    // A lists the cases in no key order; every third score differs in B
+    let order: Vec<usize> = (0..n).map(|i| i * 7919 % n).collect();
+    let csv = |rows: &mut dyn Iterator<Item = usize>, changed: bool| {
+        let mut t = String::from("case_id,region,score\n");
+        for i in rows {
+            let score = if changed && i % 3 == 0 { i + 1 } else { i };
+            t.push_str(&format!("c{i:06},r{},{score}.5\n", i % 4));
+        }
+        t
+    };
+    let a = write(dir.path(), "a.csv", &csv(&mut order.iter().copied(), false));
+    let same_order = write(dir.path(), "same.csv", &csv(&mut order.iter().copied(), true));
+    // the other order: reversed, and every 50th case left out
+    let other = write(dir.path(), "other.csv", &csv(&mut order.iter().rev().copied().filter(|i| i % 50 != 7), true));
+    for (b, alone) in [(&same_order, 0), (&other, n / 50)] {
+        let run = |threads: &str, format: &str| -> PathBuf {
+            let out = dir.path().join(format!("d-{}-{threads}-{format}", b.file_stem().unwrap().to_string_lossy()));
+            let o = dianzhi(&["--threads", threads, "compare", s(&a), s(b), "--out", s(&out), "--format", format]);
+            assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+            out.join(format!("differences.{format}"))
+        };
+        let one = std::fs::read(run("1", "parquet")).unwrap();
+        assert_eq!(one, std::fs::read(run("2", "parquet")).unwrap(), "{}: 1 and 2 threads", b.display());
+        let rows = table(&run("2", "csv"));
+        let differing = (0..n).filter(|i| i % 3 == 0 && (alone == 0 || i % 50 != 7)).count();
+        assert_eq!(rows.len(), alone + differing, "{}", b.display());
+        // the rows on one side first, then the scores, each in key order
+        let keys: Vec<(bool, &str)> = rows.iter().map(|r| (r["kind"] == "differs", r["case_id"].as_str())).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{}: not in key order", b.display());
+        let last = rows.last().unwrap();
+        assert_eq!((last["a"].as_str(), last["b"].as_str(), last["delta"].as_str()), ("149997.5", "149998.5", "1.0"));
+    }
+}
