@@ -259,6 +259,7 @@ impl TableWriter {
                         props = props.set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(c), false);
                     }
                     let props = props.build();
+                    let pieces = Pieces { batch: props.write_batch_size(), page: props.data_page_row_count_limit() };
                     let file = self.file.take().expect("file kept for the first batch");
                     // ArrowWriter sets the file up (schema, properties, the Arrow schema in the
                     // metadata); the row groups are then encoded a column per thread
@@ -268,6 +269,7 @@ impl TableWriter {
                     self.parquet = Some(ParquetOut {
                         file,
                         factory,
+                        pieces,
                         group: None,
                         rows: 0,
                         groups: 0,
@@ -325,6 +327,7 @@ pub const ROW_GROUP_ROWS: usize = 1024 * 1024;
 struct ParquetOut {
     file: SerializedFileWriter<File>,
     factory: ArrowRowGroupWriterFactory,
+    pieces: Pieces,
     /// The row group being filled: a writer per column.
     group: Option<Vec<ArrowColumnWriter>>,
     rows: usize,
@@ -376,10 +379,17 @@ impl ParquetOut {
             let part = batch.slice(at, take);
             let writers = self.group.as_mut().expect("a row group");
             // a flat schema: one leaf, and one writer, per field
+            let pieces = self.pieces;
             writers.par_iter_mut().zip(part.columns().par_iter()).zip(part.schema().fields().par_iter()).try_for_each(
                 |((writer, column), field)| -> parquet::errors::Result<()> {
-                    for leaf in compute_leaves(field, column)? {
-                        writer.write(&leaf)?;
+                    let step = pieces.of(field, column);
+                    let mut from = 0;
+                    while from < column.len() {
+                        let piece = column.slice(from, step.min(column.len() - from));
+                        for leaf in compute_leaves(field, &piece)? {
+                            writer.write(&leaf)?;
+                        }
+                        from += step;
                     }
                     Ok(())
                 },
@@ -406,6 +416,37 @@ impl ParquetOut {
         self.rows = 0;
         self.groups += 1;
         Ok(())
+    }
+}
+
+/// How many rows of a column to hand the Parquet encoder at a time.
+///
+/// A Decimal128 wider than 18 digits is stored as 16-byte fixed-length values, which the parquet
+/// crate copies into one buffer per call and hands on as slices of it; the column chunk's
+/// minimum and maximum keep their slices, and with them the whole buffer, until the file is
+/// closed. Handed over whole, a 50M-row `cases` file kept about a gigabyte of such buffers
+/// (measured with heaptrack). So such a column goes in pieces of the encoder's own mini-batch —
+/// `write_batch_size` rows, or `data_page_row_count_limit` for a nullable column without nulls —
+/// cut from the same row the encoder cuts them: the pages end where they did, the bytes are
+/// ArrowWriter's, and each buffer is a few kilobytes.
+#[derive(Clone, Copy)]
+struct Pieces {
+    batch: usize,
+    page: usize,
+}
+
+impl Pieces {
+    fn of(self, field: &Field, column: &ArrayRef) -> usize {
+        match field.data_type() {
+            DataType::Decimal128(precision, _) if *precision > 18 => {
+                if field.is_nullable() && column.null_count() == 0 {
+                    self.page
+                } else {
+                    self.batch
+                }
+            }
+            _ => column.len().max(1),
+        }
     }
 }
 
@@ -467,6 +508,13 @@ mod tests {
             t.texts("group", groups, true);
             t.int("year", (from..to).map(|i| 2020 + (i % 7) as i64).collect());
             t.nullable_decimal("score", 4, (from..to).map(|i| (i % 5 != 0).then_some(i as i128 * 37)).collect());
+            // 38-digit decimals go to the encoder in pieces (`Pieces`): without nulls; nullable
+            // with nulls in a few places only (pieces without any, batches with and without);
+            // nullable, never null
+            t.decimal("points", 12, (from..to).map(|i| i as i128 * 1_000_003).collect());
+            let rare = |i: usize| !(100_000..100_010).contains(&i) && i % 400_000 != 7;
+            t.nullable_decimal("avg_cost", 12, (from..to).map(|i| rare(i).then_some(i as i128 * 29)).collect());
+            t.nullable_decimal("ratio", 6, (from..to).map(|i| Some(i as i128 % 1_000)).collect());
             t
         };
         // batches of 300,001 rows: the third and the seventh cross a row group's end
