@@ -30,5 +30,13 @@ fn the_analysis_pool_has_the_threads_it_is_given() {
     };
     let sums = sums_by(&frame(&t).unwrap(), &["sector"], &["amount"]).unwrap();
     assert_eq!(sums.height(), 7);
-    assert_eq!(threads_named("polars-"), wanted, "polars' pool has the threads --threads gave it");
+    // a thread takes its name once it runs (Rust's std names it from the new thread): on a busy
+    // machine the last may not have run yet when the work is done, so wait for it a while
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut named = threads_named("polars-");
+    while named < wanted && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        named = threads_named("polars-");
+    }
+    assert_eq!(named, wanted, "polars' pool has the threads --threads gave it");
 }
