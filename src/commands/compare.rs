@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dianzhi_analysis::compare::{
-    compare_on, differences_table, key_column, keys_on, Difference, Kind, TableSummary, KEY_COLUMNS,
+    compare_on, differences_table, key_column, keys_on, Difference, Kind, TableSummary, AFTER_KEYS, KEY_COLUMNS,
 };
 use dianzhi_columnar::read::cells::{column_names, ColumnTable};
 use dianzhi_columnar::read::source::{Format, Source};
@@ -157,7 +157,7 @@ impl Found {
             for k in &self.keys {
                 t.push(*k, take(k).unwrap_or(Values::Texts { column: TextColumn::nulls(rows), nullable: true }));
             }
-            for name in ["column", "a", "b", "delta", "kind"] {
+            for name in AFTER_KEYS {
                 t.push(name, take(name).expect("the columns of differences"));
             }
             w.write(&t)?;

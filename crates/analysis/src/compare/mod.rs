@@ -71,13 +71,17 @@ impl Difference {
     }
 }
 
+/// The columns of the `differences` table after its key columns, in order (before the keys:
+/// `table`).
+pub const AFTER_KEYS: [&str; 5] = ["column", "a", "b", "delta", "kind"];
+
 impl Difference {
     /// Row `row` of a part of the `differences` table (as [`compare`] hands them on): the
     /// columns between `table` and `column` are its keys.
     pub fn read(part: &Table, row: usize) -> Self {
         let text = |name: &str| part.column(name).and_then(|v| v.text(row));
         let kind = Kind::at(part, row);
-        let named = |n: &str| ["table", "column", "a", "b", "delta", "kind"].contains(&n);
+        let named = |n: &str| n == "table" || AFTER_KEYS.contains(&n);
         Difference {
             table: text("table").unwrap_or_default(),
             key: part.columns.iter().filter(|(n, _)| !named(n)).map(|(n, v)| (n.to_string(), v.text(row))).collect(),
@@ -780,6 +784,14 @@ pub fn differences_table(diffs: &[Difference], keys: &[&'static str]) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_differences_table_has_table_keys_then_the_columns_after_them() {
+        let t = differences_table(&[], &["region", "institution_id"]);
+        let names: Vec<&str> = t.columns.iter().map(|(n, _)| n.as_ref()).collect();
+        let expected: Vec<&str> = ["table", "region", "institution_id"].into_iter().chain(AFTER_KEYS).collect();
+        assert_eq!(names, expected);
+    }
 
     #[test]
     fn pairs_come_by_block_of_b_and_in_a_s_order_within_one() {
