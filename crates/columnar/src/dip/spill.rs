@@ -392,12 +392,7 @@ impl CaseSpill {
 /// Asks the CPU to fetch the record at `at` ahead of its use.
 #[inline]
 fn prefetch(bytes: &[u8], at: u64) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(b) = bytes.get(at as usize) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: prefetching has no effect on memory
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((b as *const u8).cast::<i8>()) };
-    }
+    crate::read::prefetch::prefetch(bytes.get(at as usize));
 }
 
 /// A record's place in its bucket's sort.

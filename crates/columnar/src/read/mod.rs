@@ -10,6 +10,7 @@ mod chunk;
 pub mod digest;
 pub(crate) mod intern;
 pub mod memory;
+pub(crate) mod prefetch;
 pub(crate) mod rows;
 pub(crate) mod scan;
 pub(crate) mod schema;
