@@ -117,7 +117,8 @@ const NOT_PACKED: u128 = u128::MAX;
 /// of a column read without dictionaries.
 #[derive(Default)]
 struct ShortCells {
-    /// A power of two of slots (none until the first cell), at most three quarters taken.
+    /// A power of two of slots (none until the first cell), at most seven eighths taken: a
+    /// quarter's 25,000 institutions fit 32K slots (768 KB).
     slots: Vec<ShortSlot>,
     taken: usize,
 }
