@@ -43,7 +43,7 @@ impl KeyIds {
         let h = u64::from(s).wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ u64::from(r).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
             ^ u64::from(p as u32).wrapping_mul(0x1656_67B1_9E37_79F9);
-        let slot = &mut self.recent[(h >> 56) as usize % RECENT];
+        let slot = &mut self.recent[(h >> (64 - RECENT.trailing_zeros())) as usize];
         if slot.0 == key && slot.1 != u32::MAX {
             return slot.1;
         }
